@@ -1,0 +1,230 @@
+// Package record defines the run record, one JSON object per finished run, and
+// its JSONL codec. It is the hinge of the flow: everything after execution
+// (statistics, verdicts, every output file) is computed from records alone, so
+// `runner report DIR` can rebuild any past benchmark from DIR/runs.jsonl.
+package record
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// Status of a finished run.
+const (
+	StatusOK          = "ok"
+	StatusFailed      = "failed"      // non-zero exit, killed by a signal, or could not start
+	StatusTimeout     = "timeout"     // killed after the spec's timeout
+	StatusInterrupted = "interrupted" // killed because the benchmark was interrupted
+)
+
+// Token sources, recorded per run (spec key `tokens`).
+const (
+	SourceEvents = "events" // ::runner:: usage events or the RUNNER_EVENTS file
+	SourceRegex  = "regex"  // the spec's extract.usage pattern
+	SourceProxy  = "proxy"  // the metering proxy
+)
+
+// OtherPhase names the time spent outside every declared phase.
+const OtherPhase = "(other)"
+
+// Run is everything measured about one run of one cell.
+type Run struct {
+	Cell      string            `json:"cell"`                // cell ID, e.g. "anthropic_claude-3-5-sonnet"
+	Provider  string            `json:"provider"`            // provider name ("default" without providers)
+	Model     string            `json:"model,omitempty"`     // model of the cell
+	Matrix    map[string]string `json:"matrix,omitempty"`    // the cell's extra axes
+	Index     int               `json:"run"`                 // 1-based measured run number; warmups count from 1 too
+	Shard     string            `json:"shard,omitempty"`     // "K/N" when run as a shard
+	Warmup    bool              `json:"warmup,omitempty"`    // warmup runs are recorded but never measured
+	Simulated bool              `json:"simulated,omitempty"` // dry run against the simulator
+
+	Status   string `json:"status"`           // ok | failed | timeout | interrupted
+	ExitCode int    `json:"exit_code"`        // -1 when killed by a signal or never started
+	Signal   string `json:"signal,omitempty"` // e.g. "killed"
+	Error    string `json:"error,omitempty"`  // why the run did not succeed, in words
+
+	Started     time.Time `json:"started"`
+	WallSeconds float64   `json:"wall_s"`
+	UserSeconds float64   `json:"user_s"`      // CPU time in user mode, all descendants
+	SysSeconds  float64   `json:"sys_s"`       // CPU time in kernel mode, all descendants
+	CPUPercent  float64   `json:"cpu_pct"`     // (user+sys)/wall*100
+	PeakRSSMB   float64   `json:"peak_rss_mb"` // largest resident set of the process tree's largest member
+
+	Phases    []Phase             `json:"phases,omitempty"`    // in order of first start; includes "(other)"
+	Usage     []Usage             `json:"usage,omitempty"`     // token reports from events or regex
+	Calls     []Call              `json:"calls,omitempty"`     // LLM requests seen by the metering proxy
+	Metrics   map[string]float64  `json:"metrics,omitempty"`   // named values (metric events, extract.metrics)
+	Artifacts map[string]Artifact `json:"artifacts,omitempty"` // artifact name -> size
+
+	TokenSource string `json:"token_source,omitempty"` // events | regex | proxy: which source the totals use
+	BadEvents   int    `json:"bad_events,omitempty"`   // malformed ::runner:: lines (kept in the log)
+	Log         string `json:"log,omitempty"`          // log path, relative to the output folder
+	Dir         string `json:"dir,omitempty"`          // the run's working output folder, relative
+}
+
+// Phase is one phase's time within a run.
+type Phase struct {
+	Name    string  `json:"name"`
+	Start   float64 `json:"start_s"` // offset from the run's start
+	Seconds float64 `json:"seconds"` // total time spent in the phase (a phase may reopen)
+}
+
+// Tokens are the token classes a provider reports. Input counts every prompt
+// token including cached ones: CachedInput and CacheWrite are subsets of Input,
+// so each class is priced once (input minus cache classes at the input price).
+// Reasoning is a subset of Output.
+type Tokens struct {
+	Input       int64 `json:"input_tokens"`
+	Output      int64 `json:"output_tokens"`
+	CachedInput int64 `json:"cached_input_tokens,omitempty"` // cache reads
+	CacheWrite  int64 `json:"cache_write_tokens,omitempty"`  // cache creation
+	Reasoning   int64 `json:"reasoning_tokens,omitempty"`
+}
+
+// Add returns the sum of t and o.
+func (t Tokens) Add(o Tokens) Tokens {
+	return Tokens{
+		Input:       t.Input + o.Input,
+		Output:      t.Output + o.Output,
+		CachedInput: t.CachedInput + o.CachedInput,
+		CacheWrite:  t.CacheWrite + o.CacheWrite,
+		Reasoning:   t.Reasoning + o.Reasoning,
+	}
+}
+
+// Total is input plus output tokens.
+func (t Tokens) Total() int64 { return t.Input + t.Output }
+
+// Usage is one token report made by the workload (event or regex match).
+type Usage struct {
+	Phase    string  `json:"phase"`              // phase open when reported, or the event's own
+	Provider string  `json:"provider,omitempty"` // as the workload named it
+	Model    string  `json:"model,omitempty"`
+	At       float64 `json:"at_s"`   // offset from the run's start
+	Source   string  `json:"source"` // events | regex
+	Tokens
+}
+
+// Call is one LLM request seen by the metering proxy.
+type Call struct {
+	API           string  `json:"api"`                      // openai | anthropic | gemini | ollama
+	Endpoint      string  `json:"endpoint"`                 // e.g. "chat.completions", "messages", "generateContent"
+	Model         string  `json:"model"`                    // as requested
+	ResponseModel string  `json:"response_model,omitempty"` // as the response names it
+	Phase         string  `json:"phase"`                    // open phase at request start or X-Runner-Phase
+	Stream        bool    `json:"stream,omitempty"`
+	Status        int     `json:"status"`                 // HTTP status; 0 when the upstream was unreachable
+	Error         string  `json:"error,omitempty"`        // refused | 4xx | 429 | 5xx | truncated
+	Start         float64 `json:"start_s"`                // offset from the run's start
+	LatencyS      float64 `json:"latency_s"`              // request sent to response fully read
+	TTFTS         float64 `json:"ttft_s,omitempty"`       // time to first content token (streams) or to headers
+	OutputTPS     float64 `json:"output_tps,omitempty"`   // output tokens per second of generation
+	UsageStatus   string  `json:"usage_status,omitempty"` // reported | estimated | missing
+	Tokens
+}
+
+// Artifact is the size of one declared artifact after a run.
+type Artifact struct {
+	MB    float64 `json:"mb"`
+	Files int     `json:"files"`
+}
+
+// Key identifies a (cell, run) pair; warmups and measured runs are distinct.
+func (r *Run) Key() string {
+	if r.Warmup {
+		return fmt.Sprintf("%s#w%d", r.Cell, r.Index)
+	}
+	return fmt.Sprintf("%s#%d", r.Cell, r.Index)
+}
+
+// Measured reports whether the run counts in statistics: not a warmup.
+func (r *Run) Measured() bool { return !r.Warmup }
+
+// OK reports whether the run finished successfully.
+func (r *Run) OK() bool { return r.Status == StatusOK }
+
+// Writer appends records to a JSONL file, one line per record, each written
+// with a single write(2) as soon as the run ends, so a crash of the runner or a
+// Ctrl-C never loses a finished run. (No fsync per record: it would cost more
+// than a short run itself; the file is synced on Close.) Safe for concurrent use.
+type Writer struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+// Create opens path for appending, creating it if needed.
+func Create(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{f: f}, nil
+}
+
+// Write appends one record.
+func (w *Writer) Write(r *Run) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.f.Write(b); err != nil {
+		return fmt.Errorf("writing run record: %w", err)
+	}
+	return nil
+}
+
+// Close syncs and closes the file.
+func (w *Writer) Close() error {
+	w.f.Sync()
+	return w.f.Close()
+}
+
+// Read decodes every record of a JSONL stream. A truncated last line (a crash
+// while writing) is ignored; any other malformed line is an error naming it.
+func Read(r io.Reader) ([]Run, error) {
+	var runs []Run
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	line := 0
+	var pending error
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(b) == 0 {
+			continue
+		}
+		if pending != nil {
+			return nil, pending
+		}
+		var run Run
+		if err := json.Unmarshal(b, &run); err != nil {
+			// Only tolerated if it turns out to be the last line.
+			pending = fmt.Errorf("line %d: %w", line, err)
+			continue
+		}
+		runs = append(runs, run)
+	}
+	return runs, sc.Err()
+}
+
+// ReadFile reads every record of a runs.jsonl file.
+func ReadFile(path string) ([]Run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	runs, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return runs, nil
+}
