@@ -1,0 +1,203 @@
+// Package rules is the expression language of thresholds, `when` filters and
+// recommendations: the typed environment a rule sees for one cell, and the
+// compiler that checks a rule against it when the spec loads. Compiling
+// against a typed environment is what turns a misspelt field or a phase that
+// does not exist into a load-time error instead of a rule that silently
+// passes (the bug of k6 #1526).
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Stat summarises one metric over the successful measured runs of a cell.
+// A nil *Stat means no run produced the value; a rule that reads it gets N/A.
+type Stat struct {
+	N      int     `expr:"n"`
+	Mean   float64 `expr:"mean"`
+	Stddev float64 `expr:"stddev"`
+	Min    float64 `expr:"min"`
+	Max    float64 `expr:"max"`
+	Median float64 `expr:"median"`
+	P95    float64 `expr:"p95"`
+}
+
+// Totals are whole-run metrics.
+type Totals struct {
+	Time         *Stat `expr:"time"` // seconds
+	Tokens       *Stat `expr:"tokens"`
+	InputTokens  *Stat `expr:"input_tokens"`
+	OutputTokens *Stat `expr:"output_tokens"`
+}
+
+// Phase holds one phase's metrics.
+type Phase struct {
+	Time         *Stat `expr:"time"`
+	Tokens       *Stat `expr:"tokens"`
+	InputTokens  *Stat `expr:"input_tokens"`
+	OutputTokens *Stat `expr:"output_tokens"`
+	Cost         *Stat `expr:"cost"`
+}
+
+// Memory holds memory metrics.
+type Memory struct {
+	PeakMB *Stat `expr:"peak_mb"`
+}
+
+// CPU holds CPU metrics.
+type CPU struct {
+	Percent *Stat `expr:"percent"`
+	Seconds *Stat `expr:"seconds"`
+}
+
+// Artifact holds the size of one declared artifact.
+type Artifact struct {
+	MB    *Stat `expr:"mb"`
+	Files *Stat `expr:"files"`
+}
+
+// Env is what a rule sees for one cell.
+type Env struct {
+	Provider string            `expr:"provider"`
+	Model    string            `expr:"model"`
+	Matrix   map[string]string `expr:"matrix"`
+	Runs     int               `expr:"runs"`     // measured runs that finished ok
+	Failures int               `expr:"failures"` // measured runs that did not
+
+	Total  Totals `expr:"total"`
+	Cost   *Stat  `expr:"cost"` // USD per workflow
+	Memory Memory `expr:"memory"`
+	CPU    CPU    `expr:"cpu"`
+
+	PhaseOf    func(name string) *Phase    `expr:"phase"`
+	ArtifactOf func(name string) *Artifact `expr:"artifact"`
+	MetricOf   func(name string) *Stat     `expr:"metric"`
+}
+
+// Names lists what a spec declares, so rules naming anything else are
+// rejected at load.
+type Names struct {
+	Phases    []string
+	Artifacts []string
+}
+
+// Compile compiles a boolean rule against Env and checks that every
+// phase("…") and artifact("…") it names is declared.
+func Compile(src string, names Names) (*vm.Program, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, errors.New("empty expression")
+	}
+	prog, err := expr.Compile(src, expr.Env(Env{}), expr.AsBool())
+	if err != nil {
+		return nil, errors.New(explain(oneLine(err.Error())))
+	}
+	v := &nameCheck{names: names}
+	root := prog.Node()
+	ast.Walk(&root, v)
+	if v.err != nil {
+		return nil, v.err
+	}
+	return prog, nil
+}
+
+// Eval runs a compiled rule. A rule that reads a missing value fails with an
+// error, which the caller reports as N/A.
+func Eval(prog *vm.Program, env Env) (bool, error) {
+	out, err := expr.Run(prog, env)
+	if err != nil {
+		return false, errors.New(oneLine(err.Error()))
+	}
+	b, _ := out.(bool)
+	return b, nil
+}
+
+type nameCheck struct {
+	names Names
+	err   error
+}
+
+func (c *nameCheck) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || c.err != nil || len(call.Arguments) != 1 {
+		return
+	}
+	callee, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	var known []string
+	switch callee.Value {
+	case "phase":
+		known = c.names.Phases
+	case "artifact":
+		known = c.names.Artifacts
+	default:
+		return
+	}
+	arg, ok := call.Arguments[0].(*ast.StringNode)
+	if !ok {
+		c.err = fmt.Errorf("%s() takes a quoted name", callee.Value)
+		return
+	}
+	for _, k := range known {
+		if k == arg.Value {
+			return
+		}
+	}
+	if len(known) == 0 {
+		c.err = fmt.Errorf("%s(%q): the spec declares no %ss", callee.Value, arg.Value, callee.Value)
+		return
+	}
+	c.err = fmt.Errorf("%s(%q): no such %s; declared: %s", callee.Value, arg.Value, callee.Value, quoteAll(known))
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// fieldsOf names each environment type as a user writes it, with its fields.
+var fieldsOf = map[string]string{
+	"rules.Env":      "the rule environment (provider, model, matrix, runs, failures, total, cost, memory, cpu, phase(), artifact(), metric())",
+	"rules.Totals":   "total (time, tokens, input_tokens, output_tokens)",
+	"rules.Phase":    "phase(...) (time, tokens, input_tokens, output_tokens, cost)",
+	"rules.Stat":     "a statistic (n, mean, stddev, min, max, median, p95)",
+	"*rules.Stat":    "a statistic (n, mean, stddev, min, max, median, p95)",
+	"rules.Memory":   "memory (peak_mb)",
+	"rules.CPU":      "cpu (percent, seconds)",
+	"rules.Artifact": "artifact(...) (mb, files)",
+}
+
+var noFieldRE = regexp.MustCompile(`^type (\S+) has no field (\S+)`)
+
+// explain rewrites expr's Go type names into the names a spec author uses.
+func explain(msg string) string {
+	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
+		if what, ok := fieldsOf[m[1]]; ok {
+			return fmt.Sprintf("unknown name %q in %s", m[2], what)
+		}
+	}
+	if strings.HasPrefix(msg, "unknown name") {
+		return msg + "; known: " + strings.TrimPrefix(fieldsOf["rules.Env"], "the rule environment ")
+	}
+	return msg
+}
+
+// oneLine keeps the first line of expr's multi-line error (the rest is a
+// caret drawing that does not fit in a FILE:LINE:COL message).
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

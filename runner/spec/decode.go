@@ -1,0 +1,348 @@
+package spec
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Error is one problem in a spec, at a position.
+type Error struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Errors are all the problems found in one spec, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// decoder walks a yaml.Node tree into Go values, collecting every error with
+// its position instead of stopping at the first.
+type decoder struct {
+	file  string
+	errs  Errors
+	nodes map[string]*yaml.Node // field path -> its value node, for later checks
+}
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	e := &Error{File: d.file, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	d.errs = append(d.errs, e)
+}
+
+// unmarshaler is implemented by spec types with a custom YAML form.
+type unmarshaler interface {
+	decodeYAML(d *decoder, n *yaml.Node, field string)
+}
+
+var (
+	posType      = reflect.TypeOf(Pos{})
+	durationType = reflect.TypeOf(Duration(0))
+)
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// decode fills v from n; field names the value in messages ("providers[1].api").
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.nodes[field] = n
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && v.Kind() != reflect.Pointer {
+		return // `key:` with no value keeps the default
+	}
+	if v.CanAddr() {
+		if u, ok := v.Addr().Interface().(unmarshaler); ok {
+			u.decodeYAML(d, n, field)
+			return
+		}
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if n.Tag == "!!null" {
+			return
+		}
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.decode(n, v.Elem(), field)
+	case reflect.Struct:
+		d.decodeStruct(n, v, field)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorf(n, "%s: expected a list, got %s", field, kindName(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", field, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.errorf(n, "%s: expected a mapping, got %s", field, kindName(n))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			elem := reflect.New(v.Type().Elem()).Elem()
+			d.decode(val, elem, join(field, k.Value))
+			m.SetMapIndex(reflect.ValueOf(k.Value), elem)
+		}
+		v.Set(m)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(n, "%s: expected a string, got %s", field, kindName(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(n.Value)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(n, "%s: expected true or false, got %s", field, kindName(n))
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		if v.Type() == durationType {
+			d.decodeDuration(n, v, field)
+			return
+		}
+		i, err := strconv.ParseInt(n.Value, 10, 64)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(n, "%s: expected a whole number, got %s", field, kindName(n))
+			return
+		}
+		v.SetInt(i)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(n, "%s: expected a number, got %s", field, kindName(n))
+			return
+		}
+		v.SetFloat(f)
+	default:
+		panic(fmt.Sprintf("spec: no decoder for %s", v.Type()))
+	}
+}
+
+func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind == yaml.ScalarNode {
+		if n.Value == "0" {
+			v.SetInt(0)
+			return
+		}
+		if dur, err := time.ParseDuration(n.Value); err == nil && dur >= 0 {
+			v.SetInt(int64(dur))
+			return
+		}
+	}
+	d.errorf(n, "%s: expected a duration such as \"5s\" or \"10m\", got %s", field, kindName(n))
+}
+
+// decodeStruct decodes a mapping into a struct by yaml tags; unknown keys are
+// errors that list the keys allowed.
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s: expected a mapping, got %s", field, kindName(n))
+		return
+	}
+	t := v.Type()
+	fields := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Type == posType {
+			v.Field(i).Set(reflect.ValueOf(Pos{n.Line, n.Column}))
+			continue
+		}
+		if tag := f.Tag.Get("yaml"); tag != "" && tag != "-" {
+			fields[tag] = i
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		idx, ok := fields[k.Value]
+		if !ok {
+			if near := closest(k.Value, sortedKeys(fields)); near != "" {
+				d.errorf(k, "%s: unknown field %q; did you mean %q?", join(field, k.Value), k.Value, near)
+			} else {
+				d.errorf(k, "%s: unknown field %q; expected one of: %s", join(field, k.Value), k.Value, strings.Join(sortedKeys(fields), ", "))
+			}
+			continue
+		}
+		d.decode(val, v.Field(idx), join(field, k.Value))
+	}
+}
+
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Custom forms.
+
+func (t *Template) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, "%s: expected a string, got %s", field, kindName(n))
+		return
+	}
+	if err := t.parse(field, n.Value, Pos{n.Line, n.Column}); err != nil {
+		d.errorf(n, "%v", err)
+	}
+}
+
+// decodeYAML of a command list also takes one string: `setup: "make"`.
+func (c *Commands) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind == yaml.ScalarNode {
+		var t Template
+		t.decodeYAML(d, n, field)
+		*c = Commands{t}
+		return
+	}
+	var ts []Template
+	d.decode(n, reflect.ValueOf(&ts).Elem(), field)
+	*c = ts
+}
+
+func (a *Axes) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s: expected a mapping of axis name to a list of values, got %s", field, kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		var values []string
+		if val.Kind != yaml.SequenceNode {
+			d.errorf(val, "%s.%s: expected a list of values, got %s", field, k.Value, kindName(val))
+			continue
+		}
+		d.decode(val, reflect.ValueOf(&values).Elem(), join(field, k.Value))
+		*a = append(*a, Axis{Name: k.Value, Values: values})
+	}
+}
+
+func (r *Regexp) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, "%s: expected a regular expression, got %s", field, kindName(n))
+		return
+	}
+	re, err := regexp.Compile(n.Value)
+	if err != nil {
+		d.errorf(n, "%s: bad regular expression: %v", field, err)
+		return
+	}
+	r.Regexp, r.Pos = re, Pos{n.Line, n.Column}
+}
+
+func (as *Artifacts) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s: expected a mapping of artifact name to a glob or folder, got %s", field, kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		a := Artifact{Name: k.Value}
+		a.Path.decodeYAML(d, val, join(field, k.Value))
+		*as = append(*as, a)
+	}
+}
+
+func (p *Pricing) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s: expected a mapping of model (or glob) to prices, got %s", field, kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		e := PriceEntry{Pattern: k.Value, Source: "spec"}
+		d.decode(val, reflect.ValueOf(&e.Price).Elem(), join(field, k.Value))
+		*p = append(*p, e)
+	}
+}
+
+func (e *Expr) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, "%s: expected an expression, got %s", field, kindName(n))
+		return
+	}
+	e.Source, e.Pos = n.Value, Pos{n.Line, n.Column}
+}
+
+// closest returns the candidate within two edits of s, if any.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,193 @@
+// Package spec loads a benchmark spec: strict YAML decoding with positions,
+// defaults, validation, compiled expressions and parsed templates. It never
+// runs anything.
+package spec
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Spec is a loaded, validated benchmark spec.
+type Spec struct {
+	Name        string              `yaml:"name"`
+	Title       string              `yaml:"title"`
+	Description string              `yaml:"description"`
+	Runs        int                 `yaml:"runs"`
+	Warmup      int                 `yaml:"warmup"`
+	Cooldown    Duration            `yaml:"cooldown"`
+	Timeout     Duration            `yaml:"timeout"`
+	Concurrency int                 `yaml:"concurrency"`
+	Order       string              `yaml:"order"` // sequential (default) | interleaved
+	Vars        map[string]string   `yaml:"vars"`
+	Setup       Commands            `yaml:"setup"`
+	Prepare     Commands            `yaml:"prepare"`
+	Cleanup     Commands            `yaml:"cleanup"`
+	Command     Template            `yaml:"command"`
+	Env         map[string]Template `yaml:"env"`
+
+	Providers []Provider          `yaml:"providers"`
+	Matrix    Axes                `yaml:"matrix"`
+	Exclude   []map[string]string `yaml:"exclude"`
+
+	Phases    []string  `yaml:"phases"`
+	Extract   Extract   `yaml:"extract"`
+	Tokens    string    `yaml:"tokens"` // proxy | events | auto
+	Artifacts Artifacts `yaml:"artifacts"`
+	Simulate  Simulate  `yaml:"simulate"`
+
+	Pricing     Pricing `yaml:"pricing"`
+	PricingFile string  `yaml:"pricing_file"`
+
+	Thresholds      []Threshold        `yaml:"thresholds"`
+	Recommendations []Recommendation   `yaml:"recommendations"`
+	Projections     []Projection       `yaml:"projections"`
+	Quality         map[string]float64 `yaml:"quality"`
+	Report          Report             `yaml:"report"`
+	Output          Template           `yaml:"output"`
+	Baseline        string             `yaml:"baseline"`
+	Budget          Budget             `yaml:"budget"`
+
+	// File is the path the spec was loaded from; Source its bytes after --set.
+	File   string `yaml:"-"`
+	Source []byte `yaml:"-"`
+}
+
+// Pos is a position in the spec file, set for every decoded struct.
+type Pos struct{ Line, Col int }
+
+// Provider is one entry of the matrix's first axis.
+type Provider struct {
+	Pos      `yaml:"-"`
+	Name     string              `yaml:"name"`
+	Label    string              `yaml:"label"`
+	API      string              `yaml:"api"` // openai | anthropic | gemini | ollama | none
+	BaseURL  string              `yaml:"base_url"`
+	Models   []string            `yaml:"models"`
+	Requires Requires            `yaml:"requires"`
+	Env      map[string]Template `yaml:"env"`
+}
+
+// Requires lists what a cell needs; an unmet requirement skips the cell.
+type Requires struct {
+	Env      []string `yaml:"env"`      // variables that must be set and non-empty
+	URL      string   `yaml:"url"`      // must answer an HTTP request
+	Commands []string `yaml:"commands"` // must be on PATH
+}
+
+// Axis is one extra matrix axis; axes keep their YAML order.
+type Axis struct {
+	Name   string
+	Values []string
+}
+
+// Axes are the matrix's extra axes in YAML order.
+type Axes []Axis
+
+// Extract holds the regexes for workloads that cannot print events.
+type Extract struct {
+	Phase   *Regexp            `yaml:"phase"`
+	Usage   *Regexp            `yaml:"usage"`
+	Metrics map[string]*Regexp `yaml:"metrics"`
+}
+
+// Regexp is a compiled regular expression with its source.
+type Regexp struct {
+	*regexp.Regexp
+	Pos
+}
+
+// Commands are shell commands; one string is a list of one.
+type Commands []Template
+
+// Artifacts are the declared artifacts in YAML order.
+type Artifacts []Artifact
+
+// Artifact is a named glob or folder whose size is recorded per run.
+type Artifact struct {
+	Name string
+	Path Template
+}
+
+// Price is USD per 1M tokens.
+type Price struct {
+	Input       float64  `yaml:"input"`
+	Output      float64  `yaml:"output"`
+	CachedInput *float64 `yaml:"cached_input"` // nil: cache reads at the input price
+	CacheWrite  *float64 `yaml:"cache_write"`  // nil: cache writes at the input price
+}
+
+// PriceEntry is one pricing key (a model name or glob) and its price.
+type PriceEntry struct {
+	Pattern string
+	Price
+	Source string // "spec" or the pricing file it came from
+}
+
+// Pricing is the price table in YAML order.
+type Pricing []PriceEntry
+
+// Threshold is one expr rule with target and acceptable levels.
+type Threshold struct {
+	Pos        `yaml:"-"`
+	Name       string `yaml:"name"`
+	When       *Expr  `yaml:"when"`
+	Target     *Expr  `yaml:"target"`
+	Acceptable *Expr  `yaml:"acceptable"`
+}
+
+// Recommendation is advice shown when its rule holds for a cell.
+type Recommendation struct {
+	Pos  `yaml:"-"`
+	When *Expr  `yaml:"when"`
+	Text string `yaml:"text"`
+}
+
+// Expr is a compiled boolean expression with its source and position.
+type Expr struct {
+	Source  string
+	Program *vm.Program
+	Pos
+}
+
+// Projection is a usage frequency for cost projections.
+type Projection struct {
+	Pos      `yaml:"-"`
+	Label    string  `yaml:"label"`
+	PerMonth float64 `yaml:"per_month"`
+}
+
+// Report configures the Markdown report.
+type Report struct {
+	Template string `yaml:"template"` // path, "" = embedded default
+	File     string `yaml:"file"`
+}
+
+// Budget stops the benchmark before metered cost passes it.
+type Budget struct {
+	MaxCost float64 `yaml:"max_cost"`
+}
+
+// Simulate configures the simulated upstream of a dry run.
+type Simulate struct {
+	Seed   int64               `yaml:"seed"`
+	Models map[string]SimModel `yaml:"models"` // key: model name or glob
+}
+
+// SimModel is one simulated model's behaviour.
+type SimModel struct {
+	TTFT            Duration `yaml:"ttft"`
+	TokensPerSecond float64  `yaml:"tokens_per_second"`
+	OutputTokens    int      `yaml:"output_tokens"`
+	ErrorRate429    float64  `yaml:"error_rate_429"`
+	ErrorRate500    float64  `yaml:"error_rate_500"`
+	TruncateRate    float64  `yaml:"truncate_rate"`
+}
+
+// Duration is a Go duration written as a string ("5s", "10m").
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
