@@ -201,3 +201,23 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+// Left evaluates the left side of a comparison rule ("total.time.mean" of
+// "total.time.mean < 300") so reports can show the actual value next to the
+// target. Rules that are not a single comparison give an error.
+func Left(prog *vm.Program, env Env) (any, error) {
+	bin, ok := prog.Node().(*ast.BinaryNode)
+	if !ok {
+		return nil, errors.New("not a comparison")
+	}
+	switch bin.Operator {
+	case "<", "<=", ">", ">=", "==", "!=":
+	default:
+		return nil, errors.New("not a comparison")
+	}
+	left, err := expr.Compile(bin.Left.String(), expr.Env(Env{}))
+	if err != nil {
+		return nil, err
+	}
+	return expr.Run(left, env)
+}

@@ -1,0 +1,104 @@
+package output
+
+import (
+	"encoding/csv"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runner-bench/runner/runner/results"
+)
+
+// CSV writes benchmark_results.csv: one row per run (warmups included and
+// marked), with per-phase time, tokens and cost columns for every phase.
+func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
+	cw := csv.NewWriter(w)
+	head := []string{"simulated", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
+		"started", "wall_s", "user_s", "sys_s", "cpu_pct", "peak_rss_mb",
+		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd", "token_source",
+		"calls", "call_errors", "mean_ttft_s", "bad_events"}
+	for _, p := range sum.Phases {
+		head = append(head, p+" s", p+" input_tokens", p+" output_tokens", p+" cost_usd")
+	}
+	for _, a := range artifacts {
+		head = append(head, a+" mb", a+" files")
+	}
+	head = append(head, "error", "log")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	row := make([]string, 0, len(head))
+	for _, r := range sum.Runs {
+		row = row[:0]
+		cost := ""
+		if r.Cost != nil {
+			cost = f(*r.Cost, 6)
+		}
+		calls, errs, ttft, nttft := 0, 0, 0.0, 0
+		for _, c := range r.Calls {
+			calls++
+			if c.Error != "" {
+				errs++
+			}
+			if c.TTFTS > 0 {
+				ttft += c.TTFTS
+				nttft++
+			}
+		}
+		meanTTFT := ""
+		if nttft > 0 {
+			meanTTFT = f(ttft/float64(nttft), 4)
+		}
+		row = append(row, strconv.FormatBool(r.Simulated), r.Cell, r.Provider, r.Model, matrix(r.Matrix),
+			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), r.Status, strconv.Itoa(r.ExitCode), r.Signal,
+			r.Started.Format(time.RFC3339), f(r.WallSeconds, 3), f(r.UserSeconds, 3), f(r.SysSeconds, 3),
+			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
+			i64(r.Tokens.Input), i64(r.Tokens.Output), i64(r.Tokens.CachedInput), i64(r.Tokens.Total()), cost, r.TokenSource,
+			strconv.Itoa(calls), strconv.Itoa(errs), meanTTFT, strconv.Itoa(r.BadEvents))
+		for _, p := range sum.Phases {
+			if ph := r.Phases[p]; ph != nil {
+				pc := ""
+				if r.Cost != nil {
+					pc = f(ph.Cost, 6)
+				}
+				row = append(row, f(ph.Seconds, 3), i64(ph.Tokens.Input), i64(ph.Tokens.Output), pc)
+			} else {
+				row = append(row, "", "", "", "")
+			}
+		}
+		for _, a := range artifacts {
+			if v, ok := r.Artifacts[a]; ok {
+				row = append(row, f(v.MB, 4), strconv.Itoa(v.Files))
+			} else {
+				row = append(row, "", "")
+			}
+		}
+		row = append(row, r.Error, r.Log)
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func f(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+func i64(v int64) string           { return strconv.FormatInt(v, 10) }
+
+func matrix(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ";")
+}

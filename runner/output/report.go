@@ -1,0 +1,182 @@
+// Package output writes the files of a benchmark from its results: CSV,
+// JSON, the Markdown report, charts and the cost calculator. It computes
+// nothing it could take from package results.
+package output
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/Masterminds/sprig/v3"
+
+	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/templates"
+)
+
+// Chart is an image the report links to.
+type Chart struct {
+	Title string
+	Path  string // relative to the report
+}
+
+// ReportData is what a report template sees: the summary's fields plus
+// Charts and Generated.
+type ReportData struct {
+	*results.Summary
+	Charts    []Chart
+	Generated time.Time
+}
+
+// Funcs are the runner's template helpers, on top of sprig.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"secs":       func(s float64) string { return fmt.Sprintf("%.1f s", s) },
+		"ms":         func(s float64) string { return fmt.Sprintf("%.0f ms", s*1000) },
+		"duration":   Duration,
+		"usd":        USD,
+		"num":        Thousands,
+		"pct":        func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"mb":         MB,
+		"f1":         func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"f2":         func(f float64) string { return fmt.Sprintf("%.2f", f) },
+		"f3":         func(f float64) string { return fmt.Sprintf("%.3f", f) },
+		"f4":         func(f float64) string { return fmt.Sprintf("%.4f", f) },
+		"verdict":    Verdict,
+		"rating":     results.RatingText,
+		"conclusion": Conclusion,
+	}
+}
+
+// Duration formats seconds as "4m 12s" (or "12.3 s" under a minute).
+func Duration(s float64) string {
+	if s < 60 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	d := time.Duration(math.Round(s)) * time.Second
+	if d >= time.Hour {
+		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// USD formats dollars: four decimals under $1, two above.
+func USD(f float64) string {
+	if math.Abs(f) < 1 {
+		return fmt.Sprintf("$%.4f", f)
+	}
+	return "$" + Thousands2(f)
+}
+
+// Thousands formats a number rounded to a whole, with thousands separators.
+func Thousands(f float64) string {
+	neg := f < 0
+	s := fmt.Sprintf("%.0f", math.Abs(f))
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg && s != "0" {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Thousands2 is Thousands with two decimals.
+func Thousands2(f float64) string {
+	whole := math.Trunc(f)
+	return Thousands(whole) + fmt.Sprintf("%.2f", math.Abs(f-whole))[1:]
+}
+
+// MB formats megabytes, switching to GB past 1024.
+func MB(f float64) string {
+	if f >= 1024 {
+		return fmt.Sprintf("%.1f GB", f/1024)
+	}
+	return fmt.Sprintf("%.1f MB", f)
+}
+
+// Verdict shows a verdict level with a marker readable in any renderer.
+func Verdict(level string) string {
+	switch level {
+	case results.Pass:
+		return "✅ PASS"
+	case results.Acceptable:
+		return "⚠️ ACCEPTABLE"
+	case results.Fail:
+		return "❌ FAIL"
+	}
+	return "➖ N/A"
+}
+
+// Conclusion is the report's closing paragraph.
+func Conclusion(d ReportData) string {
+	if len(d.Cells) == 0 {
+		return "Nothing was measured: every cell was skipped or failed. See the reasons above."
+	}
+	var parts []string
+	var pass, ok, fail []string
+	for _, c := range d.Cells {
+		switch c.Rating {
+		case results.Pass:
+			pass = append(pass, c.Name())
+		case results.Acceptable:
+			ok = append(ok, c.Name())
+		case results.Fail:
+			fail = append(fail, c.Name())
+		}
+	}
+	if len(pass) > 0 {
+		parts = append(parts, "Meets every target: "+strings.Join(pass, ", ")+".")
+	}
+	if len(ok) > 0 {
+		parts = append(parts, "Within acceptable limits: "+strings.Join(ok, ", ")+".")
+	}
+	if len(fail) > 0 {
+		parts = append(parts, "Needs optimization: "+strings.Join(fail, ", ")+".")
+	}
+	for _, p := range d.Ranking {
+		switch p.Priority {
+		case "cost":
+			parts = append(parts, fmt.Sprintf("The cheapest is %s (%s).", p.Label, p.Why))
+		case "speed":
+			parts = append(parts, fmt.Sprintf("The fastest is %s (%s).", p.Label, p.Why))
+		}
+	}
+	if d.Simulated {
+		parts = append(parts, "These are SIMULATED figures from a dry run; run without --dry-run to measure real providers.")
+	}
+	return strings.Join(parts, " ")
+}
+
+// ParseReport parses a report template (the embedded default when path is "").
+func ParseReport(path string) (*template.Template, error) {
+	src, name := templates.Report, "default report template"
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("report template: %w", err)
+		}
+		src, name = string(b), path
+	}
+	t, err := template.New(name).Funcs(sprig.TxtFuncMap()).Funcs(Funcs()).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("report template: %w", err)
+	}
+	return t, nil
+}
+
+// Report renders the Markdown report.
+func Report(w io.Writer, t *template.Template, d ReportData) error {
+	if err := t.Execute(w, d); err != nil {
+		return fmt.Errorf("rendering report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,303 @@
+// Package plan expands a spec's matrix into cells, checks each cell's
+// requirements, and orders the (cell, run) pairs to execute, optionally as one
+// shard of many. Apart from the requirement probes it does no I/O.
+package plan
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+// Cell is one point of the matrix: a provider, a model and the extra axes.
+type Cell struct {
+	ID       string
+	Provider *spec.Provider
+	Model    string
+	Matrix   []KV   // extra axes in spec order
+	Skip     string // why the cell will not run; "" when it will
+}
+
+// KV is one axis value of a cell.
+type KV struct{ Key, Value string }
+
+// MatrixMap returns the extra axes as a map.
+func (c *Cell) MatrixMap() map[string]string {
+	if len(c.Matrix) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(c.Matrix))
+	for _, kv := range c.Matrix {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+// Value returns the cell's value for an axis: provider, model or a matrix axis.
+func (c *Cell) Value(axis string) (string, bool) {
+	switch axis {
+	case "provider":
+		return c.Provider.Name, true
+	case "model":
+		return c.Model, true
+	}
+	for _, kv := range c.Matrix {
+		if kv.Key == axis {
+			return kv.Value, true
+		}
+	}
+	return "", false
+}
+
+// Filter keeps cells whose axes all have the given values (--only).
+type Filter map[string]string
+
+// ParseFilter parses "provider=X,model=Y".
+func ParseFilter(s string) (Filter, error) {
+	f := Filter{}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--only %q: expected axis=value[,axis=value]", s)
+		}
+		f[k] = v
+	}
+	return f, nil
+}
+
+func (f Filter) match(c *Cell) bool {
+	for k, v := range f {
+		if got, ok := c.Value(k); !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Expand returns the cells of the matrix in spec order (providers, then
+// models, then each extra axis), less the spec's excludes. With filters, only
+// cells matching at least one filter are kept; a filter naming an unknown
+// axis is an error.
+func Expand(s *spec.Spec, only []Filter) ([]Cell, error) {
+	axes := map[string]bool{"provider": true, "model": true}
+	for _, a := range s.Matrix {
+		axes[a.Name] = true
+	}
+	for _, f := range only {
+		for k := range f {
+			if !axes[k] {
+				return nil, fmt.Errorf("--only: unknown axis %q", k)
+			}
+		}
+	}
+	var cells []Cell
+	for i := range s.Providers {
+		p := &s.Providers[i]
+		models := p.Models
+		if len(models) == 0 {
+			models = []string{""}
+		}
+		for _, m := range models {
+			for _, combo := range product(s.Matrix) {
+				c := Cell{Provider: p, Model: m, Matrix: combo}
+				c.ID = cellID(&c)
+				if excluded(&c, s.Exclude) || !selected(&c, only) {
+					continue
+				}
+				cells = append(cells, c)
+			}
+		}
+	}
+	if len(cells) == 0 {
+		return nil, fmt.Errorf("no cells to run: the matrix is empty after exclude and --only")
+	}
+	return cells, nil
+}
+
+func product(axes spec.Axes) [][]KV {
+	combos := [][]KV{nil}
+	for _, a := range axes {
+		var next [][]KV
+		for _, c := range combos {
+			for _, v := range a.Values {
+				row := append(append([]KV(nil), c...), KV{a.Name, v})
+				next = append(next, row)
+			}
+		}
+		combos = next
+	}
+	return combos
+}
+
+func excluded(c *Cell, rules []map[string]string) bool {
+	for _, r := range rules {
+		if Filter(r).match(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func selected(c *Cell, only []Filter) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, f := range only {
+		if f.match(c) {
+			return true
+		}
+	}
+	return false
+}
+
+var unsafeRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// cellID names a cell in file names: provider_model[_axis-value...].
+func cellID(c *Cell) string {
+	parts := []string{c.Provider.Name}
+	if c.Model != "" {
+		parts = append(parts, c.Model)
+	}
+	for _, kv := range c.Matrix {
+		parts = append(parts, kv.Key+"-"+kv.Value)
+	}
+	return unsafeRE.ReplaceAllString(strings.Join(parts, "_"), "-")
+}
+
+// CheckRequirements marks cells whose provider's requirements are unmet with
+// the reason. Each provider is probed once; URL probes time out quickly.
+func CheckRequirements(ctx context.Context, cells []Cell) {
+	reasons := map[string]string{}
+	for i := range cells {
+		p := cells[i].Provider
+		r, done := reasons[p.Name]
+		if !done {
+			r = unmet(ctx, p.Requires)
+			reasons[p.Name] = r
+		}
+		cells[i].Skip = r
+	}
+}
+
+func unmet(ctx context.Context, req spec.Requires) string {
+	var missing []string
+	for _, v := range req.Env {
+		if os.Getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) > 0 {
+		return "environment variable " + strings.Join(missing, ", ") + " is not set"
+	}
+	for _, c := range req.Commands {
+		if _, err := exec.LookPath(c); err != nil {
+			return fmt.Sprintf("command %q is not on PATH", c)
+		}
+	}
+	if req.URL != "" {
+		if err := probe(ctx, req.URL); err != nil {
+			return fmt.Sprintf("%s is not reachable (%v)", req.URL, err)
+		}
+	}
+	return ""
+}
+
+// probe counts any HTTP answer as reachable: the service is there.
+func probe(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		var short = err.Error()
+		if i := strings.LastIndex(short, ": "); i >= 0 {
+			short = short[i+2:]
+		}
+		return fmt.Errorf("%s", short)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// Pair is one run of one cell.
+type Pair struct {
+	Cell   *Cell
+	Index  int  // 1-based
+	Warmup bool // unmeasured
+}
+
+// Key matches record.Run.Key.
+func (p Pair) Key() string {
+	if p.Warmup {
+		return fmt.Sprintf("%s#w%d", p.Cell.ID, p.Index)
+	}
+	return fmt.Sprintf("%s#%d", p.Cell.ID, p.Index)
+}
+
+// Shard is one of N parts of a benchmark: K in 1..N.
+type Shard struct{ K, N int }
+
+// ParseShard parses "K/N".
+func ParseShard(s string) (Shard, error) {
+	k, n, ok := strings.Cut(s, "/")
+	ki, err1 := strconv.Atoi(k)
+	ni, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || ni < 1 || ki < 1 || ki > ni {
+		return Shard{}, fmt.Errorf("--shard %q: expected K/N with 1 <= K <= N", s)
+	}
+	return Shard{ki, ni}, nil
+}
+
+func (s Shard) String() string {
+	if s.N <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.K, s.N)
+}
+
+// Runs lists the measured (cell, run) pairs of the runnable cells, in the
+// spec's order: "sequential" runs each cell's runs together, "interleaved"
+// alternates cells run by run. A shard keeps every N-th pair of that list,
+// which balances cells across shards and is the same on every machine.
+func Runs(cells []Cell, runs int, order string, shard Shard) []Pair {
+	var all []Pair
+	if order == "interleaved" {
+		for r := 1; r <= runs; r++ {
+			for i := range cells {
+				if cells[i].Skip == "" {
+					all = append(all, Pair{Cell: &cells[i], Index: r})
+				}
+			}
+		}
+	} else {
+		for i := range cells {
+			if cells[i].Skip != "" {
+				continue
+			}
+			for r := 1; r <= runs; r++ {
+				all = append(all, Pair{Cell: &cells[i], Index: r})
+			}
+		}
+	}
+	if shard.N <= 1 {
+		return all
+	}
+	var mine []Pair
+	for i, p := range all {
+		if i%shard.N == shard.K-1 {
+			mine = append(mine, p)
+		}
+	}
+	return mine
+}

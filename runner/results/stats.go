@@ -1,0 +1,87 @@
+// Package results turns run records into what a reader wants to know: per
+// cell statistics, cost, verdicts of the spec's rules, recommendations and
+// projections. It reads records and the spec only, and writes no files.
+package results
+
+import (
+	"math"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/runner-bench/runner/runner/rules"
+)
+
+// Stats summarise one metric over the successful measured runs of a cell.
+type Stats struct {
+	N      int     `json:"n"`
+	Mean   float64 `json:"mean"`
+	Stddev float64 `json:"stddev"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	Median float64 `json:"median"`
+	P95    float64 `json:"p95"`
+	CV     float64 `json:"cv"` // coefficient of variation: stddev / mean
+	// Lo and Hi bound the median at 95% confidence (benchmath, assuming
+	// nothing about the distribution); both equal the median when too few
+	// runs allow an interval, and Note says so.
+	Lo   float64 `json:"ci_lo"`
+	Hi   float64 `json:"ci_hi"`
+	Note string  `json:"note,omitempty"`
+}
+
+// thresholds are benchmath's defaults (alpha 0.05).
+var thresholds = &benchmath.DefaultThresholds
+
+// NewStats computes Stats of values; values may be reordered.
+func NewStats(values []float64) Stats {
+	if len(values) == 0 {
+		return Stats{}
+	}
+	sample := benchmath.NewSample(values, thresholds) // sorts values
+	v := sample.Values
+	n := float64(len(v))
+	var sum float64
+	for _, x := range v {
+		sum += x
+	}
+	mean := sum / n
+	var ss float64
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
+	}
+	st := Stats{N: len(v), Mean: mean, Min: v[0], Max: v[len(v)-1], P95: quantile(v, 0.95)}
+	if len(v) > 1 {
+		st.Stddev = math.Sqrt(ss / (n - 1))
+	}
+	if mean != 0 {
+		st.CV = st.Stddev / math.Abs(mean)
+	}
+	sum95 := benchmath.AssumeNothing.Summary(sample, 0.95)
+	st.Median, st.Lo, st.Hi = sum95.Center, sum95.Lo, sum95.Hi
+	if len(sum95.Warnings) > 0 {
+		st.Note = sum95.Warnings[0].Error()
+	}
+	return st
+}
+
+// quantile interpolates linearly between the closest ranks of sorted v.
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 1 {
+		return v[0]
+	}
+	pos := q * float64(len(v)-1)
+	lo := int(math.Floor(pos))
+	if lo >= len(v)-1 {
+		return v[len(v)-1]
+	}
+	frac := pos - float64(lo)
+	return v[lo] + frac*(v[lo+1]-v[lo])
+}
+
+// Rule returns the statistic as rules see it: nil when there is no value.
+func (s Stats) Rule() *rules.Stat {
+	if s.N == 0 {
+		return nil
+	}
+	return &rules.Stat{N: s.N, Mean: s.Mean, Stddev: s.Stddev, Min: s.Min, Max: s.Max, Median: s.Median, P95: s.P95}
+}

@@ -1,0 +1,551 @@
+package results
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+// Verdict levels, worst last.
+const (
+	Pass       = "PASS"
+	Acceptable = "ACCEPTABLE"
+	Fail       = "FAIL"
+	NA         = "N/A"
+)
+
+// Summary is everything the outputs show, computed from the spec and records.
+type Summary struct {
+	Name        string            `json:"name"`
+	Title       string            `json:"title"`
+	Description string            `json:"description,omitempty"`
+	Simulated   bool              `json:"simulated"`
+	Benchmark   record.Benchmark  `json:"benchmark"`
+	Phases      []string          `json:"phases"` // declared phases, then others seen, then "(other)"
+	Projections []spec.Projection `json:"projections"`
+	Cells       []*Cell           `json:"cells"`
+	Skipped     []Skipped         `json:"skipped,omitempty"`
+	Rating      string            `json:"rating"` // worst cell rating; "" without rules
+	Ranking     []Pick            `json:"recommendations"`
+	Warnings    []string          `json:"warnings,omitempty"`
+	Runs        []*Run            `json:"-"` // every record with what results derived from it, in file order
+}
+
+// Skipped is a cell that did not run.
+type Skipped struct {
+	Cell     string `json:"cell"`
+	Provider string `json:"provider"`
+	Model    string `json:"model,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// Cell is one cell's results.
+type Cell struct {
+	ID          string            `json:"cell"`
+	Provider    string            `json:"provider"`
+	Label       string            `json:"label"`
+	API         string            `json:"api"`
+	Model       string            `json:"model,omitempty"`
+	Matrix      map[string]string `json:"matrix,omitempty"`
+	Runs        int               `json:"runs"`     // measured runs that finished ok
+	Failures    int               `json:"failures"` // measured runs that did not
+	SuccessRate float64           `json:"success_rate"`
+	TokenSource string            `json:"token_source,omitempty"`
+
+	Time         Stats `json:"time_s"`
+	Tokens       Stats `json:"tokens"`
+	InputTokens  Stats `json:"input_tokens"`
+	OutputTokens Stats `json:"output_tokens"`
+	CachedTokens Stats `json:"cached_input_tokens"`
+	Cost         Stats `json:"cost_usd"` // per workflow; N = 0 when unpriced
+	MemoryMB     Stats `json:"peak_rss_mb"`
+	CPUPercent   Stats `json:"cpu_percent"`
+	CPUSeconds   Stats `json:"cpu_seconds"`
+
+	Phases    []*PhaseStats    `json:"phases"`
+	Artifacts []*ArtifactStats `json:"artifacts,omitempty"`
+	Metrics   []*MetricStats   `json:"metrics,omitempty"`
+	Calls     *CallStats       `json:"calls,omitempty"`
+	Quality   *float64         `json:"quality,omitempty"`
+	Price     *spec.PriceEntry `json:"price,omitempty"`
+	Monthly   []ProjectionCost `json:"projections,omitempty"`
+	Verdicts  []Verdict        `json:"verdicts,omitempty"`
+	Rating    string           `json:"rating"`
+	Advice    []string         `json:"advice,omitempty"` // the spec's recommendations that hold
+	Slowest   *Share           `json:"bottleneck_time,omitempty"`
+	Hungriest *Share           `json:"bottleneck_tokens,omitempty"`
+	Errors    map[string]int   `json:"errors,omitempty"` // failure status -> count
+	runs      []*Run
+}
+
+// PhaseStats are one phase's statistics within a cell.
+type PhaseStats struct {
+	Name         string  `json:"name"`
+	Time         Stats   `json:"time_s"`
+	Tokens       Stats   `json:"tokens"`
+	InputTokens  Stats   `json:"input_tokens"`
+	OutputTokens Stats   `json:"output_tokens"`
+	Cost         Stats   `json:"cost_usd"`
+	TimeShare    float64 `json:"time_share"`  // of the cell's mean total time
+	TokenShare   float64 `json:"token_share"` // of the cell's mean total tokens
+}
+
+// ArtifactStats are one artifact's sizes.
+type ArtifactStats struct {
+	Name  string `json:"name"`
+	MB    Stats  `json:"mb"`
+	Files Stats  `json:"files"`
+}
+
+// MetricStats are one named metric's values.
+type MetricStats struct {
+	Name string `json:"name"`
+	Stats
+}
+
+// CallStats summarise the LLM calls the proxy saw over a cell's runs.
+type CallStats struct {
+	Calls     int            `json:"calls"`
+	Errors    map[string]int `json:"errors,omitempty"`
+	Latency   Stats          `json:"latency_s"`
+	TTFT      Stats          `json:"ttft_s"`
+	OutputTPS Stats          `json:"output_tps"`
+	Estimated int            `json:"usage_estimated,omitempty"`
+	Missing   int            `json:"usage_missing,omitempty"`
+}
+
+// Share names the phase with the largest share of something.
+type Share struct {
+	Phase string  `json:"phase"`
+	Share float64 `json:"share"`
+}
+
+// ProjectionCost is a cell's cost at one usage frequency.
+type ProjectionCost struct {
+	Label    string  `json:"label"`
+	PerMonth float64 `json:"per_month"`
+	USD      float64 `json:"usd_per_month"`
+}
+
+// Verdict is one rule's judgement of one cell.
+type Verdict struct {
+	Rule       string `json:"rule"`
+	Level      string `json:"level"` // PASS | ACCEPTABLE | FAIL | N/A
+	Target     string `json:"target"`
+	Acceptable string `json:"acceptable,omitempty"`
+	Actual     string `json:"actual,omitempty"` // the value the rule compared, when it can be shown
+	Reason     string `json:"reason,omitempty"` // why N/A
+}
+
+// Run is one record with the values results derived from it.
+type Run struct {
+	*record.Run
+	Tokens record.Tokens
+	Cost   *float64 // nil when a model has no price
+	Phases map[string]*PhaseRun
+}
+
+// PhaseRun is one phase of one run.
+type PhaseRun struct {
+	Seconds float64
+	Tokens  record.Tokens
+	Cost    float64
+}
+
+// Compute builds the summary of a benchmark from its spec and records.
+func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run) *Summary {
+	sum := &Summary{
+		Name: s.Name, Title: s.Title, Description: s.Description,
+		Simulated: bench.Simulated, Benchmark: bench, Projections: s.Projections,
+	}
+	prices := NewPrices(s.Pricing)
+	unpriced := map[string]bool{}
+	cells := map[string]*Cell{}
+	var order []*Cell
+	phaseSeen := map[string]bool{}
+	for i := range recs {
+		r := &recs[i]
+		if r.Simulated {
+			sum.Simulated = true
+		}
+		if r.Status == record.StatusSkipped {
+			sum.Skipped = append(sum.Skipped, Skipped{Cell: r.Cell, Provider: r.Provider, Model: r.Model, Reason: r.Error})
+			continue
+		}
+		run := derive(r, prices, unpriced)
+		sum.Runs = append(sum.Runs, run)
+		if r.Warmup {
+			continue
+		}
+		c := cells[r.Cell]
+		if c == nil {
+			c = newCell(s, r)
+			cells[r.Cell] = c
+			order = append(order, c)
+		}
+		c.runs = append(c.runs, run)
+		for name := range run.Phases {
+			phaseSeen[name] = true
+		}
+	}
+	sum.Phases = phaseOrder(s.Phases, phaseSeen)
+	for m := range unpriced {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no price for model %q: its cost is unknown (add it to pricing)", m))
+	}
+	sort.Strings(sum.Warnings)
+	for _, c := range order {
+		c.compute(s, sum.Phases, prices)
+		sum.Cells = append(sum.Cells, c)
+		sum.Rating = worse(sum.Rating, c.Rating)
+	}
+	sum.Ranking = rank(sum.Cells)
+	return sum
+}
+
+func newCell(s *spec.Spec, r *record.Run) *Cell {
+	c := &Cell{ID: r.Cell, Provider: r.Provider, Label: r.Provider, API: "none", Model: r.Model, Matrix: r.Matrix}
+	if p := s.ProviderByName(r.Provider); p != nil {
+		c.Label, c.API = p.Label, p.API
+	}
+	if q, ok := s.Quality[r.Provider]; ok {
+		c.Quality = &q
+	}
+	return c
+}
+
+// derive prices a run's tokens and splits them by phase.
+func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
+	run := &Run{Run: r, Phases: map[string]*PhaseRun{}}
+	phase := func(name string) *PhaseRun {
+		if name == "" {
+			name = record.OtherPhase
+		}
+		p := run.Phases[name]
+		if p == nil {
+			p = &PhaseRun{}
+			run.Phases[name] = p
+		}
+		return p
+	}
+	for _, ph := range r.Phases {
+		phase(ph.Name).Seconds += ph.Seconds
+	}
+	cost, priced := 0.0, true
+	add := func(phaseName, model string, t record.Tokens) {
+		if model == "" {
+			model = r.Model
+		}
+		run.Tokens = run.Tokens.Add(t)
+		p := phase(phaseName)
+		p.Tokens = p.Tokens.Add(t)
+		e, ok := prices.Lookup(model)
+		if !ok {
+			if t.Total() > 0 {
+				priced = false
+				unpriced[model] = true
+			}
+			return
+		}
+		c := Cost(e.Price, t)
+		p.Cost += c
+		cost += c
+	}
+	if usesProxy(r) {
+		for _, c := range r.Calls {
+			add(c.Phase, c.Model, c.Tokens)
+		}
+	} else {
+		for _, u := range r.Usage {
+			add(u.Phase, u.Model, u.Tokens)
+		}
+	}
+	if priced {
+		run.Cost = &cost
+	}
+	return run
+}
+
+// usesProxy tells which token source a run's totals come from.
+func usesProxy(r *record.Run) bool {
+	switch r.TokenSource {
+	case record.SourceProxy:
+		return true
+	case record.SourceEvents, record.SourceRegex:
+		return false
+	}
+	return len(r.Calls) > 0
+}
+
+func phaseOrder(declared []string, seen map[string]bool) []string {
+	out := append([]string(nil), declared...)
+	known := map[string]bool{record.OtherPhase: true}
+	for _, p := range declared {
+		known[p] = true
+	}
+	var extra []string
+	for p := range seen {
+		if !known[p] {
+			extra = append(extra, p)
+		}
+	}
+	sort.Strings(extra)
+	out = append(out, extra...)
+	if seen[record.OtherPhase] {
+		out = append(out, record.OtherPhase)
+	}
+	return out
+}
+
+func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
+	var ok []*Run
+	for _, r := range c.runs {
+		if r.OK() {
+			ok = append(ok, r)
+		} else {
+			c.Failures++
+			if c.Errors == nil {
+				c.Errors = map[string]int{}
+			}
+			c.Errors[r.Status]++
+		}
+	}
+	c.Runs = len(ok)
+	if n := len(c.runs); n > 0 {
+		c.SuccessRate = float64(c.Runs) / float64(n)
+	}
+	if len(ok) > 0 {
+		c.TokenSource = ok[0].TokenSource
+	}
+	collect := func(f func(*Run) (float64, bool)) Stats {
+		vals := make([]float64, 0, len(ok))
+		for _, r := range ok {
+			if v, has := f(r); has {
+				vals = append(vals, v)
+			}
+		}
+		return NewStats(vals)
+	}
+	always := func(f func(*Run) float64) Stats {
+		return collect(func(r *Run) (float64, bool) { return f(r), true })
+	}
+	c.Time = always(func(r *Run) float64 { return r.WallSeconds })
+	c.Tokens = always(func(r *Run) float64 { return float64(r.Tokens.Total()) })
+	c.InputTokens = always(func(r *Run) float64 { return float64(r.Tokens.Input) })
+	c.OutputTokens = always(func(r *Run) float64 { return float64(r.Tokens.Output) })
+	c.CachedTokens = always(func(r *Run) float64 { return float64(r.Tokens.CachedInput) })
+	c.Cost = collect(func(r *Run) (float64, bool) {
+		if r.Cost == nil {
+			return 0, false
+		}
+		return *r.Cost, true
+	})
+	c.MemoryMB = always(func(r *Run) float64 { return r.PeakRSSMB })
+	c.CPUPercent = always(func(r *Run) float64 { return r.CPUPercent })
+	c.CPUSeconds = always(func(r *Run) float64 { return r.UserSeconds + r.SysSeconds })
+
+	for _, name := range phases {
+		ps := &PhaseStats{Name: name}
+		in := func(r *Run) *PhaseRun {
+			if p := r.Phases[name]; p != nil {
+				return p
+			}
+			return &PhaseRun{}
+		}
+		ps.Time = always(func(r *Run) float64 { return in(r).Seconds })
+		ps.Tokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })
+		ps.InputTokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Input) })
+		ps.OutputTokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Output) })
+		ps.Cost = collect(func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil })
+		if name == record.OtherPhase && ps.Time.Mean == 0 && ps.Tokens.Mean == 0 {
+			continue
+		}
+		if c.Time.Mean > 0 {
+			ps.TimeShare = ps.Time.Mean / c.Time.Mean
+		}
+		if c.Tokens.Mean > 0 {
+			ps.TokenShare = ps.Tokens.Mean / c.Tokens.Mean
+		}
+		c.Phases = append(c.Phases, ps)
+	}
+	c.Slowest, c.Hungriest = bottlenecks(c.Phases)
+
+	for _, a := range s.Artifacts {
+		name := a.Name
+		as := &ArtifactStats{Name: name}
+		as.MB = collect(func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return v.MB, has })
+		as.Files = collect(func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return float64(v.Files), has })
+		c.Artifacts = append(c.Artifacts, as)
+	}
+	metricNames := map[string]bool{}
+	for _, r := range ok {
+		for m := range r.Metrics {
+			metricNames[m] = true
+		}
+	}
+	for _, name := range sortedKeys(metricNames) {
+		ms := &MetricStats{Name: name}
+		ms.Stats = collect(func(r *Run) (float64, bool) { v, has := r.Metrics[name]; return v, has })
+		c.Metrics = append(c.Metrics, ms)
+		if name == "quality" && ms.N > 0 {
+			q := ms.Mean
+			c.Quality = &q
+		}
+	}
+	c.Calls = callStats(c.runs)
+	if e, found := prices.Lookup(c.Model); found {
+		c.Price = &e
+	}
+	if c.Cost.N > 0 {
+		for _, p := range s.Projections {
+			c.Monthly = append(c.Monthly, ProjectionCost{Label: p.Label, PerMonth: p.PerMonth, USD: c.Cost.Mean * p.PerMonth})
+		}
+	}
+	c.judge(s)
+}
+
+func bottlenecks(phases []*PhaseStats) (slowest, hungriest *Share) {
+	for _, p := range phases {
+		if p.Name == record.OtherPhase {
+			continue
+		}
+		if p.TimeShare > 0 && (slowest == nil || p.TimeShare > slowest.Share) {
+			slowest = &Share{p.Name, p.TimeShare}
+		}
+		if p.TokenShare > 0 && (hungriest == nil || p.TokenShare > hungriest.Share) {
+			hungriest = &Share{p.Name, p.TokenShare}
+		}
+	}
+	return slowest, hungriest
+}
+
+func callStats(runs []*Run) *CallStats {
+	cs := &CallStats{}
+	var lat, ttft, tps []float64
+	for _, r := range runs {
+		for _, c := range r.Calls {
+			cs.Calls++
+			if c.Error != "" {
+				if cs.Errors == nil {
+					cs.Errors = map[string]int{}
+				}
+				cs.Errors[c.Error]++
+			}
+			switch c.UsageStatus {
+			case "estimated":
+				cs.Estimated++
+			case "missing":
+				cs.Missing++
+			}
+			lat = append(lat, c.LatencyS)
+			if c.TTFTS > 0 {
+				ttft = append(ttft, c.TTFTS)
+			}
+			if c.OutputTPS > 0 {
+				tps = append(tps, c.OutputTPS)
+			}
+		}
+	}
+	if cs.Calls == 0 {
+		return nil
+	}
+	cs.Latency, cs.TTFT, cs.OutputTPS = NewStats(lat), NewStats(ttft), NewStats(tps)
+	return cs
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Pick is a provider recommendation for one priority.
+type Pick struct {
+	Priority string `json:"priority"` // cost | speed | quality | balance
+	Cell     string `json:"cell"`
+	Label    string `json:"label"`
+	Why      string `json:"why"`
+}
+
+// rank picks the cheapest, fastest, best-quality and best quality-per-dollar
+// cells among those with successful runs.
+func rank(cells []*Cell) []Pick {
+	var picks []Pick
+	best := func(priority string, score func(*Cell) (float64, bool), why func(*Cell) string) {
+		var win *Cell
+		var top float64
+		for _, c := range cells {
+			v, ok := score(c)
+			if !ok || c.Runs == 0 {
+				continue
+			}
+			if win == nil || v > top {
+				win, top = c, v
+			}
+		}
+		if win != nil {
+			picks = append(picks, Pick{Priority: priority, Cell: win.ID, Label: cellName(win), Why: why(win)})
+		}
+	}
+	best("cost", func(c *Cell) (float64, bool) { return -c.Cost.Mean, c.Cost.N > 0 },
+		func(c *Cell) string { return fmt.Sprintf("$%.4f per workflow", c.Cost.Mean) })
+	best("speed", func(c *Cell) (float64, bool) { return -c.Time.Mean, c.Time.N > 0 },
+		func(c *Cell) string { return fmt.Sprintf("%.1f s per workflow", c.Time.Mean) })
+	best("quality", func(c *Cell) (float64, bool) { return deref(c.Quality), c.Quality != nil },
+		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10", *c.Quality) })
+	best("balance", func(c *Cell) (float64, bool) {
+		if c.Quality == nil || c.Cost.N == 0 {
+			return 0, false
+		}
+		// Quality per dollar; a free cell is scored by quality alone above every paid one.
+		if c.Cost.Mean == 0 {
+			return math.MaxFloat64 / 100 * (*c.Quality / 10), true
+		}
+		return *c.Quality / c.Cost.Mean, true
+	}, func(c *Cell) string {
+		if c.Cost.Mean == 0 {
+			return fmt.Sprintf("quality %.1f/10 at no token cost", *c.Quality)
+		}
+		return fmt.Sprintf("%.0f quality points per dollar", *c.Quality/c.Cost.Mean)
+	})
+	return picks
+}
+
+func deref(f *float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return *f
+}
+
+// cellName is how a cell is named in prose: "Label (model, axis=value)".
+func cellName(c *Cell) string {
+	name := c.Label
+	extra := c.Model
+	for _, k := range sortedKeys(boolKeys(c.Matrix)) {
+		if extra != "" {
+			extra += ", "
+		}
+		extra += k + "=" + c.Matrix[k]
+	}
+	if extra != "" {
+		name += " (" + extra + ")"
+	}
+	return name
+}
+
+func boolKeys(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// Name is how the cell is named in prose.
+func (c *Cell) Name() string { return cellName(c) }
