@@ -1,0 +1,296 @@
+package execute
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+type evKind uint8
+
+const (
+	evPhaseStart evKind = iota
+	evPhaseEnd
+	evUsage
+	evMetric
+)
+
+// event is one protocol event or extract match, time-stamped.
+type event struct {
+	kind     evKind
+	at       float64 // seconds from the run's start (Unix seconds while timed and unconverted)
+	timed    bool    // the object carried "ts"
+	phase    string  // phase events; usage: its own phase, if given
+	name     string  // metric
+	value    float64 // metric
+	provider string  // usage
+	model    string  // usage
+	tokens   record.Tokens
+	source   string // events | regex
+	line     int    // log line, or events file line when file is set
+	file     bool
+}
+
+func (e *event) where() string {
+	if e.file {
+		return fmt.Sprintf("events file line %d", e.line)
+	}
+	return fmt.Sprintf("log line %d", e.line)
+}
+
+// wireEvent is the JSON object of the line protocol. Pointers tell a missing
+// field from a zero one.
+type wireEvent struct {
+	Event      string   `json:"event"`
+	Phase      string   `json:"phase"`
+	TS         *float64 `json:"ts"`
+	Provider   string   `json:"provider"`
+	Model      string   `json:"model"`
+	Input      *int64   `json:"input_tokens"`
+	Output     *int64   `json:"output_tokens"`
+	Cached     int64    `json:"cached_input_tokens"`
+	CacheWrite int64    `json:"cache_write_tokens"`
+	Reasoning  int64    `json:"reasoning_tokens"`
+	Name       string   `json:"name"`
+	Value      *float64 `json:"value"`
+}
+
+// parseEvent decodes one event object (without the ::runner:: prefix).
+// Unknown fields are ignored; unknown events and missing fields are errors.
+func parseEvent(b []byte) (event, error) {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
+		return event{}, err
+	}
+	ev := event{source: record.SourceEvents, phase: w.Phase}
+	if w.TS != nil {
+		ev.timed, ev.at = true, *w.TS
+	}
+	switch w.Event {
+	case "phase_start", "phase_end":
+		if w.Phase == "" {
+			return event{}, fmt.Errorf("%s without \"phase\"", w.Event)
+		}
+		ev.kind = evPhaseStart
+		if w.Event == "phase_end" {
+			ev.kind = evPhaseEnd
+		}
+	case "usage":
+		if w.Input == nil || w.Output == nil {
+			return event{}, errors.New("usage needs \"input_tokens\" and \"output_tokens\"")
+		}
+		ev.kind = evUsage
+		ev.provider, ev.model = w.Provider, w.Model
+		ev.tokens = record.Tokens{Input: *w.Input, Output: *w.Output, CachedInput: w.Cached, CacheWrite: w.CacheWrite, Reasoning: w.Reasoning}
+		t := ev.tokens
+		if t.Input < 0 || t.Output < 0 || t.CachedInput < 0 || t.CacheWrite < 0 || t.Reasoning < 0 {
+			return event{}, errors.New("usage with a negative token count")
+		}
+	case "metric":
+		if w.Name == "" || w.Value == nil {
+			return event{}, errors.New("metric needs \"name\" and \"value\"")
+		}
+		ev.kind = evMetric
+		ev.name, ev.value = w.Name, *w.Value
+	case "":
+		return event{}, errors.New("no \"event\" field")
+	default:
+		return event{}, fmt.Errorf("unknown event %q", w.Event)
+	}
+	return ev, nil
+}
+
+// extractor applies the spec's extract patterns, with group indexes resolved once.
+type extractor struct {
+	phase    *regexp.Regexp
+	phaseIdx int
+	usage    *regexp.Regexp
+	uIdx     [8]int // see usageGroups
+	metrics  []metricRe
+}
+
+type metricRe struct {
+	name string
+	re   *regexp.Regexp
+	idx  int
+}
+
+var usageGroups = [8]string{"input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "phase", "model", "provider"}
+
+func newExtractor(x Extract) *extractor {
+	e := &extractor{phase: x.Phase, usage: x.Usage}
+	if x.Phase != nil {
+		e.phaseIdx = x.Phase.SubexpIndex("phase")
+	}
+	if x.Usage != nil {
+		for i, g := range usageGroups {
+			e.uIdx[i] = x.Usage.SubexpIndex(g)
+		}
+	}
+	for name, re := range x.Metrics {
+		if re != nil {
+			e.metrics = append(e.metrics, metricRe{name, re, re.SubexpIndex("value")})
+		}
+	}
+	sort.Slice(e.metrics, func(i, j int) bool { return e.metrics[i].name < e.metrics[j].name })
+	return e
+}
+
+func group(line []byte, m []int, idx int) string {
+	if idx < 0 || 2*idx+1 >= len(m) || m[2*idx] < 0 {
+		return ""
+	}
+	return string(line[m[2*idx]:m[2*idx+1]])
+}
+
+// apply appends the events line yields to evs and what could not be read to
+// problems. Event times are filled in by the caller.
+func (x *extractor) apply(line []byte, evs []event, problems []string) ([]event, []string) {
+	if x.phase != nil {
+		if m := x.phase.FindSubmatchIndex(line); m != nil {
+			if p := strings.TrimSpace(group(line, m, x.phaseIdx)); p != "" {
+				evs = append(evs, event{kind: evPhaseStart, phase: p, source: record.SourceRegex})
+			}
+		}
+	}
+	if x.usage != nil {
+		if m := x.usage.FindSubmatchIndex(line); m != nil {
+			var n [5]int64
+			ok := true
+			for i := range n {
+				v, err := parseCount(group(line, m, x.uIdx[i]))
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("extract usage: %s %v", usageGroups[i], err))
+					ok = false
+				}
+				n[i] = v
+			}
+			if ok {
+				evs = append(evs, event{
+					kind:     evUsage,
+					source:   record.SourceRegex,
+					tokens:   record.Tokens{Input: n[0], Output: n[1], CachedInput: n[2], CacheWrite: n[3], Reasoning: n[4]},
+					phase:    group(line, m, x.uIdx[5]),
+					model:    group(line, m, x.uIdx[6]),
+					provider: group(line, m, x.uIdx[7]),
+				})
+			}
+		}
+	}
+	for _, mr := range x.metrics {
+		m := mr.re.FindSubmatchIndex(line)
+		if m == nil {
+			continue
+		}
+		s := group(line, m, mr.idx)
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("extract metric %q: %q is not a number", mr.name, s))
+			continue
+		}
+		evs = append(evs, event{kind: evMetric, name: mr.name, value: v, source: record.SourceRegex})
+	}
+	return evs, problems
+}
+
+// parseCount reads a token count as printed: "" is 0; "1,200" and "1_200" are 1200.
+func parseCount(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	s = strings.NewReplacer(",", "", "_", "").Replace(s)
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%q is not a token count", s)
+	}
+	return v, nil
+}
+
+// replay applies events in time order (ties keep arrival order) and returns
+// the phases in order of first start, with "(other)" last when it is not zero;
+// the usage reports; the metrics (last value wins); and warnings. Times are
+// clamped to [0, wall]. A phase_start ends the open phase; a phase may reopen
+// and its time adds up; a phase open at exit ends at exit; usage without its
+// own phase belongs to the open one, or to "(other)".
+func replay(evs []event, wall float64) (phases []record.Phase, usage []record.Usage, metrics map[string]float64, warnings []string) {
+	for i := range evs {
+		evs[i].at = min(max(evs[i].at, 0), wall)
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
+
+	index := map[string]int{} // phase name -> position in phases
+	open, openAt := "", 0.0
+	free := 0.0 // start of the current stretch outside every phase
+	other, otherStart := 0.0, -1.0
+	gap := func(from, to float64) {
+		if to > from {
+			other += to - from
+			if otherStart < 0 {
+				otherStart = from
+			}
+		}
+	}
+	closeOpen := func(at float64) {
+		phases[index[open]].Seconds += at - openAt
+		open, free = "", at
+	}
+	for i := range evs {
+		ev := &evs[i]
+		switch ev.kind {
+		case evPhaseStart:
+			if open != "" {
+				closeOpen(ev.at)
+			} else {
+				gap(free, ev.at)
+			}
+			if _, ok := index[ev.phase]; !ok {
+				index[ev.phase] = len(phases)
+				phases = append(phases, record.Phase{Name: ev.phase, Start: ev.at})
+			}
+			open, openAt = ev.phase, ev.at
+		case evPhaseEnd:
+			if open != ev.phase {
+				warnings = append(warnings, fmt.Sprintf("%s: phase_end %q while %s", ev.where(), ev.phase, describeOpen(open)))
+				continue
+			}
+			closeOpen(ev.at)
+		case evUsage:
+			phase := ev.phase
+			if phase == "" {
+				phase = open
+			}
+			if phase == "" {
+				phase = record.OtherPhase
+			}
+			usage = append(usage, record.Usage{Phase: phase, Provider: ev.provider, Model: ev.model, At: ev.at, Source: ev.source, Tokens: ev.tokens})
+		case evMetric:
+			if metrics == nil {
+				metrics = map[string]float64{}
+			}
+			metrics[ev.name] = ev.value
+		}
+	}
+	if open != "" {
+		closeOpen(wall)
+	} else {
+		gap(free, wall)
+	}
+	if other > 0 {
+		phases = append(phases, record.Phase{Name: record.OtherPhase, Start: otherStart, Seconds: other})
+	}
+	return phases, usage, metrics, warnings
+}
+
+func describeOpen(open string) string {
+	if open == "" {
+		return "no phase is open"
+	}
+	return fmt.Sprintf("%q is open", open)
+}

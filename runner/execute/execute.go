@@ -1,0 +1,314 @@
+// Package execute runs one rendered command and measures it from outside (wall
+// time, CPU, peak memory, artifact sizes) and from inside (the ::runner:: line
+// protocol, the RUNNER_EVENTS file and the spec's extract patterns). It knows
+// nothing of specs, matrices or statistics: it turns a Job into a *record.Run.
+//
+// Process model. The command runs as `/bin/sh -c COMMAND` in a process group of
+// its own, with stdin from /dev/null and stdout and stderr on two pipes. The run
+// owns that group: on timeout or cancellation the whole group gets SIGTERM and,
+// after the kill grace, SIGKILL; and whatever is still left in the group when the
+// command itself exits is killed with SIGKILL, so a stray background process can
+// neither outlive the run nor distort the next one. A process that left the
+// group (setsid) and still holds the output pipes is no longer read after a
+// short drain period, so it cannot hang the run.
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+const (
+	// EventsEnv names the variable that tells the workload where to append events.
+	EventsEnv = "RUNNER_EVENTS"
+	// EventPrefix starts every event line on stdout or stderr.
+	EventPrefix = "::runner::"
+	// DefaultKillGrace is the time between SIGTERM and SIGKILL.
+	DefaultKillGrace = 2 * time.Second
+	// MaxLine is the longest line parsed for events and patterns; longer lines
+	// still go to the log in full.
+	MaxLine = 64 << 20
+)
+
+// drainTimeout bounds how long output is still read after the command exited
+// and its group was killed: only a process that escaped the group (setsid) and
+// keeps the pipes open ever makes Run wait that long.
+var drainTimeout = 500 * time.Millisecond
+
+// Job is one process to run and measure.
+type Job struct {
+	Command    string        // run with /bin/sh -c, in its own process group
+	Dir        string        // working directory ("" = current)
+	Env        []string      // complete environment (nil = this process's); RUNNER_EVENTS is set on top
+	LogPath    string        // stdout+stderr, interleaved by line in arrival order ("" = no log)
+	EventsPath string        // RUNNER_EVENTS file, removed before the run and read after it ("" = none)
+	Timeout    time.Duration // 0 = none; on expiry the whole process group is killed
+	KillGrace  time.Duration // SIGTERM to SIGKILL; 0 = DefaultKillGrace
+	Phases     []string      // declared phase names, for warnings only
+	Extract    Extract       // patterns applied to every output line
+	Artifacts  []Artifact    // sizes measured after the run
+
+	// OnPhase, if set, is called whenever a phase starts on stdout or stderr,
+	// with "" when the open phase ends without a new one (also at exit). It is
+	// called from the output readers, one call at a time, and must not block.
+	OnPhase func(name string)
+	// Warn, if set, receives warnings (malformed events, undeclared phases...),
+	// one call at a time. Warnings are never fatal.
+	Warn func(msg string)
+}
+
+// Extract holds the spec's compiled extract patterns. Any may be nil.
+type Extract struct {
+	Phase   *regexp.Regexp            // named group "phase": that phase begins
+	Usage   *regexp.Regexp            // named groups input_tokens, output_tokens; optional cached_input_tokens, cache_write_tokens, reasoning_tokens, phase, model, provider
+	Metrics map[string]*regexp.Regexp // named group "value"
+}
+
+func (x Extract) empty() bool { return x.Phase == nil && x.Usage == nil && len(x.Metrics) == 0 }
+
+// Artifact names a file set whose size is recorded after the run. Path is a
+// glob (the total size and count of the regular files matched, recursing into
+// matched folders) or a folder (recursive size and file count) or a file.
+type Artifact struct {
+	Name string
+	Path string
+}
+
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+
+// Run runs job and returns its record. A record is always returned, with
+// whatever was measured, also when the command failed, timed out, was
+// interrupted (ctx done) or could not start. Cell, provider, index, log and
+// folder fields are left to the caller.
+func Run(ctx context.Context, job Job) *record.Run {
+	r := &record.Run{ExitCode: -1}
+	s := newSession(&job)
+	if ctx.Err() != nil {
+		r.Started = time.Now()
+		r.Status = record.StatusInterrupted
+		r.Error = "interrupted before start"
+		return r
+	}
+	fail := func(err error) *record.Run {
+		r.Status = record.StatusFailed
+		r.Error = err.Error()
+		s.closeLog()
+		s.artifacts(r)
+		return r
+	}
+
+	if err := s.openLog(job.LogPath); err != nil {
+		r.Started = time.Now()
+		return fail(fmt.Errorf("creating log: %w", err))
+	}
+	if job.EventsPath != "" {
+		if err := prepareEvents(job.EventsPath); err != nil {
+			r.Started = time.Now()
+			return fail(fmt.Errorf("preparing events file: %w", err))
+		}
+	}
+	stdin, err := devNull()
+	if err != nil {
+		r.Started = time.Now()
+		return fail(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		r.Started = time.Now()
+		return fail(err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		r.Started = time.Now()
+		return fail(err)
+	}
+	attr := &os.ProcAttr{
+		Dir:   job.Dir,
+		Env:   buildEnv(job.Env, job.EventsPath),
+		Files: []*os.File{stdin, outW, errW},
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	}
+
+	s.start = time.Now()
+	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
+	outW.Close()
+	errW.Close()
+	r.Started = s.start
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return fail(fmt.Errorf("starting command: %w", err))
+	}
+
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go s.read(outR, &readers)
+	go s.read(errR, &readers)
+
+	k := &killer{pgid: proc.Pid, grace: job.KillGrace}
+	if k.grace <= 0 {
+		k.grace = DefaultKillGrace
+	}
+	var timer *time.Timer
+	if job.Timeout > 0 {
+		timer = time.AfterFunc(job.Timeout, func() { k.kill(record.StatusTimeout) })
+	}
+	stopCtx := context.AfterFunc(ctx, func() { k.kill(record.StatusInterrupted) })
+
+	state, werr := proc.Wait()
+	wall := time.Since(s.start)
+	if timer != nil {
+		timer.Stop()
+	}
+	stopCtx()
+	why := k.exited()
+
+	// The run owns its group: end whatever the command left behind, then give
+	// the pipes a bounded time to reach EOF.
+	syscall.Kill(-proc.Pid, syscall.SIGKILL)
+	deadline := time.Now().Add(drainTimeout)
+	outR.SetReadDeadline(deadline)
+	errR.SetReadDeadline(deadline)
+	readers.Wait()
+	outR.Close()
+	errR.Close()
+
+	r.WallSeconds = wall.Seconds()
+	if werr != nil {
+		r.Status = record.StatusFailed
+		r.Error = fmt.Sprintf("waiting for command: %v", werr)
+	} else {
+		status(r, state, why, job.Timeout)
+		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
+			r.UserSeconds = tvSeconds(ru.Utime)
+			r.SysSeconds = tvSeconds(ru.Stime)
+			r.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux: KiB
+		}
+		if r.WallSeconds > 0 {
+			r.CPUPercent = (r.UserSeconds + r.SysSeconds) / r.WallSeconds * 100
+		}
+	}
+
+	if job.EventsPath != "" {
+		s.readEventsFile(job.EventsPath, r.WallSeconds)
+	}
+	s.finish(r, r.WallSeconds)
+	s.closeLog()
+	s.artifacts(r)
+	return r
+}
+
+// status fills Status, ExitCode, Signal and Error from the wait status and the
+// reason the runner killed the group, if it did.
+func status(r *record.Run, state *os.ProcessState, why string, timeout time.Duration) {
+	ws, _ := state.Sys().(syscall.WaitStatus)
+	r.ExitCode = -1
+	if ws.Signaled() {
+		r.Signal = ws.Signal().String()
+	} else {
+		r.ExitCode = ws.ExitStatus()
+	}
+	switch {
+	case why == record.StatusTimeout:
+		r.Status = record.StatusTimeout
+		r.Error = fmt.Sprintf("timed out after %s", timeout)
+	case why == record.StatusInterrupted:
+		r.Status = record.StatusInterrupted
+		r.Error = "interrupted"
+	case ws.Signaled():
+		r.Status = record.StatusFailed
+		r.Error = "killed by signal: " + r.Signal
+	case r.ExitCode != 0:
+		r.Status = record.StatusFailed
+		r.Error = fmt.Sprintf("exit code %d", r.ExitCode)
+	default:
+		r.Status = record.StatusOK
+	}
+}
+
+func tvSeconds(tv syscall.Timeval) float64 {
+	return float64(tv.Sec) + float64(tv.Usec)/1e6
+}
+
+// buildEnv copies env (nil: this process's environment), replacing any
+// RUNNER_EVENTS with events when events is set.
+func buildEnv(env []string, events string) []string {
+	if env == nil {
+		env = os.Environ()
+	}
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if events != "" && strings.HasPrefix(kv, EventsEnv+"=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	if events != "" {
+		out = append(out, EventsEnv+"="+events)
+	}
+	return out
+}
+
+// prepareEvents makes sure the events file's folder exists and that no file
+// of an earlier run is left at path.
+func prepareEvents(path string) error {
+	err := os.Remove(path)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.MkdirAll(filepath.Dir(path), 0o755)
+}
+
+// killer ends the process group once, for the first reason given: SIGTERM,
+// then SIGKILL after the grace period unless the command exited first.
+type killer struct {
+	mu    sync.Mutex
+	pgid  int
+	grace time.Duration
+	done  bool
+	why   string
+	hard  *time.Timer
+}
+
+func (k *killer) kill(why string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.done || k.why != "" {
+		return
+	}
+	k.why = why
+	syscall.Kill(-k.pgid, syscall.SIGTERM)
+	k.hard = time.AfterFunc(k.grace, func() {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if !k.done {
+			syscall.Kill(-k.pgid, syscall.SIGKILL)
+		}
+	})
+}
+
+// exited marks the command as reaped and returns why it was killed ("" if not).
+func (k *killer) exited() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.done = true
+	if k.hard != nil {
+		k.hard.Stop()
+	}
+	return k.why
+}
