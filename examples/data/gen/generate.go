@@ -106,6 +106,7 @@ var kinds = map[string]kind{
 	"sweetspot": {"sweetspot", []string{"Sweet Spot 3x15min"}, 75, 90, 0.82, 0.88, 1.04, 1.08, 0.5, 8, 18},
 	"tempo":     {"tempo", []string{"Tempo Ride 2x25min"}, 75, 100, 0.76, 0.83, 1.04, 1.09, 0.4, 9, 17},
 	"long":      {"long", []string{"Long Endurance Ride", "Hilly Long Ride", "Coffee Ride"}, 180, 270, 0.68, 0.75, 1.06, 1.12, 0, 14, 8},
+	"ftptest":   {"ftptest", []string{"FTP Test (20 min)"}, 75, 90, 0.90, 0.95, 1.05, 1.10, 0.8, 6, 18},
 	"group":     {"group", []string{"Sunday Group Ride", "Club Chaingang"}, 120, 180, 0.78, 0.86, 1.12, 1.22, 0, 10, 8},
 }
 
@@ -162,6 +163,15 @@ func Generate(dir string) error {
 	if err := os.MkdirAll(fitDir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", fitDir, err)
 	}
+	stale, err := filepath.Glob(filepath.Join(fitDir, "*.fit"))
+	if err != nil {
+		return fmt.Errorf("list %s: %w", fitDir, err)
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("remove stale FIT file: %w", err)
+		}
+	}
 	withFIT := pickFITActivities(acts)
 	for i := range acts {
 		a := &acts[i]
@@ -194,7 +204,9 @@ func plan(rng *rand.Rand) []activity {
 		for _, s := range weekTemplate {
 			p := s.p
 			kindID := s.kind
-			if recoveryWeek {
+			if kindID == "vo2" && isTestWeek(w) {
+				kindID, p = "ftptest", 1
+			} else if recoveryWeek {
 				switch kindID {
 				case "vo2", "sweetspot":
 					kindID = "endurance"
@@ -263,18 +275,28 @@ func plan(rng *rand.Rand) []activity {
 	return acts
 }
 
-// pickFITActivities spreads fitFiles recordings evenly over the non-commute rides.
+// isTestWeek reports whether week w starts with an FTP test (the weeks the
+// FTP setting steps up, see ftpOn).
+func isTestWeek(w int) bool { return w == 0 || w == 6 || w == 12 || w == 18 || w == 23 }
+
+// pickFITActivities records every FTP test and spreads the other recordings
+// evenly over the non-commute rides.
 func pickFITActivities(acts []activity) map[int]bool {
+	picked := map[int]bool{}
 	var candidates []int
 	for i, a := range acts {
-		if a.kind.id != "commute" {
+		switch a.kind.id {
+		case "ftptest":
+			picked[i] = true
+		case "commute":
+		default:
 			candidates = append(candidates, i)
 		}
 	}
-	picked := map[int]bool{}
+	rest := fitFiles - len(picked)
 	n := len(candidates)
-	for k := 0; k < fitFiles; k++ {
-		picked[candidates[k*(n-1)/(fitFiles-1)]] = true
+	for k := 0; k < rest; k++ {
+		picked[candidates[k*(n-1)/(rest-1)]] = true
 	}
 	return picked
 }

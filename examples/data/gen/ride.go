@@ -43,6 +43,11 @@ func workout(rng *rand.Rand, kindID string, secs int) []segment {
 		for i := 0; i < 2; i++ {
 			main = append(main, segment{1500, between(rng, 0.78, 0.84), false}, segment{300, 0.60, false})
 		}
+	case "ftptest":
+		// Openers, then 20 minutes all out: the test the FTP setting comes from
+		// (FTP = 95 % of the 20-minute average).
+		main = append(main, segment{600, 0.65, false}, segment{300, 1.05, false}, segment{600, 0.50, false},
+			segment{1200, between(rng, 0.995, 1.01) / 0.95, false}, segment{600, 0.50, false})
 	case "group":
 		main = append(main, segment{secs - 1320, 0.74, true})
 	case "recovery":
@@ -99,15 +104,15 @@ func simulateRide(rng *rand.Rand, a *activity) []sample {
 			noise = 0.9*noise + 0.1*rng.NormFloat64()*0.25
 			target := s.frac * ftp * (1 + noise)
 			if s.surgy {
-				if surge == 0 && rng.Float64() < 0.008 {
+				if surge == 0 && rng.Float64() < 0.004 {
 					surge = 15 + rng.IntN(45)
 				}
 				if surge > 0 {
-					target = between(rng, 1.2, 1.6) * ftp
+					target = between(rng, 1.1, 1.5) * ftp
 					surge--
 				}
 			}
-			if outdoor && coast == 0 && rng.Float64() < 0.006 {
+			if outdoor && coast == 0 && s.frac < 1 && rng.Float64() < 0.006 {
 				coast = 3 + rng.IntN(20)
 			}
 			p := math.Max(0, target)
