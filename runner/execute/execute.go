@@ -47,11 +47,18 @@ var drainTimeout = 500 * time.Millisecond
 
 // Job is one process to run and measure.
 type Job struct {
-	Command    string        // run with /bin/sh -c, in its own process group
-	Dir        string        // working directory ("" = current)
-	Env        []string      // complete environment (nil = this process's); RUNNER_EVENTS is set on top
-	LogPath    string        // stdout+stderr, interleaved by line in arrival order ("" = no log)
-	EventsPath string        // RUNNER_EVENTS file, removed before the run and read after it ("" = none)
+	Command string   // run with /bin/sh -c, in its own process group
+	Dir     string   // working directory ("" = current)
+	Env     []string // complete environment (nil = this process's); RUNNER_EVENTS is set on top
+	// LogPath receives stdout and stderr verbatim, whole lines interleaved in
+	// the order the runner reads them ("" = no log). Each stream keeps its own
+	// order; lines written to the two streams within microseconds of each other
+	// may swap, so a workload should print its events on one stream.
+	LogPath string
+	// EventsPath is the RUNNER_EVENTS file ("" = none): removed before the run
+	// (a stale one never counts), read after it. Events there are placed by
+	// their "ts"; those without one are applied at exit, in file order.
+	EventsPath string
 	Timeout    time.Duration // 0 = none; on expiry the whole process group is killed
 	KillGrace  time.Duration // SIGTERM to SIGKILL; 0 = DefaultKillGrace
 	Phases     []string      // declared phase names, for warnings only

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -579,6 +580,26 @@ func TestEnv(t *testing.T) {
 	if log != events+"|bar\n" {
 		t.Errorf("log %q", log)
 	}
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	before := runtime.NumGoroutine()
+	dir := t.TempDir()
+	for i := 0; i < 20; i++ {
+		r := Run(ctx, Job{Command: "echo hi; echo err >&2", Timeout: time.Minute, LogPath: filepath.Join(dir, "log")})
+		if r.Status != record.StatusOK {
+			t.Fatal(r.Error)
+		}
+	}
+	after := 0
+	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if after = runtime.NumGoroutine(); after <= before {
+			return
+		}
+	}
+	t.Errorf("%d goroutines before 20 runs, %d after", before, after)
 }
 
 func TestReplay(t *testing.T) {
