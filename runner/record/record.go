@@ -228,3 +228,62 @@ func ReadFile(path string) ([]Run, error) {
 	}
 	return runs, nil
 }
+
+// StatusSkipped marks a cell that did not run, with the reason in Error; it
+// is written once per skipped cell (Index 0) so that every output, even one
+// re-rendered later by `runner report`, can list skipped cells.
+const StatusSkipped = "skipped"
+
+// Benchmark is the context of one benchmark, written to benchmark.json next
+// to runs.jsonl: where and when it ran, so a re-rendered report says the same.
+type Benchmark struct {
+	Spec          string    `json:"spec"`                // spec name
+	SpecFile      string    `json:"spec_file,omitempty"` // path as given
+	Started       time.Time `json:"started"`
+	Finished      time.Time `json:"finished,omitempty"`
+	Simulated     bool      `json:"simulated,omitempty"`
+	Shard         string    `json:"shard,omitempty"`
+	StopReason    string    `json:"stop_reason,omitempty"` // "interrupted", "budget ..." when it ended early
+	Host          string    `json:"host"`
+	OS            string    `json:"os"`
+	Arch          string    `json:"arch"`
+	CPU           string    `json:"cpu"`
+	Cores         int       `json:"cores"`
+	MemoryMB      float64   `json:"memory_mb"`
+	RunnerVersion string    `json:"runner_version"`
+	GoVersion     string    `json:"go_version"`
+	GitCommit     string    `json:"git_commit,omitempty"` // of the working tree, "+dirty" when modified
+}
+
+// Latest keeps the last record of each (cell, run) pair, in the order the
+// pairs first appear: a resumed benchmark re-runs interrupted runs and
+// appends their new records. A cell's skip record is dropped once the cell
+// has run records (its requirement was met on a later attempt).
+func Latest(runs []Run) []Run {
+	idx := make(map[string]int, len(runs))
+	ran := map[string]bool{}
+	out := make([]Run, 0, len(runs))
+	for _, r := range runs {
+		if r.Status != StatusSkipped {
+			ran[r.Cell] = true
+		}
+		k := r.Key()
+		if r.Status == StatusSkipped {
+			k = r.Cell + "#skip"
+		}
+		if i, ok := idx[k]; ok {
+			out[i] = r
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, r)
+	}
+	kept := out[:0]
+	for _, r := range out {
+		if r.Status == StatusSkipped && ran[r.Cell] {
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
+}

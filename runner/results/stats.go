@@ -61,6 +61,9 @@ func NewStats(values []float64) Stats {
 	if len(sum95.Warnings) > 0 {
 		st.Note = sum95.Warnings[0].Error()
 	}
+	if math.IsInf(st.Lo, 0) || math.IsNaN(st.Lo) || math.IsInf(st.Hi, 0) || math.IsNaN(st.Hi) {
+		st.Lo, st.Hi = st.Median, st.Median // no interval; Note says why
+	}
 	return st
 }
 

@@ -1,0 +1,481 @@
+// Package bench runs a planned benchmark: setup once, then every (cell, run)
+// pair with its prepare commands, warmups, cooldown and timeout, through the
+// metering proxy when the provider speaks an LLM API, appending one record
+// per finished run to runs.jsonl as it goes; cleanup always runs at the end.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/runner-bench/runner/runner/execute"
+	"github.com/runner-bench/runner/runner/plan"
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+// Proxy meters the LLM calls of one cell's runs (package meter implements
+// it); runs of a cell are serial, so one proxy serves one cell at a time.
+type Proxy interface {
+	Env() []string
+	BeginRun(start time.Time, phase func() string)
+	EndRun() []record.Call
+	Close() error
+}
+
+// Progress hears about the benchmark as it goes. Calls may come from
+// several workers at once; implementations synchronise.
+type Progress interface {
+	Start(total int) // measured runs to do
+	RunStarted(cell string, run int, warmup bool)
+	RunDone(r *record.Run)
+	Note(msg string) // setup, cleanup, warnings
+}
+
+// Options describe one benchmark execution.
+type Options struct {
+	Spec    *spec.Spec
+	Cells   []plan.Cell // every cell, skipped ones with their reason
+	Pairs   []plan.Pair // measured runs to do (after shard and resume)
+	Dir     string      // output folder, absolute
+	Tmp     string      // scratch folder for the whole benchmark (.tmp)
+	Started time.Time
+	Shard   string
+	// Simulated marks every record (dry run).
+	Simulated bool
+	// NewProxy, if set, starts a metering proxy for a cell whose API is not
+	// "none"; nil runs without one.
+	NewProxy func(ctx context.Context, p *spec.Provider) (Proxy, error)
+	Progress Progress
+	// BudgetExceeded, if set, is asked after each run with the records so
+	// far; a non-empty answer stops the benchmark cleanly with that reason.
+	BudgetExceeded func(done []*record.Run) string
+}
+
+// Outcome says how the benchmark ended.
+type Outcome struct {
+	Runs       int    // records written (measured and warmup)
+	StopReason string // "" when every planned run was done
+}
+
+// Run executes the benchmark. Records go to Dir/runs.jsonl as each run ends,
+// so an interrupted benchmark keeps every finished run; ctx cancellation
+// (Ctrl-C) kills the running process groups, runs cleanup, and returns with
+// StopReason "interrupted".
+func Run(ctx context.Context, o Options) (Outcome, error) {
+	s := o.Spec
+	for _, d := range []string{"logs", "runs"} {
+		if err := os.MkdirAll(filepath.Join(o.Dir, d), 0o755); err != nil {
+			return Outcome{}, err
+		}
+	}
+	w, err := record.Create(filepath.Join(o.Dir, "runs.jsonl"))
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer w.Close()
+	b := &benchmark{Options: o, w: w}
+	if b.Progress == nil {
+		b.Progress = nopProgress{}
+	}
+
+	// Cleanup runs whatever happens, even after Ctrl-C, with its own time.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := b.commands(cctx, "cleanup", s.Cleanup, b.data(nil, 0, false)); err != nil {
+			b.Progress.Note(err.Error())
+		}
+	}()
+
+	for i := range o.Cells {
+		if c := &o.Cells[i]; c.Skip != "" {
+			b.write(&record.Run{Cell: c.ID, Provider: c.Provider.Name, Model: c.Model, Matrix: c.MatrixMap(),
+				Status: record.StatusSkipped, Error: c.Skip, Started: o.Started, Simulated: o.Simulated, Shard: o.Shard})
+		}
+	}
+	if len(o.Pairs) == 0 {
+		return Outcome{Runs: b.count}, nil
+	}
+	if err := b.commands(ctx, "setup", s.Setup, b.data(nil, 0, false)); err != nil {
+		if ctx.Err() != nil {
+			return Outcome{Runs: b.count, StopReason: "interrupted"}, nil
+		}
+		return Outcome{Runs: b.count}, err
+	}
+
+	b.Progress.Start(len(o.Pairs))
+	queues := b.queues()
+	var wg sync.WaitGroup
+	next := make(chan []plan.Pair)
+	for range min(s.Concurrency, len(queues)) {
+		wg.Go(func() {
+			for q := range next {
+				b.cell(ctx, q)
+			}
+		})
+	}
+feed:
+	for _, q := range queues {
+		select {
+		case next <- q:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+
+	out := Outcome{Runs: b.count}
+	if ctx.Err() != nil {
+		out.StopReason = "interrupted"
+	} else if why := b.halted.Load(); why != nil {
+		out.StopReason = *why
+	}
+	return out, b.err
+}
+
+type benchmark struct {
+	Options
+	w      *record.Writer
+	halted atomic.Pointer[string] // why no new run may start; runs in flight finish
+	mu     sync.Mutex
+	count  int
+	done   []*record.Run
+	err    error
+}
+
+// queues groups pairs into per-cell queues that workers take whole, keeping
+// the runs of a cell serial. With one worker and interleaved order the pairs
+// stay one queue so cells alternate run by run.
+func (b *benchmark) queues() [][]plan.Pair {
+	if b.Spec.Concurrency == 1 {
+		return [][]plan.Pair{b.Pairs}
+	}
+	var order []string
+	byCell := map[string][]plan.Pair{}
+	for _, p := range b.Pairs {
+		if _, ok := byCell[p.Cell.ID]; !ok {
+			order = append(order, p.Cell.ID)
+		}
+		byCell[p.Cell.ID] = append(byCell[p.Cell.ID], p)
+	}
+	qs := make([][]plan.Pair, len(order))
+	for i, id := range order {
+		qs[i] = byCell[id]
+	}
+	return qs
+}
+
+// cell runs a queue of pairs: warmups before a cell's first run, cooldown
+// between runs, one proxy per cell.
+func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
+	proxies := map[string]Proxy{}
+	defer func() {
+		for _, p := range proxies {
+			p.Close()
+		}
+	}()
+	warmed := map[string]bool{}
+	first := true
+	for _, p := range q {
+		if ctx.Err() != nil || b.halted.Load() != nil {
+			return
+		}
+		c := p.Cell
+		proxy, ok := proxies[c.ID]
+		if !ok && b.NewProxy != nil && c.Provider.API != "none" {
+			var err error
+			if proxy, err = b.NewProxy(ctx, c.Provider); err != nil {
+				b.fail(fmt.Errorf("starting the metering proxy for %s: %w", c.ID, err))
+				return
+			}
+			proxies[c.ID] = proxy
+		}
+		if !warmed[c.ID] {
+			warmed[c.ID] = true
+			for i := 1; i <= b.Spec.Warmup && ctx.Err() == nil; i++ {
+				b.cooldown(ctx, &first)
+				b.run(ctx, plan.Pair{Cell: c, Index: i, Warmup: true}, proxy)
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		b.cooldown(ctx, &first)
+		b.run(ctx, p, proxy)
+	}
+}
+
+func (b *benchmark) cooldown(ctx context.Context, first *bool) {
+	if *first || b.Spec.Cooldown == 0 {
+		*first = false
+		return
+	}
+	t := time.NewTimer(b.Spec.Cooldown.D())
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// run executes one pair and writes its record.
+func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy) {
+	c := p.Cell
+	name := fmt.Sprintf("run%d", p.Index)
+	if p.Warmup {
+		name = fmt.Sprintf("warmup%d", p.Index)
+	}
+	runDir := filepath.Join(b.Dir, "runs", c.ID, name)
+	logRel := filepath.Join("logs", c.ID+"_"+name+".log")
+	r := &record.Run{Cell: c.ID, Provider: c.Provider.Name, Model: c.Model, Matrix: c.MatrixMap(),
+		Index: p.Index, Warmup: p.Warmup, Shard: b.Shard, Simulated: b.Simulated, Log: logRel,
+		Dir: filepath.Join("runs", c.ID, name), Started: time.Now(), ExitCode: -1}
+	b.Progress.RunStarted(c.ID, p.Index, p.Warmup)
+
+	job, err := b.job(ctx, c, p, runDir, logRel, proxy)
+	if err == nil {
+		var phase atomic.Value
+		phase.Store("")
+		job.OnPhase = func(name string) { phase.Store(name) }
+		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
+		if proxy != nil {
+			proxy.BeginRun(time.Now(), func() string { return phase.Load().(string) })
+		}
+		m := execute.Run(ctx, job)
+		if proxy != nil {
+			m.Calls = proxy.EndRun()
+		}
+		m.Cell, m.Provider, m.Model, m.Matrix = r.Cell, r.Provider, r.Model, r.Matrix
+		m.Index, m.Warmup, m.Shard, m.Simulated, m.Log, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Log, r.Dir
+		r = m
+	} else {
+		r.Status, r.Error = record.StatusFailed, err.Error()
+		if ctx.Err() != nil {
+			r.Status = record.StatusInterrupted
+		}
+	}
+	r.TokenSource = tokenSource(b.Spec.Tokens, r)
+	b.write(r)
+	b.Progress.RunDone(r)
+	if b.BudgetExceeded != nil {
+		b.mu.Lock()
+		why := b.BudgetExceeded(b.done)
+		b.mu.Unlock()
+		if why != "" {
+			b.halt(why)
+		}
+	}
+}
+
+// job renders the run's command, environment and artifacts, and runs the
+// spec's prepare commands.
+func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir, logRel string, proxy Proxy) (execute.Job, error) {
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return execute.Job{}, err
+	}
+	data := b.data(c, p.Index, p.Warmup)
+	data["run"] = map[string]any{"index": p.Index, "dir": runDir, "warmup": p.Warmup}
+	if err := b.commands(ctx, "prepare", b.Spec.Prepare, data); err != nil {
+		return execute.Job{}, err
+	}
+	cmd, err := b.Spec.Command.Render(data)
+	if err != nil {
+		return execute.Job{}, err
+	}
+	env, err := b.env(c, data, runDir, p)
+	if err != nil {
+		return execute.Job{}, err
+	}
+	if proxy != nil {
+		env = append(env, proxy.Env()...)
+	}
+	job := execute.Job{
+		Command: cmd, Env: env, LogPath: filepath.Join(b.Dir, logRel),
+		EventsPath: filepath.Join(runDir, ".runner-events.jsonl"),
+		Timeout:    b.Spec.Timeout.D(), Phases: b.Spec.Phases,
+	}
+	if x := b.Spec.Extract; x.Phase != nil || x.Usage != nil || len(x.Metrics) > 0 {
+		if x.Phase != nil {
+			job.Extract.Phase = x.Phase.Regexp
+		}
+		if x.Usage != nil {
+			job.Extract.Usage = x.Usage.Regexp
+		}
+		if len(x.Metrics) > 0 {
+			job.Extract.Metrics = map[string]*regexp.Regexp{}
+			for k, v := range x.Metrics {
+				job.Extract.Metrics[k] = v.Regexp
+			}
+		}
+	}
+	for _, a := range b.Spec.Artifacts {
+		path, err := a.Path.Render(data)
+		if err != nil {
+			return execute.Job{}, err
+		}
+		job.Artifacts = append(job.Artifacts, execute.Artifact{Name: a.Name, Path: path})
+	}
+	return job, nil
+}
+
+// env is the run's environment: ours, then the spec's, the provider's and
+// the runner's own variables (later wins).
+func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan.Pair) ([]string, error) {
+	env := os.Environ()
+	add := func(vars map[string]spec.Template) error {
+		keys := make([]string, 0, len(vars))
+		for k := range vars {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			t := vars[k]
+			v, err := t.Render(data)
+			if err != nil {
+				return err
+			}
+			env = append(env, k+"="+v)
+		}
+		return nil
+	}
+	if err := add(b.Spec.Env); err != nil {
+		return nil, err
+	}
+	if err := add(c.Provider.Env); err != nil {
+		return nil, err
+	}
+	env = append(env,
+		"RUNNER_CELL="+c.ID, "RUNNER_PROVIDER="+c.Provider.Name, "RUNNER_MODEL="+c.Model,
+		"RUNNER_RUN="+strconv.Itoa(p.Index), "RUNNER_WARMUP="+strconv.FormatBool(p.Warmup),
+		"RUNNER_RUN_DIR="+runDir, "RUNNER_TMP="+b.Tmp)
+	return env, nil
+}
+
+// data is the template data of a run (cell nil: benchmark-wide commands).
+func (b *benchmark) data(c *plan.Cell, index int, warmup bool) map[string]any {
+	s := b.Spec
+	envMap := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		envMap[k] = v
+	}
+	vars := s.Vars
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	d := map[string]any{
+		"spec":    map[string]any{"name": s.Name, "title": s.Title, "description": s.Description},
+		"vars":    vars,
+		"tmp":     b.Tmp,
+		"started": b.Started,
+		"env":     envMap,
+		"dir":     b.Dir,
+	}
+	if c != nil {
+		d["provider"] = map[string]any{"name": c.Provider.Name, "label": c.Provider.Label, "api": c.Provider.API, "base_url": c.Provider.BaseURL}
+		d["model"] = c.Model
+		m := c.MatrixMap()
+		if m == nil {
+			m = map[string]string{}
+		}
+		d["matrix"] = m
+	}
+	return d
+}
+
+// commands runs unmeasured commands (setup, prepare, cleanup), logging to
+// logs/<what>.log; the first failure stops them.
+func (b *benchmark) commands(ctx context.Context, what string, cmds spec.Commands, data map[string]any) error {
+	for i, t := range cmds {
+		cmd, err := t.Render(data)
+		if err != nil {
+			return err
+		}
+		if what != "prepare" {
+			b.Progress.Note(fmt.Sprintf("%s: %s", what, cmd))
+		}
+		r := execute.Run(ctx, execute.Job{Command: cmd, LogPath: filepath.Join(b.Dir, "logs", what+".log"), Timeout: b.Spec.Timeout.D()})
+		if !r.OK() {
+			why := r.Error
+			if why == "" {
+				why = fmt.Sprintf("exit code %d", r.ExitCode)
+			}
+			return fmt.Errorf("%s command %d (%s) failed: %s; see logs/%s.log", what, i+1, firstLine(cmd), why, what)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " ..."
+	}
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+func (b *benchmark) write(r *record.Run) {
+	if err := b.w.Write(r); err != nil {
+		b.fail(err)
+		return
+	}
+	b.mu.Lock()
+	b.count++
+	b.done = append(b.done, r)
+	b.mu.Unlock()
+}
+
+func (b *benchmark) fail(err error) {
+	b.mu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.mu.Unlock()
+	b.halt(err.Error())
+}
+
+// halt lets the runs in flight finish and starts no new one.
+func (b *benchmark) halt(why string) {
+	b.halted.CompareAndSwap(nil, &why)
+}
+
+// tokenSource decides where a run's token totals come from: the proxy when
+// asked or (auto) when it saw calls; otherwise the workload's own reports.
+func tokenSource(want string, r *record.Run) string {
+	if want == "proxy" || want == "auto" && len(r.Calls) > 0 {
+		return record.SourceProxy
+	}
+	for _, u := range r.Usage {
+		if u.Source == record.SourceEvents {
+			return record.SourceEvents
+		}
+	}
+	if len(r.Usage) > 0 {
+		return record.SourceRegex
+	}
+	if want == "auto" {
+		return ""
+	}
+	return record.SourceEvents
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Start(int)                    {}
+func (nopProgress) RunStarted(string, int, bool) {}
+func (nopProgress) RunDone(*record.Run)          {}
+func (nopProgress) Note(string)                  {}

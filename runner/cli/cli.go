@@ -1,0 +1,148 @@
+// Package cli is the runner's command line: subcommands, flags, progress,
+// signals and exit codes. It is the only package that touches stdio.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Version is set at build time (-ldflags "-X ...cli.Version=v1.2.3").
+var Version = "dev"
+
+type command struct {
+	name, args, short string
+	run               func(ctx context.Context, e *env, args []string) error
+}
+
+// env is what every subcommand gets: its streams.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"run", "SPEC [flags]", "run a benchmark (the default: `runner SPEC` = `runner run SPEC`)", runCmd},
+		{"validate", "SPEC [--set k=v]", "load the spec, compile every rule and template, print the plan", validateCmd},
+		{"plan", "SPEC [flags]", "cells, skips with reasons, run count, estimated cost", planCmd},
+		{"report", "DIR", "re-render CSV, JSON, Markdown, charts and XLSX from DIR/runs.jsonl", reportCmd},
+		{"compare", "OLD_DIR NEW_DIR", "per cell and metric: old, new, delta, significance", compareCmd},
+		{"merge", "OUT DIR...", "merge shard outputs into one result set", mergeCmd},
+		{"proxy", "[--listen ADDR] [--upstream api=URL]", "run the metering proxy standalone", proxyCmd},
+		{"sim", "[--listen ADDR]", "serve the simulated LLM APIs standalone", simCmd},
+		{"schema", "", "print the JSON Schema of the spec", schemaCmd},
+		{"version", "", "print the runner's version", func(_ context.Context, e *env, _ []string) error {
+			fmt.Fprintln(e.stdout, "runner", Version)
+			return nil
+		}},
+	}
+}
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	err := dispatch(ctx, e, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "runner:", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	return codeOf(err)
+}
+
+func dispatch(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return withCode(ExitUsage, errors.New("no spec given"))
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		usage(e.stdout)
+		return nil
+	case "--version", "-version":
+		args = []string{"version"}
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	if strings.HasPrefix(args[0], "-") || strings.HasSuffix(args[0], ".yaml") || strings.HasSuffix(args[0], ".yml") || fileExists(args[0]) {
+		return runCmd(ctx, e, args)
+	}
+	usage(e.stderr)
+	return usageErrorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `runner: a declarative benchmark runner for multi-phase LLM workflows
+
+Usage:
+  runner SPEC [flags]          run the benchmark SPEC (same as runner run SPEC)
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  runner %-22s %s\n", c.name+" "+firstWord(c.args), c.short)
+	}
+	fmt.Fprint(w, `
+Run 'runner COMMAND --help' for a command's flags.
+Exit codes: 0 ok, 1 thresholds failed, 2 bad spec or usage, 3 runs failed with
+no verdict, 4 nothing measured (every cell skipped), 130 interrupted.
+`)
+}
+
+func firstWord(s string) string {
+	if i := strings.Index(s, " ["); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// parse parses flags that may come before or after positional arguments
+// (`runner SPEC --dry-run` as well as `runner --dry-run SPEC`).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, withCode(ExitUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(e *env, name, args, short string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: runner %s %s\n\n%s\n\nFlags:\n", name, args, short)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }

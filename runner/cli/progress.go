@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// progress reports runs as they finish: live bars per cell on a terminal,
+// one plain line per run otherwise (CI logs).
+type progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	quiet   bool
+	live    bool
+	total   int
+	done    int
+	cells   []string
+	state   map[string]*cellState
+	drawn   int            // lines of the live block on screen
+	planned map[string]int // measured runs per cell
+	started time.Time
+}
+
+type cellState struct {
+	done, failed int
+	running      string
+	lastSecs     float64
+}
+
+func newProgress(w io.Writer, quiet, plain bool) *progress {
+	p := &progress{w: w, quiet: quiet, state: map[string]*cellState{}, started: time.Now()}
+	if f, ok := w.(*os.File); ok && !plain && !quiet && isTerminal(f) {
+		p.live = true
+	}
+	return p
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func (p *progress) Start(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total = total
+}
+
+func (p *progress) cell(id string) *cellState {
+	st := p.state[id]
+	if st == nil {
+		st = &cellState{}
+		p.state[id] = st
+		p.cells = append(p.cells, id)
+	}
+	return st
+}
+
+func (p *progress) RunStarted(cell string, run int, warmup bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	what := fmt.Sprintf("run %d", run)
+	if warmup {
+		what = fmt.Sprintf("warmup %d", run)
+	}
+	p.cell(cell).running = what
+	if p.live {
+		p.redraw()
+	}
+}
+
+func (p *progress) RunDone(r *record.Run) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.cell(r.Cell)
+	st.running = ""
+	if !r.Warmup {
+		p.done++
+		st.done++
+		if !r.OK() {
+			st.failed++
+		}
+	}
+	st.lastSecs = r.WallSeconds
+	if p.quiet {
+		return
+	}
+	if p.live {
+		p.redraw()
+		return
+	}
+	kind := fmt.Sprintf("run %d", r.Index)
+	if r.Warmup {
+		kind = fmt.Sprintf("warmup %d", r.Index)
+	}
+	line := fmt.Sprintf("[%d/%d] %s %s: %s %.2fs", p.done, p.total, r.Cell, kind, r.Status, r.WallSeconds)
+	if r.Error != "" && !r.OK() {
+		line += " (" + r.Error + ")"
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *progress) Note(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.quiet {
+		return
+	}
+	p.clear()
+	fmt.Fprintln(p.w, msg)
+	if p.live {
+		p.redraw()
+	}
+}
+
+// Finish leaves the final state of the bars on screen.
+func (p *progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drawn = 0
+}
+
+func (p *progress) clear() {
+	if p.drawn > 0 {
+		fmt.Fprintf(p.w, "\x1b[%dA\x1b[J", p.drawn)
+		p.drawn = 0
+	}
+}
+
+func (p *progress) redraw() {
+	p.clear()
+	var b strings.Builder
+	for _, id := range p.cells {
+		st := p.state[id]
+		n := max(p.planned[id], st.done)
+		const width = 24
+		filled := 0
+		if n > 0 {
+			filled = st.done * width / n
+		}
+		bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
+		status := st.running
+		if status == "" && st.done >= n {
+			status = "done"
+		}
+		if st.failed > 0 {
+			status += fmt.Sprintf(", %d failed", st.failed)
+		}
+		fmt.Fprintf(&b, "%-40s %s %d/%d %s\n", id, bar, st.done, n, status)
+	}
+	fmt.Fprintf(&b, "%d/%d runs, %s elapsed\n", p.done, p.total, time.Since(p.started).Round(time.Second))
+	fmt.Fprint(p.w, b.String())
+	p.drawn = len(p.cells) + 1
+}

@@ -1,0 +1,383 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/output"
+	"github.com/runner-bench/runner/runner/plan"
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+// runFlags are the flags of run and plan.
+type runFlags struct {
+	sets, only         multi
+	runs               int
+	dryRun             bool
+	shard, resume, out string
+	failOn             string
+	quiet, noProgress  bool
+}
+
+func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
+	fs.Var(&f.sets, "set", "override a spec var: `key=value` (repeatable)")
+	fs.Var(&f.only, "only", "run only cells matching `axis=value[,axis=value]` (repeatable; e.g. provider=ollama)")
+	fs.IntVar(&f.runs, "runs", 0, "measured runs per cell, overriding the spec's `runs`")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "route every provider to the built-in simulator: offline, free, marked SIMULATED")
+	fs.StringVar(&f.shard, "shard", "", "run only shard `K/N` of the (cell, run) pairs")
+	if !forRun {
+		return
+	}
+	fs.StringVar(&f.resume, "resume", "", "continue the benchmark in `DIR`, running only what is missing")
+	fs.StringVar(&f.out, "output", "", "write results to `DIR` instead of the spec's output folder")
+	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only errors and the final summary")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "one plain line per run instead of live bars")
+}
+
+// load loads the spec and applies flag overrides.
+func (f *runFlags) load(path string) (*spec.Spec, []plan.Filter, plan.Shard, error) {
+	s, err := spec.Load(path, f.sets)
+	if err != nil {
+		return nil, nil, plan.Shard{}, withCode(ExitUsage, err)
+	}
+	if f.runs < 0 {
+		return nil, nil, plan.Shard{}, usageErrorf("--runs must be at least 1")
+	}
+	if f.runs > 0 {
+		s.Runs = f.runs
+	}
+	var filters []plan.Filter
+	for _, o := range f.only {
+		flt, err := plan.ParseFilter(o)
+		if err != nil {
+			return nil, nil, plan.Shard{}, withCode(ExitUsage, err)
+		}
+		filters = append(filters, flt)
+	}
+	shard := plan.Shard{K: 1, N: 1}
+	if f.shard != "" {
+		if shard, err = plan.ParseShard(f.shard); err != nil {
+			return nil, nil, plan.Shard{}, withCode(ExitUsage, err)
+		}
+	}
+	return s, filters, shard, nil
+}
+
+func runCmd(ctx context.Context, e *env, args []string) error {
+	var f runFlags
+	fs := newFlagSet(e, "run", "SPEC [flags]", "Run every cell of the benchmark SPEC and write its results.")
+	f.register(fs, true)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return usageErrorf("run takes one spec file, got %d arguments", len(pos))
+	}
+	if f.failOn != "fail" && f.failOn != "acceptable" {
+		return usageErrorf("--fail-on %q: expected fail or acceptable", f.failOn)
+	}
+	s, filters, shard, err := f.load(pos[0])
+	if err != nil {
+		return err
+	}
+	cells, err := plan.Expand(s, filters)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if !f.dryRun {
+		plan.CheckRequirements(ctx, cells)
+	}
+
+	started := time.Now()
+	dir, done, err := outputDir(s, &f, started)
+	if err != nil {
+		return err
+	}
+	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
+	if len(done) > 0 {
+		var todo []plan.Pair
+		for _, p := range pairs {
+			if !done[p.Key()] {
+				todo = append(todo, p)
+			}
+		}
+		pairs = todo
+		if len(pairs) == 0 {
+			fmt.Fprintf(e.stderr, "runner: nothing left to run in %s; re-rendering its outputs\n", dir)
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "runner-"+s.Name+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	bm := benchmarkInfo(s, pos[0], started, f.dryRun, shard)
+	if len(done) > 0 {
+		if prev, err := readBenchmark(dir); err == nil {
+			bm.Started = prev.Started
+		}
+	}
+	if err := writeInputs(dir, s, bm); err != nil {
+		return err
+	}
+
+	prog := newProgress(e.stderr, f.quiet, f.noProgress)
+	prog.planned = map[string]int{}
+	for _, p := range pairs {
+		prog.planned[p.Cell.ID]++
+	}
+	o := bench.Options{
+		Spec: s, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
+		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog,
+	}
+	llm, err := startLLM(ctx, s, f.dryRun)
+	if err != nil {
+		return err
+	}
+	defer llm.Close()
+	o.NewProxy = llm.NewProxy
+	o.BudgetExceeded = budgetCheck(s)
+
+	if !f.quiet {
+		announce(e.stderr, s, cells, pairs, dir, f.dryRun)
+	}
+	outcome, runErr := bench.Run(ctx, o)
+	prog.Finish()
+
+	bm.Finished = time.Now()
+	bm.StopReason = outcome.StopReason
+	if err := writeJSON(filepath.Join(dir, output.BenchmarkFile), bm); err != nil {
+		return err
+	}
+	sum, err := render(dir, s, bm)
+	if err != nil {
+		return withCode(ExitRunsFailed, err)
+	}
+	printSummary(e.stdout, sum, dir, s)
+	if runErr != nil {
+		return withCode(ExitRunsFailed, runErr)
+	}
+	if outcome.StopReason == "interrupted" {
+		fmt.Fprintf(e.stderr, "runner: interrupted; finished runs are kept. Continue with: runner %s --resume %s\n", pos[0], dir)
+		return withCode(ExitInterrupted, errors.New("interrupted"))
+	}
+	return verdictError(sum, f.failOn)
+}
+
+// verdictError maps a summary to the exit code contract.
+func verdictError(sum *results.Summary, failOn string) error {
+	if len(sum.Cells) == 0 {
+		return withCode(ExitNothingRan, errors.New("nothing was measured: every cell was skipped"))
+	}
+	measured := false
+	for _, c := range sum.Cells {
+		if c.Runs > 0 {
+			measured = true
+		}
+	}
+	switch {
+	case sum.Rating == results.Fail:
+		return withCode(ExitThresholds, errors.New("thresholds failed"))
+	case sum.Rating == results.Acceptable && failOn == "acceptable":
+		return withCode(ExitThresholds, errors.New("thresholds only acceptable (--fail-on acceptable)"))
+	case !measured || sum.Rating == "" && anyFailed(sum):
+		return withCode(ExitRunsFailed, errors.New("runs failed and no threshold verdict could be reached"))
+	}
+	return nil
+}
+
+func anyFailed(sum *results.Summary) bool {
+	for _, c := range sum.Cells {
+		if c.Failures > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// outputDir picks the output folder and, when resuming, the keys of the runs
+// already finished there (an interrupted run is not finished).
+func outputDir(s *spec.Spec, f *runFlags, started time.Time) (string, map[string]bool, error) {
+	if f.resume != "" {
+		if f.out != "" {
+			return "", nil, usageErrorf("--resume and --output both name the output folder; give one")
+		}
+		recs, err := record.ReadFile(filepath.Join(f.resume, output.RunsFile))
+		if err != nil {
+			return "", nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
+		}
+		done := map[string]bool{}
+		for _, r := range recs {
+			switch r.Status {
+			case record.StatusOK, record.StatusFailed, record.StatusTimeout:
+				done[r.Key()] = true
+			}
+		}
+		return abs(f.resume), done, nil
+	}
+	dir := f.out
+	if dir == "" {
+		var err error
+		dir, err = s.Output.Render(map[string]any{
+			"spec":    map[string]any{"name": s.Name, "title": s.Title},
+			"vars":    s.Vars,
+			"started": started,
+		})
+		if err != nil {
+			return "", nil, withCode(ExitUsage, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, output.RunsFile)); err == nil {
+		return "", nil, usageErrorf("%s already holds a benchmark; use --resume %s to continue it, or another --output", dir, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	return abs(dir), nil, nil
+}
+
+func abs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func writeInputs(dir string, s *spec.Spec, bm record.Benchmark) error {
+	if err := os.WriteFile(filepath.Join(dir, output.SpecFile), s.Source, 0o644); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, output.BenchmarkFile), bm)
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func readBenchmark(dir string) (record.Benchmark, error) {
+	var bm record.Benchmark
+	b, err := os.ReadFile(filepath.Join(dir, output.BenchmarkFile))
+	if err != nil {
+		return bm, err
+	}
+	return bm, json.Unmarshal(b, &bm)
+}
+
+// render computes the results of dir from its records and writes every
+// derived file.
+func render(dir string, s *spec.Spec, bm record.Benchmark) (*results.Summary, error) {
+	recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+	if err != nil {
+		return nil, err
+	}
+	sum := results.Compute(s, bm, record.Latest(recs))
+	if _, err := output.WriteAll(dir, s, sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+func announce(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, dir string, dry bool) {
+	if dry {
+		fmt.Fprintln(w, "SIMULATED: dry run against the built-in simulator; no real provider is called.")
+	}
+	runnable := 0
+	for _, c := range cells {
+		if c.Skip == "" {
+			runnable++
+		} else {
+			fmt.Fprintf(w, "skip %s: %s\n", c.ID, c.Skip)
+		}
+	}
+	fmt.Fprintf(w, "%s: %d cells, %d measured runs (%d per cell, %d warmup), output %s\n",
+		s.Name, runnable, len(pairs), s.Runs, s.Warmup, dir)
+}
+
+// printSummary prints the per-cell result table on stdout.
+func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
+	if sum.Simulated {
+		fmt.Fprintln(w, "SIMULATED results (dry run)")
+	}
+	tw := newTable(w)
+	tw.row("CELL", "RUNS", "TIME (mean ± sd)", "TOKENS", "COST/RUN", "RATING")
+	for _, c := range sum.Cells {
+		runs := fmt.Sprintf("%d", c.Runs)
+		if c.Failures > 0 {
+			runs += fmt.Sprintf(" (%d failed)", c.Failures)
+		}
+		t, tok, cost := "—", "—", "—"
+		if c.Time.N > 0 {
+			t = fmt.Sprintf("%.2fs ± %.2fs", c.Time.Mean, c.Time.Stddev)
+			tok = output.Thousands(c.Tokens.Mean)
+		}
+		if c.Cost.N > 0 {
+			cost = output.USD(c.Cost.Mean)
+		}
+		tw.row(c.ID, runs, t, tok, cost, results.RatingText(c.Rating))
+	}
+	for _, sk := range sum.Skipped {
+		tw.row(sk.Cell, "skipped", sk.Reason, "", "", "")
+	}
+	tw.flush()
+	for _, c := range sum.Cells {
+		for _, v := range c.Verdicts {
+			if v.Level == results.Fail {
+				fmt.Fprintf(w, "  FAIL %s: %s (actual %s)\n", c.ID, v.Rule, v.Actual)
+			}
+		}
+	}
+	for _, warn := range sum.Warnings {
+		fmt.Fprintln(w, "warning:", warn)
+	}
+	fmt.Fprintf(w, "report: %s\n", filepath.Join(dir, s.Report.File))
+}
+
+// table is a minimal aligned text table.
+type table struct {
+	w    io.Writer
+	rows [][]string
+}
+
+func newTable(w io.Writer) *table   { return &table{w: w} }
+func (t *table) row(cols ...string) { t.rows = append(t.rows, cols) }
+func (t *table) flush() {
+	widths := map[int]int{}
+	for _, r := range t.rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	for _, r := range t.rows {
+		var b strings.Builder
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-len([]rune(c))))
+			}
+		}
+		fmt.Fprintln(t.w, strings.TrimRight(b.String(), " "))
+	}
+}
