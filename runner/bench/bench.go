@@ -199,7 +199,9 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 				b.fail(fmt.Errorf("starting the metering proxy for %s: %w", c.ID, err))
 				return
 			}
-			proxies[c.ID] = proxy
+			if proxy != nil {
+				proxies[c.ID] = proxy
+			}
 		}
 		if !warmed[c.ID] {
 			warmed[c.ID] = true
