@@ -1,0 +1,313 @@
+// Package meter is the metering proxy: one loopback HTTP listener per LLM API
+// that forwards every request unchanged to the provider's upstream and records
+// each LLM call (model, status, tokens, latency, time to first token, phase) as
+// a record.Call.
+//
+// Metered endpoints (anything else is forwarded, streamed and not recorded):
+//
+//	openai     POST /v1/chat/completions, POST /v1/responses
+//	anthropic  POST /v1/messages
+//	gemini     POST /{version}/models/{model}:generateContent,
+//	           POST /{version}/models/{model}:streamGenerateContent (alt=sse, or the JSON array)
+//	ollama     POST /api/chat, POST /api/generate, POST /v1/chat/completions
+//
+// What the proxy changes on the way, and only this:
+//
+//   - A streamed OpenAI-style chat completion that did not ask for
+//     stream_options.include_usage is sent upstream with it, so the provider
+//     reports usage; the extra usage-only chunk ("choices":[]) is dropped from
+//     what the client sees, and the `"usage":null` member that the option adds
+//     to every other chunk is removed again, so the client gets the bytes it
+//     asked for (exactly, when the upstream serialises compactly, as OpenAI does).
+//   - Metered requests are sent with Accept-Encoding: identity so the usage can
+//     be read as it passes; the client gets an uncompressed body.
+//   - The X-Runner-Phase request header is addressed to the proxy and not
+//     forwarded. Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1).
+//
+// Usage status of a call: "reported" when the provider's own usage was read;
+// "estimated" when a 2xx stream ended without it (cut, or an upstream that
+// ignores include_usage): input is the provider's figure if it sent one, else
+// sim.InputTokens of the request, and output is ceil(characters streamed / 4);
+// "missing" when a 2xx non-streamed body carried no readable usage. Calls that
+// failed (refused, 4xx, 5xx) have no usage status and zero tokens.
+//
+// API keys and auth headers (Authorization, x-api-key, x-goog-api-key, ?key=)
+// pass through untouched and are never written into records or errors.
+package meter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// The APIs the proxy speaks, in the order Env lists them.
+const (
+	OpenAI    = "openai"
+	Anthropic = "anthropic"
+	Gemini    = "gemini"
+	Ollama    = "ollama"
+)
+
+var apis = []string{OpenAI, Anthropic, Gemini, Ollama}
+
+// DefaultUpstreams are the public base URLs used when an upstream is "".
+// An OpenAI upstream is a base URL as OPENAI_BASE_URL takes it, with its /v1.
+var DefaultUpstreams = map[string]string{
+	OpenAI:    "https://api.openai.com/v1",
+	Anthropic: "https://api.anthropic.com",
+	Gemini:    "https://generativelanguage.googleapis.com",
+	Ollama:    "http://127.0.0.1:11434",
+}
+
+// Upstreams maps an API (openai, anthropic, gemini, ollama) to its upstream base
+// URL; "" means the API's public default. An OpenAI base URL includes /v1
+// (https://api.openai.com/v1, http://localhost:11434/v1), as OPENAI_BASE_URL does:
+// the proxy maps its own /v1/X to BASE/X. The others are roots: the request
+// path is appended as is.
+type Upstreams map[string]string
+
+// EndRunWait is how long EndRun waits for calls still in flight.
+var EndRunWait = 2 * time.Second
+
+// PhaseHeader names the request header that overrides the phase of a call.
+const PhaseHeader = "X-Runner-Phase"
+
+// Proxy is a running metering proxy: one listener per API.
+type Proxy struct {
+	transport *http.Transport
+	eps       []*endpoint
+
+	mu  sync.Mutex
+	run *run
+
+	closeOnce sync.Once
+	closeErr  error
+	stop      func() bool
+}
+
+type endpoint struct {
+	p        *Proxy
+	api      string
+	upstream *url.URL
+	url      string // http://127.0.0.1:PORT
+	srv      *http.Server
+}
+
+type run struct {
+	start    time.Time
+	phase    func() string
+	inflight atomic.Int64
+
+	mu     sync.Mutex
+	calls  []record.Call
+	closed bool
+}
+
+// Start listens on 127.0.0.1 (a free port per API) and serves until Close or
+// until ctx is done.
+func Start(ctx context.Context, ups Upstreams) (*Proxy, error) {
+	if len(ups) == 0 {
+		return nil, errors.New("metering proxy: no API to proxy")
+	}
+	for api := range ups {
+		if _, ok := DefaultUpstreams[api]; !ok {
+			return nil, fmt.Errorf("metering proxy: unknown API %q (want openai, anthropic, gemini or ollama)", api)
+		}
+	}
+	p := &Proxy{transport: newTransport()}
+	for _, api := range apis {
+		base, ok := ups[api]
+		if !ok {
+			continue
+		}
+		if base == "" {
+			base = DefaultUpstreams[api]
+		}
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.Close()
+			return nil, fmt.Errorf("metering proxy: %s upstream %q is not an http(s) URL", api, Scrub(base))
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("metering proxy: listening for %s: %w", api, err)
+		}
+		ep := &endpoint{p: p, api: api, upstream: u, url: "http://" + ln.Addr().String()}
+		ep.srv = &http.Server{
+			Handler:           ep,
+			ReadHeaderTimeout: 30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          log.New(io.Discard, "", 0),
+		}
+		p.eps = append(p.eps, ep)
+		go ep.srv.Serve(ln)
+	}
+	p.stop = context.AfterFunc(ctx, func() { p.Close() })
+	return p, nil
+}
+
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment, // loopback upstreams are never proxied
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       50 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true, // forward the client's encoding choice untouched
+		WriteBufferSize:       32 << 10,
+		ReadBufferSize:        32 << 10,
+	}
+}
+
+// URL returns the root URL of the listener for api, or "" if not proxied.
+func (p *Proxy) URL(api string) string {
+	for _, ep := range p.eps {
+		if ep.api == api {
+			return ep.url
+		}
+	}
+	return ""
+}
+
+// Env returns the variables that point SDKs at the proxy, as KEY=VALUE:
+// OPENAI_BASE_URL (ends in /v1), ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL,
+// OLLAMA_HOST, the LiteLLM/LangChain aliases (OPENAI_API_BASE,
+// ANTHROPIC_API_BASE, ANTHROPIC_API_URL, GEMINI_API_BASE, OLLAMA_API_BASE),
+// RUNNER_PROXY_URL_<API> per API, and RUNNER_PROXY_URL: the root of the first
+// proxied API in the order openai, anthropic, gemini, ollama (a cell has one).
+func (p *Proxy) Env() []string {
+	var env []string
+	for _, ep := range p.eps {
+		switch ep.api {
+		case OpenAI:
+			env = append(env, "OPENAI_BASE_URL="+ep.url+"/v1", "OPENAI_API_BASE="+ep.url+"/v1")
+		case Anthropic:
+			env = append(env, "ANTHROPIC_BASE_URL="+ep.url, "ANTHROPIC_API_BASE="+ep.url, "ANTHROPIC_API_URL="+ep.url)
+		case Gemini:
+			env = append(env, "GOOGLE_GEMINI_BASE_URL="+ep.url, "GEMINI_API_BASE="+ep.url)
+		case Ollama:
+			env = append(env, "OLLAMA_HOST="+ep.url, "OLLAMA_API_BASE="+ep.url)
+		}
+		env = append(env, "RUNNER_PROXY_URL_"+strings.ToUpper(ep.api)+"="+ep.url)
+	}
+	if len(p.eps) > 0 {
+		env = append(env, "RUNNER_PROXY_URL="+p.eps[0].url)
+	}
+	return env
+}
+
+// BeginRun attributes the calls that start from now on to a run that started at
+// start. phase, called once at the start of each call from the proxy's own
+// goroutines (so it must be safe for concurrent use), names the open phase; it
+// may be nil. Calls made while no run is open are forwarded and not recorded.
+func (p *Proxy) BeginRun(start time.Time, phase func() string) {
+	p.mu.Lock()
+	p.run = &run{start: start, phase: phase}
+	p.mu.Unlock()
+}
+
+// EndRun closes the run: it waits up to EndRunWait for calls still in flight,
+// then returns the run's calls in order of start. Calls finishing later are lost.
+func (p *Proxy) EndRun() []record.Call {
+	p.mu.Lock()
+	r := p.run
+	p.run = nil
+	p.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	deadline := time.Now().Add(EndRunWait)
+	for r.inflight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	r.mu.Lock()
+	calls := r.calls
+	r.calls, r.closed = nil, true
+	r.mu.Unlock()
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Start < calls[j].Start })
+	return calls
+}
+
+// Close stops every listener, ends open connections and drops idle upstream
+// connections.
+func (p *Proxy) Close() error {
+	p.closeOnce.Do(func() {
+		if p.stop != nil {
+			p.stop()
+		}
+		for _, ep := range p.eps {
+			if err := ep.srv.Close(); err != nil && p.closeErr == nil {
+				p.closeErr = err
+			}
+		}
+		p.transport.CloseIdleConnections()
+	})
+	return p.closeErr
+}
+
+// begin returns the open run (nil if none), counting the call as in flight.
+func (p *Proxy) begin() *run {
+	p.mu.Lock()
+	r := p.run
+	if r != nil {
+		r.inflight.Add(1)
+	}
+	p.mu.Unlock()
+	return r
+}
+
+func (r *run) add(c record.Call) {
+	r.mu.Lock()
+	if !r.closed {
+		r.calls = append(r.calls, c)
+	}
+	r.mu.Unlock()
+}
+
+// Scrub removes the value of a key= query parameter (Gemini's API key) from
+// s, a URL or a text holding URLs.
+func Scrub(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "key=")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		if i > 0 && s[i-1] != '?' && s[i-1] != '&' {
+			b.WriteString(s[:i+4])
+			s = s[i+4:]
+			continue
+		}
+		b.WriteString(s[:i+4])
+		b.WriteString("REDACTED")
+		s = s[i+4:]
+		j := strings.IndexAny(s, "&# \"'\n")
+		if j < 0 {
+			return b.String()
+		}
+		s = s[j:]
+	}
+}

@@ -1,0 +1,381 @@
+package meter
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/sim"
+)
+
+const (
+	maxRequest  = 64 << 20 // larger metered request bodies are refused (413)
+	maxBody     = 32 << 20 // non-streamed responses larger than this go unmetered
+	maxLine     = 16 << 20 // longer stream lines are skipped
+	copyBufSize = 32 << 10
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
+
+// hopHeaders are not forwarded (RFC 9110 §7.6.1), nor is the proxy's own header
+// and Expect (the proxy has already read the body).
+var hopHeaders = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+	"Upgrade": true, "Expect": true, PhaseHeader: true,
+}
+
+func copyHeader(dst, src http.Header) {
+	var conn []string
+	if c := src["Connection"]; len(c) > 0 {
+		for _, v := range c {
+			for _, f := range strings.Split(v, ",") {
+				conn = append(conn, http.CanonicalHeaderKey(strings.TrimSpace(f)))
+			}
+		}
+	}
+	for k, vv := range src {
+		if hopHeaders[k] {
+			continue
+		}
+		skip := false
+		for _, c := range conn {
+			if c == k {
+				skip = true
+			}
+		}
+		if !skip {
+			dst[k] = vv
+		}
+	}
+}
+
+// endpointOf names the metered endpoint of a request, or "" to pass it through.
+func (e *endpoint) endpointOf(r *http.Request) (name, pathModel string) {
+	if r.Method != http.MethodPost {
+		return "", ""
+	}
+	p := r.URL.Path
+	switch e.api {
+	case OpenAI:
+		switch p {
+		case "/v1/chat/completions":
+			return "chat.completions", ""
+		case "/v1/responses":
+			return "responses", ""
+		}
+	case Anthropic:
+		if p == "/v1/messages" {
+			return "messages", ""
+		}
+	case Gemini:
+		if m, verb, ok := sim.GeminiPath(p); ok {
+			return verb, m
+		}
+	case Ollama:
+		switch p {
+		case "/api/chat":
+			return "chat", ""
+		case "/api/generate":
+			return "generate", ""
+		case "/v1/chat/completions":
+			return "chat.completions", ""
+		}
+	}
+	return "", ""
+}
+
+// target is the upstream URL of a request.
+func (e *endpoint) target(r *http.Request) string {
+	p := r.URL.Path
+	if e.api == OpenAI {
+		if rest, ok := strings.CutPrefix(p, "/v1"); ok && (rest == "" || rest[0] == '/') {
+			p = rest
+		}
+	}
+	u := *e.upstream
+	u.Path = e.upstream.Path + p
+	u.RawPath = ""
+	u.RawQuery = r.URL.RawQuery
+	return u.String()
+}
+
+// reqMeta is what the proxy reads from a request body.
+type reqMeta struct {
+	Model         string          `json:"model"`
+	Stream        *bool           `json:"stream"`
+	StreamOptions json.RawMessage `json:"stream_options"`
+}
+
+func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	name, pathModel := e.endpointOf(r)
+	if name == "" {
+		e.pass(w, r)
+		return
+	}
+	run := e.p.begin()
+	if run != nil {
+		defer run.inflight.Add(-1)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
+	r.Body.Close()
+	if err != nil {
+		proxyError(w, http.StatusBadRequest, "reading the request: "+err.Error())
+		return
+	}
+	if len(body) > maxRequest {
+		proxyError(w, http.StatusRequestEntityTooLarge, "request body larger than 64 MiB")
+		return
+	}
+	c := &call{api: e.api, rec: record.Call{API: e.api, Endpoint: name, Model: pathModel}, t0: t0, reqBody: body}
+	var meta reqMeta
+	if e.api != Gemini {
+		json.Unmarshal(body, &meta) // a body that is not JSON is forwarded for the upstream to refuse
+		c.rec.Model = meta.Model
+	}
+	switch {
+	case e.api == Gemini:
+		c.stream = name == "streamGenerateContent"
+		c.geminiArray = c.stream && r.URL.Query().Get("alt") != "sse"
+	case e.api == Ollama && name != "chat.completions":
+		c.stream = meta.Stream == nil || *meta.Stream
+	default:
+		c.stream = meta.Stream != nil && *meta.Stream
+	}
+	c.rec.Stream = c.stream
+	if c.stream && name == "chat.completions" && !includesUsage(meta.StreamOptions) {
+		if nb, ok := addIncludeUsage(body, meta.StreamOptions); ok {
+			body, c.rewrote = nb, true
+		}
+	}
+	if run != nil {
+		c.rec.Phase = r.Header.Get(PhaseHeader)
+		if c.rec.Phase == "" && run.phase != nil {
+			c.rec.Phase = run.phase()
+		}
+		c.rec.Start = t0.Sub(run.start).Seconds()
+	}
+
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, e.target(r), bytes.NewReader(body))
+	if err != nil {
+		proxyError(w, http.StatusBadGateway, Scrub(err.Error()))
+		return
+	}
+	copyHeader(out.Header, r.Header)
+	out.Header.Set("Accept-Encoding", "identity")
+	out.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	out.ContentLength = int64(len(body))
+	out.Host = e.upstream.Host
+
+	resp, err := e.p.transport.RoundTrip(out)
+	if err != nil {
+		c.rec.Error = "refused"
+		if r.Context().Err() != nil {
+			c.rec.Error = "canceled"
+		} else {
+			proxyError(w, http.StatusBadGateway, "upstream "+Scrub(e.upstream.Redacted())+" unreachable: "+describe(err))
+		}
+		c.finish(run)
+		return
+	}
+	defer resp.Body.Close()
+	c.rec.Status = resp.StatusCode
+	c.ttfb = time.Since(t0)
+	c.ok = resp.StatusCode >= 200 && resp.StatusCode < 300
+	c.gzip = resp.Header.Get("Content-Encoding") != ""
+	copyHeader(w.Header(), resp.Header)
+	if c.rewrote {
+		w.Header().Del("Content-Length")
+	}
+	w.WriteHeader(resp.StatusCode)
+	fl, _ := w.(http.Flusher)
+
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	var readErr error
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			fwd := c.feed(buf[:n])
+			if len(fwd) > 0 {
+				if _, werr := w.Write(fwd); werr != nil {
+					c.clientGone = true
+					break
+				}
+				if fl != nil {
+					fl.Flush()
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+	}
+	if !c.clientGone && r.Context().Err() != nil {
+		c.clientGone = true
+	}
+	if tail := c.flushTail(); len(tail) > 0 && !c.clientGone {
+		w.Write(tail)
+	}
+	c.readErr = readErr
+	c.finish(run)
+	if readErr != nil && !c.clientGone {
+		// The upstream cut the body: cut the client's too, so it sees what the
+		// upstream did rather than a clean end.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// pass forwards a request that is not metered, streaming its response.
+func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, e.target(r), r.Body)
+	if err != nil {
+		proxyError(w, http.StatusBadGateway, Scrub(err.Error()))
+		return
+	}
+	if r.ContentLength == 0 {
+		out.Body = nil
+	}
+	out.ContentLength = r.ContentLength
+	copyHeader(out.Header, r.Header)
+	out.Host = e.upstream.Host
+	resp, err := e.p.transport.RoundTrip(out)
+	if err != nil {
+		if r.Context().Err() == nil {
+			proxyError(w, http.StatusBadGateway, "upstream "+Scrub(e.upstream.Redacted())+" unreachable: "+describe(err))
+		}
+		return
+	}
+	defer resp.Body.Close()
+	copyHeader(w.Header(), resp.Header)
+	w.WriteHeader(resp.StatusCode)
+	fl, _ := w.(http.Flusher)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	for {
+		n, err := resp.Body.Read(*bp)
+		if n > 0 {
+			if _, werr := w.Write((*bp)[:n]); werr != nil {
+				return
+			}
+			if fl != nil {
+				fl.Flush()
+			}
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+	}
+}
+
+// describe says why the upstream could not be reached, without its URL (which
+// may carry a key).
+func describe(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "no such host " + dnsErr.Name
+	}
+	return Scrub(unwrapAll(err).Error())
+}
+
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// proxyError answers for the proxy itself in the OpenAI error shape, which
+// every SDK reports readably.
+func proxyError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{
+		"message": "runner metering proxy: " + msg, "type": "proxy_error", "param": nil, "code": nil}})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func includesUsage(opts json.RawMessage) bool {
+	if len(opts) == 0 {
+		return false
+	}
+	var o struct {
+		IncludeUsage bool `json:"include_usage"`
+	}
+	json.Unmarshal(opts, &o)
+	return o.IncludeUsage
+}
+
+// addIncludeUsage returns body with stream_options.include_usage set to true,
+// everything else intact: inserted as the first member when the request has no
+// stream_options, else the object is re-encoded.
+func addIncludeUsage(body []byte, opts json.RawMessage) ([]byte, bool) {
+	if len(opts) == 0 {
+		i := bytes.IndexByte(body, '{')
+		if i < 0 || len(bytes.TrimSpace(body[:i])) > 0 {
+			return nil, false
+		}
+		sep := ","
+		if rest := bytes.TrimSpace(body[i+1:]); len(rest) > 0 && rest[0] == '}' {
+			sep = ""
+		}
+		nb := make([]byte, 0, len(body)+40)
+		nb = append(nb, body[:i+1]...)
+		nb = append(nb, `"stream_options":{"include_usage":true}`...)
+		nb = append(nb, sep...)
+		nb = append(nb, body[i+1:]...)
+		return nb, true
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, false
+	}
+	so := map[string]json.RawMessage{}
+	json.Unmarshal(opts, &so) // null or not an object: start afresh
+	if so == nil {
+		so = map[string]json.RawMessage{}
+	}
+	so["include_usage"] = json.RawMessage("true")
+	b, err := json.Marshal(so)
+	if err != nil {
+		return nil, false
+	}
+	m["stream_options"] = b
+	nb, err := json.Marshal(m)
+	if err != nil {
+		return nil, false
+	}
+	return nb, true
+}
