@@ -35,6 +35,7 @@ type workflow struct {
 	client  llm.Client
 	session *session
 	open    string // the phase in progress
+	saved   bool   // session transcript written
 }
 
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
@@ -93,15 +94,11 @@ func (w *workflow) run(ctx context.Context) (err error) {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	defer func() {
-		// Keep the transcript of whatever ran, also after a failure.
-		if len(w.session.Calls) == 0 {
-			return
-		}
-		path, serr := w.session.write(cfg.outputDir)
-		if serr != nil && err == nil {
-			err = serr
-		} else if serr == nil {
-			w.printf("    session transcript: %s", path)
+		// After a failure, keep the transcript of whatever ran.
+		if err != nil && len(w.session.Calls) > 0 && !w.saved {
+			if path, serr := w.session.write(cfg.outputDir); serr == nil {
+				w.printf("    partial session transcript: %s", path)
+			}
 		}
 	}()
 
@@ -142,6 +139,12 @@ func (w *workflow) run(ctx context.Context) (err error) {
 		for _, f := range files {
 			w.printf("    wrote %s", f)
 		}
+		path, err := w.session.write(cfg.outputDir)
+		if err != nil {
+			return err
+		}
+		w.saved = true
+		w.printf("    session transcript: %s", path)
 		return nil
 	})
 }
