@@ -93,6 +93,26 @@ type Artifact struct {
 
 var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
 
+// clearRefs is /proc/self/clear_refs, or nil where it cannot be written.
+var clearRefs = sync.OnceValue(func() *os.File {
+	f, err := os.OpenFile("/proc/self/clear_refs", os.O_WRONLY, 0)
+	if err != nil {
+		return nil
+	}
+	return f
+})
+
+// resetPeakRSS lowers this process's resident-set high-water mark to its
+// current size. Linux charges a vforked child, at its exec, with the peak of
+// the memory it shared with its parent, so without this every run would
+// report at least the runner's largest size ever (after a big report or a
+// long line, hundreds of MB); with it, the floor is the runner's size now.
+func resetPeakRSS() {
+	if f := clearRefs(); f != nil {
+		f.Write([]byte("5"))
+	}
+}
+
 // Run runs job and returns its record. A record is always returned, with
 // whatever was measured, also when the command failed, timed out, was
 // interrupted (ctx done) or could not start. Cell, provider, index, log and
@@ -148,6 +168,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	}
 
+	resetPeakRSS()
 	s.start = time.Now()
 	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
 	outW.Close()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -528,7 +529,20 @@ head -c 1048576 /dev/zero > out/sessions/deep/s2
 	}
 }
 
+func TestPeakRSSNotTheRunners(t *testing.T) {
+	// The runner was once large; a tiny command must not inherit that peak.
+	sink = make([]byte, 150<<20)
+	for i := 0; i < len(sink); i += 4096 {
+		sink[i] = 1
+	}
+	sink = nil
+	debug.FreeOSMemory()
+	r, _, _ := run(t, Job{Command: "true"}, record.StatusOK)
+	between(t, "peak RSS MB of true", r.PeakRSSMB, 0.1, 60)
+}
+
 func TestPeakRSSAndCPU(t *testing.T) {
+	debug.FreeOSMemory()
 	r, _, _ := run(t, helperJob(t, "alloc:60"), record.StatusOK)
 	hi := 200.0
 	if raceEnabled {
