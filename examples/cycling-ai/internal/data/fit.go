@@ -16,8 +16,8 @@ import (
 	"github.com/muktihari/fit/proto"
 )
 
-// Sample is one record of a FIT recording. Missing values are NaN-free:
-// a field the device did not record is -1.
+// Sample is one record of a FIT recording. A field the device did not
+// record is -1.
 type Sample struct {
 	Time      time.Time
 	Power     float64 // W
