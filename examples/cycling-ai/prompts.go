@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/runner-bench/runner/examples/cycling-ai/internal/analysis"
 )
@@ -156,8 +157,8 @@ func zoneRange(z analysis.Zone) string {
 }
 
 func isSunday(date string) bool {
-	t, err := parseDate(date)
-	return err == nil && t.Weekday() == 0
+	t, err := time.Parse("2006-01-02", date)
+	return err == nil && t.Weekday() == time.Sunday
 }
 
 // clip shortens s to about n bytes at a line break.

@@ -75,5 +75,3 @@ func (s *session) write(dir string) (string, error) {
 	}
 	return path, nil
 }
-
-func parseDate(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
