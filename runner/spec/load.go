@@ -242,14 +242,14 @@ func (s *Spec) validate(d *decoder) {
 		}
 		seen[p] = true
 	}
-	if r := s.Extract.Phase; r != nil && r.SubexpIndex("phase") < 0 {
+	if r := s.Extract.Phase; r != nil && r.Regexp != nil && r.SubexpIndex("phase") < 0 {
 		fail("extract.phase", "needs a named group (?P<phase>...)")
 	}
-	if r := s.Extract.Usage; r != nil && r.SubexpIndex("input_tokens") < 0 && r.SubexpIndex("output_tokens") < 0 {
+	if r := s.Extract.Usage; r != nil && r.Regexp != nil && r.SubexpIndex("input_tokens") < 0 && r.SubexpIndex("output_tokens") < 0 {
 		fail("extract.usage", "needs a named group (?P<input_tokens>...) or (?P<output_tokens>...)")
 	}
 	for name, r := range s.Extract.Metrics {
-		if r != nil && r.SubexpIndex("value") < 0 {
+		if r != nil && r.Regexp != nil && r.SubexpIndex("value") < 0 {
 			fail("extract.metrics."+name, "needs a named group (?P<value>...)")
 		}
 	}

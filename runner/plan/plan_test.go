@@ -1,0 +1,160 @@
+package plan
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+func load(t *testing.T, src string) *spec.Spec {
+	t.Helper()
+	s, err := spec.Parse("t.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const matrixSpec = `name: m
+command: x
+providers:
+  - name: ollama
+    models: [ "llama3.2:3b", "qwen" ]
+  - name: anthropic
+    models: [ claude ]
+matrix:
+  temperature: [ "0.2", "0.7" ]
+exclude: [ { provider: ollama, temperature: "0.7" } ]
+`
+
+func ids(cells []Cell) string {
+	var out []string
+	for _, c := range cells {
+		out = append(out, c.ID)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestExpand(t *testing.T) {
+	s := load(t, matrixSpec)
+	cases := []struct {
+		name string
+		only []string
+		want string
+	}{
+		{"all less excludes", nil, "ollama_llama3.2-3b_temperature-0.2 ollama_qwen_temperature-0.2 anthropic_claude_temperature-0.2 anthropic_claude_temperature-0.7"},
+		{"only a provider", []string{"provider=anthropic"}, "anthropic_claude_temperature-0.2 anthropic_claude_temperature-0.7"},
+		{"only provider and model", []string{"provider=ollama,model=qwen"}, "ollama_qwen_temperature-0.2"},
+		{"two filters are or'ed", []string{"model=qwen", "temperature=0.7"}, "ollama_qwen_temperature-0.2 anthropic_claude_temperature-0.7"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var fs []Filter
+			for _, o := range c.only {
+				f, err := ParseFilter(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs = append(fs, f)
+			}
+			cells, err := Expand(s, fs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(cells); got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+	if _, err := Expand(s, []Filter{{"temp": "1"}}); err == nil {
+		t.Error("a filter on an unknown axis should be an error")
+	}
+	if _, err := Expand(s, []Filter{{"provider": "nobody"}}); err == nil {
+		t.Error("an empty matrix should be an error")
+	}
+}
+
+func TestRequirementsSkipWithReasons(t *testing.T) {
+	// A port that refuses connections: listen, note the address, close.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	t.Setenv("RUNNER_TEST_SET", "yes")
+	s := load(t, `name: r
+command: x
+providers:
+  - name: a
+    requires: { env: [ RUNNER_TEST_UNSET_VAR ] }
+  - name: b
+    requires: { commands: [ no-such-command-here ] }
+  - name: c
+    requires: { url: `+closed+` }
+  - name: d
+    requires: { env: [ RUNNER_TEST_SET ], commands: [ sh ] }
+`)
+	cells, err := Expand(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	CheckRequirements(context.Background(), cells)
+	want := map[string]string{
+		"a": "environment variable RUNNER_TEST_UNSET_VAR is not set",
+		"b": `command "no-such-command-here" is not on PATH`,
+		"c": closed + " is not reachable",
+		"d": "",
+	}
+	for _, c := range cells {
+		w := want[c.ID]
+		if w == "" && c.Skip != "" || !strings.HasPrefix(c.Skip, w) {
+			t.Errorf("cell %s: skip %q, want %q", c.ID, c.Skip, w)
+		}
+	}
+	pairs := Runs(cells, 3, "sequential", Shard{1, 1})
+	if len(pairs) != 3 || pairs[0].Cell.ID != "d" {
+		t.Errorf("only cell d should run, 3 times: %d pairs", len(pairs))
+	}
+}
+
+func TestRunsOrderAndShards(t *testing.T) {
+	s := load(t, "name: o\ncommand: x\nproviders: [ { name: a }, { name: b } ]\n")
+	cells, _ := Expand(s, nil)
+	keys := func(ps []Pair) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Key())
+		}
+		return strings.Join(out, " ")
+	}
+	if got := keys(Runs(cells, 2, "sequential", Shard{1, 1})); got != "a#1 a#2 b#1 b#2" {
+		t.Errorf("sequential: %s", got)
+	}
+	if got := keys(Runs(cells, 2, "interleaved", Shard{1, 1})); got != "a#1 b#1 a#2 b#2" {
+		t.Errorf("interleaved: %s", got)
+	}
+	// Shards partition the pairs: together they are every pair, once.
+	seen := map[string]int{}
+	for k := 1; k <= 3; k++ {
+		for _, p := range Runs(cells, 5, "sequential", Shard{k, 3}) {
+			seen[p.Key()]++
+		}
+	}
+	if len(seen) != 10 {
+		t.Errorf("shards cover %d pairs, want 10", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s ran %d times across shards", k, n)
+		}
+	}
+	for _, bad := range []string{"0/3", "4/3", "x", "1/0"} {
+		if _, err := ParseShard(bad); err == nil {
+			t.Errorf("ParseShard(%q) should fail", bad)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const good = `name: demo
+runs: 2
+cooldown: 1s
+timeout: 10m
+setup: "echo setup"
+command: echo {{ .vars.word }}
+vars: { word: hello }
+providers:
+  - name: anthropic
+    models: [ claude-3-5-sonnet-20241022 ]
+  - name: local
+    api: none
+matrix:
+  temperature: [0.2, 0.7]
+exclude: [ { provider: local, temperature: "0.7" } ]
+phases: [ Build, Test ]
+extract:
+  phase: '^\[(?P<phase>[^\]]+)\] started'
+artifacts:
+  reports: "{{ .run.dir }}/*.html"
+pricing:
+  claude-3-5-sonnet-20241022: { input: 3.00, output: 15.00, cached_input: 0.30 }
+  "llama*": { input: 0, output: 0 }
+thresholds:
+  - name: Total Time
+    target: total.time.mean < 300
+    acceptable: total.time.mean < 420
+  - name: Build
+    when: provider == "anthropic"
+    target: phase("Build").time.mean < 60 && artifact("reports").mb.mean < 5
+projections: [ { label: 1/week, per_month: 4 } ]
+`
+
+func TestLoadGood(t *testing.T) {
+	s, err := Parse("good.yaml", []byte(good), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Runs != 2 || s.Cooldown.D().Seconds() != 1 || s.Concurrency != 1 || s.Tokens != "auto" {
+		t.Errorf("runs/cooldown/concurrency/tokens = %d/%v/%d/%s", s.Runs, s.Cooldown.D(), s.Concurrency, s.Tokens)
+	}
+	if len(s.Setup) != 1 || s.Setup[0].Source != "echo setup" {
+		t.Errorf("a scalar setup should be a list of one, got %+v", s.Setup)
+	}
+	if s.Providers[0].API != "anthropic" || s.Providers[0].Label != "anthropic" {
+		t.Errorf("provider api/label defaults: %+v", s.Providers[0])
+	}
+	if len(s.Matrix) != 1 || s.Matrix[0].Name != "temperature" || s.Matrix[0].Values[1] != "0.7" {
+		t.Errorf("matrix = %+v", s.Matrix)
+	}
+	if len(s.Pricing) != 2 || s.Pricing[0].Pattern != "claude-3-5-sonnet-20241022" || *s.Pricing[0].CachedInput != 0.30 {
+		t.Errorf("pricing = %+v", s.Pricing)
+	}
+	if s.Thresholds[1].Target.Program == nil || s.Thresholds[1].When.Program == nil {
+		t.Error("rules were not compiled")
+	}
+	if s.Report.File != DefaultReportFile {
+		t.Errorf("report file default = %q", s.Report.File)
+	}
+	out, err := s.Command.Render(map[string]any{"vars": s.Vars})
+	if err != nil || out != "echo hello" {
+		t.Errorf("command renders %q, %v", out, err)
+	}
+}
+
+func TestSetOverridesVars(t *testing.T) {
+	s, err := Parse("good.yaml", []byte(good), []string{"word=bye", "extra=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Vars["word"] != "bye" || s.Vars["extra"] != "1" {
+		t.Errorf("vars = %v", s.Vars)
+	}
+	if !strings.Contains(string(s.Source), "word: bye") {
+		t.Errorf("spec source does not carry --set:\n%s", s.Source)
+	}
+}
+
+// The acceptance case: four different mistakes, four errors, each at its line.
+func TestLoadReportsEveryErrorWithItsPosition(t *testing.T) {
+	src := `name: demo
+command: echo hi
+cooldwn: 5s
+timeout: 10x
+phases: [ Build ]
+thresholds:
+  - name: Typo
+    target: total.tme.mean < 300
+  - name: Phase
+    target: phase("No Such Phase").time.mean < 60
+`
+	_, err := Parse("bad.yaml", []byte(src), nil)
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("want Errors, got %v", err)
+	}
+	want := []string{
+		`bad.yaml:3:1: cooldwn: unknown field "cooldwn"; did you mean "cooldown"?`,
+		`bad.yaml:4:10: timeout: expected a duration`,
+		`bad.yaml:8:13: thresholds[0].target: ` + "`total.tme.mean < 300`" + `: unknown name "tme" in total`,
+		`bad.yaml:10:13: thresholds[1].target: ` + "`" + `phase("No Such Phase").time.mean < 60` + "`" + `: phase("No Such Phase"): no such phase; declared: "Build"`,
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(errs[i].Error(), w) {
+			t.Errorf("error %d:\n got %s\nwant %s...", i, errs[i], w)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"missing name", "command: x\n", "bad.yaml:1:1: name: required"},
+		{"bad name", "name: Demo X\ncommand: x\n", `bad.yaml:1:7: name: "Demo X" must match`},
+		{"missing command", "name: d\n", "command: required"},
+		{"runs not a number", "name: d\ncommand: x\nruns: three\n", `bad.yaml:3:7: runs: expected a whole number, got "three"`},
+		{"negative runs", "name: d\ncommand: x\nruns: -1\n", "bad.yaml:3:7: runs: must be at least 1"},
+		{"unknown provider key", "name: d\ncommand: x\nproviders:\n  - name: a\n    modles: [x]\n", `bad.yaml:5:5: providers[0].modles: unknown field "modles"; did you mean "models"?`},
+		{"bad api", "name: d\ncommand: x\nproviders: [ { name: a, api: cohere } ]\n", `providers[0].api: "cohere" is not one of: openai, anthropic, gemini, ollama, none`},
+		{"duplicate provider", "name: d\ncommand: x\nproviders: [ { name: a }, { name: a } ]\n", `providers[1].name: "a" is declared twice`},
+		{"exclude unknown axis", "name: d\ncommand: x\nexclude: [ { temp: 1 } ]\n", `exclude[0].temp: unknown axis "temp"`},
+		{"regex without group", "name: d\ncommand: x\nextract: { phase: 'started (.*)' }\n", "extract.phase: needs a named group (?P<phase>...)"},
+		{"bad regex", "name: d\ncommand: x\nextract: { usage: '(' }\n", "bad.yaml:3:19: extract.usage: bad regular expression"},
+		{"bad template", "name: d\ncommand: echo {{ .vars.x \n", "bad.yaml:2:10: command: bad template"},
+		{"rule not boolean", "name: d\ncommand: x\nthresholds: [ { name: t, target: total.time.mean } ]\n", "expected bool"},
+		{"rule without target", "name: d\ncommand: x\nthresholds: [ { name: t } ]\n", "thresholds[0].target: required"},
+		{"artifact unknown", "name: d\ncommand: x\nthresholds: [ { name: t, target: 'artifact(\"x\").mb.mean < 1' } ]\n", `artifact("x"): the spec declares no artifacts`},
+		{"quality unknown provider", "name: d\ncommand: x\nquality: { nobody: 3 }\n", `quality.nobody: no provider named "nobody"`},
+		{"projection without frequency", "name: d\ncommand: x\nprojections: [ { label: x } ]\n", "projections[0].per_month: must be more than 0"},
+		{"yaml syntax", "name: d\ncommand: [x\n", "bad.yaml:"},
+		{"tokens", "name: d\ncommand: x\ntokens: all\n", `tokens: "all" is not one of: proxy, events, auto`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.src), nil)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestRenderErrorNamesField(t *testing.T) {
+	s, err := Parse("t.yaml", []byte("name: d\ncommand: echo {{ .vars.missing }}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Command.Render(map[string]any{"vars": map[string]string{}})
+	if err == nil || !strings.Contains(err.Error(), "line 2: command:") || !strings.Contains(err.Error(), `"missing"`) {
+		t.Errorf("render error = %v", err)
+	}
+}
