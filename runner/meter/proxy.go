@@ -226,8 +226,8 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	if !c.clientGone && r.Context().Err() != nil {
-		c.clientGone = true
+	if readErr != nil && r.Context().Err() != nil {
+		c.clientGone = true // the client left mid-body, which canceled the upstream read
 	}
 	if tail := c.flushTail(); len(tail) > 0 && !c.clientGone {
 		w.Write(tail)
