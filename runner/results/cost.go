@@ -10,19 +10,25 @@ import (
 // Prices looks models up in the spec's price table.
 type Prices struct{ table spec.Pricing }
 
-// NewPrices wraps a price table (exact keys win over globs; globs in order).
+// NewPrices wraps a price table. The spec's own entries win over those of a
+// pricing file; within each, exact keys win over globs, and globs go in order.
 func NewPrices(t spec.Pricing) Prices { return Prices{t} }
 
 // Lookup returns the price entry for model, or false.
 func (p Prices) Lookup(model string) (spec.PriceEntry, bool) {
-	for _, e := range p.table {
-		if e.Pattern == model {
-			return e, true
+	for _, fromSpec := range []bool{true, false} {
+		for _, e := range p.table {
+			if (e.Source == "spec" || e.Source == "") == fromSpec && e.Pattern == model {
+				return e, true
+			}
 		}
-	}
-	for _, e := range p.table {
-		if ok, _ := path.Match(e.Pattern, model); ok {
-			return e, true
+		for _, e := range p.table {
+			if (e.Source == "spec" || e.Source == "") != fromSpec {
+				continue
+			}
+			if ok, _ := path.Match(e.Pattern, model); ok {
+				return e, true
+			}
 		}
 	}
 	return spec.PriceEntry{}, false

@@ -31,7 +31,10 @@ type Summary struct {
 	Rating      string            `json:"rating"` // worst cell rating; "" without rules
 	Ranking     []Pick            `json:"recommendations"`
 	Warnings    []string          `json:"warnings,omitempty"`
-	Runs        []*Run            `json:"-"` // every record with what results derived from it, in file order
+	// PricingFile is the pricing_file that priced models the spec's own
+	// pricing does not list (path and sha256), if the spec names one.
+	PricingFile *spec.PricingFileInfo `json:"pricing_file,omitempty"`
+	Runs        []*Run                `json:"-"` // every record with what results derived from it, in file order
 }
 
 // Skipped is a cell that did not run.
@@ -160,6 +163,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run) *Summary {
 	sum := &Summary{
 		Name: s.Name, Title: s.Title, Description: s.Description,
 		Simulated: bench.Simulated, Benchmark: bench, Projections: s.Projections,
+		PricingFile: s.PricingFileInfo,
 	}
 	prices := NewPrices(s.Pricing)
 	unpriced := map[string]bool{}

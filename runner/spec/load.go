@@ -267,6 +267,9 @@ func (s *Spec) validate(d *decoder) {
 		}
 		_ = i
 	}
+	if err := s.loadPricingFile(); err != nil {
+		fail("pricing_file", "%v", err)
+	}
 
 	names := rules.Names{Phases: s.Phases, Artifacts: sortedSet(artifacts)}
 	compile := func(field string, e *Expr, required bool) {

@@ -53,6 +53,8 @@ type Spec struct {
 	// File is the path the spec was loaded from; Source its bytes after --set.
 	File   string `yaml:"-"`
 	Source []byte `yaml:"-"`
+	// PricingFileInfo names the pricing_file loaded into Pricing, if any.
+	PricingFileInfo *PricingFileInfo `yaml:"-"`
 }
 
 // Pos is a position in the spec file, set for every decoded struct.
