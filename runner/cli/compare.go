@@ -1,5 +1,8 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
-func compareCmd(ctx context.Context, e *env, args []string) error { return errNotYet }
+func compareCmd(ctx context.Context, e *env, args []string) error { return errors.New("compare: not yet") }

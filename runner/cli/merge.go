@@ -1,5 +1,8 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
-func mergeCmd(ctx context.Context, e *env, args []string) error { return errNotYet }
+func mergeCmd(ctx context.Context, e *env, args []string) error { return errors.New("merge: not yet") }
