@@ -2,25 +2,209 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/meter"
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/sim"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
 var nowForTrial = time.Now()
 
-var errNotYet = errors.New("not available in this build")
-
-func proxyCmd(ctx context.Context, e *env, args []string) error { return errNotYet }
-func simCmd(ctx context.Context, e *env, args []string) error   { return errNotYet }
-
-type llmLayer struct{}
-
-func (llmLayer) Close()                                                              {}
-func (llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy, error) { return nil, nil }
+// llmLayer starts metering proxies for cells whose provider speaks an LLM
+// API; in a dry run it also serves the simulator every proxy forwards to.
+type llmLayer struct {
+	sim *http.Server
+	url string // simulator root, dry run only
+}
 
 func startLLM(ctx context.Context, s *spec.Spec, dry bool) (*llmLayer, error) {
-	return &llmLayer{}, nil
+	l := &llmLayer{}
+	if !dry {
+		return l, nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	l.sim = &http.Server{Handler: sim.New(simConfig(s)), ReadHeaderTimeout: 10 * time.Second}
+	l.url = "http://" + ln.Addr().String()
+	go l.sim.Serve(ln)
+	return l, nil
+}
+
+func (l *llmLayer) Close() {
+	if l.sim != nil {
+		l.sim.Close()
+	}
+}
+
+// NewProxy starts the metering proxy of one provider, forwarding to its
+// base_url (or the API's public URL), or to the simulator in a dry run.
+func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy, error) {
+	if p.API == "none" {
+		return nil, nil
+	}
+	up := p.BaseURL
+	if l.url != "" {
+		up = l.url
+		if p.API == meter.OpenAI {
+			up += "/v1"
+		}
+	} else if up != "" && p.API == meter.OpenAI && !strings.HasSuffix(strings.TrimRight(up, "/"), "/v1") {
+		up = strings.TrimRight(up, "/") + "/v1" // base_url may be given as the host, as for the other APIs
+	}
+	return meter.Start(ctx, meter.Upstreams{p.API: up})
+}
+
+// simConfig maps the spec's `simulate:` to the simulator's settings.
+func simConfig(s *spec.Spec) sim.Config {
+	cfg := sim.Config{Seed: s.Simulate.Seed, Default: sim.Defaults, Models: map[string]sim.Model{}}
+	for name, m := range s.Simulate.Models {
+		model := sim.Model{TTFT: m.TTFT.D(), TokensPerSecond: m.TokensPerSecond, OutputTokens: m.OutputTokens,
+			ErrorRate429: m.ErrorRate429, ErrorRate500: m.ErrorRate500, TruncateRate: m.TruncateRate}
+		if model.TokensPerSecond == 0 {
+			model.TokensPerSecond = sim.Defaults.TokensPerSecond
+		}
+		cfg.Models[name] = model
+	}
+	return cfg
+}
+
+func simCmd(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "sim", "[--listen ADDR] [--spec SPEC] [--seed N]",
+		"Serve the simulated OpenAI, Anthropic, Gemini and Ollama APIs (streaming and not) until Ctrl-C.")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (`HOST:PORT`)")
+	specFile := fs.String("spec", "", "take per-model settings from the `SPEC`'s simulate: section")
+	seed := fs.Int64("seed", 0, "seed for deterministic answers (overrides the spec's)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg := sim.Config{Default: sim.Defaults}
+	if *specFile != "" {
+		s, err := spec.Load(*specFile, nil)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		cfg = simConfig(s)
+	}
+	if *seed != 0 {
+		cfg.Seed = *seed
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	srv := &http.Server{Handler: sim.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stderr, "runner sim: serving on %s (SIMULATED answers; Ctrl-C to stop)\n", base)
+	fmt.Fprintf(e.stdout, "export OPENAI_BASE_URL=%s/v1 ANTHROPIC_BASE_URL=%s GOOGLE_GEMINI_BASE_URL=%s OLLAMA_HOST=%s\n", base, base, base, base)
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func proxyCmd(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "proxy", "[--upstream api=URL]... [--calls FILE]",
+		"Run the metering proxy standalone: point an app at the printed base URLs, use it, press Ctrl-C\n"+
+			"for a per-phase and per-model summary. The X-Runner-Phase request header names a call's phase.")
+	var ups multi
+	fs.Var(&ups, "upstream", "proxy `api=URL` (openai, anthropic, gemini, ollama; repeatable; URL may be empty for the public API). Default: all four public APIs")
+	callsFile := fs.String("calls", "", "append every call as one JSON line to `FILE`")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	upstreams := meter.Upstreams{}
+	for _, u := range ups {
+		api, url, _ := strings.Cut(u, "=")
+		upstreams[api] = url
+	}
+	if len(upstreams) == 0 {
+		for api := range meter.DefaultUpstreams {
+			upstreams[api] = ""
+		}
+	}
+	p, err := meter.Start(ctx, upstreams)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	defer p.Close()
+	p.BeginRun(time.Now(), nil)
+	fmt.Fprintln(e.stderr, "runner proxy: metering; set these in the app's environment, then Ctrl-C for the summary:")
+	for _, kv := range p.Env() {
+		fmt.Fprintln(e.stdout, "export "+kv)
+	}
+	<-ctx.Done()
+	calls := p.EndRun()
+	if *callsFile != "" {
+		f, err := os.OpenFile(*callsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(f)
+		for _, c := range calls {
+			enc.Encode(c)
+		}
+		f.Close()
+	}
+	printCalls(e, calls)
+	return nil
+}
+
+// printCalls summarises calls by phase and model.
+func printCalls(e *env, calls []record.Call) {
+	type agg struct {
+		n, errs  int
+		tok      record.Tokens
+		lat, ttf float64
+	}
+	groups := map[string]*agg{}
+	for _, c := range calls {
+		phase := c.Phase
+		if phase == "" {
+			phase = record.OtherPhase
+		}
+		k := phase + "\x00" + c.API + "\x00" + c.Model
+		g := groups[k]
+		if g == nil {
+			g = &agg{}
+			groups[k] = g
+		}
+		g.n++
+		if c.Error != "" {
+			g.errs++
+		}
+		g.tok = g.tok.Add(c.Tokens)
+		g.lat += c.LatencyS
+		g.ttf += c.TTFTS
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t := newTable(e.stdout)
+	t.row("PHASE", "API", "MODEL", "CALLS", "ERRORS", "INPUT", "OUTPUT", "CACHED", "MEAN LATENCY", "MEAN TTFT")
+	for _, k := range keys {
+		parts := strings.Split(k, "\x00")
+		g := groups[k]
+		t.row(parts[0], parts[1], parts[2], fmt.Sprint(g.n), fmt.Sprint(g.errs), fmt.Sprint(g.tok.Input), fmt.Sprint(g.tok.Output),
+			fmt.Sprint(g.tok.CachedInput), fmt.Sprintf("%.3fs", g.lat/float64(g.n)), fmt.Sprintf("%.3fs", g.ttf/float64(g.n)))
+	}
+	t.flush()
 }
