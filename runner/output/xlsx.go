@@ -115,7 +115,6 @@ func WriteWorkbook(w io.Writer, sum *results.Summary) error {
 	if err := f.SetDocProps(&excelize.DocProperties{Title: title, Creator: "runner", Description: b.simNote()}); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
 	return f.Write(w)
 }
 
@@ -175,6 +174,8 @@ func newBook(f *excelize.File, sum *results.Summary) (*book, error) {
 			return nil, err
 		}
 	}
+	// Before any sheet is streamed: afterwards this would read them all back.
+	f.SetActiveSheet(0)
 	// Printed (or exported to PDF), every sheet is landscape and one page wide.
 	landscape, wide, tall, fit := "landscape", 1, 0, true
 	for _, name := range []string{SheetCalculator, SheetPricing, SheetMeasured, SheetProjections, SheetRuns} {
