@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `runner report` on 100,000 synthetic run records: time and peak RSS.
+# Goal (issue 2): <= 10 s and <= 1 GB. Run from the repository root.
+set -euo pipefail
+n=${1:-100000}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+go build -o "$dir/runner" ./runner
+go run ./examples/perf/synth -runs "$n" -out "$dir/synth" >/dev/null
+/usr/bin/time -f '%e s wall, %M KB peak RSS' "$dir/runner" report "$dir/synth" >/dev/null 2>"$dir/time.txt" || { cat "$dir/time.txt"; exit 1; }
+echo "runner report on $n records: $(tail -1 "$dir/time.txt")"
