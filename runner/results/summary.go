@@ -34,7 +34,9 @@ type Summary struct {
 	// PricingFile is the pricing_file that priced models the spec's own
 	// pricing does not list (path and sha256), if the spec names one.
 	PricingFile *spec.PricingFileInfo `json:"pricing_file,omitempty"`
-	Runs        []*Run                `json:"-"` // every record with what results derived from it, in file order
+	// Baseline is the result set the cells were compared with (spec baseline).
+	Baseline *Baseline `json:"baseline,omitempty"`
+	Runs     []*Run    `json:"-"` // every record with what results derived from it, in file order
 }
 
 // Skipped is a cell that did not run.
@@ -81,7 +83,9 @@ type Cell struct {
 	Slowest   *Share           `json:"bottleneck_time,omitempty"`
 	Hungriest *Share           `json:"bottleneck_tokens,omitempty"`
 	Errors    map[string]int   `json:"errors,omitempty"` // failure status -> count
-	runs      []*Run
+	// Baseline compares the cell with the same cell of the spec's baseline.
+	Baseline *CellChanges `json:"baseline,omitempty"`
+	runs     []*Run
 }
 
 // PhaseStats are one phase's statistics within a cell.
@@ -159,7 +163,11 @@ type PhaseRun struct {
 }
 
 // Compute builds the summary of a benchmark from its spec and records.
-func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run) *Summary {
+func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Option) *Summary {
+	var o computeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	sum := &Summary{
 		Name: s.Name, Title: s.Title, Description: s.Description,
 		Simulated: bench.Simulated, Benchmark: bench, Projections: s.Projections,
@@ -199,8 +207,15 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run) *Summary {
 	for m := range unpriced {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no price for model %q: its cost is unknown (add it to pricing)", m))
 	}
+	if b := o.baseline; b != nil {
+		sum.Baseline = b
+		if b.Err != "" {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("baseline %s: %s; rules reading delta are N/A", b.Dir, b.Err))
+		}
+	}
 	sort.Strings(sum.Warnings)
 	for _, c := range order {
+		c.compareBaseline(o.baseline, sum.Phases)
 		c.compute(s, sum.Phases, prices)
 		sum.Cells = append(sum.Cells, c)
 		sum.Rating = worse(sum.Rating, c.Rating)

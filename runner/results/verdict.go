@@ -24,6 +24,7 @@ func (c *Cell) Env() rules.Env {
 	if env.Matrix == nil {
 		env.Matrix = map[string]string{}
 	}
+	env.Delta = c.delta()
 	env.PhaseOf = func(name string) *rules.Phase {
 		for _, p := range c.Phases {
 			if p.Name == name && p.Time.N > 0 {

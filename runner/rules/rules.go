@@ -79,6 +79,58 @@ type Env struct {
 	PhaseOf    func(name string) *Phase    `expr:"phase"`
 	ArtifactOf func(name string) *Artifact `expr:"artifact"`
 	MetricOf   func(name string) *Stat     `expr:"metric"`
+
+	// Delta compares the cell with the same cell of the spec's baseline;
+	// nil without a baseline or when the baseline lacks the cell.
+	Delta *Delta `expr:"delta"`
+}
+
+// Change is one metric of a cell compared with the baseline: centers are
+// medians, pct = (new-old)/old*100, significant by a Mann-Whitney U test at
+// alpha 0.05.
+type Change struct {
+	Old         float64 `expr:"old"`
+	New         float64 `expr:"new"`
+	Pct         float64 `expr:"pct"`
+	P           float64 `expr:"p"`
+	Significant bool    `expr:"significant"`
+}
+
+// Delta is the baseline comparison a rule sees as delta.
+type Delta struct {
+	Total   DeltaTotals                   `expr:"total"`
+	Cost    *Change                       `expr:"cost"`
+	Memory  DeltaMemory                   `expr:"memory"`
+	CPU     DeltaCPU                      `expr:"cpu"`
+	PhaseOf func(name string) *DeltaPhase `expr:"phase"`
+}
+
+// DeltaTotals are whole-run changes.
+type DeltaTotals struct {
+	Time         *Change `expr:"time"`
+	Tokens       *Change `expr:"tokens"`
+	InputTokens  *Change `expr:"input_tokens"`
+	OutputTokens *Change `expr:"output_tokens"`
+}
+
+// DeltaPhase holds one phase's changes.
+type DeltaPhase struct {
+	Time         *Change `expr:"time"`
+	Tokens       *Change `expr:"tokens"`
+	InputTokens  *Change `expr:"input_tokens"`
+	OutputTokens *Change `expr:"output_tokens"`
+	Cost         *Change `expr:"cost"`
+}
+
+// DeltaMemory holds the memory change.
+type DeltaMemory struct {
+	PeakMB *Change `expr:"peak_mb"`
+}
+
+// DeltaCPU holds CPU changes.
+type DeltaCPU struct {
+	Percent *Change `expr:"percent"`
+	Seconds *Change `expr:"seconds"`
 }
 
 // Names lists what a spec declares, so rules naming anything else are
@@ -128,12 +180,21 @@ func (c *nameCheck) Visit(node *ast.Node) {
 	if !ok || c.err != nil || len(call.Arguments) != 1 {
 		return
 	}
-	callee, ok := call.Callee.(*ast.IdentifierNode)
-	if !ok {
+	var name string
+	switch callee := call.Callee.(type) {
+	case *ast.IdentifierNode:
+		name = callee.Value
+	case *ast.MemberNode: // delta.phase("X")
+		prop, ok := callee.Property.(*ast.StringNode)
+		if !ok {
+			return
+		}
+		name = prop.Value
+	default:
 		return
 	}
 	var known []string
-	switch callee.Value {
+	switch name {
 	case "phase":
 		known = c.names.Phases
 	case "artifact":
@@ -143,7 +204,7 @@ func (c *nameCheck) Visit(node *ast.Node) {
 	}
 	arg, ok := call.Arguments[0].(*ast.StringNode)
 	if !ok {
-		c.err = fmt.Errorf("%s() takes a quoted name", callee.Value)
+		c.err = fmt.Errorf("%s() takes a quoted name", name)
 		return
 	}
 	for _, k := range known {
@@ -152,10 +213,10 @@ func (c *nameCheck) Visit(node *ast.Node) {
 		}
 	}
 	if len(known) == 0 {
-		c.err = fmt.Errorf("%s(%q): the spec declares no %ss", callee.Value, arg.Value, callee.Value)
+		c.err = fmt.Errorf("%s(%q): the spec declares no %ss", name, arg.Value, name)
 		return
 	}
-	c.err = fmt.Errorf("%s(%q): no such %s; declared: %s", callee.Value, arg.Value, callee.Value, quoteAll(known))
+	c.err = fmt.Errorf("%s(%q): no such %s; declared: %s", name, arg.Value, name, quoteAll(known))
 }
 
 func quoteAll(ss []string) string {
@@ -168,14 +229,21 @@ func quoteAll(ss []string) string {
 
 // fieldsOf names each environment type as a user writes it, with its fields.
 var fieldsOf = map[string]string{
-	"rules.Env":      "the rule environment (provider, model, matrix, runs, failures, total, cost, memory, cpu, phase(), artifact(), metric())",
-	"rules.Totals":   "total (time, tokens, input_tokens, output_tokens)",
-	"rules.Phase":    "phase(...) (time, tokens, input_tokens, output_tokens, cost)",
-	"rules.Stat":     "a statistic (n, mean, stddev, min, max, median, p95)",
-	"*rules.Stat":    "a statistic (n, mean, stddev, min, max, median, p95)",
-	"rules.Memory":   "memory (peak_mb)",
-	"rules.CPU":      "cpu (percent, seconds)",
-	"rules.Artifact": "artifact(...) (mb, files)",
+	"rules.Env":         "the rule environment (provider, model, matrix, runs, failures, total, cost, memory, cpu, phase(), artifact(), metric(), delta)",
+	"rules.Delta":       "delta (total, cost, memory, cpu, phase())",
+	"rules.DeltaTotals": "delta.total (time, tokens, input_tokens, output_tokens)",
+	"rules.DeltaPhase":  "delta.phase(...) (time, tokens, input_tokens, output_tokens, cost)",
+	"rules.DeltaMemory": "delta.memory (peak_mb)",
+	"rules.DeltaCPU":    "delta.cpu (percent, seconds)",
+	"rules.Change":      "a change (old, new, pct, p, significant)",
+	"*rules.Change":     "a change (old, new, pct, p, significant)",
+	"rules.Totals":      "total (time, tokens, input_tokens, output_tokens)",
+	"rules.Phase":       "phase(...) (time, tokens, input_tokens, output_tokens, cost)",
+	"rules.Stat":        "a statistic (n, mean, stddev, min, max, median, p95)",
+	"*rules.Stat":       "a statistic (n, mean, stddev, min, max, median, p95)",
+	"rules.Memory":      "memory (peak_mb)",
+	"rules.CPU":         "cpu (percent, seconds)",
+	"rules.Artifact":    "artifact(...) (mb, files)",
 }
 
 var noFieldRE = regexp.MustCompile(`^type (\S+) has no field (\S+)`)

@@ -1,0 +1,374 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
+)
+
+// Change compares one metric of one cell between an old and a new result
+// set, as benchstat does: centers are medians, significance is a
+// Mann-Whitney U test at alpha 0.05 (benchmath.AssumeNothing).
+type Change struct {
+	Metric string  `json:"metric"` // as rules name it: total.time, cost, phase("X").tokens
+	Unit   string  `json:"unit"`   // s, tokens, USD, MB
+	Old    float64 `json:"old"`    // center (median) of the old runs
+	New    float64 `json:"new"`    // center (median) of the new runs
+	OldLo  float64 `json:"old_lo"` // 95% confidence interval of the centers;
+	OldHi  float64 `json:"old_hi"` // equal to the center when too few runs
+	NewLo  float64 `json:"new_lo"`
+	NewHi  float64 `json:"new_hi"`
+	// Pct is (New-Old)/Old*100; +Inf (JSON null) when Old is 0 and New is not.
+	Pct         float64  `json:"-"`
+	P           float64  `json:"p"`
+	N1          int      `json:"n_old"`
+	N2          int      `json:"n_new"`
+	Alpha       float64  `json:"alpha"`
+	Significant bool     `json:"significant"`
+	Delta       string   `json:"delta"`              // "~" when not significant, else "+12.34%"
+	Warnings    []string `json:"warnings,omitempty"` // e.g. "need >= 4 samples to detect a difference at alpha level 0.05"
+}
+
+// MarshalJSON adds pct, null when infinite.
+func (c *Change) MarshalJSON() ([]byte, error) {
+	type plain Change
+	return json.Marshal(struct {
+		*plain
+		Pct *float64 `json:"pct"`
+	}{(*plain)(c), c.PctOrNil()})
+}
+
+// PctOrNil is Pct for JSON: nil when it is infinite.
+func (c *Change) PctOrNil() *float64 {
+	if math.IsInf(c.Pct, 0) || math.IsNaN(c.Pct) {
+		return nil
+	}
+	p := c.Pct
+	return &p
+}
+
+// CellChanges are the changes of one cell; Old or New is false when the
+// cell ran in only one of the two result sets.
+type CellChanges struct {
+	Cell    string    `json:"cell"`
+	Label   string    `json:"label"`
+	InOld   bool      `json:"in_old"`
+	InNew   bool      `json:"in_new"`
+	Changes []*Change `json:"changes,omitempty"`
+}
+
+// Get returns the change of a metric, or nil.
+func (cc *CellChanges) Get(metric string) *Change {
+	if cc == nil {
+		return nil
+	}
+	for _, c := range cc.Changes {
+		if c.Metric == metric {
+			return c
+		}
+	}
+	return nil
+}
+
+// metric extracts one value per run; ok false means the run has none.
+type metric struct {
+	name, unit string
+	value      func(r *Run) (float64, bool)
+}
+
+func always(f func(r *Run) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) { return f(r), true }
+}
+
+// metrics are the compared metrics, whole-run first, then per phase.
+func metrics(phases []string) []metric {
+	ms := []metric{
+		{"total.time", "s", always(func(r *Run) float64 { return r.WallSeconds })},
+		{"total.tokens", "tokens", always(func(r *Run) float64 { return float64(r.Tokens.Total()) })},
+		{"total.input_tokens", "tokens", always(func(r *Run) float64 { return float64(r.Tokens.Input) })},
+		{"total.output_tokens", "tokens", always(func(r *Run) float64 { return float64(r.Tokens.Output) })},
+		{"cost", "USD", func(r *Run) (float64, bool) {
+			if r.Cost == nil {
+				return 0, false
+			}
+			return *r.Cost, true
+		}},
+		{"memory.peak_mb", "MB", always(func(r *Run) float64 { return r.PeakRSSMB })},
+		{"cpu.seconds", "s", always(func(r *Run) float64 { return r.UserSeconds + r.SysSeconds })},
+		{"cpu.percent", "%", always(func(r *Run) float64 { return r.CPUPercent })},
+	}
+	for _, p := range phases {
+		in := func(r *Run) *PhaseRun {
+			if ph := r.Phases[p]; ph != nil {
+				return ph
+			}
+			return &PhaseRun{}
+		}
+		name := fmt.Sprintf("phase(%q).", p)
+		ms = append(ms,
+			metric{name + "time", "s", always(func(r *Run) float64 { return in(r).Seconds })},
+			metric{name + "tokens", "tokens", always(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })},
+			metric{name + "input_tokens", "tokens", always(func(r *Run) float64 { return float64(in(r).Tokens.Input) })},
+			metric{name + "output_tokens", "tokens", always(func(r *Run) float64 { return float64(in(r).Tokens.Output) })},
+			metric{name + "cost", "USD", func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil }},
+		)
+	}
+	return ms
+}
+
+// compareRuns compares two cells' successful measured runs metric by
+// metric. Metrics missing on either side, and metrics that are zero in
+// every run of both, are left out.
+func compareRuns(old, new []*Run, phases []string) []*Change {
+	var out []*Change
+	for _, m := range metrics(phases) {
+		ov, nv := values(old, m), values(new, m)
+		if len(ov) == 0 || len(nv) == 0 || allZero(ov) && allZero(nv) {
+			continue
+		}
+		out = append(out, compareValues(m.name, m.unit, ov, nv))
+	}
+	return out
+}
+
+func values(runs []*Run, m metric) []float64 {
+	var vs []float64
+	for _, r := range runs {
+		if v, ok := m.value(r); ok {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+func allZero(vs []float64) bool {
+	for _, v := range vs {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// compareValues is one benchstat comparison.
+func compareValues(name, unit string, old, new []float64) *Change {
+	s1 := benchmath.NewSample(old, thresholds)
+	s2 := benchmath.NewSample(new, thresholds)
+	sum1 := benchmath.AssumeNothing.Summary(s1, 0.95)
+	sum2 := benchmath.AssumeNothing.Summary(s2, 0.95)
+	cmp := benchmath.AssumeNothing.Compare(s1, s2)
+	c := &Change{
+		Metric: name, Unit: unit, Old: sum1.Center, New: sum2.Center,
+		OldLo: finite(sum1.Lo, sum1.Center), OldHi: finite(sum1.Hi, sum1.Center),
+		NewLo: finite(sum2.Lo, sum2.Center), NewHi: finite(sum2.Hi, sum2.Center),
+		P: cmp.P, N1: cmp.N1, N2: cmp.N2, Alpha: cmp.Alpha,
+		Significant: cmp.P <= cmp.Alpha,
+		Delta:       cmp.FormatDelta(sum1.Center, sum2.Center),
+	}
+	switch {
+	case c.Old == c.New:
+		c.Pct = 0
+	case c.Old == 0:
+		c.Pct = math.Inf(1)
+		if c.New < 0 {
+			c.Pct = math.Inf(-1)
+		}
+	default:
+		c.Pct = (c.New - c.Old) / math.Abs(c.Old) * 100
+	}
+	for _, ws := range [][]error{sum1.Warnings, sum2.Warnings, cmp.Warnings} {
+		for _, w := range ws {
+			c.Warnings = appendNew(c.Warnings, w.Error())
+		}
+	}
+	return c
+}
+
+func finite(v, otherwise float64) float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return otherwise
+	}
+	return v
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// Comparison is every cell of two result sets compared.
+type Comparison struct {
+	Old   Side           `json:"old"`
+	New   Side           `json:"new"`
+	Cells []*CellChanges `json:"cells"`
+}
+
+// Side describes one of the compared result sets.
+type Side struct {
+	Dir       string           `json:"dir,omitempty"`
+	Name      string           `json:"name"`
+	Simulated bool             `json:"simulated,omitempty"`
+	Benchmark record.Benchmark `json:"benchmark"`
+}
+
+// Compare compares two summaries cell by cell, in the new set's cell order
+// and then the cells only the old set has.
+func Compare(old, new *Summary) *Comparison {
+	cmp := &Comparison{
+		Old: Side{Name: old.Name, Simulated: old.Simulated, Benchmark: old.Benchmark},
+		New: Side{Name: new.Name, Simulated: new.Simulated, Benchmark: new.Benchmark},
+	}
+	phases := append([]string(nil), new.Phases...)
+	for _, p := range old.Phases {
+		if !contains(phases, p) {
+			phases = append(phases, p)
+		}
+	}
+	oldRuns, newRuns := measured(old), measured(new)
+	for _, c := range new.Cells {
+		cmp.Cells = append(cmp.Cells, cellChanges(c, oldRuns[c.ID], newRuns[c.ID], phases, old.cell(c.ID) != nil))
+	}
+	for _, c := range old.Cells {
+		if new.cell(c.ID) == nil {
+			cmp.Cells = append(cmp.Cells, &CellChanges{Cell: c.ID, Label: c.Name(), InOld: true})
+		}
+	}
+	return cmp
+}
+
+func cellChanges(c *Cell, old, new []*Run, phases []string, inOld bool) *CellChanges {
+	cc := &CellChanges{Cell: c.ID, Label: c.Name(), InOld: inOld, InNew: true}
+	if inOld {
+		cc.Changes = compareRuns(old, new, phases)
+	}
+	return cc
+}
+
+func (s *Summary) cell(id string) *Cell {
+	for _, c := range s.Cells {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// measured groups the successful measured runs by cell.
+func measured(s *Summary) map[string][]*Run {
+	m := map[string][]*Run{}
+	for _, r := range s.Runs {
+		if r.Measured() && r.OK() {
+			m[r.Cell] = append(m[r.Cell], r)
+		}
+	}
+	return m
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Footnotes numbers the distinct warnings of a comparison's changes in the
+// order they first appear.
+func (cmp *Comparison) Footnotes() []string {
+	var notes []string
+	for _, cc := range cmp.Cells {
+		for _, c := range cc.Changes {
+			for _, w := range c.Warnings {
+				notes = appendNew(notes, w)
+			}
+		}
+	}
+	return notes
+}
+
+// Baseline is the result set a benchmark compares itself to (spec
+// `baseline:`); its changes feed the `delta` of rules.
+type Baseline struct {
+	Dir     string   `json:"dir"`
+	Summary *Summary `json:"-"`
+	Err     string   `json:"error,omitempty"` // why the baseline could not be read; delta rules are N/A
+}
+
+// Option configures Compute.
+type Option func(*computeOptions)
+
+type computeOptions struct {
+	baseline *Baseline
+}
+
+// WithBaseline compares every cell with the same cell of b (when b.Summary
+// is set) so that rules can read delta.*.
+func WithBaseline(b *Baseline) Option {
+	return func(o *computeOptions) { o.baseline = b }
+}
+
+// compareBaseline fills c.Baseline from the baseline summary.
+func (c *Cell) compareBaseline(b *Baseline, phases []string) {
+	if b == nil || b.Summary == nil {
+		return
+	}
+	base := b.Summary.cell(c.ID)
+	var ok []*Run
+	for _, r := range c.runs {
+		if r.OK() {
+			ok = append(ok, r)
+		}
+	}
+	all := append([]string(nil), phases...)
+	for _, p := range b.Summary.Phases {
+		if !contains(all, p) {
+			all = append(all, p)
+		}
+	}
+	c.Baseline = cellChanges(c, measured(b.Summary)[c.ID], ok, all, base != nil)
+}
+
+// delta is the rules' view of the cell's baseline changes; nil without a
+// baseline or when the baseline lacks the cell, so rules reading it are N/A.
+func (c *Cell) delta() *rules.Delta {
+	cc := c.Baseline
+	if cc == nil || !cc.InOld {
+		return nil
+	}
+	get := func(metric string) *rules.Change {
+		ch := cc.Get(metric)
+		if ch == nil {
+			return nil
+		}
+		return &rules.Change{Old: ch.Old, New: ch.New, Pct: ch.Pct, P: ch.P, Significant: ch.Significant}
+	}
+	d := &rules.Delta{
+		Total: rules.DeltaTotals{
+			Time: get("total.time"), Tokens: get("total.tokens"),
+			InputTokens: get("total.input_tokens"), OutputTokens: get("total.output_tokens"),
+		},
+		Cost:   get("cost"),
+		Memory: rules.DeltaMemory{PeakMB: get("memory.peak_mb")},
+		CPU:    rules.DeltaCPU{Percent: get("cpu.percent"), Seconds: get("cpu.seconds")},
+	}
+	d.PhaseOf = func(name string) *rules.DeltaPhase {
+		p := fmt.Sprintf("phase(%q).", name)
+		dp := &rules.DeltaPhase{Time: get(p + "time"), Tokens: get(p + "tokens"), InputTokens: get(p + "input_tokens"),
+			OutputTokens: get(p + "output_tokens"), Cost: get(p + "cost")}
+		if dp.Time == nil && dp.Tokens == nil && dp.Cost == nil {
+			return nil
+		}
+		return dp
+	}
+	return d
+}

@@ -1,0 +1,168 @@
+package results
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+const deltaSpec = `name: d
+command: x
+providers: [ { name: a }, { name: b } ]
+phases: [ A ]
+pricing: { m: { input: 1, output: 2 } }
+thresholds:
+  - name: No regression
+    target: delta.total.time.pct < 10
+  - name: Phase A
+    target: delta.phase("A").time.pct < 10 || !delta.phase("A").time.significant
+`
+
+// deltaRuns makes ok runs of cell with the given wall times; phase A takes
+// the whole run and 1000+100 tokens.
+func deltaRuns(cell string, walls ...float64) []record.Run {
+	var out []record.Run
+	for i, w := range walls {
+		out = append(out, record.Run{Cell: cell, Provider: cell, Model: "m", Index: i + 1, Status: record.StatusOK,
+			WallSeconds: w, PeakRSSMB: 50, TokenSource: record.SourceEvents,
+			Phases: []record.Phase{{Name: "A", Seconds: w}},
+			Usage:  []record.Usage{{Phase: "A", Source: record.SourceEvents, Tokens: record.Tokens{Input: 1000, Output: 100}}}})
+	}
+	return out
+}
+
+func parseSpec(t *testing.T, src string) *spec.Spec {
+	t.Helper()
+	s, err := spec.Parse("d.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var base6 = []float64{10, 10.2, 9.9, 10.1, 10.05, 9.95}
+
+func scaled(vs []float64, f float64) []float64 {
+	out := make([]float64, len(vs))
+	for i, v := range vs {
+		out[i] = v * f
+	}
+	return out
+}
+
+func TestCompareShiftAndNull(t *testing.T) {
+	s := parseSpec(t, deltaSpec)
+	tests := []struct {
+		name        string
+		old, new    []float64
+		significant bool
+		delta       string
+		warn        string
+	}{
+		{"20% slower", base6, scaled(base6, 1.2), true, "+20.00%", ""},
+		{"null shift", base6, []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}, false, "~", ""},
+		{"interleaved, no shift", base6, []float64{10.02, 10.12, 9.92, 10.07, 9.97, 10.01}, false, "~", ""},
+		{"too few runs", base6[:3], scaled(base6[:3], 1.2), false, "~", "need >= 4 samples to detect a difference at alpha level 0.05"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := Compute(s, record.Benchmark{}, deltaRuns("a", tt.old...))
+			new := Compute(s, record.Benchmark{}, deltaRuns("a", tt.new...))
+			cmp := Compare(old, new)
+			if len(cmp.Cells) != 1 || !cmp.Cells[0].InOld || !cmp.Cells[0].InNew {
+				t.Fatalf("cells: %+v", cmp.Cells)
+			}
+			ch := cmp.Cells[0].Get("total.time")
+			if ch == nil {
+				t.Fatal("no total.time change")
+			}
+			if ch.Significant != tt.significant || ch.Delta != tt.delta {
+				t.Errorf("significant=%v delta=%q (p=%.4f), want %v %q", ch.Significant, ch.Delta, ch.P, tt.significant, tt.delta)
+			}
+			if tt.warn != "" && !strings.Contains(strings.Join(cmp.Footnotes(), "\n"), tt.warn) {
+				t.Errorf("footnotes %q lack %q", cmp.Footnotes(), tt.warn)
+			}
+			if ph := cmp.Cells[0].Get(`phase("A").time`); ph == nil || ph.Delta != tt.delta {
+				t.Errorf("phase A change %+v", ph)
+			}
+			if tok := cmp.Cells[0].Get("total.tokens"); tok == nil || tok.Delta != "~" || tok.Pct != 0 {
+				t.Errorf("constant tokens: %+v", tok)
+			}
+		})
+	}
+}
+
+func TestCompareCellsOnOneSide(t *testing.T) {
+	s := parseSpec(t, deltaSpec)
+	old := Compute(s, record.Benchmark{}, deltaRuns("a", base6...))
+	new := Compute(s, record.Benchmark{}, deltaRuns("b", base6...))
+	cmp := Compare(old, new)
+	if len(cmp.Cells) != 2 || cmp.Cells[0].Cell != "b" || cmp.Cells[0].InOld || cmp.Cells[1].Cell != "a" || cmp.Cells[1].InNew {
+		t.Errorf("cells: %+v %+v", cmp.Cells[0], cmp.Cells[1])
+	}
+}
+
+func TestDeltaRules(t *testing.T) {
+	s := parseSpec(t, deltaSpec)
+	baseline := &Baseline{Dir: "old", Summary: Compute(s, record.Benchmark{}, deltaRuns("a", base6...))}
+	tests := []struct {
+		name  string
+		base  *Baseline
+		cell  string
+		walls []float64
+		want  []string // levels of the two rules
+	}{
+		{"regression fails", baseline, "a", scaled(base6, 1.2), []string{Fail, Fail}},
+		{"same speed passes", baseline, "a", []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}, []string{Pass, Pass}},
+		{"faster passes", baseline, "a", scaled(base6, 0.5), []string{Pass, Pass}},
+		{"cell absent from baseline", baseline, "b", base6, []string{NA, NA}},
+		{"no baseline", nil, "a", base6, []string{NA, NA}},
+		{"unreadable baseline", &Baseline{Dir: "gone", Err: "no such folder"}, "a", base6, []string{NA, NA}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []Option
+			if tt.base != nil {
+				opts = append(opts, WithBaseline(tt.base))
+			}
+			sum := Compute(s, record.Benchmark{}, deltaRuns(tt.cell, tt.walls...), opts...)
+			c := sum.Cells[0]
+			if len(c.Verdicts) != 2 {
+				t.Fatalf("verdicts: %+v", c.Verdicts)
+			}
+			for i, v := range c.Verdicts {
+				if v.Level != tt.want[i] {
+					t.Errorf("%s: %s (%s), want %s", v.Rule, v.Level, v.Reason, tt.want[i])
+				}
+			}
+			if tt.base != nil && tt.base.Err != "" && !strings.Contains(strings.Join(sum.Warnings, "\n"), "baseline gone") {
+				t.Errorf("warnings %q do not name the baseline", sum.Warnings)
+			}
+		})
+	}
+}
+
+func TestDeltaRulesCheckedAtLoad(t *testing.T) {
+	for _, rule := range []string{`delta.total.tiem.pct < 10`, `delta.phase("Z").time.pct < 10`, `delta.cost.percent < 1`} {
+		_, err := spec.Parse("d.yaml", []byte("name: d\ncommand: x\nphases: [A]\nthresholds: [ { name: T, target: '"+rule+"' } ]\n"), nil)
+		if err == nil {
+			t.Errorf("%s compiles", rule)
+		} else {
+			t.Log(err)
+		}
+	}
+}
+
+func TestChangeJSONPct(t *testing.T) {
+	c := compareValues("cost", "USD", []float64{0, 0, 0, 0}, []float64{1, 1, 1, 1})
+	if !math.IsInf(c.Pct, 1) || c.PctOrNil() != nil {
+		t.Errorf("pct from zero: %v", c.Pct)
+	}
+	b, err := c.MarshalJSON()
+	if err != nil || !strings.Contains(string(b), `"pct":null`) {
+		t.Errorf("json %s %v", b, err)
+	}
+}
