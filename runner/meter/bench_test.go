@@ -1,0 +1,229 @@
+package meter
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runner-bench/runner/runner/sim"
+)
+
+// go test ./runner/meter -run TestLoad -load  (100,000 requests, a minute or so)
+var load = flag.Bool("load", false, "run TestLoad: 100,000 requests through the proxy")
+
+const (
+	benchChat   = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Summarise the ride in one paragraph."}]}`
+	benchStream = `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Summarise the ride in one paragraph."}]}`
+)
+
+type bench struct {
+	sim    *httptest.Server
+	proxy  *Proxy
+	client *http.Client
+	tr     *http.Transport
+}
+
+// newBench serves the simulator at zero latency (50 output tokens) and a proxy
+// in front of it, with a run open so that calls are recorded as in a benchmark.
+func newBench(tb testing.TB) *bench {
+	tb.Helper()
+	s := httptest.NewServer(sim.New(sim.Config{Default: sim.Model{OutputTokens: 50}}))
+	p, err := Start(context.Background(), Upstreams{OpenAI: s.URL + "/v1"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.BeginRun(time.Now(), func() string { return "bench" })
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}
+	b := &bench{sim: s, proxy: p, tr: tr, client: &http.Client{Transport: tr}}
+	tb.Cleanup(func() {
+		p.EndRun()
+		p.Close()
+		s.Close()
+		tr.CloseIdleConnections()
+	})
+	return b
+}
+
+func (b *bench) base(proxied bool) string {
+	if proxied {
+		return b.proxy.URL(OpenAI)
+	}
+	return b.sim.URL
+}
+
+// do makes one request and reads the whole answer.
+func (b *bench) do(tb testing.TB, base, body string) {
+	resp, err := b.client.Post(base+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		tb.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// firstChunk makes a streamed request and returns the time to its first
+// content chunk, then drains the rest.
+func (b *bench) firstChunk(tb testing.TB, base string) time.Duration {
+	t0 := time.Now()
+	resp, err := b.client.Post(base+"/v1/chat/completions", "application/json", strings.NewReader(benchStream))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	var d time.Duration
+	for {
+		line, err := br.ReadString('\n')
+		if d == 0 && strings.Contains(line, `"content":"`) && !strings.Contains(line, `"content":""`) {
+			d = time.Since(t0)
+		}
+		if err != nil {
+			break
+		}
+	}
+	return d
+}
+
+func percentile(ds []time.Duration, q float64) float64 {
+	slices.Sort(ds)
+	return float64(ds[int(float64(len(ds)-1)*q)].Microseconds())
+}
+
+func mode(proxied bool) string {
+	if proxied {
+		return "proxy"
+	}
+	return "direct"
+}
+
+// BenchmarkLatency: one request at a time; reports p50_us and p99_us.
+// The proxy's added latency is proxy minus direct.
+func BenchmarkLatency(b *testing.B) {
+	for _, proxied := range []bool{false, true} {
+		b.Run(mode(proxied), func(b *testing.B) {
+			e := newBench(b)
+			base := e.base(proxied)
+			for range 200 { // warm the connection pools
+				e.do(b, base, benchChat)
+			}
+			ds := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				t0 := time.Now()
+				e.do(b, base, benchChat)
+				ds = append(ds, time.Since(t0))
+			}
+			b.ReportMetric(percentile(ds, 0.50), "p50_us")
+			b.ReportMetric(percentile(ds, 0.99), "p99_us")
+		})
+	}
+}
+
+// BenchmarkThroughput: 32 concurrent clients; compare ns/op (or req/s).
+func BenchmarkThroughput(b *testing.B) {
+	for _, proxied := range []bool{false, true} {
+		b.Run(mode(proxied), func(b *testing.B) {
+			e := newBench(b)
+			base := e.base(proxied)
+			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+			b.ResetTimer()
+			t0 := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					e.do(b, base, benchChat)
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkStreamFirstChunk: time to the first content chunk of a stream.
+func BenchmarkStreamFirstChunk(b *testing.B) {
+	for _, proxied := range []bool{false, true} {
+		b.Run(mode(proxied), func(b *testing.B) {
+			e := newBench(b)
+			base := e.base(proxied)
+			for range 100 {
+				e.firstChunk(b, base)
+			}
+			ds := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				ds = append(ds, e.firstChunk(b, base))
+			}
+			b.ReportMetric(percentile(ds, 0.50), "p50_us")
+			b.ReportMetric(percentile(ds, 0.99), "p99_us")
+		})
+	}
+}
+
+func heapMB() float64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
+}
+
+// TestLoad sends 100,000 requests through the proxy (8 clients, a run
+// closed every 1,000 calls as the runner would between runs) and checks that
+// the heap stays flat.
+func TestLoad(t *testing.T) {
+	if !*load {
+		t.Skip("run with -load")
+	}
+	e := newBench(t)
+	base := e.base(true)
+	const total, workers, perRun = 100_000, 8, 1000
+	for range 500 {
+		e.do(t, base, benchChat)
+	}
+	e.proxy.EndRun()
+	before := heapMB()
+	t0 := time.Now()
+	calls := 0
+	for done := 0; done < total; done += perRun {
+		e.proxy.BeginRun(time.Now(), func() string { return "load" })
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < perRun; i += workers {
+					body := benchChat
+					if i%2 == 0 {
+						body = benchStream
+					}
+					e.do(t, base, body)
+				}
+			}()
+		}
+		wg.Wait()
+		calls += len(e.proxy.EndRun())
+		if done == total/2 {
+			t.Logf("heap at 50,000 requests: %.1f MB", heapMB())
+		}
+	}
+	el := time.Since(t0)
+	after := heapMB()
+	t.Logf("%d requests (half streamed) in %v (%.0f req/s); heap in use %.1f MB before, %.1f MB after", total, el.Round(time.Millisecond), total/el.Seconds(), before, after)
+	if calls != total {
+		t.Errorf("%d calls recorded, want %d", calls, total)
+	}
+	if after > before+16 {
+		t.Errorf("heap grew from %.1f MB to %.1f MB", before, after)
+	}
+}
