@@ -1,0 +1,544 @@
+package output
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/results"
+)
+
+// Chart files under charts/.
+const (
+	ChartPhaseTime = "phase_time.png"
+	ChartTokens    = "tokens_by_phase.png"
+	ChartCost      = "cost_per_workflow.png"
+	ChartCostTime  = "cost_vs_time.png"
+)
+
+// Charts are drawn 900 px wide at 96 dpi: GitHub shows them at their size.
+const (
+	chartDPI   = 96
+	chartWidth = 900
+)
+
+// palette is Tableau 10: distinct, and readable on white and on GitHub's dark theme.
+var palette = []color.Color{
+	rgb(0x4E79A7), rgb(0xF28E2B), rgb(0xE15759), rgb(0x76B7B2), rgb(0x59A14F),
+	rgb(0xEDC948), rgb(0xB07AA1), rgb(0xFF9DA7), rgb(0x9C755F),
+}
+
+var (
+	grey  = rgb(0xBAB0AC)
+	ink   = rgb(0x262626)
+	white = color.White
+)
+
+func rgb(v uint32) color.Color {
+	return color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
+}
+
+// px converts pixels at chartDPI to plot lengths.
+func px(n float64) vg.Length { return vg.Length(n * 72 / chartDPI) }
+
+// Charts draws the report's charts into dir and returns them with paths
+// relative to dir: time per phase and tokens per phase by cell (stacked
+// bars), cost per workflow by cell, and cost against time with the Pareto
+// front. Cells without successful runs are absent; a chart with nothing to
+// show is not drawn.
+func Charts(dir string, sum *results.Summary) ([]Chart, error) {
+	var cells []*results.Cell
+	var priced []*results.Cell
+	for _, c := range sum.Cells {
+		if c.Runs == 0 {
+			continue
+		}
+		cells = append(cells, c)
+		if c.Cost.N > 0 {
+			priced = append(priced, c)
+		}
+	}
+	if len(cells) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	title := func(s string) string {
+		if sum.Simulated {
+			return "SIMULATED - " + s
+		}
+		return s
+	}
+	var out []Chart
+	add := func(name, t string, draw func(string, string) (bool, error)) error {
+		drawn, err := draw(filepath.Join(dir, name), title(t))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if drawn {
+			out = append(out, Chart{Title: title(t), Path: name})
+		}
+		return nil
+	}
+	phases := chartPhases(sum.Phases, cells)
+	steps := []struct {
+		name, title string
+		draw        func(string, string) (bool, error)
+	}{
+		{ChartPhaseTime, "Mean time per phase (seconds)", func(p, t string) (bool, error) {
+			return stackedBars(p, t, "seconds per workflow", cells, phases, func(ps *results.PhaseStats) float64 { return ps.Time.Mean }, "%.1f s")
+		}},
+		{ChartTokens, "Mean tokens per phase (input + output)", func(p, t string) (bool, error) {
+			return stackedBars(p, t, "tokens per workflow", cells, phases, func(ps *results.PhaseStats) float64 { return ps.Tokens.Mean }, "%.0f")
+		}},
+		{ChartCost, "Cost per workflow (USD)", func(p, t string) (bool, error) { return costBars(p, t, priced) }},
+		{ChartCostTime, "Cost against time per workflow", func(p, t string) (bool, error) { return costTime(p, t, priced) }},
+	}
+	for _, s := range steps {
+		if err := add(s.name, s.title, s.draw); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// chartPhases are the phases some cell spent time or tokens in.
+func chartPhases(all []string, cells []*results.Cell) []string {
+	var out []string
+	for _, p := range all {
+		for _, c := range cells {
+			if ps := phaseOf(c, p); ps != nil && (ps.Time.Mean > 0 || ps.Tokens.Mean > 0) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// newPlot is a plot styled for the report.
+func newPlot(title string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = font.Length(px(18))
+	p.Title.TextStyle.Color = ink
+	p.Title.Padding = px(12)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = font.Length(px(14))
+		a.Label.TextStyle.Color = ink
+		a.Tick.Label.Font.Size = font.Length(px(13))
+		a.Tick.Label.Color = ink
+		a.Color = ink
+		a.Tick.Color = ink
+	}
+	p.BackgroundColor = white
+	return p
+}
+
+// cellLabels names cells top to bottom: bar i sits at y = n-1-i.
+func cellLabels(cells []*results.Cell) []string {
+	n := len(cells)
+	names := make([]string, n)
+	for i, c := range cells {
+		names[n-1-i] = c.Name()
+	}
+	return names
+}
+
+// barHeight is the image height for n horizontal bars (plus a legend of k
+// rows drawn below the plot).
+func barHeight(n, legendRows int) float64 {
+	return math.Max(300, 110+56*float64(n)) + 26*float64(legendRows)
+}
+
+// stackedBars draws one horizontal bar per cell, a segment per phase, with
+// the legend in rows beneath the plot so it never covers a bar.
+func stackedBars(path, title, xlabel string, cells []*results.Cell, phases []string, value func(*results.PhaseStats) float64, totalFmt string) (bool, error) {
+	n := len(cells)
+	var any bool
+	p := newPlot(title)
+	p.X.Label.Text = xlabel
+	p.X.Min = 0
+	p.Y.Tick.Label.Font.Size = font.Length(px(13))
+	p.NominalY(cellLabels(cells)...)
+	p.Add(verticalGrid())
+	var prev *plotter.BarChart
+	var legend []legendEntry
+	totals := make([]float64, n)
+	for j, ph := range phases {
+		vals := make(plotter.Values, n)
+		for i, c := range cells {
+			if ps := phaseOf(c, ph); ps != nil {
+				v := value(ps)
+				vals[n-1-i] = v
+				totals[n-1-i] += v
+				any = any || v > 0
+			}
+		}
+		bc, err := plotter.NewBarChart(vals, px(34))
+		if err != nil {
+			return false, err
+		}
+		bc.Horizontal = true
+		bc.LineStyle.Width = 0
+		bc.Color = phaseColor(j, ph)
+		if prev != nil {
+			bc.StackOn(prev)
+		}
+		prev = bc
+		p.Add(bc)
+		legend = append(legend, legendEntry{name: ph, color: bc.Color})
+	}
+	if !any {
+		return false, nil
+	}
+	// Totals at the end of each bar; room for them on the right.
+	xs := make(plotter.XYs, n)
+	labels := make([]string, n)
+	maxTotal := 0.0
+	for i, t := range totals {
+		xs[i] = plotter.XY{X: t, Y: float64(i)}
+		labels[i] = fmt.Sprintf(totalFmt, t)
+		if totalFmt == "%.0f" {
+			labels[i] = Thousands(t)
+		}
+		maxTotal = math.Max(maxTotal, t)
+	}
+	if err := addLabels(p, xs, labels, px(6), px(-6)); err != nil {
+		return false, err
+	}
+	p.X.Max = maxTotal * 1.15
+	if totalFmt == "%.0f" {
+		p.X.Tick.Marker = thousandsTicks{}
+	}
+	return true, saveWithLegend(p, legend, path, barHeight(n, legendRows(phases)))
+}
+
+// phaseColor keeps one colour per phase across charts; "(other)" is grey.
+func phaseColor(j int, name string) color.Color {
+	if name == record.OtherPhase {
+		return grey
+	}
+	return palette[j%len(palette)]
+}
+
+const legendPerRow = 4
+
+func legendRows(entries []string) int { return (len(entries) + legendPerRow - 1) / legendPerRow }
+
+// verticalGrid is a grid of vertical lines only (the bars are horizontal).
+func verticalGrid() *plotter.Grid {
+	g := plotter.NewGrid()
+	g.Horizontal.Width = 0
+	g.Vertical.Color = rgb(0xE0E0E0)
+	return g
+}
+
+// legendEntry is one key of a legend drawn beneath a plot.
+type legendEntry struct {
+	name   string
+	color  color.Color
+	circle bool // a point rather than a bar
+}
+
+// saveWithLegend draws p above its legend, laid out in rows of
+// legendPerRow (or one entry per row when entries are long).
+func saveWithLegend(p *plot.Plot, entries []legendEntry, path string, heightPx float64) error {
+	w, h := px(chartWidth), px(heightPx)
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(chartDPI))
+	dc := draw.New(img)
+	perRow := legendPerRow
+	for _, e := range entries {
+		if len(e.name) > 24 {
+			perRow = 2
+		}
+	}
+	rows := (len(entries) + perRow - 1) / perRow
+	legendH := vg.Length(0)
+	if rows > 0 {
+		legendH = px(26*float64(rows) + 10)
+	}
+	dc.SetColor(white)
+	dc.Fill(vg.Rectangle{Max: vg.Point{X: w, Y: h}}.Path())
+	p.Draw(draw.Crop(dc, px(4), -px(16), legendH, -px(8)))
+	colW := (w - px(60)) / vg.Length(perRow)
+	sty := p.X.Tick.Label
+	sty.Font.Size = font.Length(px(13))
+	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
+	for i, e := range entries {
+		r, c := i/perRow, i%perRow
+		x := px(30) + colW*vg.Length(c)
+		y := legendH - px(26*float64(r+1))
+		dc.SetColor(e.color)
+		if e.circle {
+			var path vg.Path
+			path.Move(vg.Point{X: x + px(16), Y: y + px(11)})
+			path.Arc(vg.Point{X: x + px(9), Y: y + px(11)}, px(7), 0, 2*math.Pi)
+			path.Close()
+			dc.Fill(path)
+		} else {
+			dc.Fill(vg.Rectangle{Min: vg.Point{X: x, Y: y + px(4)}, Max: vg.Point{X: x + px(18), Y: y + px(18)}}.Path())
+		}
+		dc.FillText(sty, vg.Point{X: x + px(26), Y: y + px(11)}, e.name)
+	}
+	return savePNG(img, path)
+}
+
+func savePNG(img *vgimg.Canvas, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// costBars draws cost per workflow per priced cell, labelled with its value.
+func costBars(path, title string, cells []*results.Cell) (bool, error) {
+	if len(cells) == 0 {
+		return false, nil
+	}
+	n := len(cells)
+	p := newPlot(title)
+	p.X.Label.Text = "USD per workflow"
+	p.X.Min = 0
+	p.NominalY(cellLabels(cells)...)
+	p.Add(verticalGrid())
+	vals := make(plotter.Values, n)
+	xs := make(plotter.XYs, n)
+	labels := make([]string, n)
+	maxCost := 0.0
+	for i, c := range cells {
+		vals[n-1-i] = c.Cost.Mean
+		xs[n-1-i] = plotter.XY{X: c.Cost.Mean, Y: float64(n - 1 - i)}
+		labels[n-1-i] = USD(c.Cost.Mean)
+		maxCost = math.Max(maxCost, c.Cost.Mean)
+	}
+	bc, err := plotter.NewBarChart(vals, px(34))
+	if err != nil {
+		return false, err
+	}
+	bc.Horizontal = true
+	bc.LineStyle.Width = 0
+	bc.Color = palette[0]
+	p.Add(bc)
+	if err := addLabels(p, xs, labels, px(6), px(-6)); err != nil {
+		return false, err
+	}
+	if maxCost == 0 {
+		p.X.Max = 1
+	} else {
+		p.X.Max = maxCost * 1.18
+	}
+	p.X.Tick.Marker = usdTicks{}
+	return true, saveWithLegend(p, nil, path, barHeight(n, 0))
+}
+
+// costTime plots cost against time per cell and marks the Pareto front:
+// the cells no other cell beats on both cost and time.
+func costTime(path, title string, cells []*results.Cell) (bool, error) {
+	if len(cells) < 2 {
+		return false, nil // one point says nothing a table does not
+	}
+	p := newPlot(title)
+	p.X.Label.Text = "mean time per workflow (seconds)"
+	p.Y.Label.Text = "cost per workflow (USD)"
+	p.Y.Tick.Marker = usdTicks{}
+	grid := plotter.NewGrid()
+	grid.Vertical.Color, grid.Horizontal.Color = rgb(0xE0E0E0), rgb(0xE0E0E0)
+	p.Add(grid)
+
+	front := paretoFront(cells)
+	var onFront, behind plotter.XYs
+	var frontCells []*results.Cell
+	maxX, maxY := 0.0, 0.0
+	for i, c := range cells {
+		pt := plotter.XY{X: c.Time.Mean, Y: c.Cost.Mean}
+		maxX, maxY = math.Max(maxX, pt.X), math.Max(maxY, pt.Y)
+		if front[i] {
+			onFront = append(onFront, pt)
+			frontCells = append(frontCells, c)
+		} else {
+			behind = append(behind, pt)
+		}
+	}
+	sort.Slice(onFront, func(i, j int) bool { return onFront[i].X < onFront[j].X })
+	var legend []legendEntry
+	if len(onFront) > 1 {
+		line, err := plotter.NewLine(onFront)
+		if err != nil {
+			return false, err
+		}
+		line.Color = palette[2]
+		line.Width = px(2)
+		line.Dashes = []vg.Length{px(6), px(4)}
+		p.Add(line)
+	}
+	if len(behind) > 0 {
+		sc, err := plotter.NewScatter(behind)
+		if err != nil {
+			return false, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: grey, Radius: px(6), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		legend = append(legend, legendEntry{name: "beaten: another cell is cheaper and faster", color: grey, circle: true})
+	}
+	sc, err := plotter.NewScatter(onFront)
+	if err != nil {
+		return false, err
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: palette[2], Radius: px(7), Shape: draw.CircleGlyph{}}
+	p.Add(sc)
+	legend = append([]legendEntry{{name: "Pareto front: no cell is both cheaper and faster", color: palette[2], circle: true}}, legend...)
+
+	// Labels: right of the point, or left when it would run off the plot.
+	p.X.Min, p.Y.Min = 0, 0
+	p.X.Max, p.Y.Max = maxX*1.12+1e-9, maxY*1.15+1e-9
+	xs := make(plotter.XYs, len(cells))
+	labels := make([]string, len(cells))
+	for i, c := range cells {
+		xs[i] = plotter.XY{X: c.Time.Mean, Y: c.Cost.Mean}
+		labels[i] = c.Name()
+	}
+	if err := addPointLabels(p, xs, labels, scatterHeight-26*2-10); err != nil {
+		return false, err
+	}
+	return true, saveWithLegend(p, legend, path, scatterHeight)
+}
+
+// paretoFront marks the cells that no other cell dominates (no more costly
+// and no slower, and better in one).
+func paretoFront(cells []*results.Cell) []bool {
+	out := make([]bool, len(cells))
+	for i, a := range cells {
+		out[i] = true
+		for j, b := range cells {
+			if i == j {
+				continue
+			}
+			if b.Cost.Mean <= a.Cost.Mean && b.Time.Mean <= a.Time.Mean &&
+				(b.Cost.Mean < a.Cost.Mean || b.Time.Mean < a.Time.Mean) {
+				out[i] = false
+				break
+			}
+		}
+	}
+	return out
+}
+
+// addLabels writes labels at points, offset by dx, dy.
+func addLabels(p *plot.Plot, xs plotter.XYs, labels []string, dx, dy vg.Length) error {
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xs, Labels: labels})
+	if err != nil {
+		return err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font.Size = font.Length(px(13))
+		l.TextStyle[i].Color = ink
+	}
+	l.Offset = vg.Point{X: dx, Y: dy}
+	p.Add(l)
+	return nil
+}
+
+const scatterHeight = 600
+
+// addPointLabels names each point, right of it or left when it would run
+// off the plot, nudged up or down past labels already placed. Positions are
+// estimated in pixels from the axis ranges (13 px text, ~7.2 px a character).
+func addPointLabels(p *plot.Plot, xs plotter.XYs, labels []string, heightPx float64) error {
+	// The data area, roughly: the canvas less title, axes and tick labels.
+	areaW, areaH := float64(chartWidth)-110, heightPx-120
+	type box struct{ x0, x1, y0, y1 float64 }
+	var placed []box
+	overlaps := func(b box) bool {
+		for _, o := range placed {
+			if b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1 {
+				return true
+			}
+		}
+		return false
+	}
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return xs[order[a]].Y > xs[order[b]].Y })
+	for _, i := range order {
+		x := (xs[i].X - p.X.Min) / (p.X.Max - p.X.Min) * areaW
+		y := (xs[i].Y - p.Y.Min) / (p.Y.Max - p.Y.Min) * areaH
+		w := 7.2 * float64(len(labels[i]))
+		left := x+12+w > areaW
+		b := box{x + 10, x + 12 + w, y + 2, y + 18} // just above and right of the point
+		if left {
+			b.x0, b.x1 = x-12-w, x-10
+		}
+		dy := 0.0
+		for try := 1; try < 12 && overlaps(box{b.x0, b.x1, b.y0 + dy, b.y1 + dy}); try++ {
+			dy = float64((try+1)/2) * 17
+			if try%2 == 1 {
+				dy = -dy
+			}
+		}
+		b.y0, b.y1 = b.y0+dy, b.y1+dy
+		placed = append(placed, b)
+		l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{xs[i]}, Labels: []string{labels[i]}})
+		if err != nil {
+			return err
+		}
+		l.TextStyle[0].Font.Size = font.Length(px(13))
+		l.TextStyle[0].Color = ink
+		l.TextStyle[0].YAlign = draw.YCenter
+		l.Offset = vg.Point{X: px(10), Y: px(10 + dy)}
+		if left {
+			l.TextStyle[0].XAlign = draw.XRight
+			l.Offset.X = px(-10)
+		}
+		p.Add(l)
+	}
+	return nil
+}
+
+// usdTicks label an axis in dollars.
+type usdTicks struct{}
+
+func (usdTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = USD(ticks[i].Value)
+			if hi-lo >= 0.05 && math.Abs(ticks[i].Value) < 1 {
+				ticks[i].Label = fmt.Sprintf("$%.2f", ticks[i].Value)
+			}
+		}
+	}
+	return ticks
+}
+
+// thousandsTicks label an axis with thousands separators.
+type thousandsTicks struct{}
+
+func (thousandsTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = Thousands(ticks[i].Value)
+		}
+	}
+	return ticks
+}
