@@ -198,7 +198,12 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Del("Content-Length")
 	}
 	w.WriteHeader(resp.StatusCode)
-	fl, _ := w.(http.Flusher)
+	// Streams (and bodies of unknown length) are flushed read by read; a body of
+	// known length goes out in as few writes as the server's buffer allows.
+	var fl http.Flusher
+	if c.stream || resp.ContentLength < 0 {
+		fl, _ = w.(http.Flusher)
+	}
 
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -264,7 +269,10 @@ func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
 	defer resp.Body.Close()
 	copyHeader(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
-	fl, _ := w.(http.Flusher)
+	var fl http.Flusher
+	if resp.ContentLength < 0 {
+		fl, _ = w.(http.Flusher)
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	for {
