@@ -154,6 +154,13 @@ func (b *book) stream(sheet string, g *grid, panes *excelize.Panes) error {
 		if err := sw.SetRow(ref(1, i+1), vals, opts...); err != nil {
 			return err
 		}
+		// A banner alone on its row spans the sheet: some viewers clip
+		// filled text at the cell's edge instead of letting it spill.
+		if len(r) == 1 && r[0].st == stBanner {
+			if err := sw.MergeCell(ref(1, i+1), ref(max(len(widths), 8), i+1)); err != nil {
+				return err
+			}
+		}
 	}
 	return sw.Flush()
 }

@@ -59,6 +59,11 @@ func (b *book) runs() error {
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: titleStyle, Value: title}}); err != nil {
 		return err
 	}
+	if b.sum.Simulated {
+		if err := sw.MergeCell("A1", ref(min(len(heads), 10), 1)); err != nil {
+			return err
+		}
+	}
 	note := "Warmup runs are included (Warmup = yes) but never measured. Use the arrows in the header row to filter or sort. Cost is at the spec's prices: it does not follow edits to the Pricing sheet."
 	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st[stNote], Value: note}}); err != nil {
 		return err
