@@ -2,7 +2,114 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/runner-bench/runner/runner/compare"
+	"github.com/runner-bench/runner/runner/output"
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/runner/spec"
 )
 
-func compareCmd(ctx context.Context, e *env, args []string) error { return errors.New("compare: not yet") }
+// compareCmd compares two result folders cell by cell and metric by metric.
+func compareCmd(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "compare", "OLD_DIR NEW_DIR [--format text|markdown|json]",
+		"Compare two benchmark output folders per cell and metric: old and new medians, the change, and\n"+
+			"whether it is significant (Mann-Whitney U test, alpha 0.05; \"~\" when it is not), as benchstat does.")
+	format := fs.String("format", "text", "output `format`: "+strings.Join(compare.Formats, ", "))
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return usageErrorf("compare takes two output folders, got %d arguments", len(pos))
+	}
+	if !contains(compare.Formats, *format) {
+		return usageErrorf("--format %q: expected one of %s", *format, strings.Join(compare.Formats, ", "))
+	}
+	old, err := loadResults(pos[0])
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	new, err := loadResults(pos[1])
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if old.Name != new.Name {
+		fmt.Fprintf(e.stderr, "runner: warning: comparing different specs (%s and %s); cells are matched by ID\n", old.Name, new.Name)
+	}
+	cmp := results.Compare(old, new)
+	cmp.Old.Dir, cmp.New.Dir = pos[0], pos[1]
+	return compare.Write(e.stdout, cmp, *format)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// loadResults computes the summary of a benchmark output folder from its
+// spec.yaml, benchmark.json and runs.jsonl, without a baseline.
+func loadResults(dir string) (*results.Summary, error) {
+	s, bm, recs, err := readFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	return results.Compute(s, bm, record.Latest(recs)), nil
+}
+
+// readFolder reads the inputs of a benchmark output folder.
+func readFolder(dir string) (*spec.Spec, record.Benchmark, []record.Run, error) {
+	var bm record.Benchmark
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, bm, nil, fmt.Errorf("%s is not a benchmark output folder", dir)
+	}
+	s, err := spec.Load(filepath.Join(dir, output.SpecFile), nil)
+	if err != nil {
+		return nil, bm, nil, err
+	}
+	bm, err = readBenchmark(dir)
+	if err != nil {
+		bm = record.Benchmark{Spec: s.Name} // older or hand-made folders
+	}
+	recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+	if err != nil {
+		return nil, bm, nil, err
+	}
+	return s, bm, recs, nil
+}
+
+// baseline reads the spec's baseline folder for results.WithBaseline; an
+// unreadable baseline becomes a warning and N/A delta rules, not a failure
+// of the report (checkBaseline refuses it before a run starts).
+func baseline(s *spec.Spec) []results.Option {
+	if s.Baseline == "" {
+		return nil
+	}
+	b := &results.Baseline{Dir: s.Baseline}
+	if sum, err := loadResults(s.Baseline); err != nil {
+		b.Err = err.Error()
+	} else {
+		b.Summary = sum
+	}
+	return []results.Option{results.WithBaseline(b)}
+}
+
+// checkBaseline makes sure the spec's baseline can be read before anything runs.
+func checkBaseline(s *spec.Spec) error {
+	if s.Baseline == "" {
+		return nil
+	}
+	if _, err := loadResults(s.Baseline); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("baseline %s: %w", s.Baseline, err))
+	}
+	return nil
+}

@@ -1,8 +1,335 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/runner-bench/runner/runner/output"
+	"github.com/runner-bench/runner/runner/plan"
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/spec"
 )
 
-func mergeCmd(ctx context.Context, e *env, args []string) error { return errors.New("merge: not yet") }
+// mergeCmd joins the output folders of shards (--shard K/N) into one folder
+// whose results equal an unsharded run's on the same records.
+func mergeCmd(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "merge", "OUT DIR... [--fail-on LEVEL]",
+		"Merge the output folders of shards of one benchmark (--shard K/N) into OUT: runs.jsonl in the order an\n"+
+			"unsharded run writes, spec.yaml, benchmark.json, logs and run folders, then every report file.\n"+
+			"Refuses folders of different specs. Exits like a run: 1 when thresholds fail.")
+	failOn := fs.String("fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		fs.Usage()
+		return usageErrorf("merge takes an output folder and at least one shard folder")
+	}
+	if *failOn != "fail" && *failOn != "acceptable" {
+		return usageErrorf("--fail-on %q: expected fail or acceptable", *failOn)
+	}
+	out, dirs := pos[0], pos[1:]
+	m, err := readShards(dirs)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	for _, w := range m.warnings {
+		fmt.Fprintln(e.stderr, "runner: warning:", w)
+	}
+	if _, err := os.Stat(filepath.Join(out, output.RunsFile)); err == nil {
+		return usageErrorf("%s already holds a benchmark; merge into a new folder", out)
+	}
+	if err := writeMerged(out, m); err != nil {
+		return err
+	}
+	s, err := spec.Load(filepath.Join(out, output.SpecFile), nil)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	sum, err := render(out, s, m.bm)
+	if err != nil {
+		return err
+	}
+	printSummary(e.stdout, sum, out, s)
+	return verdictError(sum, *failOn)
+}
+
+// merged is what the shards add up to.
+type merged struct {
+	specSrc  []byte
+	bm       record.Benchmark
+	recs     []sourced // canonical order
+	warnings []string
+}
+
+// sourced is a record and the shard folder it came from.
+type sourced struct {
+	record.Run
+	dir string
+}
+
+// readShards reads and checks the shard folders and orders their records.
+func readShards(dirs []string) (*merged, error) {
+	m := &merged{}
+	var s *spec.Spec
+	var all []sourced
+	shards := map[string]string{} // "K/N" -> folder
+	n := 0
+	var stops []string
+	for i, dir := range dirs {
+		src, err := os.ReadFile(filepath.Join(dir, output.SpecFile))
+		if err != nil {
+			return nil, fmt.Errorf("%s is not a benchmark output folder: %w", dir, err)
+		}
+		bm, err := readBenchmark(dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading %s: %w", dir, output.BenchmarkFile, err)
+		}
+		recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			m.specSrc, m.bm = src, bm
+			if s, err = spec.Parse(filepath.Join(dir, output.SpecFile), src, nil); err != nil {
+				return nil, err
+			}
+		} else {
+			if !bytes.Equal(src, m.specSrc) {
+				return nil, fmt.Errorf("%s and %s are runs of different specs (their %s differ); only shards of one benchmark can be merged",
+					dirs[0], dir, output.SpecFile)
+			}
+			if bm.Spec != m.bm.Spec {
+				return nil, fmt.Errorf("%s is a run of spec %q, %s of %q; only shards of one benchmark can be merged", dirs[0], m.bm.Spec, dir, bm.Spec)
+			}
+			if bm.Simulated != m.bm.Simulated {
+				return nil, fmt.Errorf("%s and %s mix a dry run with a real one", dirs[0], dir)
+			}
+			if bm.Started.Before(m.bm.Started) {
+				m.bm.Started = bm.Started
+			}
+			if bm.Finished.After(m.bm.Finished) {
+				m.bm.Finished = bm.Finished
+			}
+		}
+		if bm.Shard != "" {
+			if prev, dup := shards[bm.Shard]; dup {
+				return nil, fmt.Errorf("%s and %s are both shard %s", prev, dir, bm.Shard)
+			}
+			shards[bm.Shard] = dir
+			sh, err := plan.ParseShard(bm.Shard)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", dir, err)
+			}
+			if n != 0 && sh.N != n {
+				return nil, fmt.Errorf("%s is shard %s but another folder is one of %d shards", dir, bm.Shard, n)
+			}
+			n = sh.N
+		}
+		if bm.StopReason != "" {
+			label := dir
+			if bm.Shard != "" {
+				label = "shard " + bm.Shard
+			}
+			stops = append(stops, label+": "+bm.StopReason)
+		}
+		for _, r := range record.Latest(recs) {
+			all = append(all, sourced{r, dir})
+		}
+	}
+	if n > 0 {
+		var missing []string
+		for k := 1; k <= n; k++ {
+			if _, ok := shards[fmt.Sprintf("%d/%d", k, n)]; !ok {
+				missing = append(missing, fmt.Sprintf("%d/%d", k, n))
+			}
+		}
+		if len(missing) > 0 {
+			msg := "shard " + strings.Join(missing, ", ") + " missing from the merge"
+			m.warnings = append(m.warnings, msg)
+			stops = append(stops, msg)
+		}
+	}
+	m.bm.Shard = ""
+	m.bm.StopReason = strings.Join(stops, "; ")
+
+	cells, err := plan.Expand(s, nil)
+	if err != nil {
+		return nil, err
+	}
+	if m.recs, err = canonical(all, cells, s.Order); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// canonical orders the records of all shards as one unsharded run with one
+// worker writes them: skipped cells first, then the measured runs in plan
+// order (sequential: cell by cell; interleaved: run by run), each cell's
+// warmups just before its first measured run. A measured run found in two
+// folders is an error; warmups, which every shard runs for its cells, are
+// kept once (the first folder's).
+func canonical(all []sourced, cells []plan.Cell, order string) ([]sourced, error) {
+	idx := map[string]int{}
+	for i, c := range cells {
+		idx[c.ID] = i
+	}
+	cellIndex := func(id string) int {
+		if i, ok := idx[id]; ok {
+			return i
+		}
+		return len(cells) // unknown cells last, by ID (see below)
+	}
+	var skips, runs []sourced
+	warmups := map[string][]sourced{}
+	seen := map[string]string{} // key -> folder
+	for _, r := range all {
+		key := r.Key()
+		if r.Status == record.StatusSkipped {
+			key = r.Cell + "#skip"
+		}
+		if prev, dup := seen[key]; dup {
+			if r.Status == record.StatusSkipped || r.Warmup {
+				continue
+			}
+			return nil, fmt.Errorf("run %d of %s is in both %s and %s: overlapping shards cannot be merged", r.Index, r.Cell, prev, r.dir)
+		}
+		seen[key] = r.dir
+		switch {
+		case r.Status == record.StatusSkipped:
+			skips = append(skips, r)
+		case r.Warmup:
+			warmups[r.Cell] = append(warmups[r.Cell], r)
+		default:
+			runs = append(runs, r)
+		}
+	}
+	less := func(a, b sourced, byRun bool) bool {
+		ca, cb := cellIndex(a.Cell), cellIndex(b.Cell)
+		if byRun && a.Index != b.Index {
+			return a.Index < b.Index
+		}
+		if ca != cb {
+			return ca < cb
+		}
+		if a.Cell != b.Cell {
+			return a.Cell < b.Cell
+		}
+		return a.Index < b.Index
+	}
+	sort.SliceStable(skips, func(i, j int) bool { return less(skips[i], skips[j], false) })
+	sort.SliceStable(runs, func(i, j int) bool { return less(runs[i], runs[j], order == "interleaved") })
+	out := append([]sourced(nil), skips...)
+	emitted := map[string]bool{}
+	emitWarmups := func(cell string) {
+		if emitted[cell] {
+			return
+		}
+		emitted[cell] = true
+		ws := warmups[cell]
+		sort.SliceStable(ws, func(i, j int) bool { return ws[i].Index < ws[j].Index })
+		out = append(out, ws...)
+	}
+	for _, r := range runs {
+		emitWarmups(r.Cell)
+		out = append(out, r)
+	}
+	var rest []string
+	for cell := range warmups {
+		if !emitted[cell] {
+			rest = append(rest, cell)
+		}
+	}
+	sort.Slice(rest, func(i, j int) bool {
+		if ci, cj := cellIndex(rest[i]), cellIndex(rest[j]); ci != cj {
+			return ci < cj
+		}
+		return rest[i] < rest[j]
+	})
+	for _, cell := range rest {
+		emitWarmups(cell)
+	}
+	return out, nil
+}
+
+// writeMerged writes OUT's inputs (spec.yaml, benchmark.json, runs.jsonl)
+// and copies each kept run's log and run folder.
+func writeMerged(out string, m *merged) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, output.SpecFile), m.specSrc, 0o644); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(out, output.BenchmarkFile), m.bm); err != nil {
+		return err
+	}
+	w, err := record.Create(filepath.Join(out, output.RunsFile))
+	if err != nil {
+		return err
+	}
+	for i := range m.recs {
+		r := &m.recs[i]
+		if err := w.Write(&r.Run); err != nil {
+			w.Close()
+			return err
+		}
+		for _, rel := range []string{r.Log, r.Dir} {
+			if rel == "" || filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
+				continue
+			}
+			if err := copyTree(filepath.Join(r.dir, rel), filepath.Join(out, rel)); err != nil {
+				w.Close()
+				return fmt.Errorf("copying %s: %w", rel, err)
+			}
+		}
+	}
+	return w.Close()
+}
+
+// copyTree copies a file or folder; a source that does not exist is fine
+// (logs of runs that never started).
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == src {
+				return nil
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		o, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(o, in); err != nil {
+			o.Close()
+			return err
+		}
+		return o.Close()
+	})
+}

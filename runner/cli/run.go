@@ -94,6 +94,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkBaseline(s); err != nil {
+		return err
+	}
 	cells, err := plan.Expand(s, filters)
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -290,7 +293,7 @@ func render(dir string, s *spec.Spec, bm record.Benchmark) (*results.Summary, er
 	if err != nil {
 		return nil, err
 	}
-	sum := results.Compute(s, bm, record.Latest(recs))
+	sum := results.Compute(s, bm, record.Latest(recs), baseline(s)...)
 	if _, err := output.WriteAll(dir, s, sum); err != nil {
 		return nil, err
 	}
