@@ -104,6 +104,7 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	var f runFlags
 	fs := newFlagSet(e, "plan", "SPEC [flags]", "Show the cells, the skips with their reasons, the run count and the estimated cost.")
 	f.register(fs, false)
+	from := fs.String("from", "", "estimate calls, tokens and cost from `DIR`, a previous output folder of this spec")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -123,8 +124,9 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	if !f.dryRun {
 		plan.CheckRequirements(ctx, cells)
 	}
-	printPlan(e.stdout, s, cells, plan.Runs(cells, s.Runs, s.Order, shard), true)
-	return estimate(e.stdout, s, cells, f.dryRun)
+	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
+	printPlan(e.stdout, s, cells, pairs, true)
+	return estimate(e.stdout, s, cells, pairs, *from, f.dryRun)
 }
 
 func printPlan(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, skips bool) {

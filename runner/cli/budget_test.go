@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/output"
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// costlySpec's every run reports 1M input tokens at $0.10 per 1M: $0.10 a run.
+const costlySpec = `name: costly
+runs: 6
+command: |
+  echo '::runner::{"event":"usage","model":"m","input_tokens":1000000,"output_tokens":0}'
+providers: [ { name: p, models: [m] } ]
+pricing: { m: { input: 0.10, output: 0 } }
+budget: { max_cost: %s }
+`
+
+func TestBudgetStopsTheBenchmark(t *testing.T) {
+	tests := []struct {
+		name, budget string
+		runs         int
+		stop         string
+	}{
+		{"room for two and a half runs", "0.25", 2, "another run (up to $0.1000 so far) would pass it"},
+		{"exactly two runs", "0.20", 2, "budget.max_cost $0.2000 reached: $0.2000 spent"},
+		{"room for everything", "5.00", 6, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "spec.yaml")
+			os.WriteFile(path, []byte(strings.Replace(costlySpec, "%s", tt.budget, 1)), 0o644)
+			out := filepath.Join(dir, "out")
+			code, stdout, stderr := mainRun(t, path, "--output", out, "--quiet", "--no-progress")
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			recs, err := record.ReadFile(filepath.Join(out, output.RunsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != tt.runs {
+				t.Errorf("%d records, want %d", len(recs), tt.runs)
+			}
+			bm, err := readBenchmark(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.stop == "" && bm.StopReason != "" || !strings.Contains(bm.StopReason, tt.stop) {
+				t.Errorf("stop_reason %q, want %q", bm.StopReason, tt.stop)
+			}
+			report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+			if tt.stop != "" && !strings.Contains(string(report), "Stopped early:** "+bm.StopReason) {
+				t.Errorf("report does not say why it stopped")
+			}
+		})
+	}
+}
+
+func TestPlanEstimate(t *testing.T) {
+	dir := t.TempDir()
+	prior := filepath.Join(dir, "prior")
+	writeFolder(t, prior, syntheticSpec, []float64{1, 1, 1})
+	// The plan's spec prices m higher than the prior run did; the estimate uses the plan's prices.
+	specSrc := strings.Replace(syntheticSpec, "{ input: 1, output: 2 }", "{ input: 10, output: 20 }", 1) +
+		"runs: 4\nwarmup: 1\nbudget: { max_cost: 0.05 }\nsimulate: { models: { \"m*\": { output_tokens: 300 } } }\n"
+	path := filepath.Join(dir, "spec.yaml")
+	os.WriteFile(path, []byte(specSrc), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		// 1000 in + 100 out at $10/$20 per 1M = $0.012 a run; 5 runs (1 warmup) = $0.06.
+		{"from prior results", []string{"plan", path, "--from", prior}, []string{"p_m    5     unmetered  1,000          100             $0.0120   $0.0600",
+			"TOTAL  5", "$0.0600", "budget.max_cost $0.0500: the plan ($0.0600) would pass it"}},
+		{"without prior results", []string{"plan", path}, []string{"p_m    5     unknown", "TOTAL  5", "unknown",
+			"simulate: 300 output tokens per call", "output alone: $0.0060 per call", "cannot tell whether the plan fits"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := mainRun(t, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("plan output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	if code, _, _ := mainRun(t, "plan", path, "--from", filepath.Join(dir, "nowhere")); code != ExitUsage {
+		t.Errorf("--from a missing folder: exit %d", code)
+	}
+}
