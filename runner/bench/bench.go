@@ -247,12 +247,10 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy) {
 
 	job, err := b.job(ctx, c, p, runDir, logRel, proxy)
 	if err == nil {
-		var phase atomic.Value
-		phase.Store("")
-		job.OnPhase = func(name string) { phase.Store(name) }
 		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
 		if proxy != nil {
-			proxy.BeginRun(time.Now(), func() string { return phase.Load().(string) })
+			job.Live = &execute.Live{}
+			proxy.BeginRun(time.Now(), job.Live.Phase)
 		}
 		m := execute.Run(ctx, job)
 		if proxy != nil {

@@ -69,6 +69,9 @@ type Job struct {
 	// with "" when the open phase ends without a new one (also at exit). It is
 	// called from the output readers, one call at a time, and must not block.
 	OnPhase func(name string)
+	// Live, if set, answers "which phase is open now?" during the run (the
+	// metering proxy asks it when a request arrives).
+	Live *Live
 	// Warn, if set, receives warnings (malformed events, undeclared phases...),
 	// one call at a time. Warnings are never fatal.
 	Warn func(msg string)
@@ -161,6 +164,22 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Started = time.Now()
 		return fail(err)
 	}
+	outS, err1 := newStream(outR)
+	errS, err2 := newStream(errR)
+	if err := errors.Join(err1, err2); err != nil { // never for os.Pipe files
+		outR.Close()
+		outW.Close()
+		errR.Close()
+		errW.Close()
+		r.Started = time.Now()
+		return fail(err)
+	}
+	// The streams exist before the command starts, so Live can read them from
+	// its first byte on.
+	s.streams = []*stream{outS, errS}
+	if job.Live != nil {
+		job.Live.attach(s)
+	}
 	attr := &os.ProcAttr{
 		Dir:   job.Dir,
 		Env:   buildEnv(job.Env, job.EventsPath),
@@ -175,6 +194,9 @@ func Run(ctx context.Context, job Job) *record.Run {
 	errW.Close()
 	r.Started = s.start
 	if err != nil {
+		if job.Live != nil {
+			job.Live.detach()
+		}
 		outR.Close()
 		errR.Close()
 		return fail(fmt.Errorf("starting command: %w", err))
@@ -182,8 +204,8 @@ func Run(ctx context.Context, job Job) *record.Run {
 
 	var readers sync.WaitGroup
 	readers.Add(2)
-	go s.read(outR, &readers)
-	go s.read(errR, &readers)
+	go s.read(outS, &readers)
+	go s.read(errS, &readers)
 
 	k := &killer{pgid: proc.Pid, grace: job.KillGrace}
 	if k.grace <= 0 {
@@ -210,6 +232,12 @@ func Run(ctx context.Context, job Job) *record.Run {
 	outR.SetReadDeadline(deadline)
 	errR.SetReadDeadline(deadline)
 	readers.Wait()
+	if job.Live != nil {
+		job.Live.detach() // before finish closes the phase left open
+	}
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	outR.Close()
 	errR.Close()
 
@@ -339,4 +367,48 @@ func (k *killer) exited() string {
 		k.hard.Stop()
 	}
 	return k.why
+}
+
+// Live tells which phase a running command has open. Phase first reads the
+// output the command has already written, so a request the command sends
+// right after printing phase_start is attributed to that phase, however the
+// runner's goroutines happen to be scheduled. Safe for concurrent use.
+type Live struct {
+	mu   sync.Mutex
+	s    *session
+	last string
+}
+
+// Phase returns the phase open now ("" outside every phase).
+func (l *Live) Phase() string {
+	l.mu.Lock()
+	s := l.s
+	l.mu.Unlock()
+	if s == nil {
+		return l.lastPhase()
+	}
+	return s.settle()
+}
+
+func (l *Live) lastPhase() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+func (l *Live) attach(s *session) {
+	l.mu.Lock()
+	l.s = s
+	l.mu.Unlock()
+}
+
+func (l *Live) detach() {
+	l.mu.Lock()
+	if l.s != nil {
+		l.s.mu.Lock()
+		l.last = l.s.live
+		l.s.mu.Unlock()
+	}
+	l.s = nil
+	l.mu.Unlock()
 }

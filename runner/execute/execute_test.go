@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -694,6 +695,41 @@ func BenchmarkBaselineShTrue(b *testing.B) {
 		}
 		if _, err := p.Wait(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A request sent right after the command printed phase_start must see that
+// phase, whatever the scheduling: Live.Phase reads pending output first. The
+// "request" here is a fifo the command writes after printing the event.
+func TestLivePhaseSeesOutputWrittenBeforeARequest(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 20; i++ {
+		fifo := filepath.Join(dir, fmt.Sprintf("req%d", i))
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		live := &Live{}
+		got := make(chan string, 1)
+		go func() {
+			f, err := os.Open(fifo) // blocks until the command opens it to "send"
+			if err != nil {
+				got <- "open: " + err.Error()
+				return
+			}
+			got <- live.Phase()
+			io.Copy(io.Discard, f)
+			f.Close()
+		}()
+		r := Run(context.Background(), Job{
+			Command: `echo '::runner::{"event":"phase_start","phase":"A"}'; echo '::runner::{"event":"phase_start","phase":"B"}'; echo x > ` + fifo,
+			Live:    live,
+		})
+		if !r.OK() {
+			t.Fatalf("run %d: %s %s", i, r.Status, r.Error)
+		}
+		if p := <-got; p != "B" {
+			t.Fatalf("attempt %d: phase at request time = %q, want B", i, p)
 		}
 	}
 }

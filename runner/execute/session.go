@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/runner-bench/runner/runner/record"
@@ -30,6 +31,10 @@ type session struct {
 	bad    int
 	live   string // phase open as seen in arrival order, for OnPhase
 	warned map[string]bool
+
+	streams []*stream // set before the readers start
+	closed  bool      // the pipes are closed: settle must not read them
+	buf     [64 << 10]byte
 }
 
 func newSession(job *Job) *session {
@@ -40,10 +45,7 @@ func newSession(job *Job) *session {
 	return s
 }
 
-var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
-)
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
 func (s *session) openLog(path string) error {
 	if path == "" {
@@ -93,75 +95,157 @@ func (s *session) startUnix() float64 {
 	return float64(s.start.UnixNano()) / 1e9
 }
 
+// stream is one output pipe of the command being read.
+type stream struct {
+	f    *os.File
+	rc   syscall.RawConn
+	acc  []byte // the start of a line not yet ended
+	long bool   // the current line exceeded MaxLine: written through, not parsed
+	eof  bool
+}
+
+func newStream(f *os.File) (*stream, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	return &stream{f: f, rc: rc}, nil
+}
+
 // read copies one output stream into the log line by line and hands each line
 // to the protocol parser. It returns at EOF or when the read deadline set after
-// the command's exit passes.
-func (s *session) read(f *os.File, wg *sync.WaitGroup) {
+// the command's exit passes. Bytes leave the pipe only under mu (here or in
+// settle), so whoever holds mu can see everything the command has written.
+func (s *session) read(st *stream, wg *sync.WaitGroup) {
 	defer wg.Done()
-	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(f)
-	defer func() {
-		br.Reset(nil)
-		readerPool.Put(br)
-	}()
-	var acc []byte // a line longer than the reader's buffer, being assembled
-	long := false  // the current line exceeded MaxLine: written through, not parsed
 	for {
-		b, err := br.ReadSlice('\n')
-		// Flush the log whenever the stream has nothing more buffered, so the
-		// log follows the run live without a write per line.
-		flush := br.Buffered() == 0
-		full := err == bufio.ErrBufferFull // b is only part of a line
-		if !long && len(acc)+len(trimEOL(b)) > MaxLine {
+		err := st.rc.Read(func(fd uintptr) bool {
 			s.mu.Lock()
-			s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, MaxLine>>20))
+			defer s.mu.Unlock()
+			return s.drain(st, int(fd))
+		})
+		s.mu.Lock()
+		if err != nil || st.eof {
+			s.endStream(st)
 			s.mu.Unlock()
-			s.raw(acc, false, false)
-			acc, long = nil, true
-		}
-		switch {
-		case long:
-			s.raw(b, !full, flush)
-			long = full
-		case full:
-			acc = append(acc, b...)
-		// b ends a line, or is what was left before EOF or the deadline.
-		case len(acc) > 0:
-			acc = append(acc, b...)
-			s.line(acc, flush)
-			acc = acc[:0]
-			if cap(acc) > 1<<20 {
-				acc = nil
-			}
-		case len(b) > 0:
-			s.line(b, flush)
-		}
-		if err != nil && !full {
 			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// drain reads what the pipe holds now and handles its complete lines. It
+// reports whether it read anything or reached the end. Callers hold mu.
+func (s *session) drain(st *stream, fd int) bool {
+	if st.eof || s.closed {
+		return true
+	}
+	got := false
+	for {
+		n, err := syscall.Read(fd, s.buf[:])
+		if n > 0 {
+			s.consume(st, s.buf[:n])
+			got = true
+			continue
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			break
+		}
+		st.eof = true // 0 bytes: every writer closed the pipe
+		got = true
+		break
+	}
+	if got {
+		s.flushLog()
+	}
+	return got
+}
+
+// consume splits what was read into lines. Callers hold mu.
+func (s *session) consume(st *stream, b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		part := b
+		if i >= 0 {
+			part = b[:i+1]
+		}
+		b = b[len(part):]
+		switch {
+		case st.long:
+			s.write(part)
+			if i >= 0 {
+				s.lineNo++
+				st.long = false
+			}
+		case i < 0:
+			st.acc = append(st.acc, part...)
+			if len(st.acc) > MaxLine {
+				s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, MaxLine>>20))
+				s.write(st.acc)
+				st.acc, st.long = st.acc[:0], true
+			}
+		case len(st.acc) > 0:
+			st.acc = append(st.acc, part...)
+			if len(st.acc) > MaxLine+2 {
+				s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, MaxLine>>20))
+				s.write(st.acc)
+				s.lineNo++
+			} else {
+				s.line(st.acc)
+			}
+			st.acc = st.acc[:0]
+			if cap(st.acc) > 1<<20 {
+				st.acc = nil
+			}
+		default:
+			s.line(part)
 		}
 	}
 }
 
-// raw writes part of an overlong line; endsLine counts it as a log line.
-func (s *session) raw(b []byte, endsLine, flush bool) {
-	s.mu.Lock()
-	s.write(b, flush)
-	if endsLine {
-		s.lineNo++
+// endStream handles a last line without a newline. Callers hold mu.
+func (s *session) endStream(st *stream) {
+	if len(st.acc) > 0 && !st.long {
+		s.line(st.acc)
+	} else if len(st.acc) > 0 {
+		s.write(st.acc)
 	}
-	s.mu.Unlock()
+	st.acc = nil
+	s.flushLog()
+}
+
+// settle reads whatever the command has written but the readers have not
+// yet handled, and returns the phase open now. Callers must not hold mu.
+func (s *session) settle() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.streams {
+		st.rc.Control(func(fd uintptr) { s.drain(st, int(fd)) })
+	}
+	return s.live
 }
 
 // write appends b to the log. Callers hold mu.
-func (s *session) write(b []byte, flush bool) {
+func (s *session) write(b []byte) {
 	if s.logw == nil {
 		return
 	}
-	_, err := s.logw.Write(b)
-	if err == nil && flush {
-		err = s.logw.Flush()
+	if _, err := s.logw.Write(b); err != nil && s.logErr == nil {
+		s.logErr = err
+		s.warn(fmt.Sprintf("writing log: %v", err))
 	}
-	if err != nil && s.logErr == nil {
+}
+
+// flushLog writes the buffered log out, so the log follows the run live
+// without a write per line. Callers hold mu.
+func (s *session) flushLog() {
+	if s.logw == nil {
+		return
+	}
+	if err := s.logw.Flush(); err != nil && s.logErr == nil {
 		s.logErr = err
 		s.warn(fmt.Sprintf("writing log: %v", err))
 	}
@@ -171,7 +255,8 @@ var prefix = []byte(EventPrefix)
 
 // line handles one output line (with its newline, if any): it is logged
 // verbatim, parsed for an event and matched against the extract patterns.
-func (s *session) line(b []byte, flush bool) {
+// Callers hold mu.
+func (s *session) line(b []byte) {
 	text := trimEOL(b)
 	var buf [4]event
 	evs := buf[:0]
@@ -189,10 +274,8 @@ func (s *session) line(b []byte, flush bool) {
 		evs, problems = s.x.apply(text, evs, problems)
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	at := time.Since(s.start).Seconds()
-	s.write(b, flush)
+	s.write(b)
 	s.lineNo++
 	if bad != nil {
 		s.bad++
@@ -228,16 +311,22 @@ func (s *session) add(ev event, live bool) {
 		s.warned[ev.phase] = true
 		s.warn(fmt.Sprintf("%s: phase %q is not among the declared phases", ev.where(), ev.phase))
 	}
-	if !live || s.job.OnPhase == nil {
+	if !live {
 		return
 	}
 	switch {
 	case ev.kind == evPhaseStart && ev.phase != s.live:
-		s.live = ev.phase
-		s.job.OnPhase(ev.phase)
+		s.setLive(ev.phase)
 	case ev.kind == evPhaseEnd && ev.phase == s.live:
-		s.live = ""
-		s.job.OnPhase("")
+		s.setLive("")
+	}
+}
+
+// setLive changes the open phase and tells OnPhase. Callers hold mu.
+func (s *session) setLive(phase string) {
+	s.live = phase
+	if s.job.OnPhase != nil {
+		s.job.OnPhase(phase)
 	}
 }
 
@@ -296,9 +385,8 @@ func (s *session) readEventsFile(path string, wall float64) {
 // finish replays the events in time order into r's Phases, Usage, Metrics and
 // BadEvents. wall is the run's length in seconds.
 func (s *session) finish(r *record.Run, wall float64) {
-	if s.live != "" && s.job.OnPhase != nil {
-		s.live = ""
-		s.job.OnPhase("")
+	if s.live != "" {
+		s.setLive("")
 	}
 	r.BadEvents = s.bad
 	var warnings []string

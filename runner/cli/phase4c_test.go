@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// phase4cCopy returns the reference spec without its 5 s cool-down (the only
+// change), and moves the test to the repository root, where the spec's paths
+// are relative to.
+func phase4cCopy(t *testing.T) string {
+	t.Helper()
+	t.Chdir("../..")
+	src, err := os.ReadFile("specs/phase4c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(src), "cooldown: 5s", "cooldown: 0s", 1)
+	p := filepath.Join(t.TempDir(), "phase4c.yaml")
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPhase4cDryRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the reference workload")
+	}
+	p := phase4cCopy(t)
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runner(t, context.Background(), p, "--dry-run", "--runs", "1", "--output", out, "--no-progress")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.HasPrefix(stdout, "SIMULATED") {
+		t.Errorf("stdout does not start with SIMULATED:\n%s", stdout)
+	}
+	report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if !strings.HasPrefix(string(report), "> **SIMULATED**") {
+		t.Error("the report does not say SIMULATED at the top")
+	}
+	for _, section := range []string{"## System", "## Test data", "## Executive summary", "### Phases (mean over runs)",
+		"### Cost projections", "### Targets vs actual", "### Bottlenecks", "## Provider recommendations", "## Conclusion",
+		"| Phase 4 - Report Generation |", "| 10/day | 300 |"} {
+		if !strings.Contains(string(report), section) {
+			t.Errorf("report lacks %q", section)
+		}
+	}
+
+	prices := map[string][2]float64{ // the spec's USD per 1M input, output
+		"ollama": {0, 0}, "anthropic": {3, 15}, "openai": {10, 30}, "gemini": {1.25, 5},
+	}
+	recs, err := record.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Cells []struct {
+			Provider string
+			Runs     int
+			Cost     struct{ Mean float64 } `json:"cost_usd"`
+			Verdicts []struct{ Level string }
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 4 || len(sum.Cells) != 4 {
+		t.Fatalf("%d records, %d cells; want 4 providers", len(recs), len(sum.Cells))
+	}
+	for i, r := range recs {
+		if r.TokenSource != record.SourceProxy || !r.Simulated {
+			t.Errorf("%s: token source %q simulated %v", r.Cell, r.TokenSource, r.Simulated)
+		}
+		byPhase := map[string]record.Tokens{}
+		var total record.Tokens
+		for _, c := range r.Calls {
+			byPhase[c.Phase] = byPhase[c.Phase].Add(c.Tokens)
+			total = total.Add(c.Tokens)
+		}
+		for _, ph := range []string{"Performance Analysis", "Training Planning", "Report Generation"} {
+			if byPhase[ph].Input == 0 || byPhase[ph].Output == 0 {
+				t.Errorf("%s: no proxy tokens in %s: %+v", r.Cell, ph, byPhase)
+			}
+		}
+		pr := prices[r.Provider]
+		want := (float64(total.Input)*pr[0] + float64(total.Output)*pr[1]) / 1e6
+		c := sum.Cells[i]
+		if c.Provider != r.Provider || math.Abs(c.Cost.Mean-want) > 1e-9 {
+			t.Errorf("%s: cost %.6f, want tokens x prices = %.6f", r.Provider, c.Cost.Mean, want)
+		}
+		if len(c.Verdicts) < 7 {
+			t.Errorf("%s: %d verdicts", r.Provider, len(c.Verdicts))
+		}
+	}
+	for _, f := range []string{"benchmark_results.csv", "cost_calculator.xlsx", "logs/anthropic_claude-3-5-sonnet-20241022_run1.log"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+}
+
+// Without --dry-run, on a machine with no keys and no Ollama, every provider
+// is skipped with its reason and the exit code says nothing was measured.
+func TestPhase4cWithoutProvidersMeasuresNothing(t *testing.T) {
+	p := phase4cCopy(t)
+	for _, k := range []string{"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"} {
+		t.Setenv(k, "")
+	}
+	// Point Ollama's requirement at a port nothing listens on.
+	src, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.ReplaceAll(string(src), "url: http://localhost:11434", "url: http://127.0.0.1:9")), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runner(t, context.Background(), p, "--output", out)
+	if code != ExitNothingRan {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, ExitNothingRan, stdout, stderr)
+	}
+	for _, reason := range []string{"ANTHROPIC_API_KEY is not set", "OPENAI_API_KEY is not set", "GEMINI_API_KEY is not set", "http://127.0.0.1:9 is not reachable"} {
+		if !strings.Contains(stderr, reason) || !strings.Contains(stdout, reason) {
+			t.Errorf("the skip reason %q is not on the console", reason)
+		}
+	}
+	report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if !strings.Contains(string(report), "### Skipped") || !strings.Contains(string(report), "ANTHROPIC_API_KEY is not set") {
+		t.Error("the report does not list the skipped cells with their reasons")
+	}
+}
