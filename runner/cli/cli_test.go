@@ -42,6 +42,7 @@ command: |
   echo '::runner::{"event":"phase_start","phase":"Prepare"}'
   sleep 0.05
   echo '::runner::{"event":"usage","model":"m","input_tokens":1000,"output_tokens":100}'
+  sleep 0.05 # lines of two pipes written microseconds apart can swap
   echo '::runner::{"event":"phase_start","phase":"Analyse"}' >&2
   echo '::runner::{not json'
   sleep 0.1
