@@ -103,6 +103,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	if !f.dryRun {
 		plan.CheckRequirements(ctx, cells)
+	} else if s.Cooldown > 0 {
+		// A cool-down lets a real provider's rate limits and caches settle;
+		// the simulator has neither, so a rehearsal does not wait.
+		fmt.Fprintf(e.stderr, "dry run: cooldown %v skipped (the simulator needs no rest)\n", s.Cooldown.D())
+		s.Cooldown = 0
 	}
 
 	started := time.Now()
