@@ -327,7 +327,13 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 		fmt.Fprintln(w, "SIMULATED results (dry run)")
 	}
 	tw := newTable(w)
-	tw.row("CELL", "RUNS", "TIME (mean ± sd)", "TOKENS", "COST/RUN", "RATING")
+	row := func(cols ...string) { // token and cost columns only when tokens were seen
+		if !sum.HasTokens {
+			cols = append(cols[:3], cols[5:]...)
+		}
+		tw.row(cols...)
+	}
+	row("CELL", "RUNS", "TIME (mean ± sd)", "TOKENS", "COST/RUN", "RATING")
 	for _, c := range sum.Cells {
 		runs := fmt.Sprintf("%d", c.Runs)
 		if c.Failures > 0 {
@@ -341,10 +347,10 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 		if c.Cost.N > 0 {
 			cost = output.USD(c.Cost.Mean)
 		}
-		tw.row(c.ID, runs, t, tok, cost, results.RatingText(c.Rating))
+		row(c.ID, runs, t, tok, cost, results.RatingText(c.Rating))
 	}
 	for _, sk := range sum.Skipped {
-		tw.row(sk.Cell, "skipped", sk.Reason, "", "", "")
+		row(sk.Cell, "skipped", sk.Reason, "", "", "")
 	}
 	tw.flush()
 	for _, c := range sum.Cells {

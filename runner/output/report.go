@@ -35,7 +35,7 @@ type ReportData struct {
 // Funcs are the runner's template helpers, on top of sprig.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"secs":       func(s float64) string { return fmt.Sprintf("%.1f s", s) },
+		"secs":       Seconds,
 		"ms":         func(s float64) string { return fmt.Sprintf("%.0f ms", s*1000) },
 		"duration":   Duration,
 		"usd":        USD,
@@ -52,10 +52,24 @@ func Funcs() template.FuncMap {
 	}
 }
 
+// Seconds formats seconds with the precision their size needs:
+// "0.052 s", "3.14 s", "42.0 s".
+func Seconds(s float64) string {
+	switch a := math.Abs(s); {
+	case a == 0:
+		return "0 s"
+	case a < 0.1:
+		return fmt.Sprintf("%.3f s", s)
+	case a < 10:
+		return fmt.Sprintf("%.2f s", s)
+	}
+	return fmt.Sprintf("%.1f s", s)
+}
+
 // Duration formats seconds as "4m 12s" (or "12.3 s" under a minute).
 func Duration(s float64) string {
 	if s < 60 {
-		return fmt.Sprintf("%.1f s", s)
+		return Seconds(s)
 	}
 	d := time.Duration(math.Round(s)) * time.Second
 	if d >= time.Hour {

@@ -31,6 +31,9 @@ type Summary struct {
 	Rating      string            `json:"rating"` // worst cell rating; "" without rules
 	Ranking     []Pick            `json:"recommendations"`
 	Warnings    []string          `json:"warnings,omitempty"`
+	// HasTokens says some run reported tokens: without any (a benchmark of
+	// plain commands) outputs leave out token and cost columns.
+	HasTokens bool `json:"has_tokens"`
 	// PricingFile is the pricing_file that priced models the spec's own
 	// pricing does not list (path and sha256), if the spec names one.
 	PricingFile *spec.PricingFileInfo `json:"pricing_file,omitempty"`
@@ -189,6 +192,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		}
 		run := derive(r, prices, unpriced)
 		sum.Runs = append(sum.Runs, run)
+		sum.HasTokens = sum.HasTokens || run.Tokens.Total() > 0
 		if r.Warmup {
 			continue
 		}
@@ -220,7 +224,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		sum.Cells = append(sum.Cells, c)
 		sum.Rating = worse(sum.Rating, c.Rating)
 	}
-	sum.Ranking = rank(sum.Cells)
+	sum.Ranking = rank(sum.Cells, sum.HasTokens)
 	return sum
 }
 
@@ -493,7 +497,7 @@ type Pick struct {
 
 // rank picks the cheapest, fastest, best-quality and best quality-per-dollar
 // cells among those with successful runs.
-func rank(cells []*Cell) []Pick {
+func rank(cells []*Cell, priced bool) []Pick {
 	var picks []Pick
 	best := func(priority string, score func(*Cell) (float64, bool), why func(*Cell) string) {
 		var win *Cell
@@ -511,14 +515,14 @@ func rank(cells []*Cell) []Pick {
 			picks = append(picks, Pick{Priority: priority, Cell: win.ID, Label: cellName(win), Why: why(win)})
 		}
 	}
-	best("cost", func(c *Cell) (float64, bool) { return -c.Cost.Mean, c.Cost.N > 0 },
+	best("cost", func(c *Cell) (float64, bool) { return -c.Cost.Mean, priced && c.Cost.N > 0 },
 		func(c *Cell) string { return fmt.Sprintf("$%.4f per workflow", c.Cost.Mean) })
 	best("speed", func(c *Cell) (float64, bool) { return -c.Time.Mean, c.Time.N > 0 },
 		func(c *Cell) string { return fmt.Sprintf("%.1f s per workflow", c.Time.Mean) })
 	best("quality", func(c *Cell) (float64, bool) { return deref(c.Quality), c.Quality != nil },
 		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10", *c.Quality) })
 	best("balance", func(c *Cell) (float64, bool) {
-		if c.Quality == nil || c.Cost.N == 0 {
+		if c.Quality == nil || c.Cost.N == 0 || !priced {
 			return 0, false
 		}
 		// Quality per dollar; a free cell is scored by quality alone above every paid one.
