@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/results"
 )
 
@@ -142,38 +143,17 @@ func withCI(unit string, center, lo, hi float64) string {
 func value(unit string, v float64) string {
 	switch unit {
 	case "USD":
-		if math.Abs(v) < 1 {
-			return fmt.Sprintf("$%.4f", v)
-		}
-		return fmt.Sprintf("$%.2f", v)
+		return output.USD(v)
 	case "tokens":
-		return thousands(v)
+		return output.Thousands(v)
 	case "s":
-		if math.Abs(v) < 10 {
-			return fmt.Sprintf("%.3fs", v)
-		}
-		return fmt.Sprintf("%.1fs", v)
+		return output.Seconds(v)
 	case "MB":
-		return fmt.Sprintf("%.1f MB", v)
+		return output.MB(v)
 	case "%":
 		return fmt.Sprintf("%.1f%%", v)
 	}
 	return fmt.Sprintf("%.4g", v)
-}
-
-func thousands(f float64) string {
-	s := fmt.Sprintf("%.0f", math.Abs(f))
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if f < 0 && s != "0" {
-		return "-" + b.String()
-	}
-	return b.String()
 }
 
 var superscripts = []string{"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"}
