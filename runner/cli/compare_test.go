@@ -72,7 +72,7 @@ func TestCompareCommand(t *testing.T) {
 	}{
 		{"shift text", slow, "text", []string{"total.time (s)", "10.0 s", "12.0 s", "+20.00%", "p=0.002 n=6", "¹ all samples are equal"}},
 		{"null text", null, "text", []string{"total.time (s)", "~  p="}},
-		{"shift markdown", slow, "markdown", []string{"| `total.time (s)` | 10.0s ± ", "| +20.00% | p=0.002 n=6 |", "<sup>1</sup> all samples are equal"}},
+		{"shift markdown", slow, "markdown", []string{"| `total.time (s)` | 10.0 s ± ", "| +20.00% | p=0.002 n=6 |", "<sup>1</sup> all samples are equal"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
