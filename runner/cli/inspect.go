@@ -117,12 +117,9 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cells, err := plan.Expand(s, filters)
+	cells, err := f.cells(ctx, s, filters)
 	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	if !f.dryRun {
-		plan.CheckRequirements(ctx, cells)
+		return err
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	printPlan(e.stdout, s, cells, pairs, true)

@@ -75,6 +75,19 @@ func (f *runFlags) load(path string) (*spec.Spec, []plan.Filter, plan.Shard, err
 	return s, filters, shard, nil
 }
 
+// cells expands the matrix and, unless this is a dry run, checks each
+// cell's requirements.
+func (f *runFlags) cells(ctx context.Context, s *spec.Spec, filters []plan.Filter) ([]plan.Cell, error) {
+	cells, err := plan.Expand(s, filters)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	if !f.dryRun {
+		plan.CheckRequirements(ctx, cells)
+	}
+	return cells, nil
+}
+
 func runCmd(ctx context.Context, e *env, args []string) error {
 	var f runFlags
 	fs := newFlagSet(e, "run", "SPEC [flags]", "Run every cell of the benchmark SPEC and write its results.")
@@ -97,13 +110,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := checkBaseline(s); err != nil {
 		return err
 	}
-	cells, err := plan.Expand(s, filters)
+	cells, err := f.cells(ctx, s, filters)
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return err
 	}
-	if !f.dryRun {
-		plan.CheckRequirements(ctx, cells)
-	} else if s.Cooldown > 0 {
+	if f.dryRun && s.Cooldown > 0 {
 		// A cool-down lets a real provider's rate limits and caches settle;
 		// the simulator has neither, so a rehearsal does not wait.
 		fmt.Fprintf(e.stderr, "dry run: cooldown %v skipped (the simulator needs no rest)\n", s.Cooldown.D())
