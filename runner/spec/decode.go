@@ -252,21 +252,29 @@ func (c *Commands) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	*c = ts
 }
 
-func (a *Axes) decodeYAML(d *decoder, n *yaml.Node, field string) {
+// ordered walks a mapping whose order matters (matrix axes, artifacts,
+// prices) key by key; what names its entries in the error for a non-mapping.
+func (d *decoder) ordered(n *yaml.Node, field, what string, each func(key string, val *yaml.Node, field string)) {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "%s: expected a mapping of axis name to a list of values, got %s", field, kindName(n))
+		d.errorf(n, "%s: expected a mapping of %s, got %s", field, what, kindName(n))
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		var values []string
-		if val.Kind != yaml.SequenceNode {
-			d.errorf(val, "%s.%s: expected a list of values, got %s", field, k.Value, kindName(val))
-			continue
-		}
-		d.decode(val, reflect.ValueOf(&values).Elem(), join(field, k.Value))
-		*a = append(*a, Axis{Name: k.Value, Values: values})
+		each(k.Value, val, join(field, k.Value))
 	}
+}
+
+func (a *Axes) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	d.ordered(n, field, "axis name to a list of values", func(key string, val *yaml.Node, field string) {
+		if val.Kind != yaml.SequenceNode {
+			d.errorf(val, "%s: expected a list of values, got %s", field, kindName(val))
+			return
+		}
+		var values []string
+		d.decode(val, reflect.ValueOf(&values).Elem(), field)
+		*a = append(*a, Axis{Name: key, Values: values})
+	})
 }
 
 func (r *Regexp) decodeYAML(d *decoder, n *yaml.Node, field string) {
@@ -283,29 +291,19 @@ func (r *Regexp) decodeYAML(d *decoder, n *yaml.Node, field string) {
 }
 
 func (as *Artifacts) decodeYAML(d *decoder, n *yaml.Node, field string) {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "%s: expected a mapping of artifact name to a glob or folder, got %s", field, kindName(n))
-		return
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		a := Artifact{Name: k.Value}
-		a.Path.decodeYAML(d, val, join(field, k.Value))
+	d.ordered(n, field, "artifact name to a glob or folder", func(key string, val *yaml.Node, field string) {
+		a := Artifact{Name: key}
+		a.Path.decodeYAML(d, val, field)
 		*as = append(*as, a)
-	}
+	})
 }
 
 func (p *Pricing) decodeYAML(d *decoder, n *yaml.Node, field string) {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "%s: expected a mapping of model (or glob) to prices, got %s", field, kindName(n))
-		return
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		e := PriceEntry{Pattern: k.Value, Source: "spec"}
-		d.decode(val, reflect.ValueOf(&e.Price).Elem(), join(field, k.Value))
+	d.ordered(n, field, "model (or glob) to prices", func(key string, val *yaml.Node, field string) {
+		e := PriceEntry{Pattern: key, Source: "spec"}
+		d.decode(val, reflect.ValueOf(&e.Price).Elem(), field)
 		*p = append(*p, e)
-	}
+	})
 }
 
 func (e *Expr) decodeYAML(d *decoder, n *yaml.Node, field string) {
