@@ -1,0 +1,66 @@
+package record
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteThenRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.jsonl")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []Run{
+		{Cell: "a", Index: 1, Status: StatusOK, Usage: []Usage{{Phase: "P", Source: SourceEvents, Tokens: Tokens{Input: 10, Output: 2, CachedInput: 4}}}},
+		{Cell: "a", Index: 2, Status: StatusFailed, ExitCode: 3, Error: "exit code 3"},
+	}
+	for i := range in {
+		if err := w.Write(&in[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].Usage[0].CachedInput != 4 || out[1].ExitCode != 3 {
+		t.Errorf("read back %+v", out)
+	}
+}
+
+func TestReadToleratesOnlyATruncatedLastLine(t *testing.T) {
+	good := `{"cell":"a","run":1,"status":"ok"}` + "\n"
+	if runs, err := Read(strings.NewReader(good + `{"cell":"a","ru`)); err != nil || len(runs) != 1 {
+		t.Errorf("a crash mid-write should lose only the last line: %v, %d runs", err, len(runs))
+	}
+	if _, err := Read(strings.NewReader(good + "{oops\n" + good)); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("a malformed line in the middle must be an error naming it, got %v", err)
+	}
+}
+
+func TestLatestKeepsTheLastRecordOfEachRun(t *testing.T) {
+	runs := []Run{
+		{Cell: "a", Status: StatusSkipped, Error: "no key"},
+		{Cell: "b", Index: 1, Status: StatusOK},
+		{Cell: "b", Index: 2, Status: StatusInterrupted},
+		{Cell: "b", Index: 1, Warmup: true, Status: StatusOK},
+		{Cell: "b", Index: 2, Status: StatusOK}, // resumed
+		{Cell: "a", Status: StatusSkipped, Error: "no key"},
+		{Cell: "c", Status: StatusSkipped, Error: "no ollama"},
+		{Cell: "c", Index: 1, Status: StatusOK}, // ran on a later attempt
+	}
+	got := Latest(runs)
+	var keys []string
+	for _, r := range got {
+		keys = append(keys, r.Key()+":"+r.Status)
+	}
+	want := "a#0:skipped b#1:ok b#2:ok b#w1:ok c#1:ok"
+	if strings.Join(keys, " ") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(keys, " "), want)
+	}
+}
