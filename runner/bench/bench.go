@@ -83,7 +83,11 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer w.Close()
-	b := &benchmark{Options: o, w: w}
+	b := &benchmark{Options: o, w: w, environ: os.Environ(), envMap: map[string]string{}}
+	for _, kv := range b.environ {
+		k, v, _ := strings.Cut(kv, "=")
+		b.envMap[k] = v
+	}
 	if b.Progress == nil {
 		b.Progress = nopProgress{}
 	}
@@ -146,12 +150,14 @@ feed:
 
 type benchmark struct {
 	Options
-	w      *record.Writer
-	halted atomic.Pointer[string] // why no new run may start; runs in flight finish
-	mu     sync.Mutex
-	count  int
-	done   []*record.Run
-	err    error
+	w       *record.Writer
+	halted  atomic.Pointer[string] // why no new run may start; runs in flight finish
+	environ []string               // the runner's environment, read once
+	envMap  map[string]string      // the same, for templates (.env)
+	mu      sync.Mutex
+	count   int
+	done    []*record.Run
+	err     error
 }
 
 // queues groups pairs into per-cell queues that workers take whole, keeping
@@ -332,7 +338,7 @@ func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir, 
 // env is the run's environment: ours, then the spec's, the provider's and
 // the runner's own variables (later wins).
 func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan.Pair) ([]string, error) {
-	env := os.Environ()
+	env := append([]string(nil), b.environ...)
 	add := func(vars map[string]spec.Template) error {
 		keys := make([]string, 0, len(vars))
 		for k := range vars {
@@ -365,11 +371,6 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 // data is the template data of a run (cell nil: benchmark-wide commands).
 func (b *benchmark) data(c *plan.Cell, index int, warmup bool) map[string]any {
 	s := b.Spec
-	envMap := map[string]string{}
-	for _, kv := range os.Environ() {
-		k, v, _ := strings.Cut(kv, "=")
-		envMap[k] = v
-	}
 	vars := s.Vars
 	if vars == nil {
 		vars = map[string]string{}
@@ -379,7 +380,7 @@ func (b *benchmark) data(c *plan.Cell, index int, warmup bool) map[string]any {
 		"vars":    vars,
 		"tmp":     b.Tmp,
 		"started": b.Started,
-		"env":     envMap,
+		"env":     b.envMap,
 		"dir":     b.Dir,
 	}
 	if c != nil {
