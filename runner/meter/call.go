@@ -6,7 +6,9 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/runner-bench/runner/runner/record"
@@ -34,11 +36,12 @@ type call struct {
 	clientGone                       bool
 	readErr                          error
 
-	pending   []byte // a stream line not yet complete
-	skipping  bool   // inside a line longer than maxLine
-	out       []byte // what to forward when the stream is rewritten
-	dropBlank bool   // drop the blank line ending a dropped event
-	body      []byte // a non-streamed body, up to maxBody
+	pending   []byte  // a stream line not yet complete
+	skipping  bool    // inside a line longer than maxLine
+	out       []byte  // what to forward when the stream is rewritten
+	dropBlank bool    // drop the blank line ending a dropped event
+	body      []byte  // a non-streamed body, up to maxBody
+	bodyBuf   *[]byte // where body came from in bodyPool
 	bodyOver  bool
 
 	firstByte          time.Duration
@@ -69,8 +72,13 @@ func (c *call) feed(b []byte) []byte {
 	if !c.stream || c.geminiArray || c.gzip {
 		if !c.bodyOver {
 			if len(c.body)+len(b) > maxBody {
-				c.body, c.bodyOver = nil, true
+				c.releaseBody()
+				c.bodyOver = true
 			} else {
+				if c.body == nil {
+					c.bodyBuf = bodyPool.Get().(*[]byte)
+					c.body = (*c.bodyBuf)[:0]
+				}
 				c.body = append(c.body, b...)
 			}
 		}
@@ -119,6 +127,18 @@ func (c *call) feed(b []byte) []byte {
 		return c.out
 	}
 	return orig
+}
+
+// bodyPool holds the buffers of non-streamed bodies between calls.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// releaseBody returns the body buffer to the pool; the call no longer reads it.
+func (c *call) releaseBody() {
+	if c.bodyBuf != nil && cap(c.body) <= 1<<20 {
+		*c.bodyBuf = c.body[:0]
+		bodyPool.Put(c.bodyBuf)
+	}
+	c.body, c.bodyBuf = nil, nil
 }
 
 func (c *call) emit(b []byte) {
@@ -343,6 +363,10 @@ type oaChunk struct {
 	} `json:"error"`
 }
 
+// chatBodyKeys are what a non-streamed completion is metered by: its choices
+// carry no delta and the TTFT of a whole body is its first byte.
+var chatBodyKeys = []string{"model", "usage", "error"}
+
 // chatChunk meters a chat completion or one streamed chunk; it reports whether
 // the chunk is the usage-only chunk the proxy asked for on the client's behalf.
 func (c *call) chatChunk(p []byte) (usageOnly bool) {
@@ -351,7 +375,11 @@ func (c *call) chatChunk(p []byte) (usageOnly bool) {
 		return false
 	}
 	var ch oaChunk
-	if json.Unmarshal(p, &ch) != nil {
+	if c.stream {
+		if json.Unmarshal(p, &ch) != nil {
+			return false
+		}
+	} else if decodeMembers(p, chatBodyKeys, &ch) != nil {
 		return false
 	}
 	if ch.Model != "" {
@@ -412,9 +440,11 @@ type respEvent struct {
 	Response *respObject     `json:"response"`
 }
 
+var respEventKeys = jsonKeys(reflect.TypeFor[respEvent]())
+
 func (c *call) responsesEvent(p []byte) {
 	var ev respEvent
-	if json.Unmarshal(p, &ev) != nil {
+	if decodeMembers(p, respEventKeys, &ev) != nil {
 		return
 	}
 	obj := ev.Response
@@ -510,9 +540,11 @@ func (c *call) antApply(u *antUsage) {
 	}
 }
 
+var antEventKeys = jsonKeys(reflect.TypeFor[antEvent]())
+
 func (c *call) anthropicEvent(p []byte) {
 	var ev antEvent
-	if json.Unmarshal(p, &ev) != nil {
+	if decodeMembers(p, antEventKeys, &ev) != nil {
 		return
 	}
 	switch ev.Type {
@@ -584,9 +616,11 @@ type gemResponse struct {
 	} `json:"error"`
 }
 
+var gemResponseKeys = jsonKeys(reflect.TypeFor[gemResponse]())
+
 func (c *call) geminiChunk(p []byte) {
 	var r gemResponse
-	if json.Unmarshal(p, &r) != nil {
+	if decodeMembers(p, gemResponseKeys, &r) != nil {
 		return
 	}
 	if r.ModelVersion != "" {
@@ -643,9 +677,11 @@ type olChunk struct {
 	Error           string `json:"error"`
 }
 
+var olChunkKeys = jsonKeys(reflect.TypeFor[olChunk]())
+
 func (c *call) ollama(p []byte) {
 	var ch olChunk
-	if json.Unmarshal(p, &ch) != nil {
+	if decodeMembers(p, olChunkKeys, &ch) != nil {
 		return
 	}
 	if ch.Model != "" {

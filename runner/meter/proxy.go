@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +25,8 @@ const (
 	maxLine     = 16 << 20 // longer stream lines are skipped
 	copyBufSize = 32 << 10
 )
+
+var identity = []string{"identity"}
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
 
@@ -95,7 +99,7 @@ func (e *endpoint) endpointOf(r *http.Request) (name, pathModel string) {
 }
 
 // target is the upstream URL of a request.
-func (e *endpoint) target(r *http.Request) string {
+func (e *endpoint) target(r *http.Request) *url.URL {
 	p := r.URL.Path
 	if e.api == OpenAI {
 		if rest, ok := strings.CutPrefix(p, "/v1"); ok && (rest == "" || rest[0] == '/') {
@@ -106,7 +110,23 @@ func (e *endpoint) target(r *http.Request) string {
 	u.Path = e.upstream.Path + p
 	u.RawPath = ""
 	u.RawQuery = r.URL.RawQuery
-	return u.String()
+	return &u
+}
+
+// newOutRequest is the request to the upstream for r, with body and r's
+// end-to-end headers.
+func (e *endpoint) newOutRequest(r *http.Request, body io.Reader) (*http.Request, error) {
+	// The URL is set after: parsing its string form again would cost more than
+	// the rest of building the request.
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, "", body)
+	if err != nil {
+		return nil, err
+	}
+	out.URL = e.target(r)
+	out.Header = make(http.Header, len(r.Header)+1)
+	copyHeader(out.Header, r.Header)
+	out.Host = e.upstream.Host
+	return out, nil
 }
 
 // reqMeta is what the proxy reads from a request body.
@@ -114,6 +134,32 @@ type reqMeta struct {
 	Model         string          `json:"model"`
 	Stream        *bool           `json:"stream"`
 	StreamOptions json.RawMessage `json:"stream_options"`
+}
+
+var reqMetaKeys = jsonKeys(reflect.TypeFor[reqMeta]())
+
+// readBody reads a request body of up to limit bytes (one more tells that it
+// is longer), in one allocation when the length is announced.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	n := int64(512)
+	if r.ContentLength >= 0 {
+		n = min(r.ContentLength, limit) + 1 // +1: the read that sees EOF needs no growth
+	}
+	b := make([]byte, 0, n)
+	lr := io.LimitReader(r.Body, limit+1)
+	for {
+		m, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +173,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if run != nil {
 		defer run.inflight.Add(-1)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
+	body, err := readBody(r, maxRequest)
 	r.Body.Close()
 	if err != nil {
 		proxyError(w, http.StatusBadRequest, "reading the request: "+err.Error())
@@ -140,7 +186,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{api: e.api, rec: record.Call{API: e.api, Endpoint: name, Model: pathModel}, t0: t0, reqBody: body}
 	var meta reqMeta
 	if e.api != Gemini {
-		json.Unmarshal(body, &meta) // a body that is not JSON is forwarded for the upstream to refuse
+		decodeMembers(body, reqMetaKeys, &meta) // a body that is not JSON is forwarded for the upstream to refuse
 		c.rec.Model = meta.Model
 	}
 	switch {
@@ -166,16 +212,12 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.rec.Start = t0.Sub(run.start).Seconds()
 	}
 
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, e.target(r), bytes.NewReader(body))
+	out, err := e.newOutRequest(r, bytes.NewReader(body))
 	if err != nil {
 		proxyError(w, http.StatusBadGateway, Scrub(err.Error()))
 		return
 	}
-	copyHeader(out.Header, r.Header)
-	out.Header.Set("Accept-Encoding", "identity")
-	out.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	out.ContentLength = int64(len(body))
-	out.Host = e.upstream.Host
+	out.Header["Accept-Encoding"] = identity
 
 	resp, err := e.p.transport.RoundTrip(out)
 	if err != nil {
@@ -239,6 +281,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.readErr = readErr
 	c.finish(run)
+	c.releaseBody()
 	if readErr != nil && !c.clientGone {
 		// The upstream cut the body: cut the client's too, so it sees what the
 		// upstream did rather than a clean end.
@@ -248,7 +291,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // pass forwards a request that is not metered, streaming its response.
 func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, e.target(r), r.Body)
+	out, err := e.newOutRequest(r, r.Body)
 	if err != nil {
 		proxyError(w, http.StatusBadGateway, Scrub(err.Error()))
 		return
@@ -257,8 +300,6 @@ func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
 		out.Body = nil
 	}
 	out.ContentLength = r.ContentLength
-	copyHeader(out.Header, r.Header)
-	out.Host = e.upstream.Host
 	resp, err := e.p.transport.RoundTrip(out)
 	if err != nil {
 		if r.Context().Err() == nil {

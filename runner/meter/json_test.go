@@ -1,0 +1,104 @@
+package meter
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var pickSeeds = []string{
+	`{}`, ` { } `, `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi \"there\" \u00e9 \\ /"}]}`,
+	`{"MODEL":"x","Stream":false}`, `{"mod\u0065l":"x"}`, `{"model":"a","model":"b"}`, `{"stream":"yes","model":"m"}`,
+	`{"stream_options":{"include_usage":true},"stream":true}`, `{"stream_options":null}`, `{"model":1e5,"usage":-0.5E-3}`,
+	`{"usage":{"prompt_tokens":20,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":16}},"choices":[{"message":{"content":"\"usage\":{}"}}]}`,
+	`{"a":[1,2,[3,{"b":[]}],{}],"model":"m"}`, `{"a":tru}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":"\x"}`,
+	"{\"a\":\"\x01\"}", `{"a":"\u12"}`, `{"a":[1,]}`, `{"a":1,}`, `{,}`, `{"a" 1}`, `{"a":1}x`, `{"a":1} {}`, `[1]`, `"s"`, ``, `{`,
+	`{"a":{"b":1]}`, `{"a":[1}`, `{"a":1e}`, `{"a":1e+}`, `{"a":-01}`, `{"a":nul}`, `{"a":falsey}`, "{\"k\xff\":1,\"model\":\"\xfe\"}",
+	`{"a":"` + strings.Repeat(`[`, 10) + `"}`, `{"a":` + strings.Repeat(`[`, 1200) + strings.Repeat(`]`, 1200) + `,"model":"deep"}`,
+}
+
+// pick never accepts what encoding/json rejects, and accepts the valid objects.
+func checkPick(t *testing.T, s string) {
+	p := []byte(s)
+	out, ok := pick(nil, p, []string{"model", "stream", "usage"})
+	var obj map[string]json.RawMessage
+	valid := json.Valid(p) && json.Unmarshal(p, &obj) == nil && obj != nil
+	if ok && !valid {
+		t.Fatalf("pick accepted %q (not one JSON object): %q", s, out)
+	}
+	if ok && !json.Valid(out) {
+		t.Fatalf("pick(%q) = %q, not JSON", s, out)
+	}
+	if valid && !ok && !strings.Contains(s, strings.Repeat("[", maxScanDepth)) {
+		t.Fatalf("pick refused the valid object %q", s)
+	}
+}
+
+func TestPick(t *testing.T) {
+	for _, s := range pickSeeds {
+		checkPick(t, s)
+	}
+}
+
+func FuzzPick(f *testing.F) {
+	for _, s := range pickSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkPick)
+}
+
+// decodeMembers decodes exactly what json.Unmarshal of the whole body does.
+func TestDecodeMembersAsUnmarshal(t *testing.T) {
+	bodies := append([]string{fxChat, fxChatUsage, fxResponse("completed", fxResponseUsage), fxAnthropic, fxGemini, fxOllamaGenerate, fxOllamaChat,
+		`{"model":"m","stream":"yes","stream_options":{"include_usage":false}}`,
+		`{"type":"message","model":"claude","usage":{"input_tokens":3,"output_tokens":4},"content":[{"type":"text","text":"x"}]}`,
+	}, pickSeeds...)
+	for _, s := range bodies {
+		for _, tc := range []struct {
+			v    func() any
+			keys []string
+		}{
+			{func() any { return new(reqMeta) }, reqMetaKeys},
+			{func() any { return new(respEvent) }, respEventKeys},
+			{func() any { return new(antEvent) }, antEventKeys},
+			{func() any { return new(gemResponse) }, gemResponseKeys},
+			{func() any { return new(olChunk) }, olChunkKeys},
+		} {
+			want, got := tc.v(), tc.v()
+			werr := json.Unmarshal([]byte(s), want)
+			gerr := decodeMembers([]byte(s), tc.keys, got)
+			if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(want, got) {
+				t.Errorf("%T of %q:\n got %+v (%v)\nwant %+v (%v)", want, s, got, gerr, want, werr)
+			}
+		}
+		// A non-streamed chat completion is metered by model, usage and error.
+		var want, got oaChunk
+		werr := json.Unmarshal([]byte(s), &want)
+		gerr := decodeMembers([]byte(s), chatBodyKeys, &got)
+		want.Choices = nil
+		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(want, got) {
+			t.Errorf("oaChunk of %q:\n got %+v (%v)\nwant %+v (%v)", s, got, gerr, want, werr)
+		}
+	}
+}
+
+func TestJSONKeys(t *testing.T) {
+	want := []string{"model", "usage", "error", "type", "delta", "code", "response"}
+	got := jsonKeys(reflect.TypeFor[respEvent]())
+	if !reflect.DeepEqual(sorted(got), sorted(want)) {
+		t.Errorf("respEvent keys %v, want %v", got, want)
+	}
+}
+
+func sorted(s []string) []string {
+	s = append([]string(nil), s...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s
+}
