@@ -213,7 +213,9 @@ func (c *call) finish(run *run) {
 	}
 	if c.rec.Error == "" {
 		switch s := c.rec.Status; {
-		case c.clientGone:
+		case c.clientGone && !(c.stream && c.terminal):
+			// A client that leaves after the stream's terminal event (an SDK
+			// closing the body on [DONE]) had the whole answer: not canceled.
 			c.rec.Error = "canceled"
 		case s == 429:
 			c.rec.Error = "429"
@@ -223,7 +225,7 @@ func (c *call) finish(run *run) {
 			c.rec.Error = "5xx"
 		case c.errClass != "":
 			c.rec.Error = c.errClass
-		case c.readErr != nil:
+		case c.readErr != nil && !c.clientGone:
 			c.rec.Error = "truncated"
 		case c.stream && c.ok && !c.terminal && !c.gzip:
 			c.rec.Error = "truncated"

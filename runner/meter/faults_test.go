@@ -260,3 +260,21 @@ func TestNoLeaks(t *testing.T) {
 	}()
 	settle(t, g0, f0)
 }
+
+// A client that closes the stream after its terminal event (as SDKs do on
+// [DONE]) got the whole answer: the call is not canceled; before it, it is.
+func TestClientLeavesAfterTerminal(t *testing.T) {
+	for _, terminal := range []bool{true, false} {
+		c := &call{api: OpenAI, rec: record.Call{API: OpenAI, Endpoint: "chat.completions", Status: 200}, t0: time.Now(), stream: true, ok: true}
+		body := fxChatStream(true)
+		if !terminal {
+			body = body[:strings.Index(body, "data: [DONE]")]
+		}
+		c.feed([]byte(body))
+		c.clientGone, c.readErr = true, context.Canceled
+		c.finish(nil)
+		if want := map[bool]string{true: "", false: "canceled"}[terminal]; c.rec.Error != want || c.rec.UsageStatus != "reported" {
+			t.Errorf("terminal=%v: error %q usage %q, want error %q", terminal, c.rec.Error, c.rec.UsageStatus, want)
+		}
+	}
+}
