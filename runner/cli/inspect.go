@@ -79,7 +79,7 @@ func trialRender(s *spec.Spec, cells []plan.Cell) error {
 		}
 		for _, t := range ts {
 			if _, err := t.Render(data); err != nil {
-				msg := fmt.Sprintf("%s:%v", s.File, err)
+				msg := err.Error()
 				if !seen[msg] {
 					seen[msg] = true
 					errs = append(errs, msg)

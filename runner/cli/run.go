@@ -53,7 +53,7 @@ func (f *runFlags) load(path string) (*spec.Spec, []plan.Filter, plan.Shard, err
 		return nil, nil, plan.Shard{}, withCode(ExitUsage, err)
 	}
 	if f.runs < 0 {
-		return nil, nil, plan.Shard{}, usageErrorf("--runs must be at least 1")
+		return nil, nil, plan.Shard{}, usageErrorf("--runs must be at least 1, got %d", f.runs)
 	}
 	if f.runs > 0 {
 		s.Runs = f.runs
@@ -73,6 +73,37 @@ func (f *runFlags) load(path string) (*spec.Spec, []plan.Filter, plan.Shard, err
 		}
 	}
 	return s, filters, shard, nil
+}
+
+// options are the flags that shape the benchmark, as --resume restores them.
+func (f *runFlags) options() record.Options {
+	return record.Options{DryRun: f.dryRun, Runs: f.runs, Only: f.only, Set: f.sets, Shard: f.shard}
+}
+
+// restore takes the options of the benchmark being resumed for every flag
+// not given again, so `runner SPEC --resume DIR` continues it as it began.
+func (f *runFlags) restore(given map[string]bool) error {
+	bm, err := readBenchmark(f.resume)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("--resume %s: not a benchmark output folder (%v)", f.resume, err))
+	}
+	o := bm.Options
+	if !given["dry-run"] {
+		f.dryRun = o.DryRun
+	}
+	if !given["runs"] {
+		f.runs = o.Runs
+	}
+	if !given["only"] {
+		f.only = o.Only
+	}
+	if !given["set"] {
+		f.sets = o.Set
+	}
+	if !given["shard"] {
+		f.shard = o.Shard
+	}
+	return nil
 }
 
 // cells expands the matrix and, unless this is a dry run, checks each
@@ -102,6 +133,16 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	if f.failOn != "fail" && f.failOn != "acceptable" {
 		return usageErrorf("--fail-on %q: expected fail or acceptable", f.failOn)
+	}
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if given["runs"] && f.runs < 1 {
+		return usageErrorf("--runs must be at least 1, got %d", f.runs)
+	}
+	if f.resume != "" {
+		if err := f.restore(given); err != nil {
+			return err
+		}
 	}
 	s, filters, shard, err := f.load(pos[0])
 	if err != nil {
@@ -147,6 +188,13 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	defer os.RemoveAll(tmp)
 
 	bm := benchmarkInfo(s, pos[0], started, f.dryRun, shard)
+	bm.Command = "runner " + strings.Join(append([]string{"run"}, args...), " ")
+	bm.Options = f.options()
+	for _, c := range cells {
+		if c.Skip == "" {
+			bm.Cells = append(bm.Cells, c.ID)
+		}
+	}
 	if len(done) > 0 {
 		if prev, err := readBenchmark(dir); err == nil {
 			bm.Started = prev.Started
@@ -193,7 +241,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return withCode(ExitRunsFailed, runErr)
 	}
 	if outcome.StopReason == "interrupted" {
-		fmt.Fprintf(e.stderr, "runner: interrupted; finished runs are kept. Continue with: runner %s --resume %s\n", pos[0], dir)
+		fmt.Fprintf(e.stderr, "runner: interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s\n", pos[0], dir)
 		return withCode(ExitInterrupted, errors.New("interrupted"))
 	}
 	return verdictError(sum, f.failOn)

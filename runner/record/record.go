@@ -253,6 +253,19 @@ type Benchmark struct {
 	RunnerVersion string    `json:"runner_version"`
 	GoVersion     string    `json:"go_version"`
 	GitCommit     string    `json:"git_commit,omitempty"` // of the working tree, "+dirty" when modified
+	Command       string    `json:"command,omitempty"`    // the command line that ran it
+	Options       Options   `json:"options"`              // what --resume restores
+	Cells         []string  `json:"cells,omitempty"`      // cells planned to run, so outputs can name those never reached
+}
+
+// Options are the command-line choices that shape a benchmark; --resume
+// continues with the same ones.
+type Options struct {
+	DryRun bool     `json:"dry_run,omitempty"`
+	Runs   int      `json:"runs,omitempty"` // --runs, 0 = the spec's
+	Only   []string `json:"only,omitempty"`
+	Set    []string `json:"set,omitempty"`
+	Shard  string   `json:"shard,omitempty"`
 }
 
 // Latest keeps the last record of each (cell, run) pair, in the order the

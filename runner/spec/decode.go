@@ -237,6 +237,7 @@ func (t *Template) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	if err := t.parse(field, n.Value, Pos{n.Line, n.Column}); err != nil {
 		d.errorf(n, "%v", err)
 	}
+	t.File = d.file
 }
 
 // decodeYAML of a command list also takes one string: `setup: "make"`.

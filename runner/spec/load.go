@@ -107,13 +107,22 @@ next:
 			return fmt.Errorf("--set %q: expected key=value", kv)
 		}
 		val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+		var names []string
 		for i := 0; i+1 < len(vars.Content); i += 2 {
 			if vars.Content[i].Value == k {
 				vars.Content[i+1] = val
 				continue next
 			}
+			names = append(names, vars.Content[i].Value)
 		}
-		vars.Content = append(vars.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, val)
+		// A var no template can read is a typo, not an addition.
+		if len(names) == 0 {
+			return fmt.Errorf("--set %s: the spec declares no vars", kv)
+		}
+		if near := closest(k, names); near != "" {
+			return fmt.Errorf("--set %s: the spec has no var %q; did you mean %q?", kv, k, near)
+		}
+		return fmt.Errorf("--set %s: the spec has no var %q; vars: %s", kv, k, strings.Join(names, ", "))
 	}
 	return nil
 }

@@ -72,12 +72,15 @@ func TestLoadGood(t *testing.T) {
 }
 
 func TestSetOverridesVars(t *testing.T) {
-	s, err := Parse("good.yaml", []byte(good), []string{"word=bye", "extra=1"})
+	s, err := Parse("good.yaml", []byte(good), []string{"word=bye"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Vars["word"] != "bye" || s.Vars["extra"] != "1" {
+	if s.Vars["word"] != "bye" {
 		t.Errorf("vars = %v", s.Vars)
+	}
+	if _, err := Parse("good.yaml", []byte(good), []string{"wrod=bye"}); err == nil || !strings.Contains(err.Error(), `did you mean "word"?`) {
+		t.Errorf("a --set of an undeclared var must be an error, got %v", err)
 	}
 	if !strings.Contains(string(s.Source), "word: bye") {
 		t.Errorf("spec source does not carry --set:\n%s", s.Source)
@@ -158,7 +161,7 @@ func TestRenderErrorNamesField(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Command.Render(map[string]any{"vars": map[string]string{}})
-	if err == nil || !strings.Contains(err.Error(), "line 2: command:") || !strings.Contains(err.Error(), `"missing"`) {
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:2:10: command:") || !strings.Contains(err.Error(), `"missing"`) {
 		t.Errorf("render error = %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 // Template is a text/template (with sprig) written in the spec.
 type Template struct {
 	Source string
+	File   string // the spec file it came from, for messages
 	Field  string // the spec field it came from, for messages
 	Pos
 	t *template.Template
@@ -38,7 +39,10 @@ func (t *Template) Render(data any) (string, error) {
 	}
 	var b strings.Builder
 	if err := t.t.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("line %d: %s: %s", t.Line, t.Field, cleanTemplateError(err))
+		if t.Line == 0 { // a default, not written in the spec
+			return "", fmt.Errorf("%s: %s", t.Field, cleanTemplateError(err))
+		}
+		return "", fmt.Errorf("%s:%d:%d: %s: %s", t.File, t.Line, t.Col, t.Field, cleanTemplateError(err))
 	}
 	return b.String(), nil
 }
