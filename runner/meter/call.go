@@ -366,7 +366,8 @@ type oaChunk struct {
 }
 
 // chatBodyKeys are what a non-streamed completion is metered by: its choices
-// carry no delta and the TTFT of a whole body is its first byte.
+// carry no delta and the TTFT of a whole body is its first byte (so choices
+// are not decoded, and a malformed choices member no longer hides the usage).
 var chatBodyKeys = []string{"model", "usage", "error"}
 
 // chatChunk meters a chat completion or one streamed chunk; it reports whether
@@ -381,8 +382,11 @@ func (c *call) chatChunk(p []byte) (usageOnly bool) {
 		if json.Unmarshal(p, &ch) != nil {
 			return false
 		}
-	} else if decodeMembers(p, chatBodyKeys, &ch) != nil {
-		return false
+	} else if !fastChatBody(p, &ch) {
+		ch = oaChunk{}
+		if decodeMembers(p, chatBodyKeys, &ch) != nil {
+			return false
+		}
 	}
 	if ch.Model != "" {
 		c.rec.ResponseModel = ch.Model

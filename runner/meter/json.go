@@ -83,41 +83,56 @@ func wanted(key []byte, plain bool, keys []string) bool {
 // JSON object (surrounded by white space only).
 func pick(dst, p []byte, keys []string) (out []byte, ok bool) {
 	start := len(dst)
-	i := skipWS(p, 0)
-	if i >= len(p) || p[i] != '{' {
-		return dst, false
-	}
 	dst = append(dst, '{')
 	first := true
+	ok = eachMember(p, func(key []byte, plain bool, member, _ []byte) bool {
+		if wanted(key, plain, keys) {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, member...)
+		}
+		return true
+	})
+	if !ok {
+		return dst[:start], false
+	}
+	return append(dst, '}'), true
+}
+
+// eachMember calls fn with each member of the JSON object p: its key (without
+// quotes; plain when it has no escape and no non-ASCII byte), the member as
+// written ("key": value) and its value. It returns false, possibly after some
+// calls, when p is not exactly one valid JSON object or when fn returns false.
+func eachMember(p []byte, fn func(key []byte, plain bool, member, value []byte) bool) bool {
+	i := skipWS(p, 0)
+	if i >= len(p) || p[i] != '{' {
+		return false
+	}
 	i = skipWS(p, i+1)
 	if i < len(p) && p[i] == '}' {
 		i++
 	} else {
 		for {
 			if i >= len(p) || p[i] != '"' {
-				return dst[:start], false
+				return false
 			}
 			ks := i
 			ke, plain, ok := scanString(p, i)
 			if !ok {
-				return dst[:start], false
+				return false
 			}
 			i = skipWS(p, ke)
 			if i >= len(p) || p[i] != ':' {
-				return dst[:start], false
+				return false
 			}
 			vs := skipWS(p, i+1)
 			if i, ok = skipValue(p, vs); !ok {
-				return dst[:start], false
+				return false
 			}
-			if wanted(p[ks+1:ke-1], plain, keys) {
-				if !first {
-					dst = append(dst, ',')
-				}
-				first = false
-				dst = append(dst, p[ks:ke]...)
-				dst = append(dst, ':')
-				dst = append(dst, p[vs:i]...)
+			if !fn(p[ks+1:ke-1], plain, p[ks:i], p[vs:i]) {
+				return false
 			}
 			i = skipWS(p, i)
 			if i < len(p) && p[i] == ',' {
@@ -128,14 +143,216 @@ func pick(dst, p []byte, keys []string) (out []byte, ok bool) {
 				i++
 				break
 			}
-			return dst[:start], false
+			return false
 		}
 	}
-	if skipWS(p, i) != len(p) {
-		return dst[:start], false
-	}
-	return append(dst, '}'), true
+	return skipWS(p, i) == len(p)
 }
+
+// The fast paths below decode the members the proxy reads on every call
+// without encoding/json. They accept only the plain forms (exact keys, ASCII
+// strings without escapes, integers, each key once) and leave anything else to
+// decodeMembers, so what they decode is what encoding/json would.
+
+// plainString is the value of a JSON string without escapes or non-ASCII bytes.
+func plainString(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if !strSafe[c] {
+			return "", false
+		}
+	}
+	return string(v[1 : len(v)-1]), true
+}
+
+// plainInt is a JSON integer that fits in an int64.
+func plainInt(v []byte) (int64, bool) {
+	neg := len(v) > 0 && v[0] == '-'
+	d := v
+	if neg {
+		d = v[1:]
+	}
+	if len(d) == 0 || len(d) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func isNull(v []byte) bool { return string(v) == "null" }
+
+// fastReqMeta reads a request's model, stream and stream_options.
+func fastReqMeta(p []byte, m *reqMeta) bool {
+	var seen [3]bool
+	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+		if !plain {
+			return false
+		}
+		switch string(k) {
+		case "model":
+			if seen[0] {
+				return false
+			}
+			seen[0] = true
+			if isNull(v) {
+				return true
+			}
+			s, ok := plainString(v)
+			m.Model = s
+			return ok
+		case "stream":
+			if seen[1] {
+				return false
+			}
+			seen[1] = true
+			switch string(v) {
+			case "true", "false":
+				b := v[0] == 't'
+				m.Stream = &b
+			case "null":
+			default:
+				return false
+			}
+		case "stream_options":
+			if seen[2] {
+				return false
+			}
+			seen[2] = true
+			m.StreamOptions = append(json.RawMessage(nil), v...)
+		default:
+			return !wanted(k, true, reqMetaKeys) // another spelling of a key
+		}
+		return true
+	})
+}
+
+// fastChatBody reads a non-streamed chat completion's model and usage; one
+// with an error member is left to decodeMembers.
+func fastChatBody(p []byte, ch *oaChunk) bool {
+	var seen [2]bool
+	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+		if !plain {
+			return false
+		}
+		switch string(k) {
+		case "model":
+			if seen[0] {
+				return false
+			}
+			seen[0] = true
+			if isNull(v) {
+				return true
+			}
+			s, ok := plainString(v)
+			ch.Model = s
+			return ok
+		case "usage":
+			if seen[1] {
+				return false
+			}
+			seen[1] = true
+			if isNull(v) {
+				return true
+			}
+			ch.Usage = new(oaUsage)
+			return fastOAUsage(v, ch.Usage)
+		default:
+			return !wanted(k, true, chatBodyKeys)
+		}
+	})
+}
+
+func fastOAUsage(p []byte, u *oaUsage) bool {
+	var seen [4]bool
+	once := func(i int) bool {
+		if seen[i] {
+			return false
+		}
+		seen[i] = true
+		return true
+	}
+	intField := func(v []byte, dst *int64) bool {
+		if isNull(v) {
+			return true
+		}
+		n, ok := plainInt(v)
+		*dst = n
+		return ok
+	}
+	// detail reads {"<key>": int} (other members ignored) into a new struct.
+	detail := func(v []byte, key string, set func(int64)) bool {
+		if isNull(v) {
+			return true
+		}
+		var seenKey bool
+		return eachMember(v, func(k []byte, plain bool, _, dv []byte) bool {
+			if !plain {
+				return false
+			}
+			if string(k) != key {
+				return !strings.EqualFold(string(k), key)
+			}
+			if seenKey {
+				return false
+			}
+			seenKey = true
+			var n int64
+			if !intField(dv, &n) {
+				return false
+			}
+			if !isNull(dv) {
+				set(n)
+			}
+			return true
+		})
+	}
+	return len(p) > 0 && p[0] == '{' && eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+		if !plain {
+			return false
+		}
+		switch string(k) {
+		case "prompt_tokens":
+			return once(0) && intField(v, &u.PromptTokens)
+		case "completion_tokens":
+			return once(1) && intField(v, &u.CompletionTokens)
+		case "prompt_tokens_details":
+			if !once(2) {
+				return false
+			}
+			if !isNull(v) {
+				u.PromptTokensDetails = &struct {
+					CachedTokens int64 `json:"cached_tokens"`
+				}{}
+			}
+			return detail(v, "cached_tokens", func(n int64) { u.PromptTokensDetails.CachedTokens = n })
+		case "completion_tokens_details":
+			if !once(3) {
+				return false
+			}
+			if !isNull(v) {
+				u.CompletionTokensDetails = &struct {
+					ReasoningTokens int64 `json:"reasoning_tokens"`
+				}{}
+			}
+			return detail(v, "reasoning_tokens", func(n int64) { u.CompletionTokensDetails.ReasoningTokens = n })
+		default:
+			return !wanted(k, true, oaUsageKeys)
+		}
+	})
+}
+
+var oaUsageKeys = []string{"prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"}
 
 func skipWS(p []byte, i int) int {
 	for i < len(p) {

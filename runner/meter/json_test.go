@@ -73,14 +73,25 @@ func TestDecodeMembersAsUnmarshal(t *testing.T) {
 			}
 		}
 		// A non-streamed chat completion is metered by model, usage and error.
-		var want, got oaChunk
-		werr := json.Unmarshal([]byte(s), &want)
+		var wb chatBody
+		werr := json.Unmarshal([]byte(s), &wb)
+		want := oaChunk{Model: wb.Model, Usage: wb.Usage, Error: wb.Error}
+		var got oaChunk
 		gerr := decodeMembers([]byte(s), chatBodyKeys, &got)
-		want.Choices = nil
 		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(want, got) {
 			t.Errorf("oaChunk of %q:\n got %+v (%v)\nwant %+v (%v)", s, got, gerr, want, werr)
 		}
 	}
+}
+
+// chatBody is oaChunk without its choices.
+type chatBody struct {
+	Model string   `json:"model"`
+	Usage *oaUsage `json:"usage"`
+	Error *struct {
+		Type string `json:"type"`
+		Code any    `json:"code"`
+	} `json:"error"`
 }
 
 func TestJSONKeys(t *testing.T) {
@@ -101,4 +112,54 @@ func sorted(s []string) []string {
 		}
 	}
 	return s
+}
+
+// The fast paths decode what encoding/json does, or decline.
+func checkFast(t *testing.T, s string) {
+	var want, got reqMeta
+	werr := json.Unmarshal([]byte(s), &want)
+	if fastReqMeta([]byte(s), &got) && (werr != nil || !reflect.DeepEqual(want, got)) {
+		t.Fatalf("fastReqMeta(%q) = %+v, encoding/json %+v (%v)", s, got, want, werr)
+	}
+	// A non-streamed completion is metered by its model, usage and error only
+	// (its choices carry no delta): as encoding/json decodes those.
+	var wb chatBody
+	werr = json.Unmarshal([]byte(s), &wb)
+	wc := oaChunk{Model: wb.Model, Usage: wb.Usage, Error: wb.Error}
+	var gc oaChunk
+	if fastChatBody([]byte(s), &gc) && (werr != nil || !reflect.DeepEqual(wc, gc)) {
+		t.Fatalf("fastChatBody(%q) = %+v, encoding/json %+v (%v)", s, gc, wc, werr)
+	}
+}
+
+var fastSeeds = []string{
+	benchChat, benchStream, fxChat, fxChatUsage,
+	`{"model":"m","stream":false,"stream_options":{"include_usage":true}}`, `{"model":null,"stream":null,"stream_options":null}`,
+	`{"Model":"m"}`, `{"model":"a","model":"b"}`, `{"model":"\u0041"}`, `{"model":5}`, `{"stream":1}`,
+	`{"model":"x","usage":{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":null,"completion_tokens_details":{}}}`,
+	`{"usage":{"prompt_tokens":1.5}}`, `{"usage":{"prompt_tokens":null,"completion_tokens":-3}}`, `{"usage":null}`, `{"usage":7}`,
+	`{"usage":{"prompt_tokens_details":{"cached_tokens":4,"audio_tokens":1},"completion_tokens_details":{"reasoning_tokens":null}}}`,
+	`{"usage":{"prompt_tokens_details":{"CACHED_TOKENS":4}}}`, `{"usage":{"prompt_tokens":99999999999999999999}}`,
+	`{"error":{"type":"x"},"model":"m"}`, `{"usage":{"prompt_tokens":1,"prompt_tokens":2}}`,
+}
+
+func TestFastPaths(t *testing.T) {
+	for _, s := range append(fastSeeds, pickSeeds...) {
+		checkFast(t, s)
+	}
+	var m reqMeta
+	if !fastReqMeta([]byte(benchStream), &m) || m.Model != "gpt-4o-mini" || m.Stream == nil || !*m.Stream {
+		t.Errorf("fastReqMeta declined or misread the benchmark request: %+v", m)
+	}
+	var ch oaChunk
+	if !fastChatBody([]byte(fxChat), &ch) || ch.Usage == nil || ch.Usage.tokens().CachedInput != 16 {
+		t.Errorf("fastChatBody declined or misread a completion: %+v", ch)
+	}
+}
+
+func FuzzFastPaths(f *testing.F) {
+	for _, s := range append(fastSeeds, pickSeeds...) {
+		f.Add(s)
+	}
+	f.Fuzz(checkFast)
 }

@@ -186,7 +186,10 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{api: e.api, rec: record.Call{API: e.api, Endpoint: name, Model: pathModel}, t0: t0, reqBody: body}
 	var meta reqMeta
 	if e.api != Gemini {
-		decodeMembers(body, reqMetaKeys, &meta) // a body that is not JSON is forwarded for the upstream to refuse
+		if !fastReqMeta(body, &meta) {
+			meta = reqMeta{}
+			decodeMembers(body, reqMetaKeys, &meta) // a body that is not JSON is forwarded for the upstream to refuse
+		}
 		c.rec.Model = meta.Model
 	}
 	switch {
