@@ -265,6 +265,8 @@ func verdictError(sum *results.Summary, failOn string) error {
 		return withCode(ExitThresholds, errors.New("thresholds only acceptable (--fail-on acceptable)"))
 	case !measured || sum.Rating == "" && anyFailed(sum):
 		return withCode(ExitRunsFailed, errors.New("runs failed and no threshold verdict could be reached"))
+	case len(sum.Broken) > 0:
+		return withCode(ExitRunsFailed, fmt.Errorf("every run failed in %s: no verdict for %s", strings.Join(sum.Broken, ", "), plural(len(sum.Broken), "that cell", "those cells")))
 	}
 	return nil
 }
@@ -276,6 +278,13 @@ func anyFailed(sum *results.Summary) bool {
 		}
 	}
 	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // outputDir picks the output folder and, when resuming, the keys of the runs
@@ -406,7 +415,11 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 		if c.Cost.N > 0 {
 			cost = output.USD(c.Cost.Mean)
 		}
-		row(c.ID, runs, t, tok, cost, results.RatingText(c.Rating))
+		rating := results.RatingText(c.Rating)
+		if c.Runs == 0 {
+			rating = "every run failed"
+		}
+		row(c.ID, runs, t, tok, cost, rating)
 	}
 	for _, sk := range sum.Skipped {
 		row(sk.Cell, "skipped", sk.Reason, "", "", "")
@@ -415,7 +428,11 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 	for _, c := range sum.Cells {
 		for _, v := range c.Verdicts {
 			if v.Level == results.Fail {
-				fmt.Fprintf(w, "  FAIL %s: %s (actual %s)\n", c.ID, v.Rule, v.Actual)
+				shown := v.Actual
+				if v.Value != nil {
+					shown = output.Quantity(*v.Value, v.Unit)
+				}
+				fmt.Fprintf(w, "  FAIL %s: %s: %s (actual %s)\n", c.ID, v.Rule, v.Target, shown)
 			}
 		}
 	}

@@ -247,6 +247,9 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Error = fmt.Sprintf("waiting for command: %v", werr)
 	} else {
 		status(r, state, why, job.Timeout)
+		if r.Status == record.StatusFailed && s.lastLine != "" {
+			r.Error += fmt.Sprintf(" (last output: %q)", s.lastLine) // the likeliest why, in a word
+		}
 		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
 			r.UserSeconds = tvSeconds(ru.Utime)
 			r.SysSeconds = tvSeconds(ru.Stime)

@@ -32,9 +32,10 @@ type session struct {
 	live   string // phase open as seen in arrival order, for OnPhase
 	warned map[string]bool
 
-	streams []*stream // set before the readers start
-	closed  bool      // the pipes are closed: settle must not read them
-	buf     [64 << 10]byte
+	lastLine string    // the last line of plain output, for a failure's message
+	streams  []*stream // set before the readers start
+	closed   bool      // the pipes are closed: settle must not read them
+	buf      [64 << 10]byte
 }
 
 func newSession(job *Job) *session {
@@ -276,6 +277,9 @@ func (s *session) line(b []byte) {
 
 	at := time.Since(s.start).Seconds()
 	s.write(b)
+	if len(evs) == 0 && bad == nil && len(bytes.TrimSpace(text)) > 0 {
+		s.lastLine = lastLineText(text)
+	}
 	s.lineNo++
 	if bad != nil {
 		s.bad++
@@ -394,4 +398,14 @@ func (s *session) finish(r *record.Run, wall float64) {
 	for _, w := range warnings {
 		s.warn(w)
 	}
+}
+
+// lastLineText keeps a line short enough for an error message.
+func lastLineText(text []byte) string {
+	const max = 200
+	t := string(bytes.TrimSpace(text))
+	if len(t) > max {
+		t = t[:max] + "..."
+	}
+	return t
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -47,6 +48,8 @@ func Funcs() template.FuncMap {
 		"f3":         func(f float64) string { return fmt.Sprintf("%.3f", f) },
 		"f4":         func(f float64) string { return fmt.Sprintf("%.4f", f) },
 		"verdict":    Verdict,
+		"quantity":   Quantity,
+		"deref":      func(f *float64) float64 { return *f },
 		"rating":     results.RatingText,
 		"conclusion": Conclusion,
 	}
@@ -115,6 +118,24 @@ func MB(f float64) string {
 		return fmt.Sprintf("%.1f GB", f/1024)
 	}
 	return fmt.Sprintf("%.1f MB", f)
+}
+
+// Quantity formats a value in its unit (rules.UnitOf): "2.93 s", "$0.0584",
+// "8,651 tokens", "44.0 MB", "12.5%".
+func Quantity(v float64, unit string) string {
+	switch unit {
+	case "s":
+		return Seconds(v)
+	case "USD":
+		return USD(v)
+	case "tokens":
+		return Thousands(v) + " tokens"
+	case "MB":
+		return MB(v)
+	case "%":
+		return fmt.Sprintf("%.1f%%", v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // Verdict shows a verdict level with a marker readable in any renderer.

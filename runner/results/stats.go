@@ -4,6 +4,7 @@
 package results
 
 import (
+	"encoding/json"
 	"math"
 
 	"golang.org/x/perf/benchmath"
@@ -87,4 +88,22 @@ func (s Stats) Rule() *rules.Stat {
 		return nil
 	}
 	return &rules.Stat{N: s.N, Mean: s.Mean, Stddev: s.Stddev, Min: s.Min, Max: s.Max, Median: s.Median, P95: s.P95}
+}
+
+// MarshalJSON writes a statistic with no value as null, and the confidence
+// interval only when there is one.
+func (s Stats) MarshalJSON() ([]byte, error) {
+	if s.N == 0 {
+		return []byte("null"), nil
+	}
+	type plain Stats
+	out := struct {
+		plain
+		Lo *float64 `json:"ci_lo,omitempty"`
+		Hi *float64 `json:"ci_hi,omitempty"`
+	}{plain: plain(s)}
+	if s.Lo != s.Hi {
+		out.Lo, out.Hi = &s.Lo, &s.Hi
+	}
+	return json.Marshal(out)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/spec"
@@ -34,6 +35,15 @@ type Summary struct {
 	// HasTokens says some run reported tokens: without any (a benchmark of
 	// plain commands) outputs leave out token and cost columns.
 	HasTokens bool `json:"has_tokens"`
+	// Broken names cells whose every measured run failed: no rule could
+	// judge them, so the overall rating does not cover them.
+	Broken []string `json:"broken,omitempty"`
+	// NotRun names cells that were planned but have no record (the
+	// benchmark was interrupted or stopped before reaching them).
+	NotRun []string `json:"not_run,omitempty"`
+	// FewRuns says some cell has fewer than the 6 successful runs a median's
+	// confidence interval needs.
+	FewRuns bool `json:"-"`
 	// PricingFile is the pricing_file that priced models the spec's own
 	// pricing does not list (path and sha256), if the spec names one.
 	PricingFile *spec.PricingFileInfo `json:"pricing_file,omitempty"`
@@ -86,9 +96,23 @@ type Cell struct {
 	Slowest   *Share           `json:"bottleneck_time,omitempty"`
 	Hungriest *Share           `json:"bottleneck_tokens,omitempty"`
 	Errors    map[string]int   `json:"errors,omitempty"` // failure status -> count
+	Failed    []Failure        `json:"failed,omitempty"` // the first failed runs, with why
+	// Interrupted counts runs stopped by Ctrl-C: neither successes nor failures.
+	Interrupted int `json:"interrupted,omitempty"`
 	// Baseline compares the cell with the same cell of the spec's baseline.
 	Baseline *CellChanges `json:"baseline,omitempty"`
 	runs     []*Run
+}
+
+// maxFailedShown bounds the failed runs a cell lists with their reasons.
+const maxFailedShown = 5
+
+// Failure is one failed run and why it failed.
+type Failure struct {
+	Run    int    `json:"run"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Log    string `json:"log,omitempty"`
 }
 
 // PhaseStats are one phase's statistics within a cell.
@@ -129,8 +153,9 @@ type CallStats struct {
 
 // Share names the phase with the largest share of something.
 type Share struct {
-	Phase string  `json:"phase"`
-	Share float64 `json:"share"`
+	Phase string  `json:"phase"` // several, joined, when they tie
+	Share float64 `json:"share"` // each one's share
+	Tied  int     `json:"tied,omitempty"`
 }
 
 // ProjectionCost is a cell's cost at one usage frequency.
@@ -142,12 +167,14 @@ type ProjectionCost struct {
 
 // Verdict is one rule's judgement of one cell.
 type Verdict struct {
-	Rule       string `json:"rule"`
-	Level      string `json:"level"` // PASS | ACCEPTABLE | FAIL | N/A
-	Target     string `json:"target"`
-	Acceptable string `json:"acceptable,omitempty"`
-	Actual     string `json:"actual,omitempty"` // the value the rule compared, when it can be shown
-	Reason     string `json:"reason,omitempty"` // why N/A
+	Rule       string   `json:"rule"`
+	Level      string   `json:"level"` // PASS | ACCEPTABLE | FAIL | N/A
+	Target     string   `json:"target"`
+	Acceptable string   `json:"acceptable,omitempty"`
+	Actual     string   `json:"actual,omitempty"` // the value the rule compared, when it can be shown
+	Value      *float64 `json:"value,omitempty"`  // the same as a number
+	Unit       string   `json:"unit,omitempty"`   // its unit: s, USD, tokens, MB, %
+	Reason     string   `json:"reason,omitempty"` // why N/A
 }
 
 // Run is one record with the values results derived from it.
@@ -225,6 +252,24 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		sum.Rating = worse(sum.Rating, c.Rating)
 	}
 	sum.Ranking = rank(sum.Cells, sum.HasTokens)
+	seen := map[string]bool{}
+	for _, c := range sum.Cells {
+		seen[c.ID] = true
+		if c.Runs == 0 && c.Failures > 0 {
+			sum.Broken = append(sum.Broken, c.ID)
+		}
+		if c.Runs > 0 && c.Runs < 6 {
+			sum.FewRuns = true
+		}
+	}
+	for _, sk := range sum.Skipped {
+		seen[sk.Cell] = true
+	}
+	for _, id := range bench.Cells {
+		if !seen[id] {
+			sum.NotRun = append(sum.NotRun, id)
+		}
+	}
 	return sum
 }
 
@@ -325,18 +370,24 @@ func phaseOrder(declared []string, seen map[string]bool) []string {
 func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	var ok []*Run
 	for _, r := range c.runs {
-		if r.OK() {
+		switch {
+		case r.OK():
 			ok = append(ok, r)
-		} else {
+		case r.Status == record.StatusInterrupted:
+			c.Interrupted++ // the user stopped it: not the workload's failure
+		default:
 			c.Failures++
 			if c.Errors == nil {
 				c.Errors = map[string]int{}
 			}
 			c.Errors[r.Status]++
+			if len(c.Failed) < maxFailedShown {
+				c.Failed = append(c.Failed, Failure{Run: r.Index, Status: r.Status, Error: r.Error, Log: r.Log})
+			}
 		}
 	}
 	c.Runs = len(ok)
-	if n := len(c.runs); n > 0 {
+	if n := c.Runs + c.Failures; n > 0 {
 		c.SuccessRate = float64(c.Runs) / float64(n)
 	}
 	if len(ok) > 0 {
@@ -382,8 +433,8 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 		ps.InputTokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Input) })
 		ps.OutputTokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Output) })
 		ps.Cost = collect(func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil })
-		if name == record.OtherPhase && ps.Time.Mean == 0 && ps.Tokens.Mean == 0 {
-			continue
+		if name == record.OtherPhase && ps.Tokens.Mean == 0 && (c.Time.Mean == 0 || ps.Time.Mean/c.Time.Mean < 0.01) {
+			continue // under 1% of the time and no tokens: noise, not a phase
 		}
 		if c.Time.Mean > 0 {
 			ps.TimeShare = ps.Time.Mean / c.Time.Mean
@@ -430,18 +481,37 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 }
 
 func bottlenecks(phases []*PhaseStats) (slowest, hungriest *Share) {
+	return largest(phases, func(p *PhaseStats) float64 { return p.TimeShare }),
+		largest(phases, func(p *PhaseStats) float64 { return p.TokenShare })
+}
+
+// largest names the phase with the largest share, or the phases that tie
+// with it (within a percentage point), "(other)" aside.
+func largest(phases []*PhaseStats, share func(*PhaseStats) float64) *Share {
+	top := 0.0
 	for _, p := range phases {
-		if p.Name == record.OtherPhase {
-			continue
-		}
-		if p.TimeShare > 0 && (slowest == nil || p.TimeShare > slowest.Share) {
-			slowest = &Share{p.Name, p.TimeShare}
-		}
-		if p.TokenShare > 0 && (hungriest == nil || p.TokenShare > hungriest.Share) {
-			hungriest = &Share{p.Name, p.TokenShare}
+		if p.Name != record.OtherPhase {
+			top = math.Max(top, share(p))
 		}
 	}
-	return slowest, hungriest
+	if top == 0 {
+		return nil
+	}
+	var names []string
+	for _, p := range phases {
+		if p.Name != record.OtherPhase && top-share(p) < 0.01 {
+			names = append(names, p.Name)
+		}
+	}
+	return &Share{Phase: joinAnd(names), Share: top, Tied: len(names)}
+}
+
+// joinAnd joins names as prose: "A", "A and B", "A, B and C".
+func joinAnd(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func callStats(runs []*Run) *CallStats {
@@ -463,11 +533,14 @@ func callStats(runs []*Run) *CallStats {
 				cs.Missing++
 			}
 			lat = append(lat, c.LatencyS)
-			if c.TTFTS > 0 {
+			if c.Stream && c.TTFTS > 0 { // a whole response has no first token to time
 				ttft = append(ttft, c.TTFTS)
 			}
-			if c.OutputTPS > 0 {
+			switch {
+			case c.OutputTPS > 0:
 				tps = append(tps, c.OutputTPS)
+			case c.Error == "" && c.Output > 0 && c.LatencyS > 0:
+				tps = append(tps, float64(c.Output)/c.LatencyS) // end to end, for whole responses
 			}
 		}
 	}
@@ -520,7 +593,7 @@ func rank(cells []*Cell, priced bool) []Pick {
 	best("speed", func(c *Cell) (float64, bool) { return -c.Time.Mean, c.Time.N > 0 },
 		func(c *Cell) string { return fmt.Sprintf("%.1f s per workflow", c.Time.Mean) })
 	best("quality", func(c *Cell) (float64, bool) { return deref(c.Quality), c.Quality != nil },
-		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10", *c.Quality) })
+		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10%s", *c.Quality, c.qualityNote()) })
 	best("balance", func(c *Cell) (float64, bool) {
 		if c.Quality == nil || c.Cost.N == 0 || !priced {
 			return 0, false
@@ -532,11 +605,21 @@ func rank(cells []*Cell, priced bool) []Pick {
 		return *c.Quality / c.Cost.Mean, true
 	}, func(c *Cell) string {
 		if c.Cost.Mean == 0 {
-			return fmt.Sprintf("quality %.1f/10 at no token cost", *c.Quality)
+			return fmt.Sprintf("quality %.1f/10%s at no token cost", *c.Quality, c.qualityNote())
 		}
-		return fmt.Sprintf("%.0f quality points per dollar", *c.Quality/c.Cost.Mean)
+		return fmt.Sprintf("%.0f quality points per dollar%s", *c.Quality/c.Cost.Mean, c.qualityNote())
 	})
 	return picks
+}
+
+// qualityNote says where a quality score came from when a person gave it.
+func (c *Cell) qualityNote() string {
+	for _, m := range c.Metrics {
+		if m.Name == "quality" && m.N > 0 {
+			return ""
+		}
+	}
+	return " (score from the spec)"
 }
 
 func deref(f *float64) float64 {
@@ -546,20 +629,16 @@ func deref(f *float64) float64 {
 	return *f
 }
 
-// cellName is how a cell is named in prose: "Label (model, axis=value)".
+// cellName is how a cell is named in prose: "Label · model · axis=value".
 func cellName(c *Cell) string {
-	name := c.Label
-	extra := c.Model
+	parts := []string{c.Label}
+	if c.Model != "" {
+		parts = append(parts, c.Model)
+	}
 	for _, k := range sortedKeys(boolKeys(c.Matrix)) {
-		if extra != "" {
-			extra += ", "
-		}
-		extra += k + "=" + c.Matrix[k]
+		parts = append(parts, k+"="+c.Matrix[k])
 	}
-	if extra != "" {
-		name += " (" + extra + ")"
-	}
-	return name
+	return strings.Join(parts, " · ")
 }
 
 func boolKeys(m map[string]string) map[string]bool {

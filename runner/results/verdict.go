@@ -68,7 +68,7 @@ func (c *Cell) judge(s *spec.Spec) {
 		if v.Level == NA && v.Reason == "" {
 			continue // `when` does not apply to this cell: not shown
 		}
-		v.Actual = actual(t.Target, env)
+		v.Actual, v.Value, v.Unit = actual(t.Target, env)
 		c.Verdicts = append(c.Verdicts, v)
 		c.Rating = worse(c.Rating, v.Level)
 	}
@@ -114,19 +114,22 @@ func missing(err error) string {
 	return "no value to judge (" + err.Error() + ")"
 }
 
-// actual shows the value the target compares, when the rule is a comparison.
-func actual(e *spec.Expr, env rules.Env) string {
-	v, err := rules.Left(e.Program, env)
+// actual is the value the target compares, when the rule is a comparison,
+// with its unit.
+func actual(e *spec.Expr, env rules.Env) (text string, value *float64, unit string) {
+	v, src, err := rules.Left(e.Program, env)
 	if err != nil {
-		return ""
+		return "", nil, ""
 	}
+	unit = rules.UnitOf(src)
 	switch x := v.(type) {
 	case float64:
-		return strconv.FormatFloat(x, 'g', 6, 64)
+		return strconv.FormatFloat(x, 'g', 6, 64), &x, unit
 	case int:
-		return strconv.Itoa(x)
+		f := float64(x)
+		return strconv.Itoa(x), &f, unit
 	default:
-		return fmt.Sprint(x)
+		return fmt.Sprint(x), nil, ""
 	}
 }
 

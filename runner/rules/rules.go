@@ -273,19 +273,43 @@ func oneLine(s string) string {
 // Left evaluates the left side of a comparison rule ("total.time.mean" of
 // "total.time.mean < 300") so reports can show the actual value next to the
 // target. Rules that are not a single comparison give an error.
-func Left(prog *vm.Program, env Env) (any, error) {
+func Left(prog *vm.Program, env Env) (value any, source string, err error) {
 	bin, ok := prog.Node().(*ast.BinaryNode)
 	if !ok {
-		return nil, errors.New("not a comparison")
+		return nil, "", errors.New("not a comparison")
 	}
 	switch bin.Operator {
 	case "<", "<=", ">", ">=", "==", "!=":
 	default:
-		return nil, errors.New("not a comparison")
+		return nil, "", errors.New("not a comparison")
 	}
-	left, err := expr.Compile(bin.Left.String(), expr.Env(Env{}))
+	source = bin.Left.String()
+	left, err := expr.Compile(source, expr.Env(Env{}))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return expr.Run(left, env)
+	value, err = expr.Run(left, env)
+	return value, source, err
+}
+
+// UnitOf tells the unit of a value a rule reads, from its path:
+// "s", "USD", "tokens", "MB", "%" or "" (a count, a score).
+func UnitOf(path string) string {
+	switch {
+	case strings.HasSuffix(path, ".n"):
+		return ""
+	case strings.HasPrefix(path, "delta.") && strings.Contains(path, ".pct"):
+		return "%"
+	case strings.Contains(path, "cost"):
+		return "USD"
+	case strings.Contains(path, ".time") || strings.Contains(path, "cpu.seconds"):
+		return "s"
+	case strings.Contains(path, "tokens"):
+		return "tokens"
+	case strings.Contains(path, "peak_mb") || strings.Contains(path, ".mb"):
+		return "MB"
+	case strings.Contains(path, "percent"):
+		return "%"
+	}
+	return ""
 }

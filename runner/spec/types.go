@@ -115,17 +115,17 @@ type Artifact struct {
 
 // Price is USD per 1M tokens.
 type Price struct {
-	Input       float64  `yaml:"input"`
-	Output      float64  `yaml:"output"`
-	CachedInput *float64 `yaml:"cached_input"` // nil: cache reads at the input price
-	CacheWrite  *float64 `yaml:"cache_write"`  // nil: cache writes at the input price
+	Input       float64  `yaml:"input" json:"input"`
+	Output      float64  `yaml:"output" json:"output"`
+	CachedInput *float64 `yaml:"cached_input" json:"cached_input,omitempty"` // nil: cache reads at the input price
+	CacheWrite  *float64 `yaml:"cache_write" json:"cache_write,omitempty"`   // nil: cache writes at the input price
 }
 
 // PriceEntry is one pricing key (a model name or glob) and its price.
 type PriceEntry struct {
-	Pattern string
+	Pattern string `json:"pattern"`
 	Price
-	Source string // "spec" or the pricing file it came from
+	Source string `json:"source"` // "spec" or the pricing file it came from
 }
 
 // Pricing is the price table in YAML order.
@@ -156,9 +156,9 @@ type Expr struct {
 
 // Projection is a usage frequency for cost projections.
 type Projection struct {
-	Pos      `yaml:"-"`
-	Label    string  `yaml:"label"`
-	PerMonth float64 `yaml:"per_month"`
+	Pos      `yaml:"-" json:"-"`
+	Label    string  `yaml:"label" json:"label"`
+	PerMonth float64 `yaml:"per_month" json:"per_month"`
 }
 
 // Report configures the Markdown report.
