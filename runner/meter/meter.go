@@ -112,7 +112,8 @@ type run struct {
 	inflight atomic.Int64
 
 	mu     sync.Mutex
-	calls  []record.Call
+	calls  [][]record.Call // in blocks of callBlock, so that adding never copies
+	n      int
 	closed bool
 }
 
@@ -243,7 +244,13 @@ func (p *Proxy) EndRun() []record.Call {
 		time.Sleep(time.Millisecond)
 	}
 	r.mu.Lock()
-	calls := r.calls
+	var calls []record.Call // nil when there were none, as before
+	if r.n > 0 {
+		calls = make([]record.Call, 0, r.n)
+	}
+	for _, b := range r.calls {
+		calls = append(calls, b...)
+	}
 	r.calls, r.closed = nil, true
 	r.mu.Unlock()
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Start < calls[j].Start })
@@ -278,10 +285,17 @@ func (p *Proxy) begin() *run {
 	return r
 }
 
+const callBlock = 256
+
 func (r *run) add(c record.Call) {
 	r.mu.Lock()
 	if !r.closed {
-		r.calls = append(r.calls, c)
+		if k := len(r.calls); k == 0 || len(r.calls[k-1]) == cap(r.calls[k-1]) {
+			r.calls = append(r.calls, make([]record.Call, 0, callBlock))
+		}
+		k := len(r.calls) - 1
+		r.calls[k] = append(r.calls[k], c)
+		r.n++
 	}
 	r.mu.Unlock()
 }
