@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -69,8 +68,8 @@ func loadResults(dir string) (*results.Summary, error) {
 // readFolder reads the inputs of a benchmark output folder.
 func readFolder(dir string) (*spec.Spec, record.Benchmark, []record.Run, error) {
 	var bm record.Benchmark
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, bm, nil, fmt.Errorf("%s is not a benchmark output folder", dir)
+	if err := isOutputFolder(dir); err != nil {
+		return nil, bm, nil, err
 	}
 	s, err := spec.Load(filepath.Join(dir, output.SpecFile), nil)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -133,6 +134,9 @@ func printPlan(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, 
 	t.row("CELL", "PROVIDER", "API", "MODEL", "RUNS", "STATUS")
 	for _, c := range cells {
 		status := "ready"
+		if !skips {
+			status = "requirements not checked (runner plan checks them)"
+		}
 		if c.Skip != "" {
 			status = "skip: " + c.Skip
 		}
@@ -157,6 +161,9 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("report takes one output folder")
 	}
 	dir := pos[0]
+	if err := isOutputFolder(dir); err != nil {
+		return err
+	}
 	s, err := spec.Load(filepath.Join(dir, output.SpecFile), nil)
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -170,5 +177,15 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 		return withCode(ExitUsage, err)
 	}
 	printSummary(e.stdout, sum, dir, s)
+	return nil
+}
+
+// isOutputFolder tells a benchmark's output folder from anything else.
+func isOutputFolder(dir string) error {
+	for _, f := range []string{output.SpecFile, output.RunsFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return usageErrorf("%s is not a benchmark output folder: it has no %s", dir, f)
+		}
+	}
 	return nil
 }

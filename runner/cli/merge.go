@@ -86,9 +86,12 @@ func readShards(dirs []string) (*merged, error) {
 	n := 0
 	var stops []string
 	for i, dir := range dirs {
+		if err := isOutputFolder(dir); err != nil {
+			return nil, err
+		}
 		src, err := os.ReadFile(filepath.Join(dir, output.SpecFile))
 		if err != nil {
-			return nil, fmt.Errorf("%s is not a benchmark output folder: %w", dir, err)
+			return nil, err
 		}
 		bm, err := readBenchmark(dir)
 		if err != nil {

@@ -187,27 +187,32 @@ func CheckRequirements(ctx context.Context, cells []Cell) {
 	}
 }
 
+// unmet lists every unmet requirement, so one look says all that is missing.
 func unmet(ctx context.Context, req spec.Requires) string {
-	var missing []string
+	var reasons, missing []string
 	for _, v := range req.Env {
 		if os.Getenv(v) == "" {
 			missing = append(missing, v)
 		}
 	}
-	if len(missing) > 0 {
-		return "environment variable " + strings.Join(missing, ", ") + " is not set"
+	switch len(missing) {
+	case 0:
+	case 1:
+		reasons = append(reasons, "environment variable "+missing[0]+" is not set")
+	default:
+		reasons = append(reasons, "environment variables "+strings.Join(missing, ", ")+" are not set")
 	}
 	for _, c := range req.Commands {
 		if _, err := exec.LookPath(c); err != nil {
-			return fmt.Sprintf("command %q is not on PATH", c)
+			reasons = append(reasons, fmt.Sprintf("command %q is not on PATH", c))
 		}
 	}
 	if req.URL != "" {
 		if err := probe(ctx, req.URL); err != nil {
-			return fmt.Sprintf("%s is not reachable (%v)", req.URL, err)
+			reasons = append(reasons, fmt.Sprintf("%s is not reachable (%v)", req.URL, err))
 		}
 	}
-	return ""
+	return strings.Join(reasons, "; ")
 }
 
 // probe counts any HTTP answer as reachable: the service is there.
