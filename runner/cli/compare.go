@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -79,7 +80,7 @@ func readFolder(dir string) (*spec.Spec, record.Benchmark, []record.Run, error) 
 	if err != nil {
 		bm = record.Benchmark{Spec: s.Name} // older or hand-made folders
 	}
-	recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+	recs, err := readRuns(dir, os.Stderr)
 	if err != nil {
 		return nil, bm, nil, err
 	}

@@ -172,7 +172,7 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		bm.Spec = s.Name // older or hand-made folders: derive what we can from records
 	}
-	sum, err := render(dir, s, bm)
+	sum, err := render(dir, s, bm, e.stderr)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

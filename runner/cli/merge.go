@@ -55,7 +55,7 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	sum, err := render(out, s, m.bm)
+	sum, err := render(out, s, m.bm, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func readShards(dirs []string) (*merged, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: reading %s: %w", dir, output.BenchmarkFile, err)
 		}
-		recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+		recs, err := readRuns(dir, os.Stderr)
 		if err != nil {
 			return nil, err
 		}

@@ -232,7 +232,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := writeJSON(filepath.Join(dir, output.BenchmarkFile), bm); err != nil {
 		return err
 	}
-	sum, err := render(dir, s, bm)
+	sum, err := render(dir, s, bm, e.stderr)
 	if err != nil {
 		return withCode(ExitRunsFailed, err)
 	}
@@ -294,7 +294,7 @@ func outputDir(s *spec.Spec, f *runFlags, started time.Time) (string, map[string
 		if f.out != "" {
 			return "", nil, usageErrorf("--resume and --output both name the output folder; give one")
 		}
-		recs, err := record.ReadFile(filepath.Join(f.resume, output.RunsFile))
+		recs, err := readRuns(f.resume, io.Discard)
 		if err != nil {
 			return "", nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
 		}
@@ -350,6 +350,18 @@ func writeJSON(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// readRuns reads DIR/runs.jsonl; a torn last line is reported on warn and
+// the records before it are used.
+func readRuns(dir string, warn io.Writer) ([]record.Run, error) {
+	recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+	var trunc *record.TruncatedError
+	if errors.As(err, &trunc) {
+		fmt.Fprintf(warn, "runner: warning: %v\n", err)
+		return recs, nil
+	}
+	return recs, err
+}
+
 func readBenchmark(dir string) (record.Benchmark, error) {
 	var bm record.Benchmark
 	b, err := os.ReadFile(filepath.Join(dir, output.BenchmarkFile))
@@ -361,8 +373,8 @@ func readBenchmark(dir string) (record.Benchmark, error) {
 
 // render computes the results of dir from its records and writes every
 // derived file.
-func render(dir string, s *spec.Spec, bm record.Benchmark) (*results.Summary, error) {
-	recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
+func render(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer) (*results.Summary, error) {
+	recs, err := readRuns(dir, warn)
 	if err != nil {
 		return nil, err
 	}

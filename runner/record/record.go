@@ -187,14 +187,26 @@ func (w *Writer) Close() error {
 	return w.f.Close()
 }
 
-// Read decodes every record of a JSONL stream. A truncated last line (a crash
-// while writing) is ignored; any other malformed line is an error naming it.
+// TruncatedError reports a last line that is not a whole record, as a crash
+// while writing leaves it. The records before it are returned with it.
+type TruncatedError struct {
+	Line int
+	Err  error
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("line %d is not a whole record (ignored): %v", e.Line, e.Err)
+}
+
+// Read decodes every record of a JSONL stream. A malformed last line (a
+// crash while writing) gives the records before it and a *TruncatedError;
+// any other malformed line is an error naming it.
 func Read(r io.Reader) ([]Run, error) {
 	var runs []Run
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	line := 0
-	var pending error
+	var pending *TruncatedError
 	for sc.Scan() {
 		line++
 		b := sc.Bytes()
@@ -202,17 +214,23 @@ func Read(r io.Reader) ([]Run, error) {
 			continue
 		}
 		if pending != nil {
-			return nil, pending
+			return nil, fmt.Errorf("line %d: %w", pending.Line, pending.Err)
 		}
 		var run Run
 		if err := json.Unmarshal(b, &run); err != nil {
 			// Only tolerated if it turns out to be the last line.
-			pending = fmt.Errorf("line %d: %w", line, err)
+			pending = &TruncatedError{Line: line, Err: err}
 			continue
 		}
 		runs = append(runs, run)
 	}
-	return runs, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if pending != nil {
+		return runs, pending
+	}
+	return runs, nil
 }
 
 // ReadFile reads every record of a runs.jsonl file.
@@ -224,7 +242,7 @@ func ReadFile(path string) ([]Run, error) {
 	defer f.Close()
 	runs, err := Read(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return runs, fmt.Errorf("%s: %w", path, err)
 	}
 	return runs, nil
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,8 +36,10 @@ func TestWriteThenRead(t *testing.T) {
 
 func TestReadToleratesOnlyATruncatedLastLine(t *testing.T) {
 	good := `{"cell":"a","run":1,"status":"ok"}` + "\n"
-	if runs, err := Read(strings.NewReader(good + `{"cell":"a","ru`)); err != nil || len(runs) != 1 {
-		t.Errorf("a crash mid-write should lose only the last line: %v, %d runs", err, len(runs))
+	runs, err := Read(strings.NewReader(good + `{"cell":"a","ru`))
+	var trunc *TruncatedError
+	if !errors.As(err, &trunc) || trunc.Line != 2 || len(runs) != 1 {
+		t.Errorf("a crash mid-write should lose only the last line, and say so: %v, %d runs", err, len(runs))
 	}
 	if _, err := Read(strings.NewReader(good + "{oops\n" + good)); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a malformed line in the middle must be an error naming it, got %v", err)
