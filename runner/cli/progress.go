@@ -26,6 +26,8 @@ type progress struct {
 	state   map[string]*cellState
 	drawn   int            // lines of the live block on screen
 	planned map[string]int // measured runs per cell
+	begun   bool           // Start was called: the live block may be drawn
+	stop    chan struct{}  // ends the ticker that keeps the clock moving
 	started time.Time
 }
 
@@ -48,10 +50,37 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
+// plan lists the cells in the order they will run, so the live block shows
+// every one from the start.
+func (p *progress) plan(ids []string) {
+	for _, id := range ids {
+		p.cell(id)
+	}
+}
+
 func (p *progress) Start(total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.total = total
+	p.total, p.begun = total, true
+	if !p.live {
+		return
+	}
+	p.redraw()
+	p.stop = make(chan struct{})
+	go func(stop chan struct{}) { // the elapsed time moves even while a run is quiet
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.mu.Lock()
+				p.redraw()
+				p.mu.Unlock()
+			case <-stop:
+				return
+			}
+		}
+	}(p.stop)
 }
 
 func (p *progress) cell(id string) *cellState {
@@ -72,7 +101,7 @@ func (p *progress) RunStarted(cell string, run int, warmup bool) {
 		what = fmt.Sprintf("warmup %d", run)
 	}
 	p.cell(cell).running = what
-	if p.live {
+	if p.live && p.begun {
 		p.redraw()
 	}
 }
@@ -94,7 +123,9 @@ func (p *progress) RunDone(r *record.Run) {
 		return
 	}
 	if p.live {
-		p.redraw()
+		if p.begun {
+			p.redraw()
+		}
 		return
 	}
 	kind := fmt.Sprintf("run %d", r.Index)
@@ -116,7 +147,7 @@ func (p *progress) Note(msg string) {
 	}
 	p.clear()
 	fmt.Fprintln(p.w, msg)
-	if p.live {
+	if p.live && p.begun {
 		p.redraw()
 	}
 }
@@ -125,7 +156,15 @@ func (p *progress) Note(msg string) {
 func (p *progress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
+	if p.live && p.begun {
+		p.redraw()
+	}
 	p.drawn = 0
+	p.begun = false
 }
 
 func (p *progress) clear() {
@@ -148,8 +187,13 @@ func (p *progress) redraw() {
 		}
 		bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
 		status := st.running
-		if status == "" && st.done >= n {
+		switch {
+		case status == "" && st.done >= n:
 			status = "done"
+		case status == "" && st.done == 0:
+			status = "waiting"
+		case status == "":
+			status = "cooling down"
 		}
 		if st.failed > 0 {
 			status += fmt.Sprintf(", %d failed", st.failed)

@@ -206,9 +206,14 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 
 	prog := newProgress(e.stderr, f.quiet, f.noProgress)
 	prog.planned = map[string]int{}
+	var order []string
 	for _, p := range pairs {
+		if prog.planned[p.Cell.ID] == 0 {
+			order = append(order, p.Cell.ID)
+		}
 		prog.planned[p.Cell.ID]++
 	}
+	prog.plan(order)
 	o := bench.Options{
 		Spec: s, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
 		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog,
