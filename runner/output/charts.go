@@ -199,7 +199,9 @@ func stackedBars(path, title, xlabel string, cells []*results.Cell, phases []str
 		}
 		prev = bc
 		p.Add(bc)
-		legend = append(legend, legendEntry{name: ph, color: bc.Color})
+		if nonZero(vals) { // a phase with nothing to show has no place in the legend
+			legend = append(legend, legendEntry{name: ph, color: bc.Color})
+		}
 	}
 	if !any {
 		return false, nil
@@ -541,4 +543,13 @@ func (thousandsTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+func nonZero(vals plotter.Values) bool {
+	for _, v := range vals {
+		if v != 0 {
+			return true
+		}
+	}
+	return false
 }
