@@ -286,8 +286,16 @@ func (b *book) calculator() error {
 		return err
 	}
 
-	c0 := b.cells[0]
-	g.set(cChoice, 2, text(b.names[0], stChoiceIn))
+	// Open on the costliest cell: a calculator showing $0 (a local model)
+	// tells a first-time reader nothing.
+	pick0 := 0
+	for i, c := range b.cells {
+		if c.Cost.N > 0 && c.Cost.Mean > b.cells[pick0].Cost.Mean {
+			pick0 = i
+		}
+	}
+	c0 := b.cells[pick0]
+	g.set(cChoice, 2, text(b.names[pick0], stChoiceIn))
 	match := fmt.Sprintf("MATCH($B$%d,%s!%s,0)", cChoice, SheetMeasured, absRange(mCell, first, last))
 	pick := func(mcol int) string {
 		return fmt.Sprintf("IFERROR(INDEX(%s!%s,%s),\"pick a cell\")", SheetMeasured, absRange(mcol, first, last), match)
