@@ -33,7 +33,7 @@ func commands() []command {
 		{"report", "DIR", "re-render CSV, JSON, Markdown, charts and XLSX from DIR/runs.jsonl", reportCmd},
 		{"compare", "OLD_DIR NEW_DIR", "per cell and metric: old, new, delta, significance", compareCmd},
 		{"merge", "OUT DIR...", "merge shard outputs into one result set", mergeCmd},
-		{"proxy", "[--listen ADDR] [--upstream api=URL]", "run the metering proxy standalone", proxyCmd},
+		{"proxy", "[--upstream api=URL]... [--calls FILE]", "run the metering proxy standalone", proxyCmd},
 		{"sim", "[--listen ADDR]", "serve the simulated LLM APIs standalone", simCmd},
 		{"schema", "", "print the JSON Schema of the spec", schemaCmd},
 		{"version", "", "print the runner's version", func(_ context.Context, e *env, _ []string) error {

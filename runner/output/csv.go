@@ -18,7 +18,7 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	head := []string{"simulated", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
 		"started", "wall_s", "user_s", "sys_s", "cpu_pct", "peak_rss_mb",
 		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd", "token_source",
-		"calls", "call_errors", "mean_ttft_s", "bad_events"}
+		"calls", "call_errors", "mean_ttft_s", "mean_output_tps", "bad_events"}
 	for _, p := range sum.Phases {
 		head = append(head, p+" s", p+" input_tokens", p+" output_tokens", p+" cost_usd")
 	}
@@ -36,27 +36,12 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 		if r.Cost != nil {
 			cost = f(*r.Cost, 6)
 		}
-		calls, errs, ttft, nttft := 0, 0, 0.0, 0
-		for _, c := range r.Calls {
-			calls++
-			if c.Error != "" {
-				errs++
-			}
-			if c.TTFTS > 0 {
-				ttft += c.TTFTS
-				nttft++
-			}
-		}
-		meanTTFT := ""
-		if nttft > 0 {
-			meanTTFT = f(ttft/float64(nttft), 4)
-		}
 		row = append(row, strconv.FormatBool(r.Simulated), r.Cell, r.Provider, r.Model, matrix(r.Matrix),
 			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), r.Status, strconv.Itoa(r.ExitCode), r.Signal,
 			r.Started.Format(time.RFC3339), f(r.WallSeconds, 3), f(r.UserSeconds, 3), f(r.SysSeconds, 3),
 			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
 			i64(r.Tokens.Input), i64(r.Tokens.Output), i64(r.Tokens.CachedInput), i64(r.Tokens.Total()), cost, r.TokenSource,
-			strconv.Itoa(calls), strconv.Itoa(errs), meanTTFT, strconv.Itoa(r.BadEvents))
+			strconv.Itoa(len(r.Calls)), strconv.Itoa(r.CallErrors), opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
 		for _, p := range sum.Phases {
 			if ph := r.Phases[p]; ph != nil {
 				pc := ""
@@ -101,4 +86,12 @@ func matrix(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return strings.Join(parts, ";")
+}
+
+// opt formats an optional value; nil is an empty field.
+func opt(v *float64, prec int) string {
+	if v == nil {
+		return ""
+	}
+	return f(*v, prec)
 }

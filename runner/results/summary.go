@@ -183,6 +183,10 @@ type Run struct {
 	Tokens record.Tokens
 	Cost   *float64 // nil when a model has no price
 	Phases map[string]*PhaseRun
+
+	CallErrors int      // proxied calls that failed
+	TTFT       *float64 // mean time to first token of its streamed calls
+	OutputTPS  *float64 // mean output tokens per second of its calls
 }
 
 // PhaseRun is one phase of one run.
@@ -333,7 +337,50 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 	if priced {
 		run.Cost = &cost
 	}
+	var ttft, tps []float64
+	for _, c := range r.Calls {
+		if c.Error != "" {
+			run.CallErrors++
+		}
+		if v, ok := callTTFT(c); ok {
+			ttft = append(ttft, v)
+		}
+		if v, ok := callTPS(c); ok {
+			tps = append(tps, v)
+		}
+	}
+	run.TTFT, run.OutputTPS = meanOf(ttft), meanOf(tps)
 	return run
+}
+
+// callTTFT is a call's time to first token: streams only, since a whole
+// response has no first token to time.
+func callTTFT(c record.Call) (float64, bool) {
+	return c.TTFTS, c.Stream && c.TTFTS > 0
+}
+
+// callTPS is a call's output tokens per second: the generation rate the
+// proxy measured, else output over latency (end to end, for whole responses).
+func callTPS(c record.Call) (float64, bool) {
+	switch {
+	case c.OutputTPS > 0:
+		return c.OutputTPS, true
+	case c.Error == "" && c.Output > 0 && c.LatencyS > 0:
+		return float64(c.Output) / c.LatencyS, true
+	}
+	return 0, false
+}
+
+func meanOf(v []float64) *float64 {
+	if len(v) == 0 {
+		return nil
+	}
+	sum := 0.0
+	for _, x := range v {
+		sum += x
+	}
+	m := sum / float64(len(v))
+	return &m
 }
 
 // usesProxy tells which token source a run's totals come from.
@@ -533,14 +580,11 @@ func callStats(runs []*Run) *CallStats {
 				cs.Missing++
 			}
 			lat = append(lat, c.LatencyS)
-			if c.Stream && c.TTFTS > 0 { // a whole response has no first token to time
-				ttft = append(ttft, c.TTFTS)
+			if v, ok := callTTFT(c); ok {
+				ttft = append(ttft, v)
 			}
-			switch {
-			case c.OutputTPS > 0:
-				tps = append(tps, c.OutputTPS)
-			case c.Error == "" && c.Output > 0 && c.LatencyS > 0:
-				tps = append(tps, float64(c.Output)/c.LatencyS) // end to end, for whole responses
+			if v, ok := callTPS(c); ok {
+				tps = append(tps, v)
 			}
 		}
 	}
