@@ -200,7 +200,8 @@ func median(xs []float64) float64 {
 // direct_cpu_us/req / proxy_cpu_us/req. On 2 cores (2026-11) the proxy's own
 // socket reads and writes alone cost about a quarter of a whole direct request
 // (client and simulator), so 0.8 is out of reach there whatever the proxy does
-// above the sockets; it is a bound for machines where the proxy has spare CPU.
+// above the sockets; it is reachable only where the proxy does not take its
+// CPU from the client and the upstream.
 func BenchmarkThroughputRatio(b *testing.B) {
 	e := newBench(b)
 	direct, proxied := e.base(false), e.base(true)
