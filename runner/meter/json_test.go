@@ -163,3 +163,26 @@ func FuzzFastPaths(f *testing.F) {
 	}
 	f.Fuzz(checkFast)
 }
+
+// BenchmarkRequestMeta: reading model/stream from an agent-sized request (a
+// 64 KiB conversation), the old way (encoding/json) and the proxy's.
+func BenchmarkRequestMeta(b *testing.B) {
+	msg := `{"role":"user","content":"` + strings.Repeat(`Summarise the ride, \"with quotes\". `, 40) + `"},`
+	body := []byte(`{"model":"gpt-4o-mini","messages":[` + strings.Repeat(msg, 64<<10/len(msg)) + `{"role":"user","content":"go"}],"stream":true}`)
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for range b.N {
+			var m reqMeta
+			json.Unmarshal(body, &m)
+		}
+	})
+	b.Run("proxy", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for range b.N {
+			var m reqMeta
+			if !fastReqMeta(body, &m) || m.Model == "" {
+				b.Fatal("declined")
+			}
+		}
+	})
+}
