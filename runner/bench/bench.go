@@ -83,7 +83,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer w.Close()
-	b := &benchmark{Options: o, w: w, environ: os.Environ(), envMap: map[string]string{}}
+	b := &benchmark{Options: o, w: w, environ: os.Environ(), envMap: map[string]string{}, runDirs: usesRunDir(o.Spec)}
 	for _, kv := range b.environ {
 		k, v, _ := strings.Cut(kv, "=")
 		b.envMap[k] = v
@@ -152,6 +152,7 @@ type benchmark struct {
 	Options
 	w       *record.Writer
 	halted  atomic.Pointer[string] // why no new run may start; runs in flight finish
+	runDirs bool                   // each run gets runs/<cell>/<run>/ (the spec uses it)
 	environ []string               // the runner's environment, read once
 	envMap  map[string]string      // the same, for templates (.env)
 	mu      sync.Mutex
@@ -183,7 +184,9 @@ func (b *benchmark) queues() [][]plan.Pair {
 }
 
 // cell runs a queue of pairs: warmups before a cell's first run, cooldown
-// between runs, one proxy per cell.
+// between runs, one proxy per cell. While a run executes, the next run's
+// folder and log file are made on the side: on a short command that file
+// work would otherwise cost as much as the process itself.
 func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 	proxies := map[string]Proxy{}
 	defer func() {
@@ -191,17 +194,33 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 			p.Close()
 		}
 	}()
-	warmed := map[string]bool{}
+	seq := b.withWarmups(q)
+	next := make(chan runFiles, 1)
+	go func() { next <- b.files(seq[0]) }()
+	pending := true
+	defer func() { // files made for a run that will not happen
+		if pending {
+			(<-next).discard()
+		}
+	}()
 	first := true
-	for _, p := range q {
+	for i, p := range seq {
+		fl := <-next
+		pending = false
 		if ctx.Err() != nil || b.halted.Load() != nil {
+			fl.discard()
 			return
+		}
+		if i+1 < len(seq) {
+			pending = true
+			go func(p plan.Pair) { next <- b.files(p) }(seq[i+1])
 		}
 		c := p.Cell
 		proxy, ok := proxies[c.ID]
 		if !ok && b.NewProxy != nil && c.Provider.API != "none" {
 			var err error
 			if proxy, err = b.NewProxy(ctx, c.Provider); err != nil {
+				fl.discard()
 				b.fail(fmt.Errorf("starting the metering proxy for %s: %w", c.ID, err))
 				return
 			}
@@ -209,19 +228,86 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 				proxies[c.ID] = proxy
 			}
 		}
-		if !warmed[c.ID] {
-			warmed[c.ID] = true
-			for i := 1; i <= b.Spec.Warmup && ctx.Err() == nil; i++ {
-				b.cooldown(ctx, &first)
-				b.run(ctx, plan.Pair{Cell: c, Index: i, Warmup: true}, proxy)
-			}
-		}
+		b.cooldown(ctx, &first)
 		if ctx.Err() != nil {
+			fl.discard()
 			return
 		}
-		b.cooldown(ctx, &first)
-		b.run(ctx, p, proxy)
+		b.run(ctx, p, proxy, fl)
 	}
+}
+
+// withWarmups puts each cell's warmup runs before its first measured run.
+func (b *benchmark) withWarmups(q []plan.Pair) []plan.Pair {
+	seq := make([]plan.Pair, 0, len(q))
+	warmed := map[string]bool{}
+	for _, p := range q {
+		if !warmed[p.Cell.ID] {
+			warmed[p.Cell.ID] = true
+			for i := 1; i <= b.Spec.Warmup; i++ {
+				seq = append(seq, plan.Pair{Cell: p.Cell, Index: i, Warmup: true})
+			}
+		}
+		seq = append(seq, p)
+	}
+	return seq
+}
+
+// runFiles name a run's folder and log; the folder is made before the run
+// starts (the log when the command first prints).
+type runFiles struct {
+	name   string // run<N> or warmup<N>
+	dir    string // absolute
+	logRel string // relative to the output folder
+	err    error
+}
+
+func (b *benchmark) files(p plan.Pair) runFiles {
+	name := fmt.Sprintf("run%d", p.Index)
+	if p.Warmup {
+		name = fmt.Sprintf("warmup%d", p.Index)
+	}
+	fl := runFiles{name: name, dir: filepath.Join(b.Dir, "runs", p.Cell.ID, name),
+		logRel: filepath.Join("logs", p.Cell.ID+"_"+name+".log")}
+	if b.runDirs {
+		if fl.err = os.MkdirAll(fl.dir, 0o755); fl.err != nil {
+			return fl
+		}
+	}
+	return fl
+}
+
+// usesRunDir tells whether the spec gives runs their own folder: only then
+// is one made for every run (on some file systems a folder costs as much as
+// running a short command).
+func usesRunDir(s *spec.Spec) bool {
+	var srcs []string
+	srcs = append(srcs, s.Command.Source)
+	for _, t := range s.Prepare {
+		srcs = append(srcs, t.Source)
+	}
+	for _, t := range s.Env {
+		srcs = append(srcs, t.Source)
+	}
+	for _, p := range s.Providers {
+		for _, t := range p.Env {
+			srcs = append(srcs, t.Source)
+		}
+	}
+	for _, a := range s.Artifacts {
+		srcs = append(srcs, a.Path.Source)
+	}
+	for _, src := range srcs {
+		if strings.Contains(src, ".run.dir") || strings.Contains(src, "RUNNER_RUN_DIR") {
+			return true
+		}
+	}
+	return false
+}
+
+// discard removes the folder made for a run that did not happen.
+func (fl runFiles) discard() {
+	os.Remove(fl.dir) // only if still empty
 }
 
 func (b *benchmark) cooldown(ctx context.Context, first *bool) {
@@ -238,21 +324,24 @@ func (b *benchmark) cooldown(ctx context.Context, first *bool) {
 }
 
 // run executes one pair and writes its record.
-func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy) {
+func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFiles) {
 	c := p.Cell
-	name := fmt.Sprintf("run%d", p.Index)
-	if p.Warmup {
-		name = fmt.Sprintf("warmup%d", p.Index)
-	}
-	runDir := filepath.Join(b.Dir, "runs", c.ID, name)
-	logRel := filepath.Join("logs", c.ID+"_"+name+".log")
+	name, runDir, logRel := fl.name, fl.dir, fl.logRel
 	r := &record.Run{Cell: c.ID, Provider: c.Provider.Name, Model: c.Model, Matrix: c.MatrixMap(),
-		Index: p.Index, Warmup: p.Warmup, Shard: b.Shard, Simulated: b.Simulated, Log: logRel,
-		Dir: filepath.Join("runs", c.ID, name), Started: time.Now(), ExitCode: -1}
+		Index: p.Index, Warmup: p.Warmup, Shard: b.Shard, Simulated: b.Simulated,
+		Started: time.Now(), ExitCode: -1}
+	if b.runDirs {
+		r.Dir = filepath.Join("runs", c.ID, name)
+	}
 	b.Progress.RunStarted(c.ID, p.Index, p.Warmup)
 
-	job, err := b.job(ctx, c, p, runDir, logRel, proxy)
+	job, err := b.job(ctx, c, p, runDir, proxy)
+	if fl.err != nil {
+		err = fl.err
+	}
 	if err == nil {
+		job.LogPath = filepath.Join(b.Dir, logRel)
+		job.EventsPath = strings.TrimSuffix(filepath.Join(b.Dir, logRel), ".log") + ".events.jsonl"
 		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
 		if proxy != nil {
 			job.Live = &execute.Live{}
@@ -263,7 +352,10 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy) {
 			m.Calls = proxy.EndRun()
 		}
 		m.Cell, m.Provider, m.Model, m.Matrix = r.Cell, r.Provider, r.Model, r.Matrix
-		m.Index, m.Warmup, m.Shard, m.Simulated, m.Log, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Log, r.Dir
+		m.Index, m.Warmup, m.Shard, m.Simulated, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Dir
+		if m.Log != "" { // empty when the command printed nothing
+			m.Log = logRel
+		}
 		r = m
 	} else {
 		r.Status, r.Error = record.StatusFailed, err.Error()
@@ -286,10 +378,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy) {
 
 // job renders the run's command, environment and artifacts, and runs the
 // spec's prepare commands.
-func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir, logRel string, proxy Proxy) (execute.Job, error) {
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return execute.Job{}, err
-	}
+func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir string, proxy Proxy) (execute.Job, error) {
 	data := b.data(c, p.Index, p.Warmup)
 	data["run"] = map[string]any{"index": p.Index, "dir": runDir, "warmup": p.Warmup}
 	if err := b.commands(ctx, "prepare", b.Spec.Prepare, data); err != nil {
@@ -307,9 +396,8 @@ func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir, 
 		env = append(env, proxy.Env()...)
 	}
 	job := execute.Job{
-		Command: cmd, Env: env, LogPath: filepath.Join(b.Dir, logRel),
-		EventsPath: filepath.Join(runDir, ".runner-events.jsonl"),
-		Timeout:    b.Spec.Timeout.D(), Phases: b.Spec.Phases,
+		Command: cmd, Env: env,
+		Timeout: b.Spec.Timeout.D(), Phases: b.Spec.Phases,
 	}
 	if x := b.Spec.Extract; x.Phase != nil || x.Usage != nil || len(x.Metrics) > 0 {
 		if x.Phase != nil {
@@ -364,7 +452,10 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 	env = append(env,
 		"RUNNER_CELL="+c.ID, "RUNNER_PROVIDER="+c.Provider.Name, "RUNNER_MODEL="+c.Model,
 		"RUNNER_RUN="+strconv.Itoa(p.Index), "RUNNER_WARMUP="+strconv.FormatBool(p.Warmup),
-		"RUNNER_RUN_DIR="+runDir, "RUNNER_TMP="+b.Tmp)
+		"RUNNER_TMP="+b.Tmp)
+	if b.runDirs {
+		env = append(env, "RUNNER_RUN_DIR="+runDir)
+	}
 	return env, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/runner-bench/runner/runner/plan"
@@ -21,7 +22,7 @@ func benchmarkInfo(s *spec.Spec, specFile string, started time.Time, dry bool, s
 	return record.Benchmark{
 		Spec: s.Name, SpecFile: specFile, Started: started, Simulated: dry, Shard: shard.String(),
 		Host: host, OS: osName(), Arch: runtime.GOARCH, CPU: cpuModel(), Cores: runtime.NumCPU(),
-		MemoryMB: memoryMB(), RunnerVersion: version(), GoVersion: runtime.Version(), GitCommit: gitCommit(),
+		MemoryMB: memoryMB(), RunnerVersion: version(), GoVersion: runtime.Version(),
 	}
 }
 
@@ -75,6 +76,14 @@ func memoryMB() float64 {
 		}
 	}
 	return 0
+}
+
+// startGitCommit asks git for the commit in the background (two git
+// processes are slow next to a short benchmark) and returns its answer.
+func startGitCommit() func() string {
+	c := make(chan string, 1)
+	go func() { c <- gitCommit() }()
+	return sync.OnceValue(func() string { return <-c })
 }
 
 // gitCommit is the commit of the working tree the benchmark runs in, with

@@ -163,6 +163,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 
 	started := time.Now()
+	commit := startGitCommit()
 	dir, done, err := outputDir(s, &f, started)
 	if err != nil {
 		return err
@@ -233,6 +234,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	prog.Finish()
 
 	bm.Finished = time.Now()
+	bm.GitCommit = commit()
 	bm.StopReason = outcome.StopReason
 	if err := writeJSON(filepath.Join(dir, output.BenchmarkFile), bm); err != nil {
 		return err

@@ -51,7 +51,9 @@ type Job struct {
 	Dir     string   // working directory ("" = current)
 	Env     []string // complete environment (nil = this process's); RUNNER_EVENTS is set on top
 	// LogPath receives stdout and stderr verbatim, whole lines interleaved in
-	// the order the runner reads them ("" = no log). Each stream keeps its own
+	// the order the runner reads them ("" = no log). It is created at the first
+	// byte of output: a silent command leaves no log, and the record's Log
+	// says so by being empty. Each stream keeps its own
 	// order; lines written to the two streams within microseconds of each other
 	// may swap, so a workload should print its events on one stream.
 	LogPath string
@@ -137,10 +139,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		return r
 	}
 
-	if err := s.openLog(job.LogPath); err != nil {
-		r.Started = time.Now()
-		return fail(fmt.Errorf("creating log: %w", err))
-	}
+	s.logPath = job.LogPath
 	if job.EventsPath != "" {
 		if err := prepareEvents(job.EventsPath); err != nil {
 			r.Started = time.Now()
@@ -264,6 +263,9 @@ func Run(ctx context.Context, job Job) *record.Run {
 		s.readEventsFile(job.EventsPath, r.WallSeconds)
 	}
 	s.finish(r, r.WallSeconds)
+	if s.logf != nil {
+		r.Log = job.LogPath // the command printed something
+	}
 	s.closeLog()
 	s.artifacts(r)
 	return r

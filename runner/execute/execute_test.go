@@ -112,13 +112,28 @@ func run(t *testing.T, job Job, wantStatus string) (*record.Run, *warnings, stri
 	return r, w, readLog(t, job.LogPath)
 }
 
+// readLog reads a run's log; a command that printed nothing has none.
 func readLog(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil {
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestLogOnlyWhenTheCommandPrints(t *testing.T) {
+	dir := t.TempDir()
+	silent := filepath.Join(dir, "logs", "silent.log")
+	r := Run(context.Background(), Job{Command: "true", LogPath: silent})
+	if _, err := os.Stat(silent); !errors.Is(err, os.ErrNotExist) || r.Log != "" {
+		t.Errorf("a silent command left a log (%v) or names one (%q)", err, r.Log)
+	}
+	loud := filepath.Join(dir, "logs", "loud.log")
+	r = Run(context.Background(), Job{Command: "echo hi >&2", LogPath: loud})
+	if got := readLog(t, loud); got != "hi\n" || r.Log != loud {
+		t.Errorf("log %q, record names %q", got, r.Log)
+	}
 }
 
 func phase(t *testing.T, r *record.Run, name string) record.Phase {

@@ -22,15 +22,16 @@ type session struct {
 	start time.Time // monotonic origin of every offset
 	x     *extractor
 
-	mu     sync.Mutex
-	logf   *os.File
-	logw   *bufio.Writer
-	logErr error
-	lineNo int // complete lines written to the log
-	events []event
-	bad    int
-	live   string // phase open as seen in arrival order, for OnPhase
-	warned map[string]bool
+	mu      sync.Mutex
+	logPath string // created at the first byte of output
+	logf    *os.File
+	logw    *bufio.Writer
+	logErr  error
+	lineNo  int // complete lines written to the log
+	events  []event
+	bad     int
+	live    string // phase open as seen in arrival order, for OnPhase
+	warned  map[string]bool
 
 	lastLine string    // the last line of plain output, for a failure's message
 	streams  []*stream // set before the readers start
@@ -48,24 +49,31 @@ func newSession(job *Job) *session {
 
 var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
-func (s *session) openLog(path string) error {
-	if path == "" {
-		return nil
+// openLog creates the log at its first byte: a command that prints nothing
+// leaves no empty file behind (and skips a file creation that, on some file
+// systems, costs as much as running a short command). Callers hold mu.
+func (s *session) openLog() bool {
+	if s.logw != nil {
+		return true
 	}
-	f, err := os.Create(path)
+	if s.logPath == "" || s.logErr != nil {
+		return false
+	}
+	f, err := os.Create(s.logPath)
 	if errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
+		if err = os.MkdirAll(filepath.Dir(s.logPath), 0o755); err == nil {
+			f, err = os.Create(s.logPath)
 		}
-		f, err = os.Create(path)
 	}
 	if err != nil {
-		return err
+		s.logErr = err
+		s.warn(fmt.Sprintf("creating log: %v", err))
+		return false
 	}
 	s.logf = f
 	s.logw = writerPool.Get().(*bufio.Writer)
 	s.logw.Reset(f)
-	return nil
+	return true
 }
 
 func (s *session) closeLog() {
@@ -231,7 +239,7 @@ func (s *session) settle() string {
 
 // write appends b to the log. Callers hold mu.
 func (s *session) write(b []byte) {
-	if s.logw == nil {
+	if !s.openLog() {
 		return
 	}
 	if _, err := s.logw.Write(b); err != nil && s.logErr == nil {

@@ -65,7 +65,7 @@ func Charts(dir string, sum *results.Summary) ([]Chart, error) {
 			continue
 		}
 		cells = append(cells, c)
-		if c.Cost.N > 0 {
+		if c.Cost.N > 0 && sum.HasTokens { // without tokens a cost is a zero, not a finding
 			priced = append(priced, c)
 		}
 	}

@@ -49,16 +49,26 @@ func WriteAll(dir string, s *spec.Spec, sum *results.Summary) ([]string, error) 
 	if err := write(SummaryFile, func(b *bytes.Buffer) error { return JSON(b, sum) }); err != nil {
 		return written, err
 	}
-	charts, err := Charts(filepath.Join(dir, ChartsDir), sum)
-	if err != nil {
-		return written, fmt.Errorf("charts: %w", err)
+	// The charts and the workbook are the slow part; they do not depend on
+	// each other, so they are made side by side.
+	var charts []Chart
+	var chartErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		charts, chartErr = Charts(filepath.Join(dir, ChartsDir), sum)
+	}()
+	bookErr := Workbook(filepath.Join(dir, WorkbookFile), s, sum)
+	<-done
+	if chartErr != nil {
+		return written, fmt.Errorf("charts: %w", chartErr)
+	}
+	if bookErr != nil {
+		return written, fmt.Errorf("%s: %w", WorkbookFile, bookErr)
 	}
 	for i := range charts {
 		written = append(written, filepath.Join(dir, charts[i].Path))
 		charts[i].Path = filepath.ToSlash(filepath.Join(ChartsDir, charts[i].Path))
-	}
-	if err := Workbook(filepath.Join(dir, WorkbookFile), s, sum); err != nil {
-		return written, fmt.Errorf("%s: %w", WorkbookFile, err)
 	}
 	written = append(written, filepath.Join(dir, WorkbookFile))
 	t, err := ParseReport(s.Report.Template)
