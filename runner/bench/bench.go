@@ -73,10 +73,8 @@ type Outcome struct {
 // StopReason "interrupted".
 func Run(ctx context.Context, o Options) (Outcome, error) {
 	s := o.Spec
-	for _, d := range []string{"logs", "runs"} {
-		if err := os.MkdirAll(filepath.Join(o.Dir, d), 0o755); err != nil {
-			return Outcome{}, err
-		}
+	if err := os.MkdirAll(filepath.Join(o.Dir, "logs"), 0o755); err != nil {
+		return Outcome{}, err
 	}
 	w, err := record.Create(filepath.Join(o.Dir, "runs.jsonl"))
 	if err != nil {
