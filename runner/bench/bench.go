@@ -56,6 +56,9 @@ type Options struct {
 	// "none"; nil runs without one.
 	NewProxy func(ctx context.Context, p *spec.Provider) (Proxy, error)
 	Progress Progress
+	// Resuming says the output folder holds an earlier attempt, whose files
+	// a re-run must not take for its own.
+	Resuming bool
 	// BudgetExceeded, if set, is asked after each run with the records so
 	// far; a non-empty answer stops the benchmark cleanly with that reason.
 	BudgetExceeded func(done []*record.Run) string
@@ -340,6 +343,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 	if err == nil {
 		job.LogPath = filepath.Join(b.Dir, logRel)
 		job.EventsPath = strings.TrimSuffix(filepath.Join(b.Dir, logRel), ".log") + ".events.jsonl"
+		job.StaleEvents = b.Resuming
 		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
 		if proxy != nil {
 			job.Live = &execute.Live{}

@@ -217,7 +217,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	prog.plan(order)
 	o := bench.Options{
 		Spec: s, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
-		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog,
+		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog, Resuming: f.resume != "",
 	}
 	llm, err := startLLM(ctx, s, f.dryRun)
 	if err != nil {

@@ -57,15 +57,19 @@ type Job struct {
 	// order; lines written to the two streams within microseconds of each other
 	// may swap, so a workload should print its events on one stream.
 	LogPath string
-	// EventsPath is the RUNNER_EVENTS file ("" = none): removed before the run
-	// (a stale one never counts), read after it. Events there are placed by
-	// their "ts"; those without one are applied at exit, in file order.
+	// EventsPath is the RUNNER_EVENTS file ("" = none), read after the run.
+	// Events there are placed by their "ts"; those without one are applied at
+	// exit, in file order.
 	EventsPath string
-	Timeout    time.Duration // 0 = none; on expiry the whole process group is killed
-	KillGrace  time.Duration // SIGTERM to SIGKILL; 0 = DefaultKillGrace
-	Phases     []string      // declared phase names, for warnings only
-	Extract    Extract       // patterns applied to every output line
-	Artifacts  []Artifact    // sizes measured after the run
+	// StaleEvents says EventsPath may hold an earlier run's events (a resumed
+	// run): it is removed before the run so they never count. Without it the
+	// file is not touched before the run, which saves file-system calls.
+	StaleEvents bool
+	Timeout     time.Duration // 0 = none; on expiry the whole process group is killed
+	KillGrace   time.Duration // SIGTERM to SIGKILL; 0 = DefaultKillGrace
+	Phases      []string      // declared phase names, for warnings only
+	Extract     Extract       // patterns applied to every output line
+	Artifacts   []Artifact    // sizes measured after the run
 
 	// OnPhase, if set, is called whenever a phase starts on stdout or stderr,
 	// with "" when the open phase ends without a new one (also at exit). It is
@@ -140,7 +144,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	}
 
 	s.logPath = job.LogPath
-	if job.EventsPath != "" {
+	if job.EventsPath != "" && job.StaleEvents {
 		if err := prepareEvents(job.EventsPath); err != nil {
 			r.Started = time.Now()
 			return fail(fmt.Errorf("preparing events file: %w", err))

@@ -250,7 +250,7 @@ echo '{"event":"metric","name":"score","value":0.5}' >> "$RUNNER_EVENTS"
 echo 'not json' >> "$RUNNER_EVENTS"
 echo >> "$RUNNER_EVENTS"
 `
-	r, w, _ := run(t, Job{Command: script, EventsPath: events}, record.StatusOK)
+	r, w, _ := run(t, Job{Command: script, EventsPath: events, StaleEvents: true}, record.StatusOK)
 	if got, want := strings.Join(phaseNames(r), ","), "Load,Think,(other)"; got != want {
 		t.Fatalf("phases %s, want %s", got, want)
 	}
