@@ -45,7 +45,9 @@ command: 'echo start $(date +%s.%N); sleep 0.2; echo end $(date +%s.%N)'
 	if len(recs) != 6 {
 		t.Fatalf("%d records", len(recs))
 	}
-	end := func(r record.Run) time.Time { return r.Started.Add(time.Duration(r.WallSeconds * float64(time.Second))) }
+	end := func(r record.Run) time.Time {
+		return r.Started.Add(time.Duration(r.WallSeconds * float64(time.Second)))
+	}
 	overlap := false
 	last := map[string]time.Time{}
 	for _, r := range recs {

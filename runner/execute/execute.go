@@ -191,7 +191,9 @@ func Run(ctx context.Context, job Job) *record.Run {
 	}
 
 	resetPeakRSS()
+	s.mu.Lock() // Live may read output (and so the clock) from now on
 	s.start = time.Now()
+	s.mu.Unlock()
 	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
 	outW.Close()
 	errW.Close()
@@ -250,8 +252,8 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Error = fmt.Sprintf("waiting for command: %v", werr)
 	} else {
 		status(r, state, why, job.Timeout)
-		if r.Status == record.StatusFailed && s.lastLine != "" {
-			r.Error += fmt.Sprintf(" (last output: %q)", s.lastLine) // the likeliest why, in a word
+		if last := s.lastOutput(); r.Status == record.StatusFailed && last != "" {
+			r.Error += fmt.Sprintf(" (last output: %q)", last) // the likeliest why, in a word
 		}
 		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
 			r.UserSeconds = tvSeconds(ru.Utime)

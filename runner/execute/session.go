@@ -33,10 +33,9 @@ type session struct {
 	live    string // phase open as seen in arrival order, for OnPhase
 	warned  map[string]bool
 
-	lastLine string    // the last line of plain output, for a failure's message
-	streams  []*stream // set before the readers start
-	closed   bool      // the pipes are closed: settle must not read them
-	buf      [64 << 10]byte
+	streams []*stream // set before the readers start
+	closed  bool      // the pipes are closed: settle must not read them
+	buf     [64 << 10]byte
 }
 
 func newSession(job *Job) *session {
@@ -111,6 +110,7 @@ type stream struct {
 	acc  []byte // the start of a line not yet ended
 	long bool   // the current line exceeded MaxLine: written through, not parsed
 	eof  bool
+	last string // the last line of plain output, for a failure's message
 }
 
 func newStream(f *os.File) (*stream, error) {
@@ -203,14 +203,14 @@ func (s *session) consume(st *stream, b []byte) {
 				s.write(st.acc)
 				s.lineNo++
 			} else {
-				s.line(st.acc)
+				s.line(st, st.acc)
 			}
 			st.acc = st.acc[:0]
 			if cap(st.acc) > 1<<20 {
 				st.acc = nil
 			}
 		default:
-			s.line(part)
+			s.line(st, part)
 		}
 	}
 }
@@ -218,7 +218,7 @@ func (s *session) consume(st *stream, b []byte) {
 // endStream handles a last line without a newline. Callers hold mu.
 func (s *session) endStream(st *stream) {
 	if len(st.acc) > 0 && !st.long {
-		s.line(st.acc)
+		s.line(st, st.acc)
 	} else if len(st.acc) > 0 {
 		s.write(st.acc)
 	}
@@ -265,7 +265,7 @@ var prefix = []byte(EventPrefix)
 // line handles one output line (with its newline, if any): it is logged
 // verbatim, parsed for an event and matched against the extract patterns.
 // Callers hold mu.
-func (s *session) line(b []byte) {
+func (s *session) line(st *stream, b []byte) {
 	text := trimEOL(b)
 	var buf [4]event
 	evs := buf[:0]
@@ -286,7 +286,7 @@ func (s *session) line(b []byte) {
 	at := time.Since(s.start).Seconds()
 	s.write(b)
 	if len(evs) == 0 && bad == nil && len(bytes.TrimSpace(text)) > 0 {
-		s.lastLine = lastLineText(text)
+		st.last = lastLineText(text)
 	}
 	s.lineNo++
 	if bad != nil {
@@ -416,4 +416,15 @@ func lastLineText(text []byte) string {
 		t = t[:max] + "..."
 	}
 	return t
+}
+
+// lastOutput is the last plain line the command printed, from stderr if it
+// printed any there (where failures are told), else from stdout.
+func (s *session) lastOutput() string {
+	for i := len(s.streams) - 1; i >= 0; i-- {
+		if s.streams[i].last != "" {
+			return s.streams[i].last
+		}
+	}
+	return ""
 }
