@@ -173,10 +173,18 @@ thresholds:
 			t.Errorf("stderr lacks %q:\n%s", line, stderr)
 		}
 	}
-	// A template naming a var that does not exist is caught before running.
+	// A template naming a var that does not exist is caught before running,
+	// by validate and by run alike.
 	p = writeSpec(t, dir, "name: v\ncommand: echo {{ .vars.nope }}\n")
 	if code, _, stderr := runner(t, context.Background(), "validate", p); code != ExitUsage || !strings.Contains(stderr, `"nope"`) {
 		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runner(t, context.Background(), p, "--output", out); code != ExitUsage || !strings.Contains(stderr, "spec.yaml:2:10: command:") {
+		t.Errorf("run: exit %d, stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "runs.jsonl")); err == nil {
+		t.Error("run started a benchmark whose command cannot render")
 	}
 }
 

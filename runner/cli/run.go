@@ -155,6 +155,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := trialRender(s, cells); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	if f.dryRun && s.Cooldown > 0 {
 		// A cool-down lets a real provider's rate limits and caches settle;
 		// the simulator has neither, so a rehearsal does not wait.
@@ -248,8 +251,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return withCode(ExitRunsFailed, runErr)
 	}
 	if outcome.StopReason == "interrupted" {
-		fmt.Fprintf(e.stderr, "runner: interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s\n", pos[0], dir)
-		return withCode(ExitInterrupted, errors.New("interrupted"))
+		return withCode(ExitInterrupted, fmt.Errorf("interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s", pos[0], dir))
 	}
 	return verdictError(sum, f.failOn)
 }
@@ -257,7 +259,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 // verdictError maps a summary to the exit code contract.
 func verdictError(sum *results.Summary, failOn string) error {
 	if len(sum.Cells) == 0 {
-		return withCode(ExitNothingRan, errors.New("nothing was measured: every cell was skipped"))
+		return withCode(ExitNothingRan, errors.New("nothing was measured: every cell was skipped (see the reasons above; --dry-run rehearses the benchmark against the simulator)"))
 	}
 	measured := false
 	for _, c := range sum.Cells {
@@ -435,8 +437,11 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 			cost = output.USD(c.Cost.Mean)
 		}
 		rating := results.RatingText(c.Rating)
-		if c.Runs == 0 {
+		switch {
+		case c.Runs == 0 && c.Failures > 0:
 			rating = "every run failed"
+		case c.Runs == 0:
+			rating = "not measured (interrupted)"
 		}
 		row(c.ID, runs, t, tok, cost, rating)
 	}
@@ -453,6 +458,11 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 				}
 				fmt.Fprintf(w, "  FAIL %s: %s: %s (actual %s)\n", c.ID, v.Rule, v.Target, shown)
 			}
+		}
+	}
+	for _, c := range sum.Cells {
+		if c.Runs > 0 && c.Failures > 0 {
+			fmt.Fprintf(w, "warning: %s: %d of %d runs failed; judged on the rest\n", c.ID, c.Failures, c.Runs+c.Failures)
 		}
 	}
 	for _, warn := range sum.Warnings {

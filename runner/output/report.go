@@ -177,6 +177,18 @@ func Conclusion(d ReportData) string {
 	if len(fail) > 0 {
 		parts = append(parts, "Needs optimization: "+strings.Join(fail, ", ")+".")
 	}
+	if len(d.Broken) > 0 {
+		parts = append(parts, "Every run failed, so nothing was judged, in: "+strings.Join(d.Broken, ", ")+"; see their failed runs above.")
+	}
+	var flaky []string
+	for _, c := range d.Cells {
+		if c.Runs > 0 && c.Failures > 0 {
+			flaky = append(flaky, fmt.Sprintf("%s (%d of %d runs failed)", c.Name(), c.Failures, c.Runs+c.Failures))
+		}
+	}
+	if len(flaky) > 0 {
+		parts = append(parts, "Judged on their successful runs only: "+strings.Join(flaky, ", ")+".")
+	}
 	for _, p := range d.Ranking {
 		switch p.Priority {
 		case "cost":

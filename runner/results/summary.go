@@ -546,7 +546,7 @@ func largest(phases []*PhaseStats, share func(*PhaseStats) float64) *Share {
 	}
 	var names []string
 	for _, p := range phases {
-		if p.Name != record.OtherPhase && top-share(p) < 0.01 {
+		if p.Name != record.OtherPhase && top-share(p) < 0.005 { // equal as the report rounds them
 			names = append(names, p.Name)
 		}
 	}
