@@ -25,6 +25,7 @@ type progress struct {
 	cells   []string
 	state   map[string]*cellState
 	drawn   int            // lines of the live block on screen
+	term    *os.File       // the terminal, for its width
 	planned map[string]int // measured runs per cell
 	begun   bool           // Start was called: the live block may be drawn
 	stop    chan struct{}  // ends the ticker that keeps the clock moving
@@ -40,7 +41,7 @@ type cellState struct {
 func newProgress(w io.Writer, quiet, plain bool) *progress {
 	p := &progress{w: w, quiet: quiet, state: map[string]*cellState{}, started: time.Now()}
 	if f, ok := w.(*os.File); ok && !plain && !quiet && isTerminal(f) {
-		p.live = true
+		p.live, p.term = true, f
 	}
 	return p
 }
@@ -198,9 +199,22 @@ func (p *progress) redraw() {
 		if st.failed > 0 {
 			status += fmt.Sprintf(", %d failed", st.failed)
 		}
-		fmt.Fprintf(&b, "%-40s %s %d/%d %s\n", id, bar, st.done, n, status)
+		b.WriteString(p.fit(fmt.Sprintf("%-40s %s %d/%d %s", id, bar, st.done, n, status)))
 	}
-	fmt.Fprintf(&b, "%d/%d runs, %s elapsed\n", p.done, p.total, time.Since(p.started).Round(time.Second))
+	b.WriteString(p.fit(fmt.Sprintf("%d/%d runs, %s elapsed", p.done, p.total, time.Since(p.started).Round(time.Second))))
 	fmt.Fprint(p.w, b.String())
 	p.drawn = len(p.cells) + 1
+}
+
+// fit cuts a line to the terminal's width: a wrapped line would break the
+// cursor arithmetic of the redraw.
+func (p *progress) fit(line string) string {
+	if p.term != nil {
+		if ws, err := unix.IoctlGetWinsize(int(p.term.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 1 {
+			if r := []rune(line); len(r) >= int(ws.Col) {
+				line = string(r[:ws.Col-1])
+			}
+		}
+	}
+	return line + "\n"
 }

@@ -106,6 +106,30 @@ func (f *runFlags) restore(given map[string]bool) error {
 	return nil
 }
 
+// optionFlags spells the options as flags, for the user to see.
+func (f *runFlags) optionFlags() string {
+	var b strings.Builder
+	if f.dryRun {
+		b.WriteString(" --dry-run")
+	}
+	if f.runs > 0 {
+		fmt.Fprintf(&b, " --runs %d", f.runs)
+	}
+	for _, o := range f.only {
+		fmt.Fprintf(&b, " --only %s", o)
+	}
+	for _, kv := range f.sets {
+		fmt.Fprintf(&b, " --set %s", kv)
+	}
+	if f.shard != "" {
+		fmt.Fprintf(&b, " --shard %s", f.shard)
+	}
+	if b.Len() == 0 {
+		return " the spec's defaults"
+	}
+	return b.String()
+}
+
 // cells expands the matrix and, unless this is a dry run, checks each
 // cell's requirements.
 func (f *runFlags) cells(ctx context.Context, s *spec.Spec, filters []plan.Filter) ([]plan.Cell, error) {
@@ -142,6 +166,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if f.resume != "" {
 		if err := f.restore(given); err != nil {
 			return err
+		}
+		if !f.quiet {
+			fmt.Fprintf(e.stderr, "resuming %s with:%s\n", f.resume, f.optionFlags())
 		}
 	}
 	s, filters, shard, err := f.load(pos[0])
@@ -406,7 +433,7 @@ func announce(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, d
 			fmt.Fprintf(w, "skip %s: %s\n", c.ID, c.Skip)
 		}
 	}
-	fmt.Fprintf(w, "%s: %d cells, %d measured runs (%d per cell, %d warmup), output %s\n",
+	fmt.Fprintf(w, "%s: %d cells, %d measured runs to do (%d per cell, %d warmup), output %s\n",
 		s.Name, runnable, len(pairs), s.Runs, s.Warmup, dir)
 }
 
