@@ -344,6 +344,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		job.LogPath = filepath.Join(b.Dir, logRel)
 		job.EventsPath = strings.TrimSuffix(filepath.Join(b.Dir, logRel), ".log") + ".events.jsonl"
 		job.StaleEvents = b.Resuming
+		job.AppendLog = b.Resuming
 		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
 		if proxy != nil {
 			job.Live = &execute.Live{}

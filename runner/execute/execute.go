@@ -65,11 +65,14 @@ type Job struct {
 	// run): it is removed before the run so they never count. Without it the
 	// file is not touched before the run, which saves file-system calls.
 	StaleEvents bool
-	Timeout     time.Duration // 0 = none; on expiry the whole process group is killed
-	KillGrace   time.Duration // SIGTERM to SIGKILL; 0 = DefaultKillGrace
-	Phases      []string      // declared phase names, for warnings only
-	Extract     Extract       // patterns applied to every output line
-	Artifacts   []Artifact    // sizes measured after the run
+	// AppendLog appends to an existing log instead of replacing it (a
+	// resumed run keeps the output of the attempt it replaces).
+	AppendLog bool
+	Timeout   time.Duration // 0 = none; on expiry the whole process group is killed
+	KillGrace time.Duration // SIGTERM to SIGKILL; 0 = DefaultKillGrace
+	Phases    []string      // declared phase names, for warnings only
+	Extract   Extract       // patterns applied to every output line
+	Artifacts []Artifact    // sizes measured after the run
 
 	// OnPhase, if set, is called whenever a phase starts on stdout or stderr,
 	// with "" when the open phase ends without a new one (also at exit). It is

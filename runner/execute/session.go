@@ -58,10 +58,14 @@ func (s *session) openLog() bool {
 	if s.logPath == "" || s.logErr != nil {
 		return false
 	}
-	f, err := os.Create(s.logPath)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if s.job.AppendLog {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(s.logPath, flags, 0o644)
 	if errors.Is(err, os.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(s.logPath), 0o755); err == nil {
-			f, err = os.Create(s.logPath)
+			f, err = os.OpenFile(s.logPath, flags, 0o644)
 		}
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
@@ -110,7 +111,12 @@ func level(t spec.Threshold, env rules.Env) (string, string) {
 	return Fail, ""
 }
 
+// missing explains an N/A: a rule read a value no successful run gave
+// (expr reports it as "cannot get X from Y", which means nothing to a reader).
 func missing(err error) string {
+	if strings.Contains(err.Error(), "cannot get") || strings.Contains(err.Error(), "nil") || strings.Contains(err.Error(), "zero Value") {
+		return "no value to judge: no successful run measured it"
+	}
 	return "no value to judge (" + err.Error() + ")"
 }
 
