@@ -45,7 +45,7 @@ func osName() string {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "PRETTY_NAME="); ok {
-			return runtime.GOOS + " (" + strings.Trim(v, `"`) + ")"
+			return strings.Trim(v, `"`) + " (" + runtime.GOOS + ")"
 		}
 	}
 	return runtime.GOOS

@@ -457,7 +457,7 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 		}
 		t, tok, cost := "—", "—", "—"
 		if c.Time.N > 0 {
-			t = fmt.Sprintf("%.2fs ± %.2fs", c.Time.Mean, c.Time.Stddev)
+			t = output.Seconds(c.Time.Mean) + " ± " + output.Seconds(c.Time.Stddev)
 			tok = output.Thousands(c.Tokens.Mean)
 		}
 		if c.Cost.N > 0 {

@@ -99,6 +99,8 @@ type Cell struct {
 	Failed    []Failure        `json:"failed,omitempty"` // the first failed runs, with why
 	// Interrupted counts runs stopped by Ctrl-C: neither successes nor failures.
 	Interrupted int `json:"interrupted,omitempty"`
+	// BadEvents counts malformed ::runner:: lines over the cell's runs.
+	BadEvents int `json:"bad_events,omitempty"`
 	// Baseline compares the cell with the same cell of the spec's baseline.
 	Baseline *CellChanges `json:"baseline,omitempty"`
 	runs     []*Run
@@ -417,6 +419,7 @@ func phaseOrder(declared []string, seen map[string]bool) []string {
 func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	var ok []*Run
 	for _, r := range c.runs {
+		c.BadEvents += r.Run.BadEvents
 		switch {
 		case r.OK():
 			ok = append(ok, r)
@@ -695,3 +698,13 @@ func boolKeys(m map[string]string) map[string]bool {
 
 // Name is how the cell is named in prose.
 func (c *Cell) Name() string { return cellName(c) }
+
+// Variant is the cell within its provider: "model · axis=value" ("" when
+// the provider has one cell).
+func (c *Cell) Variant() string {
+	name := cellName(c)
+	if rest, ok := strings.CutPrefix(name, c.Label+" · "); ok {
+		return rest
+	}
+	return ""
+}
