@@ -58,7 +58,11 @@ func WriteAll(dir string, s *spec.Spec, sum *results.Summary) ([]string, error) 
 		defer close(done)
 		charts, chartErr = Charts(filepath.Join(dir, ChartsDir), sum)
 	}()
-	bookErr := Workbook(filepath.Join(dir, WorkbookFile), s, sum)
+	// A benchmark that saw no tokens has no cost to calculate: no workbook.
+	var bookErr error
+	if sum.HasTokens {
+		bookErr = Workbook(filepath.Join(dir, WorkbookFile), s, sum)
+	}
 	<-done
 	if chartErr != nil {
 		return written, fmt.Errorf("charts: %w", chartErr)
@@ -70,7 +74,9 @@ func WriteAll(dir string, s *spec.Spec, sum *results.Summary) ([]string, error) 
 		written = append(written, filepath.Join(dir, charts[i].Path))
 		charts[i].Path = filepath.ToSlash(filepath.Join(ChartsDir, charts[i].Path))
 	}
-	written = append(written, filepath.Join(dir, WorkbookFile))
+	if sum.HasTokens {
+		written = append(written, filepath.Join(dir, WorkbookFile))
+	}
 	t, err := ParseReport(s.Report.Template)
 	if err != nil {
 		return written, err
