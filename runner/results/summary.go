@@ -618,6 +618,15 @@ type Pick struct {
 // rank picks the cheapest, fastest, best-quality and best quality-per-dollar
 // cells among those with successful runs.
 func rank(cells []*Cell, priced bool) []Pick {
+	measured := 0
+	for _, c := range cells {
+		if c.Runs > 0 {
+			measured++
+		}
+	}
+	if measured < 2 {
+		return nil // nothing to choose between
+	}
 	var picks []Pick
 	best := func(priority string, score func(*Cell) (float64, bool), why func(*Cell) string) {
 		var win *Cell
