@@ -192,6 +192,26 @@ func plainInt(v []byte) (int64, bool) {
 
 func isNull(v []byte) bool { return string(v) == "null" }
 
+// once marks a member seen, refusing it the second time (a duplicate key is
+// left to encoding/json, which keeps the last).
+func once(seen *bool) bool {
+	if *seen {
+		return false
+	}
+	*seen = true
+	return true
+}
+
+// modelMember reads a "model" member: a plain string, or null.
+func modelMember(v []byte, dst *string) bool {
+	if isNull(v) {
+		return true
+	}
+	s, ok := plainString(v)
+	*dst = s
+	return ok
+}
+
 // fastReqMeta reads a request's model, stream and stream_options.
 func fastReqMeta(p []byte, m *reqMeta) bool {
 	var seen [3]bool
@@ -201,16 +221,7 @@ func fastReqMeta(p []byte, m *reqMeta) bool {
 		}
 		switch string(k) {
 		case "model":
-			if seen[0] {
-				return false
-			}
-			seen[0] = true
-			if isNull(v) {
-				return true
-			}
-			s, ok := plainString(v)
-			m.Model = s
-			return ok
+			return once(&seen[0]) && modelMember(v, &m.Model)
 		case "stream":
 			if seen[1] {
 				return false
@@ -247,16 +258,7 @@ func fastChatBody(p []byte, ch *oaChunk) bool {
 		}
 		switch string(k) {
 		case "model":
-			if seen[0] {
-				return false
-			}
-			seen[0] = true
-			if isNull(v) {
-				return true
-			}
-			s, ok := plainString(v)
-			ch.Model = s
-			return ok
+			return once(&seen[0]) && modelMember(v, &ch.Model)
 		case "usage":
 			if seen[1] {
 				return false
