@@ -223,10 +223,9 @@ func fastReqMeta(p []byte, m *reqMeta) bool {
 		case "model":
 			return once(&seen[0]) && modelMember(v, &m.Model)
 		case "stream":
-			if seen[1] {
+			if !once(&seen[1]) {
 				return false
 			}
-			seen[1] = true
 			switch string(v) {
 			case "true", "false":
 				b := v[0] == 't'
@@ -236,10 +235,9 @@ func fastReqMeta(p []byte, m *reqMeta) bool {
 				return false
 			}
 		case "stream_options":
-			if seen[2] {
+			if !once(&seen[2]) {
 				return false
 			}
-			seen[2] = true
 			m.StreamOptions = append(json.RawMessage(nil), v...)
 		default:
 			return !wanted(k, true, reqMetaKeys) // another spelling of a key
@@ -260,10 +258,9 @@ func fastChatBody(p []byte, ch *oaChunk) bool {
 		case "model":
 			return once(&seen[0]) && modelMember(v, &ch.Model)
 		case "usage":
-			if seen[1] {
+			if !once(&seen[1]) {
 				return false
 			}
-			seen[1] = true
 			if isNull(v) {
 				return true
 			}
