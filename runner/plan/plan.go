@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -85,18 +86,10 @@ func (f Filter) match(c *Cell) bool {
 // Expand returns the cells of the matrix in spec order (providers, then
 // models, then each extra axis), less the spec's excludes. With filters, only
 // cells matching at least one filter are kept; a filter naming an unknown
-// axis is an error.
+// axis or value is an error that lists what the matrix has.
 func Expand(s *spec.Spec, only []Filter) ([]Cell, error) {
-	axes := map[string]bool{"provider": true, "model": true}
-	for _, a := range s.Matrix {
-		axes[a.Name] = true
-	}
-	for _, f := range only {
-		for k := range f {
-			if !axes[k] {
-				return nil, fmt.Errorf("--only: unknown axis %q", k)
-			}
-		}
+	if err := checkFilters(s, only); err != nil {
+		return nil, err
 	}
 	var cells []Cell
 	for i := range s.Providers {
@@ -117,9 +110,114 @@ func Expand(s *spec.Spec, only []Filter) ([]Cell, error) {
 		}
 	}
 	if len(cells) == 0 {
-		return nil, fmt.Errorf("no cells to run: the matrix is empty after exclude and --only")
+		if len(only) > 0 {
+			all, _ := Expand(s, nil)
+			return nil, fmt.Errorf("--only %s: no cell matches (after exclude); cells: %s", filtersText(only), cellList(all))
+		}
+		return nil, fmt.Errorf("no cells to run: the matrix is empty after exclude")
 	}
 	return cells, nil
+}
+
+// axisValues lists each axis's values in spec order: provider, model, then
+// the matrix's own axes.
+func axisValues(s *spec.Spec) (names []string, values map[string][]string) {
+	values = map[string][]string{}
+	add := func(axis, v string) {
+		for _, have := range values[axis] {
+			if have == v {
+				return
+			}
+		}
+		values[axis] = append(values[axis], v)
+	}
+	names = []string{"provider", "model"}
+	for _, p := range s.Providers {
+		add("provider", p.Name)
+		for _, m := range p.Models {
+			add("model", m)
+		}
+	}
+	for _, a := range s.Matrix {
+		names = append(names, a.Name)
+		for _, v := range a.Values {
+			add(a.Name, v)
+		}
+	}
+	return names, values
+}
+
+// checkFilters rejects an --only that names an axis or a value the matrix
+// does not have, listing what it has, so a typo does not read as "nothing
+// to run".
+func checkFilters(s *spec.Spec, only []Filter) error {
+	names, values := axisValues(s)
+	var errs []string
+	for _, f := range only {
+		for _, k := range sortedKeys(f) {
+			vs, ok := values[k]
+			if !ok && k != "model" {
+				msg := fmt.Sprintf("--only %s=%s: unknown axis %q", k, f[k], k)
+				if near := spec.Closest(k, names); near != "" {
+					msg += fmt.Sprintf("; did you mean %q?", near)
+				}
+				errs = append(errs, msg+"; axes: "+strings.Join(names, ", "))
+				continue
+			}
+			found := false
+			for _, v := range vs {
+				found = found || v == f[k]
+			}
+			if found {
+				continue
+			}
+			msg := fmt.Sprintf("--only %s=%s: no %s %q in the matrix", k, f[k], k, f[k])
+			if near := spec.Closest(f[k], vs); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			if len(vs) == 0 {
+				errs = append(errs, msg+"; no provider lists models")
+			} else {
+				errs = append(errs, msg+"; "+k+" values: "+strings.Join(vs, ", "))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func filtersText(only []Filter) string {
+	var parts []string
+	for _, f := range only {
+		var kv []string
+		for _, k := range sortedKeys(f) {
+			kv = append(kv, k+"="+f[k])
+		}
+		parts = append(parts, strings.Join(kv, ","))
+	}
+	return strings.Join(parts, " --only ")
+}
+
+func cellList(cells []Cell) string {
+	var ids []string
+	for _, c := range cells {
+		ids = append(ids, c.ID)
+	}
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
 }
 
 func product(axes spec.Axes) [][]KV {

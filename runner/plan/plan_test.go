@@ -158,3 +158,29 @@ func TestRunsOrderAndShards(t *testing.T) {
 		}
 	}
 }
+
+// An --only that matches nothing says what the matrix has instead.
+func TestOnlyListsWhatExists(t *testing.T) {
+	s := load(t, matrixSpec)
+	cases := []struct {
+		f    Filter
+		want []string
+	}{
+		{Filter{"provider": "anthropc"}, []string{`no provider "anthropc"`, `did you mean "anthropic"?`, "provider values: ollama, anthropic"}},
+		{Filter{"temp": "0.2"}, []string{`unknown axis "temp"`, "axes: provider, model, temperature"}},
+		{Filter{"model": "gpt"}, []string{`no model "gpt"`, "model values: llama3.2:3b, qwen, claude"}},
+		{Filter{"provider": "ollama", "temperature": "0.7"}, []string{"no cell matches", "cells: ollama_llama3.2-3b_temperature-0.2, "}},
+	}
+	for _, c := range cases {
+		_, err := Expand(s, []Filter{c.f})
+		if err == nil {
+			t.Errorf("%v: no error", c.f)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: error %q lacks %q", c.f, err, w)
+			}
+		}
+	}
+}

@@ -345,3 +345,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Closest returns the candidate nearest to s within two edits, or "" when
+// none is that near: the "did you mean" of every name the user typed.
+func Closest(s string, candidates []string) string { return closest(s, candidates) }
