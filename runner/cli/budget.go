@@ -63,6 +63,16 @@ func estimate(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, f
 			return withCode(ExitUsage, fmt.Errorf("--from: %w", err))
 		}
 	}
+	if allSkipped(cells) {
+		// An empty estimate table of $0 reads as "free"; say why and how
+		// to see the figures instead.
+		fmt.Fprintf(w, "\nEvery cell is skipped (reasons above): nothing would run and nothing would be spent.\n"+
+			"To see every cell's estimate without keys, add --dry-run (requirements are not checked):\n"+
+			"  runner plan %[1]s --dry-run\n"+
+			"For tokens and cost per run, rehearse once against the simulator and estimate from it:\n"+
+			"  runner %[1]s --dry-run --output rehearsal && runner plan %[1]s --dry-run --from rehearsal\n", s.File)
+		return nil
+	}
 	prices := results.NewPrices(s.Pricing)
 	planned := map[string]int{}
 	for _, p := range pairs {
@@ -201,4 +211,13 @@ func simModel(s *spec.Spec, model string) (spec.SimModel, bool) {
 		}
 	}
 	return spec.SimModel{}, false
+}
+
+func allSkipped(cells []plan.Cell) bool {
+	for _, c := range cells {
+		if c.Skip == "" {
+			return false
+		}
+	}
+	return true
 }

@@ -124,6 +124,11 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	printPlan(e.stdout, s, cells, pairs, true)
+	if f.dryRun {
+		for _, w := range unsimulated(s, cells) {
+			fmt.Fprintln(e.stdout, "warning:", w)
+		}
+	}
 	return estimate(e.stdout, s, cells, pairs, *from, f.dryRun)
 }
 

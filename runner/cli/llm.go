@@ -14,6 +14,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/bench"
 	"github.com/runner-bench/runner/runner/meter"
+	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/sim"
 	"github.com/runner-bench/runner/runner/spec"
@@ -79,6 +80,41 @@ func simConfig(s *spec.Spec) sim.Config {
 		cfg.Models[name] = model
 	}
 	return cfg
+}
+
+// unsimulated warns of the models a dry run would call that no simulate:
+// key matches: they get the simulator's fast defaults, so their times say
+// nothing about the model and can make it the "fastest" pick.
+func unsimulated(s *spec.Spec, cells []plan.Cell) []string {
+	var models []string
+	seen := map[string]bool{}
+	for _, c := range cells {
+		if c.Skip != "" || c.Provider.API == "none" || c.Model == "" || seen[c.Model] {
+			continue
+		}
+		seen[c.Model] = true
+		if _, ok := simModel(s, c.Model); !ok {
+			models = append(models, c.Model)
+		}
+	}
+	if len(models) == 0 {
+		return nil
+	}
+	var keys []string
+	for k := range s.Simulate.Models {
+		keys = append(keys, k)
+	}
+	var out []string
+	for _, m := range models {
+		msg := fmt.Sprintf("dry run: no simulate.models entry for %q: it gets the simulator's defaults (%v to the first token, %g tokens/s, 200-600 output tokens), so its times and tokens say nothing about the model", m, sim.Defaults.TTFT, sim.Defaults.TokensPerSecond)
+		if near := spec.Closest(m, keys); near != "" {
+			msg += fmt.Sprintf("; did you mean the key %q?", near)
+		} else {
+			msg += fmt.Sprintf("; add simulate.models[%q] with ttft, tokens_per_second and output_tokens", m)
+		}
+		out = append(out, msg)
+	}
+	return out
 }
 
 func simCmd(ctx context.Context, e *env, args []string) error {

@@ -185,6 +185,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := trialRender(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if f.dryRun {
+		for _, w := range unsimulated(s, cells) {
+			fmt.Fprintln(e.stderr, "warning:", w)
+		}
+	}
 	if f.dryRun && s.Cooldown > 0 {
 		// A cool-down lets a real provider's rate limits and caches settle;
 		// the simulator has neither, so a rehearsal does not wait.
