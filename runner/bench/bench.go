@@ -93,11 +93,17 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		b.Progress = nopProgress{}
 	}
 
-	// Cleanup runs whatever happens, even after Ctrl-C, with its own time.
+	// Cleanup runs whatever happens, even after Ctrl-C (each command bounded
+	// by cleanup_timeout); only a second Ctrl-C (abort) skips or kills it.
 	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := b.commands(cctx, "cleanup", s.Cleanup, b.data(nil, 0, false)); err != nil {
+		if len(s.Cleanup) == 0 {
+			return
+		}
+		if execute.Aborted(ctx) {
+			b.Progress.Note("cleanup skipped: interrupted twice")
+			return
+		}
+		if err := b.commands(context.WithoutCancel(ctx), "cleanup", s.Cleanup, b.data(nil, 0, false)); err != nil {
 			b.Progress.Note(err.Error())
 		}
 	}()
@@ -490,8 +496,23 @@ func (b *benchmark) data(c *plan.Cell, index int, warmup bool) map[string]any {
 }
 
 // commands runs unmeasured commands (setup, prepare, cleanup), logging to
-// logs/<what>.log; the first failure stops them.
+// logs/<what>.log, one after the other into the same log; the first failure
+// stops them. The log is made before the first command, so a message that
+// names it never points at a file that is not there. Cleanup commands have
+// their own timeout (cleanup_timeout), the others the run's.
 func (b *benchmark) commands(ctx context.Context, what string, cmds spec.Commands, data map[string]any) error {
+	if len(cmds) == 0 {
+		return nil
+	}
+	logRel := filepath.Join("logs", what+".log")
+	logPath := filepath.Join(b.Dir, logRel)
+	if err := os.WriteFile(logPath, nil, 0o644); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	timeout := b.Spec.Timeout.D()
+	if what == "cleanup" {
+		timeout = b.Spec.CleanupTimeout.D()
+	}
 	for i, t := range cmds {
 		cmd, err := t.Render(data)
 		if err != nil {
@@ -500,13 +521,17 @@ func (b *benchmark) commands(ctx context.Context, what string, cmds spec.Command
 		if what != "prepare" {
 			b.Progress.Note(fmt.Sprintf("%s: %s", what, cmd))
 		}
-		r := execute.Run(ctx, execute.Job{Command: cmd, LogPath: filepath.Join(b.Dir, "logs", what+".log"), Timeout: b.Spec.Timeout.D()})
+		r := execute.Run(ctx, execute.Job{Command: cmd, LogPath: logPath, AppendLog: true, Timeout: timeout})
 		if !r.OK() {
 			why := r.Error
 			if why == "" {
 				why = fmt.Sprintf("exit code %d", r.ExitCode)
 			}
-			return fmt.Errorf("%s command %d (%s) failed: %s; see logs/%s.log", what, i+1, firstLine(cmd), why, what)
+			verb := "failed: " + why
+			if r.Status == record.StatusTimeout {
+				verb = why // "timed out after ..."
+			}
+			return fmt.Errorf("%s command %d (%s) %s; see %s", what, i+1, firstLine(cmd), verb, logRel)
 		}
 	}
 	return nil

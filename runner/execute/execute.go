@@ -224,9 +224,20 @@ func Run(ctx context.Context, job Job) *record.Run {
 		timer = time.AfterFunc(job.Timeout, func() { k.kill(record.StatusTimeout) })
 	}
 	stopCtx := context.AfterFunc(ctx, func() { k.kill(record.StatusInterrupted) })
+	waited := make(chan struct{})
+	if abort := abortOf(ctx); abort != nil {
+		go func() {
+			select {
+			case <-abort:
+				k.killNow(record.StatusInterrupted)
+			case <-waited:
+			}
+		}()
+	}
 
 	state, werr := proc.Wait()
 	wall := time.Since(s.start)
+	close(waited)
 	if timer != nil {
 		timer.Stop()
 	}
@@ -370,6 +381,23 @@ func (k *killer) kill(why string) {
 			syscall.Kill(-k.pgid, syscall.SIGKILL)
 		}
 	})
+}
+
+// killNow ends the group with SIGKILL at once (a second Ctrl-C), keeping the
+// first reason given.
+func (k *killer) killNow(why string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.done {
+		return
+	}
+	if k.why == "" {
+		k.why = why
+	}
+	if k.hard != nil {
+		k.hard.Stop()
+	}
+	syscall.Kill(-k.pgid, syscall.SIGKILL)
 }
 
 // exited marks the command as reaped and returns why it was killed ("" if not).

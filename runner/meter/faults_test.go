@@ -278,3 +278,31 @@ func TestClientLeavesAfterTerminal(t *testing.T) {
 		}
 	}
 }
+
+// An upstream that accepts a call and never answers must not hang the
+// workload: the proxy gives up after UpstreamHeaderTimeout, answers 504 and
+// records the call as a timeout.
+func TestUpstreamThatNeverAnswers(t *testing.T) {
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer up.Close()
+	defer close(release)
+	old := UpstreamHeaderTimeout
+	UpstreamHeaderTimeout = 200 * time.Millisecond
+	defer func() { UpstreamHeaderTimeout = old }()
+	p := startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	resp, body, _ := rawPost(t, http.DefaultClient, p.URL(OpenAI)+"/v1/chat/completions", `{"model":"m","messages":[]}`)
+	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(body, "timeout") {
+		t.Errorf("client got %d %q, want 504 naming the timeout", resp.StatusCode, body)
+	}
+	calls := p.EndRun()
+	if len(calls) != 1 || calls[0].Error != "timeout" || calls[0].Status != 0 {
+		t.Fatalf("calls = %+v, want one call with error timeout", calls)
+	}
+}

@@ -79,6 +79,13 @@ var DefaultUpstreams = map[string]string{
 // path is appended as is.
 type Upstreams map[string]string
 
+// UpstreamHeaderTimeout bounds the wait for an upstream's response headers,
+// so an upstream that accepts a call and never answers cannot hang the
+// workload (and the benchmark) forever; the call is recorded with the error
+// "timeout" and the client gets 504. Generous, because a non-streamed answer
+// of a reasoning model sends its headers only when it is done.
+var UpstreamHeaderTimeout = 10 * time.Minute
+
 // EndRunWait is how long EndRun waits for calls still in flight.
 var EndRunWait = 2 * time.Second
 
@@ -175,6 +182,7 @@ func newTransport() *http.Transport {
 		MaxIdleConnsPerHost:   128,
 		IdleConnTimeout:       50 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: UpstreamHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true, // forward the client's encoding choice untouched
 		WriteBufferSize:       32 << 10,

@@ -224,11 +224,16 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	resp, err := e.p.transport.RoundTrip(out)
 	if err != nil {
+		why := describe(err)
 		c.rec.Error = "refused"
-		if r.Context().Err() != nil {
+		switch {
+		case r.Context().Err() != nil:
 			c.rec.Error = "canceled"
-		} else {
-			proxyError(w, http.StatusBadGateway, "upstream "+Scrub(e.upstream.Redacted())+" unreachable: "+describe(err))
+		case why == "timeout":
+			c.rec.Error = "timeout"
+			proxyError(w, http.StatusGatewayTimeout, "upstream "+Scrub(e.upstream.Redacted())+" did not answer: timeout")
+		default:
+			proxyError(w, http.StatusBadGateway, "upstream "+Scrub(e.upstream.Redacted())+" unreachable: "+why)
 		}
 		c.finish(run)
 		return

@@ -119,7 +119,7 @@ type Call struct {
 	Phase         string  `json:"phase"`                    // open phase at request start or X-Runner-Phase
 	Stream        bool    `json:"stream,omitempty"`
 	Status        int     `json:"status"`                 // HTTP status; 0 when the upstream was unreachable
-	Error         string  `json:"error,omitempty"`        // refused | 4xx | 429 | 5xx | truncated
+	Error         string  `json:"error,omitempty"`        // refused | timeout | 4xx | 429 | 5xx | truncated | canceled
 	Start         float64 `json:"start_s"`                // offset from the run's start
 	LatencyS      float64 `json:"latency_s"`              // request sent to response fully read
 	TTFTS         float64 `json:"ttft_s,omitempty"`       // time to first content token (streams) or to headers

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/runner-bench/runner/runner/rules"
 	"gopkg.in/yaml.v3"
@@ -20,6 +21,13 @@ const (
 	DefaultReportFile = "PERFORMANCE_BENCHMARKS.md"
 	DefaultOutput     = `outputs/{{ .spec.name }}/{{ .started.Format "20060102-150405" }}`
 	DefaultProvider   = "default"
+	// DefaultTimeout bounds a run (and each setup and prepare command) when
+	// the spec sets no timeout, so a workload waiting on an upstream that
+	// never answers cannot hang the benchmark forever.
+	DefaultTimeout = 30 * time.Minute
+	// DefaultCleanupTimeout bounds each cleanup command, which also runs
+	// after Ctrl-C: a hanging cleanup must not hold the exit for long.
+	DefaultCleanupTimeout = time.Minute
 )
 
 // APIs a provider may speak.
@@ -133,6 +141,12 @@ func (s *Spec) setDefaults() {
 	}
 	if s.Concurrency == 0 {
 		s.Concurrency = 1
+	}
+	if s.Timeout == 0 {
+		s.Timeout = Duration(DefaultTimeout)
+	}
+	if s.CleanupTimeout == 0 {
+		s.CleanupTimeout = Duration(DefaultCleanupTimeout)
 	}
 	if s.Tokens == "" {
 		s.Tokens = "auto"

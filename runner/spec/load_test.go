@@ -165,3 +165,25 @@ func TestRenderErrorNamesField(t *testing.T) {
 		t.Errorf("render error = %v", err)
 	}
 }
+
+// A spec without timeouts still bounds every run and every cleanup command:
+// an upstream that never answers must not hang the benchmark forever.
+func TestDefaultTimeouts(t *testing.T) {
+	s, err := Parse("t.yaml", []byte("name: t\ncommand: sleep 1\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timeout.D() != DefaultTimeout || DefaultTimeout <= 0 {
+		t.Errorf("timeout = %v, want the default %v", s.Timeout.D(), DefaultTimeout)
+	}
+	if s.CleanupTimeout.D() != DefaultCleanupTimeout || DefaultCleanupTimeout <= 0 {
+		t.Errorf("cleanup_timeout = %v, want the default %v", s.CleanupTimeout.D(), DefaultCleanupTimeout)
+	}
+	s, err = Parse("t.yaml", []byte("name: t\ncommand: sleep 1\ntimeout: 5s\ncleanup_timeout: 3s\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timeout.D().Seconds() != 5 || s.CleanupTimeout.D().Seconds() != 3 {
+		t.Errorf("timeout/cleanup_timeout = %v/%v, want 5s/3s", s.Timeout.D(), s.CleanupTimeout.D())
+	}
+}

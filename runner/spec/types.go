@@ -12,21 +12,23 @@ import (
 
 // Spec is a loaded, validated benchmark spec.
 type Spec struct {
-	Name        string              `yaml:"name"`
-	Title       string              `yaml:"title"`
-	Description string              `yaml:"description"`
-	Runs        int                 `yaml:"runs"`
-	Warmup      int                 `yaml:"warmup"`
-	Cooldown    Duration            `yaml:"cooldown"`
-	Timeout     Duration            `yaml:"timeout"`
-	Concurrency int                 `yaml:"concurrency"`
-	Order       string              `yaml:"order"` // sequential (default) | interleaved
-	Vars        map[string]string   `yaml:"vars"`
-	Setup       Commands            `yaml:"setup"`
-	Prepare     Commands            `yaml:"prepare"`
-	Cleanup     Commands            `yaml:"cleanup"`
-	Command     Template            `yaml:"command"`
-	Env         map[string]Template `yaml:"env"`
+	Name        string            `yaml:"name"`
+	Title       string            `yaml:"title"`
+	Description string            `yaml:"description"`
+	Runs        int               `yaml:"runs"`
+	Warmup      int               `yaml:"warmup"`
+	Cooldown    Duration          `yaml:"cooldown"`
+	Timeout     Duration          `yaml:"timeout"` // default DefaultTimeout
+	Concurrency int               `yaml:"concurrency"`
+	Order       string            `yaml:"order"` // sequential (default) | interleaved
+	Vars        map[string]string `yaml:"vars"`
+	Setup       Commands          `yaml:"setup"`
+	Prepare     Commands          `yaml:"prepare"`
+	Cleanup     Commands          `yaml:"cleanup"`
+	// CleanupTimeout bounds each cleanup command (default DefaultCleanupTimeout).
+	CleanupTimeout Duration            `yaml:"cleanup_timeout"`
+	Command        Template            `yaml:"command"`
+	Env            map[string]Template `yaml:"env"`
 
 	Providers []Provider          `yaml:"providers"`
 	Matrix    Axes                `yaml:"matrix"`
