@@ -66,6 +66,7 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 // merged is what the shards add up to.
 type merged struct {
 	specSrc  []byte
+	template string // the first shard's copy of report.template, if any
 	bm       record.Benchmark
 	recs     []sourced // canonical order
 	warnings []string
@@ -106,6 +107,7 @@ func readShards(dirs []string) (*merged, error) {
 			if s, err = spec.Parse(filepath.Join(dir, output.SpecFile), src, nil); err != nil {
 				return nil, err
 			}
+			m.template = s.Report.TemplatePath
 		} else {
 			if !bytes.Equal(src, m.specSrc) {
 				return nil, fmt.Errorf("%s and %s are runs of different specs (their %s differ); only shards of one benchmark can be merged",
@@ -272,6 +274,11 @@ func writeMerged(out string, m *merged) error {
 	}
 	if err := os.WriteFile(filepath.Join(out, output.SpecFile), m.specSrc, 0o644); err != nil {
 		return err
+	}
+	if m.template != "" {
+		if err := copyTree(m.template, filepath.Join(out, spec.ReportTemplateFile)); err != nil {
+			return err
+		}
 	}
 	if err := writeJSON(filepath.Join(out, output.BenchmarkFile), m.bm); err != nil {
 		return err

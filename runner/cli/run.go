@@ -377,7 +377,20 @@ func abs(p string) string {
 }
 
 func writeInputs(dir string, s *spec.Spec, bm record.Benchmark) error {
-	if err := os.WriteFile(filepath.Join(dir, output.SpecFile), s.Source, 0o644); err != nil {
+	src := s.Source
+	if s.Report.Template != "" {
+		// The output folder keeps its own copy of the report template, and
+		// its spec.yaml names that copy: `runner report DIR` works from
+		// anywhere, even after the original template changed.
+		if err := copyTree(s.Report.TemplatePath, filepath.Join(dir, spec.ReportTemplateFile)); err != nil {
+			return fmt.Errorf("copying report.template: %w", err)
+		}
+		var err error
+		if src, err = s.SourceWithReportTemplate(spec.ReportTemplateFile); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, output.SpecFile), src, 0o644); err != nil {
 		return err
 	}
 	return writeJSON(filepath.Join(dir, output.BenchmarkFile), bm)

@@ -77,7 +77,7 @@ func WriteAll(dir string, s *spec.Spec, sum *results.Summary) ([]string, error) 
 	if sum.HasTokens {
 		written = append(written, filepath.Join(dir, WorkbookFile))
 	}
-	t, err := ParseReport(s.Report.Template)
+	t, err := ParseReport(s.Report.TemplatePath)
 	if err != nil {
 		return written, err
 	}

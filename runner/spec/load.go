@@ -3,9 +3,12 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +31,10 @@ const (
 	// DefaultCleanupTimeout bounds each cleanup command, which also runs
 	// after Ctrl-C: a hanging cleanup must not hold the exit for long.
 	DefaultCleanupTimeout = time.Minute
+	// DefaultMaxCells caps the matrix (providers' models times the extra
+	// axes, before exclude): a typo such as three 1,000-value axes would
+	// otherwise be a billion cells, expanded in memory before anything runs.
+	DefaultMaxCells = 10_000
 )
 
 // APIs a provider may speak.
@@ -48,22 +55,21 @@ func Load(path string, sets []string) (*Spec, error) {
 
 // Parse is Load on bytes already read; path names them in errors.
 func Parse(path string, src []byte, sets []string) (*Spec, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, Errors{yamlError(path, err)}
+	root, errs := readDocument(path, src)
+	if errs != nil {
+		return nil, errs
 	}
-	if len(doc.Content) == 0 {
-		return nil, Errors{{File: path, Msg: "empty spec"}}
-	}
-	root := doc.Content[0]
 	if len(sets) > 0 {
 		if err := applySets(root, sets); err != nil {
 			return nil, Errors{{File: path, Msg: err.Error()}}
 		}
 		var err error
-		if src, err = yaml.Marshal(&doc); err != nil {
+		if src, err = yaml.Marshal(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
 			return nil, err
 		}
+	}
+	if err := resolveAliases(path, root); err != nil {
+		return nil, Errors{err}
 	}
 	d := &decoder{file: path, nodes: map[string]*yaml.Node{}}
 	s := &Spec{File: path, Source: src}
@@ -72,6 +78,7 @@ func Parse(path string, src []byte, sets []string) (*Spec, error) {
 		s.setDefaults()
 		s.validate(d)
 	}
+	d.checkGivenZeros()
 	if len(d.errs) > 0 {
 		sort.SliceStable(d.errs, func(i, j int) bool {
 			a, b := d.errs[i], d.errs[j]
@@ -216,6 +223,10 @@ func (s *Spec) validate(d *decoder) {
 	if s.Concurrency < 1 {
 		fail("concurrency", "must be at least 1, got %d", s.Concurrency)
 	}
+	checkEnvNames(fail, "env", sortedTemplateKeys(s.Env), false)
+	if err := checkReportFile(s.Report.File); err != nil {
+		fail("report.file", "%q %v", s.Report.File, err)
+	}
 	if s.Command.Empty() && s.Command.Source == "" {
 		fail("command", "required: the command under test")
 	}
@@ -235,6 +246,13 @@ func (s *Spec) validate(d *decoder) {
 		}
 		providers[p.Name] = true
 		oneOf(fail, f+".api", p.API, APIs...)
+		if p.BaseURL != "" {
+			if err := checkBaseURL(p.BaseURL); err != nil {
+				fail(f+".base_url", "%q %v", p.BaseURL, err)
+			}
+		}
+		checkEnvNames(fail, f+".env", sortedTemplateKeys(p.Env), false)
+		checkEnvNames(fail, f+".requires.env", p.Requires.Env, true)
 	}
 	axes := map[string]bool{"provider": true, "model": true}
 	for i, a := range s.Matrix {
@@ -247,6 +265,7 @@ func (s *Spec) validate(d *decoder) {
 		}
 		_ = i
 	}
+	s.checkMatrixSize(fail)
 	for i, ex := range s.Exclude {
 		for k := range ex {
 			if !axes[k] {
@@ -349,13 +368,141 @@ func (s *Spec) validate(d *decoder) {
 		}
 	}
 	if s.Report.Template != "" {
-		if _, err := os.Stat(s.Report.Template); err != nil {
+		s.Report.TemplatePath = s.Report.Template
+		if !filepath.IsAbs(s.Report.Template) {
+			s.Report.TemplatePath = filepath.Join(filepath.Dir(s.File), s.Report.Template)
+		}
+		if fi, err := os.Stat(s.Report.TemplatePath); err != nil {
 			fail("report.template", "%v", err)
+		} else if !fi.Mode().IsRegular() {
+			fail("report.template", "%s is not a file", s.Report.TemplatePath)
 		}
 	}
 	if s.Budget.MaxCost < 0 {
 		fail("budget.max_cost", "must not be negative")
 	}
+}
+
+// checkGivenZeros rejects a zero written in the spec where zero means "use
+// the default": `runs: 0` is a mistake, as `--runs 0` is, not "3 runs".
+func (d *decoder) checkGivenZeros() {
+	for _, f := range []string{"runs", "concurrency"} {
+		if n, ok := d.nodes[f]; ok && n.Kind == yaml.ScalarNode && isZero(n.Value) {
+			d.errorf(n, "%s: must be at least 1, got 0", f)
+		}
+	}
+}
+
+// checkMatrixSize refuses a matrix of more than MaxCells cells, counted by
+// multiplying the axis lengths, before anything is expanded.
+func (s *Spec) checkMatrixSize(fail func(string, string, ...any)) {
+	limit := s.MaxCells
+	if limit == 0 {
+		limit = DefaultMaxCells
+	}
+	if s.MaxCells < 0 {
+		fail("max_cells", "must not be negative")
+		return
+	}
+	models := 0
+	for _, p := range s.Providers {
+		models += max(len(p.Models), 1)
+	}
+	cells := models
+	sizes := []string{fmt.Sprintf("%d provider models", models)}
+	for _, a := range s.Matrix {
+		sizes = append(sizes, fmt.Sprintf("%d %s", len(a.Values), a.Name))
+		if len(a.Values) > 0 && cells > limit/len(a.Values) {
+			cells = limit + 1 // stop before the product overflows
+			continue
+		}
+		cells *= max(len(a.Values), 1)
+	}
+	if cells > limit {
+		field := "matrix"
+		if len(s.Matrix) == 0 {
+			field = "providers"
+		}
+		fail(field, "the matrix has more than %d cells (%s); remove values, or raise max_cells if you mean it", limit, strings.Join(sizes, " x "))
+	}
+}
+
+// envNameRE is what a shell accepts as a variable name.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// checkEnvNames checks the keys of an env mapping (field.NAME) or the items
+// of a list of names (field[i]).
+func checkEnvNames(fail func(string, string, ...any), field string, names []string, list bool) {
+	for i, n := range names {
+		if !envNameRE.MatchString(n) {
+			f := join(field, n)
+			if list {
+				f = fmt.Sprintf("%s[%d]", field, i)
+			}
+			fail(f, "%q is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)", n)
+		}
+	}
+}
+
+func sortedTemplateKeys(m map[string]Template) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// checkBaseURL accepts an http or https URL with a host.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("is not a URL: %v", errors.Unwrap(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("must start with http:// or https://")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return errors.New("has no host")
+	}
+	return nil
+}
+
+// ReservedFiles are the names the runner itself writes in an output folder;
+// the report must not overwrite them (package output checks the list is
+// complete).
+var ReservedFiles = []string{"runs.jsonl", "benchmark.json", "spec.yaml", "benchmark_results.csv",
+	"summary.json", "charts", "cost_calculator.xlsx", "logs", "runs", ReportTemplateFile}
+
+// ReportTemplateFile is the copy of a custom report template kept in the
+// output folder, so that `runner report DIR` renders it from anywhere.
+const ReportTemplateFile = "report.md.tmpl"
+
+// checkReportFile accepts a plain file name: the report is written into the
+// output folder, next to the charts its links point to.
+func checkReportFile(name string) error {
+	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' })
+	switch {
+	case filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`):
+		return errors.New("must be a file name in the output folder, not an absolute path")
+	case slices.Contains(parts, ".."):
+		return errors.New(`must be a file name in the output folder; ".." would write outside it`)
+	case len(parts) > 1 || len(parts) == 1 && parts[0] != name:
+		return errors.New("must be a file name in the output folder, without a folder (the report's chart links are relative to it)")
+	case len(parts) == 0 || name == "." || strings.TrimSpace(name) == "":
+		return errors.New("must be a file name")
+	}
+	for _, r := range ReservedFiles {
+		if strings.EqualFold(name, r) {
+			return errors.New("is a file the runner writes itself; choose another name")
+		}
+	}
+	return nil
+}
+
+func isZero(v string) bool {
+	i, err := strconv.ParseInt(v, 10, 64)
+	return err == nil && i == 0
 }
 
 func oneOf(fail func(string, string, ...any), field, v string, allowed ...string) {

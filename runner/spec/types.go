@@ -33,6 +33,7 @@ type Spec struct {
 	Providers []Provider          `yaml:"providers"`
 	Matrix    Axes                `yaml:"matrix"`
 	Exclude   []map[string]string `yaml:"exclude"`
+	MaxCells  int                 `yaml:"max_cells"` // cap on the matrix size before exclude; 0: DefaultMaxCells
 
 	Phases    []string  `yaml:"phases"`
 	Extract   Extract   `yaml:"extract"`
@@ -165,8 +166,10 @@ type Projection struct {
 
 // Report configures the Markdown report.
 type Report struct {
-	Template string `yaml:"template"` // path, "" = embedded default
+	Template string `yaml:"template"` // path as written, relative to the spec's folder; "" = embedded default
 	File     string `yaml:"file"`
+	// TemplatePath is Template resolved against the spec's folder.
+	TemplatePath string `yaml:"-"`
 }
 
 // Budget stops the benchmark before metered cost passes it.
