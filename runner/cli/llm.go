@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/meter"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
@@ -59,10 +60,10 @@ func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy,
 	up := p.BaseURL
 	if l.url != "" {
 		up = l.url
-		if p.API == meter.OpenAI {
+		if p.API == llmapi.OpenAI {
 			up += "/v1"
 		}
-	} else if up != "" && p.API == meter.OpenAI && !strings.HasSuffix(strings.TrimRight(up, "/"), "/v1") {
+	} else if up != "" && p.API == llmapi.OpenAI && !strings.HasSuffix(strings.TrimRight(up, "/"), "/v1") {
 		up = strings.TrimRight(up, "/") + "/v1" // base_url may be given as the host, as for the other APIs
 	}
 	return meter.Start(ctx, meter.Upstreams{p.API: up})
@@ -171,7 +172,7 @@ func proxyCmd(ctx context.Context, e *env, args []string) error {
 		upstreams[api] = url
 	}
 	if len(upstreams) == 0 {
-		for api := range meter.DefaultUpstreams {
+		for api := range llmapi.DefaultBaseURLs {
 			upstreams[api] = ""
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/sim"
 )
 
@@ -38,7 +39,7 @@ type bench struct {
 func newBench(tb testing.TB) *bench {
 	tb.Helper()
 	s := httptest.NewServer(sim.New(sim.Config{Default: sim.Model{OutputTokens: 50}}))
-	p, err := Start(context.Background(), Upstreams{OpenAI: s.URL + "/v1"})
+	p, err := Start(context.Background(), Upstreams{llmapi.OpenAI: s.URL + "/v1"})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func newBench(tb testing.TB) *bench {
 
 func (b *bench) base(proxied bool) string {
 	if proxied {
-		return b.proxy.URL(OpenAI)
+		return b.proxy.URL(llmapi.OpenAI)
 	}
 	return b.sim.URL
 }

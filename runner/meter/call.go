@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
-	"encoding/json"
 	"io"
-	"reflect"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
-	"github.com/runner-bench/runner/runner/sim"
 )
 
 // usage states of a call
@@ -22,10 +21,51 @@ const (
 	usageComplete // the provider's final counts
 )
 
+// A decoder reads the answers of one kind of LLM call (one per API and
+// endpoint, in openai.go, anthropic.go, gemini.go and ollama.go). It is chosen
+// once per call, from the request's path.
+type decoder interface {
+	// streamed says whether the request asks for a streamed answer, and
+	// whether that stream comes as one JSON array (read whole) rather than as
+	// lines.
+	streamed(r *http.Request, meta *reqMeta) (stream, array bool)
+	// lines says a stream is NDJSON, one object per line; otherwise it is
+	// server-sent events, and event gets the payload of each data: line.
+	lines() bool
+	// event meters one streamed event; drop says it is not forwarded.
+	event(c *call, p []byte) (drop bool)
+	// body meters a whole body: an answer that was not streamed, or a stream
+	// read whole.
+	body(c *call, b []byte)
+}
+
+// decoders maps each metered endpoint to its decoder.
+var decoders = map[llmapi.Endpoint]decoder{
+	llmapi.ChatCompletions:       chatDecoder{},
+	llmapi.Responses:             responsesDecoder{},
+	llmapi.Messages:              messagesDecoder{},
+	llmapi.GenerateContent:       geminiDecoder{},
+	llmapi.StreamGenerateContent: geminiStreamDecoder{},
+	llmapi.OllamaChat:            ollamaDecoder{},
+	llmapi.OllamaGenerate:        ollamaDecoder{},
+}
+
+// sse is the framing of the decoders whose streams are server-sent events.
+type sse struct{}
+
+func (sse) lines() bool { return false }
+
+// streamFlag is how most APIs ask for a stream: "stream": true in the body.
+type streamFlag struct{}
+
+func (streamFlag) streamed(_ *http.Request, meta *reqMeta) (bool, bool) {
+	return meta.Stream != nil && *meta.Stream, false
+}
+
 // call is the metering state of one request. Streamed bodies are parsed line
 // by line as they pass; only a partial line is kept between reads.
 type call struct {
-	api     string
+	dec     decoder
 	rec     record.Call
 	t0      time.Time
 	ttfb    time.Duration
@@ -172,9 +212,9 @@ func (c *call) line(raw []byte) (drop bool, repl []byte) {
 			return true, nil
 		}
 	}
-	if c.api == Ollama && c.rec.Endpoint != "chat.completions" {
+	if c.dec.lines() {
 		if len(l) > 0 {
-			c.ollama(l)
+			c.dec.event(c, l)
 		}
 		return false, nil
 	}
@@ -185,21 +225,12 @@ func (c *call) line(raw []byte) (drop bool, repl []byte) {
 	if len(p) > 0 && p[0] == ' ' {
 		p = p[1:]
 	}
-	switch c.rec.Endpoint {
-	case "chat.completions":
-		if c.chatChunk(p) {
-			c.dropBlank = true
-			return true, nil
-		}
-		if c.rewrote && bytes.Contains(raw, usageNull) {
-			return false, bytes.Replace(raw, usageNull, nil, 1)
-		}
-	case "responses":
-		c.responsesEvent(p)
-	case "messages":
-		c.anthropicEvent(p)
-	case "streamGenerateContent":
-		c.geminiChunk(p)
+	if c.dec.event(c, p) {
+		c.dropBlank = true
+		return true, nil
+	}
+	if c.rewrote && bytes.Contains(raw, usageNull) {
+		return false, bytes.Replace(raw, usageNull, nil, 1)
 	}
 	return false, nil
 }
@@ -240,10 +271,10 @@ func (c *call) finish(run *run) {
 			c.rec.UsageStatus = "estimated"
 			t := c.tok
 			if t.Input == 0 {
-				t.Input = int64(sim.InputTokens(c.reqBody))
+				t.Input = int64(llmapi.InputTokens(c.reqBody))
 			}
 			if c.outChars > 0 {
-				t.Output = max(t.Output, int64(sim.TokensForChars(c.outChars)))
+				t.Output = max(t.Output, int64(llmapi.TokensForChars(c.outChars)))
 			}
 			c.rec.Tokens = t
 		default:
@@ -284,25 +315,7 @@ func (c *call) parseBody() {
 			return
 		}
 	}
-	switch c.rec.Endpoint {
-	case "chat.completions":
-		c.chatChunk(b)
-	case "responses":
-		c.responsesEvent(b)
-	case "messages":
-		c.anthropicEvent(b)
-	case "generateContent":
-		c.geminiChunk(b)
-	case "streamGenerateContent":
-		var arr []json.RawMessage
-		if json.Unmarshal(b, &arr) == nil {
-			for _, e := range arr {
-				c.geminiChunk(e)
-			}
-		}
-	case "chat", "generate":
-		c.ollama(b)
-	}
+	c.dec.body(c, b)
 	if c.gzip && c.stream && !c.geminiArray {
 		c.usage = usageNone // a compressed stream is not metered
 	}
@@ -319,398 +332,4 @@ func classify(kind string) string {
 		return "4xx"
 	}
 	return "5xx"
-}
-
-// --- OpenAI Chat Completions (and Ollama's compatible endpoint) ---
-
-type oaUsage struct {
-	PromptTokens        int64 `json:"prompt_tokens"`
-	CompletionTokens    int64 `json:"completion_tokens"`
-	PromptTokensDetails *struct {
-		CachedTokens int64 `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
-	CompletionTokensDetails *struct {
-		ReasoningTokens int64 `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
-}
-
-func (u *oaUsage) tokens() record.Tokens {
-	t := record.Tokens{Input: u.PromptTokens, Output: u.CompletionTokens}
-	if u.PromptTokensDetails != nil {
-		t.CachedInput = u.PromptTokensDetails.CachedTokens
-	}
-	if u.CompletionTokensDetails != nil {
-		t.Reasoning = u.CompletionTokensDetails.ReasoningTokens
-	}
-	return t
-}
-
-type oaDelta struct {
-	Content          string          `json:"content"`
-	ToolCalls        json.RawMessage `json:"tool_calls"`
-	ReasoningContent string          `json:"reasoning_content"` // vLLM, DeepSeek
-	Reasoning        string          `json:"reasoning"`         // Ollama, OpenRouter
-}
-
-type oaChunk struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Delta        *oaDelta `json:"delta"`
-		FinishReason *string  `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *oaUsage `json:"usage"`
-	Error *struct {
-		Type string `json:"type"`
-		Code any    `json:"code"`
-	} `json:"error"`
-}
-
-// chatBodyKeys are what a non-streamed completion is metered by: its choices
-// carry no delta and the TTFT of a whole body is its first byte (so choices
-// are not decoded, and a malformed choices member no longer hides the usage).
-var chatBodyKeys = []string{"model", "usage", "error"}
-
-// chatChunk meters a chat completion or one streamed chunk; it reports whether
-// the chunk is the usage-only chunk the proxy asked for on the client's behalf.
-func (c *call) chatChunk(p []byte) (usageOnly bool) {
-	if bytes.Equal(p, []byte("[DONE]")) {
-		c.terminal = true
-		return false
-	}
-	var ch oaChunk
-	if c.stream {
-		if json.Unmarshal(p, &ch) != nil {
-			return false
-		}
-	} else if !fastChatBody(p, &ch) {
-		ch = oaChunk{}
-		if decodeMembers(p, chatBodyKeys, &ch) != nil {
-			return false
-		}
-	}
-	if ch.Model != "" {
-		c.rec.ResponseModel = ch.Model
-	}
-	if ch.Error != nil {
-		c.errClass = classify(ch.Error.Type + " " + toString(ch.Error.Code))
-	}
-	for _, ck := range ch.Choices {
-		if d := ck.Delta; d != nil {
-			n := len(d.Content) + len(d.ReasoningContent) + len(d.Reasoning)
-			if n > 0 || (len(d.ToolCalls) > 0 && string(d.ToolCalls) != "null") {
-				c.mark()
-			}
-			c.outChars += n
-		}
-	}
-	if ch.Usage != nil {
-		c.tok, c.usage = ch.Usage.tokens(), usageComplete
-		return c.rewrote && len(ch.Choices) == 0
-	}
-	return false
-}
-
-func toString(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return ""
-}
-
-// --- OpenAI Responses ---
-
-type respUsage struct {
-	InputTokens        int64 `json:"input_tokens"`
-	OutputTokens       int64 `json:"output_tokens"`
-	InputTokensDetails *struct {
-		CachedTokens int64 `json:"cached_tokens"`
-	} `json:"input_tokens_details"`
-	OutputTokensDetails *struct {
-		ReasoningTokens int64 `json:"reasoning_tokens"`
-	} `json:"output_tokens_details"`
-}
-
-type respObject struct {
-	Model string     `json:"model"`
-	Usage *respUsage `json:"usage"`
-	Error *struct {
-		Code string `json:"code"`
-	} `json:"error"`
-}
-
-type respEvent struct {
-	respObject
-	Type     string          `json:"type"`
-	Delta    json.RawMessage `json:"delta"`
-	Code     string          `json:"code"`
-	Response *respObject     `json:"response"`
-}
-
-var respEventKeys = jsonKeys(reflect.TypeFor[respEvent]())
-
-func (c *call) responsesEvent(p []byte) {
-	var ev respEvent
-	if decodeMembers(p, respEventKeys, &ev) != nil {
-		return
-	}
-	obj := ev.Response
-	if !c.stream {
-		obj = &ev.respObject
-	}
-	switch {
-	case strings.HasSuffix(ev.Type, ".delta"):
-		if len(ev.Delta) > 2 && ev.Delta[0] == '"' {
-			c.mark()
-			if ev.Type == "response.output_text.delta" || ev.Type == "response.reasoning_summary_text.delta" ||
-				ev.Type == "response.function_call_arguments.delta" {
-				c.outChars += len(ev.Delta) - 2
-			}
-		}
-	case ev.Type == "response.completed", ev.Type == "response.incomplete":
-		c.terminal = true
-	case ev.Type == "response.failed":
-		c.terminal = true
-		code := "server_error"
-		if obj != nil && obj.Error != nil {
-			code = obj.Error.Code
-		}
-		c.errClass = classify(code)
-	case ev.Type == "error":
-		c.errClass = classify(ev.Code)
-	}
-	if obj == nil {
-		return
-	}
-	if obj.Model != "" {
-		c.rec.ResponseModel = obj.Model
-	}
-	if u := obj.Usage; u != nil {
-		t := record.Tokens{Input: u.InputTokens, Output: u.OutputTokens}
-		if u.InputTokensDetails != nil {
-			t.CachedInput = u.InputTokensDetails.CachedTokens
-		}
-		if u.OutputTokensDetails != nil {
-			t.Reasoning = u.OutputTokensDetails.ReasoningTokens
-		}
-		c.tok, c.usage = t, usageComplete
-	}
-}
-
-// --- Anthropic Messages ---
-
-type antUsage struct {
-	InputTokens   *int64 `json:"input_tokens"`
-	CacheCreation *int64 `json:"cache_creation_input_tokens"`
-	CacheRead     *int64 `json:"cache_read_input_tokens"`
-	OutputTokens  *int64 `json:"output_tokens"`
-}
-
-type antEvent struct {
-	Type    string `json:"type"`
-	Model   string `json:"model"`
-	Message *struct {
-		Model string    `json:"model"`
-		Usage *antUsage `json:"usage"`
-	} `json:"message"`
-	Delta *struct {
-		Text        string `json:"text"`
-		Thinking    string `json:"thinking"`
-		PartialJSON string `json:"partial_json"`
-	} `json:"delta"`
-	Usage *antUsage `json:"usage"`
-	Error *struct {
-		Type string `json:"type"`
-	} `json:"error"`
-}
-
-// antApply updates the raw Anthropic counts (input_tokens excludes the cache
-// classes) and normalises them into c.tok: Input includes cache reads and writes.
-func (c *call) antApply(u *antUsage) {
-	if u.InputTokens != nil {
-		c.ant.in = *u.InputTokens
-	}
-	if u.CacheCreation != nil {
-		c.ant.cw = *u.CacheCreation
-	}
-	if u.CacheRead != nil {
-		c.ant.cr = *u.CacheRead
-	}
-	if u.OutputTokens != nil {
-		c.ant.out = *u.OutputTokens // cumulative: the last wins, never summed
-	}
-	c.tok = record.Tokens{
-		Input:       c.ant.in + c.ant.cw + c.ant.cr,
-		Output:      c.ant.out,
-		CachedInput: c.ant.cr,
-		CacheWrite:  c.ant.cw,
-	}
-}
-
-var antEventKeys = jsonKeys(reflect.TypeFor[antEvent]())
-
-func (c *call) anthropicEvent(p []byte) {
-	var ev antEvent
-	if decodeMembers(p, antEventKeys, &ev) != nil {
-		return
-	}
-	switch ev.Type {
-	case "message": // a whole response
-		c.rec.ResponseModel = ev.Model
-		if ev.Usage != nil {
-			c.antApply(ev.Usage)
-			c.usage = usageComplete
-		}
-	case "message_start":
-		if ev.Message != nil {
-			c.rec.ResponseModel = ev.Message.Model
-			if ev.Message.Usage != nil {
-				c.antApply(ev.Message.Usage)
-				c.usage = max(c.usage, usagePartial)
-			}
-		}
-	case "content_block_delta":
-		if d := ev.Delta; d != nil {
-			n := len(d.Text) + len(d.Thinking) + len(d.PartialJSON)
-			if n > 0 {
-				c.mark()
-			}
-			c.outChars += n
-		}
-	case "message_delta":
-		if ev.Usage != nil {
-			c.antApply(ev.Usage)
-			c.usage = usageComplete
-		}
-	case "message_stop":
-		c.terminal = true
-	case "error":
-		kind := "api_error"
-		if ev.Error != nil {
-			kind = ev.Error.Type
-		}
-		c.errClass = classify(kind)
-	}
-}
-
-// --- Gemini ---
-
-type gemUsage struct {
-	PromptTokenCount        int64 `json:"promptTokenCount"`
-	CachedContentTokenCount int64 `json:"cachedContentTokenCount"`
-	CandidatesTokenCount    int64 `json:"candidatesTokenCount"`
-	ThoughtsTokenCount      int64 `json:"thoughtsTokenCount"`
-	ToolUsePromptTokenCount int64 `json:"toolUsePromptTokenCount"`
-}
-
-type gemResponse struct {
-	Candidates []struct {
-		Content *struct {
-			Parts []struct {
-				Text         string          `json:"text"`
-				FunctionCall json.RawMessage `json:"functionCall"`
-			} `json:"parts"`
-		} `json:"content"`
-		FinishReason string `json:"finishReason"`
-	} `json:"candidates"`
-	PromptFeedback *struct {
-		BlockReason string `json:"blockReason"`
-	} `json:"promptFeedback"`
-	UsageMetadata *gemUsage `json:"usageMetadata"`
-	ModelVersion  string    `json:"modelVersion"`
-	Error         *struct {
-		Status string `json:"status"`
-	} `json:"error"`
-}
-
-var gemResponseKeys = jsonKeys(reflect.TypeFor[gemResponse]())
-
-func (c *call) geminiChunk(p []byte) {
-	var r gemResponse
-	if decodeMembers(p, gemResponseKeys, &r) != nil {
-		return
-	}
-	if r.ModelVersion != "" {
-		c.rec.ResponseModel = r.ModelVersion
-	}
-	if r.Error != nil {
-		c.errClass = classify(r.Error.Status)
-	}
-	for _, cand := range r.Candidates {
-		if cand.Content != nil {
-			for _, part := range cand.Content.Parts {
-				if len(part.Text) > 0 || len(part.FunctionCall) > 0 {
-					c.mark()
-				}
-				c.outChars += len(part.Text)
-			}
-		}
-		if cand.FinishReason != "" {
-			c.terminal = true
-		}
-	}
-	if r.PromptFeedback != nil && r.PromptFeedback.BlockReason != "" {
-		c.terminal = true
-	}
-	if u := r.UsageMetadata; u != nil { // cumulative: the last wins
-		c.tok = record.Tokens{
-			Input:       u.PromptTokenCount + u.ToolUsePromptTokenCount,
-			Output:      u.CandidatesTokenCount + u.ThoughtsTokenCount,
-			CachedInput: u.CachedContentTokenCount,
-			Reasoning:   u.ThoughtsTokenCount,
-		}
-		c.usage = usagePartial
-	}
-	if c.terminal && c.usage != usageNone {
-		c.usage = usageComplete
-	}
-}
-
-// --- Ollama native ---
-
-type olChunk struct {
-	Model   string `json:"model"`
-	Message *struct {
-		Content   string          `json:"content"`
-		Thinking  string          `json:"thinking"`
-		ToolCalls json.RawMessage `json:"tool_calls"`
-	} `json:"message"`
-	Response        string `json:"response"`
-	Thinking        string `json:"thinking"`
-	Done            bool   `json:"done"`
-	PromptEvalCount int64  `json:"prompt_eval_count"`
-	EvalCount       int64  `json:"eval_count"`
-	EvalDuration    int64  `json:"eval_duration"`
-	Error           string `json:"error"`
-}
-
-var olChunkKeys = jsonKeys(reflect.TypeFor[olChunk]())
-
-func (c *call) ollama(p []byte) {
-	var ch olChunk
-	if decodeMembers(p, olChunkKeys, &ch) != nil {
-		return
-	}
-	if ch.Model != "" {
-		c.rec.ResponseModel = ch.Model
-	}
-	if ch.Error != "" {
-		c.errClass = "5xx"
-	}
-	n := len(ch.Response) + len(ch.Thinking)
-	if m := ch.Message; m != nil {
-		n += len(m.Content) + len(m.Thinking)
-		if len(m.ToolCalls) > 0 && string(m.ToolCalls) != "null" {
-			c.mark()
-		}
-	}
-	if n > 0 {
-		c.mark()
-	}
-	c.outChars += n
-	if ch.Done {
-		c.terminal = true
-		c.tok = record.Tokens{Input: ch.PromptEvalCount, Output: ch.EvalCount}
-		c.usage = usageComplete
-		c.evalCount, c.evalDur = ch.EvalCount, ch.EvalDuration
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/sim"
 )
@@ -70,20 +71,20 @@ func TestFaults(t *testing.T) {
 	c := &http.Client{Transport: tr}
 	p.BeginRun(time.Now(), func() string { return "Faults" })
 
-	resp, body, _ := rawPost(t, c, p.URL(OpenAI)+"/v1/chat/completions", `{"model":"fail-429","messages":[]}`)
+	resp, body, _ := rawPost(t, c, p.URL(llmapi.OpenAI)+"/v1/chat/completions", `{"model":"fail-429","messages":[]}`)
 	if resp.StatusCode != 429 || body != body429 || resp.Header.Get("Retry-After") != "7" {
 		t.Errorf("429: client got %d %q %v", resp.StatusCode, body, resp.Header)
 	}
-	resp, body, _ = rawPost(t, c, p.URL(OpenAI)+"/v1/chat/completions", `{"model":"fail-500","stream":true,"messages":[]}`)
+	resp, body, _ = rawPost(t, c, p.URL(llmapi.OpenAI)+"/v1/chat/completions", `{"model":"fail-500","stream":true,"messages":[]}`)
 	if resp.StatusCode != 500 || body != body500 {
 		t.Errorf("500: client got %d %q", resp.StatusCode, body)
 	}
-	resp, body, err := rawPost(t, c, p.URL(Anthropic)+"/v1/messages", `{"model":"cut","stream":true,"max_tokens":9,"messages":[]}`)
+	resp, body, err := rawPost(t, c, p.URL(llmapi.Anthropic)+"/v1/messages", `{"model":"cut","stream":true,"max_tokens":9,"messages":[]}`)
 	want := strings.Join(strings.SplitAfter(fxAnthropicStream, "\n\n")[:4], "")
 	if resp.StatusCode != 200 || body != want || err == nil {
 		t.Errorf("cut stream: client got %d err %v\n%q\nwant\n%q", resp.StatusCode, err, body, want)
 	}
-	resp, _, err = rawPost(t, c, p.URL(OpenAI)+"/v1/chat/completions", `{"model":"noterm","stream":true,"stream_options":{"include_usage":true},"messages":[]}`)
+	resp, _, err = rawPost(t, c, p.URL(llmapi.OpenAI)+"/v1/chat/completions", `{"model":"noterm","stream":true,"stream_options":{"include_usage":true},"messages":[]}`)
 	if resp.StatusCode != 200 || err != nil {
 		t.Errorf("stream without [DONE]: %d %v", resp.StatusCode, err)
 	}
@@ -118,7 +119,7 @@ func TestRefused(t *testing.T) {
 	ln.Close()
 	p := startProxy(t, closed)
 	p.BeginRun(time.Now(), nil)
-	resp, body, _ := rawPost(t, http.DefaultClient, p.URL(Gemini)+"/v1beta/models/gemini-2.5-flash:generateContent?key="+geminiKey, `{"contents":[]}`)
+	resp, body, _ := rawPost(t, http.DefaultClient, p.URL(llmapi.Gemini)+"/v1beta/models/gemini-2.5-flash:generateContent?key="+geminiKey, `{"contents":[]}`)
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "connection refused") || strings.Contains(body, geminiKey) {
 		t.Errorf("refused: client got %d %s", resp.StatusCode, body)
 	}
@@ -134,7 +135,7 @@ func TestClientCancelMidStream(t *testing.T) {
 	p := startProxy(t, up.URL)
 	p.BeginRun(time.Now(), nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "POST", p.URL(Ollama)+"/api/chat", strings.NewReader(`{"model":"llama3.2","messages":[]}`))
+	req, _ := http.NewRequestWithContext(ctx, "POST", p.URL(llmapi.Ollama)+"/api/chat", strings.NewReader(`{"model":"llama3.2","messages":[]}`))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +152,7 @@ func TestClientCancelMidStream(t *testing.T) {
 // Parsing details that the SDK runs do not reach.
 func TestUsageParsing(t *testing.T) {
 	run := func(api, endpoint string, stream bool, body string) record.Call {
-		c := &call{api: api, rec: record.Call{API: api, Endpoint: endpoint, Status: 200}, t0: time.Now(), stream: stream, ok: true,
+		c := &call{dec: decoders[llmapi.Endpoint(endpoint)], rec: record.Call{API: api, Endpoint: endpoint, Status: 200}, t0: time.Now(), stream: stream, ok: true,
 			reqBody: []byte(`{"messages":[{"role":"user","content":"12345678"}]}`)}
 		for i := 0; i < len(body); i += 7 { // split reads anywhere, even mid-line
 			c.feed([]byte(body[i:min(i+7, len(body))]))
@@ -162,34 +163,34 @@ func TestUsageParsing(t *testing.T) {
 	// Newer Anthropic streams repeat input and cache counts in message_delta: they win.
 	ant := strings.Replace(fxAnthropicStream, `"usage":{"output_tokens":10}`,
 		`"usage":{"input_tokens":140,"cache_creation_input_tokens":0,"cache_read_input_tokens":2000,"output_tokens":12}`, 1)
-	if c := run(Anthropic, "messages", true, ant); c.Tokens != (record.Tokens{Input: 2140, Output: 12, CachedInput: 2000}) {
+	if c := run(llmapi.Anthropic, "messages", true, ant); c.Tokens != (record.Tokens{Input: 2140, Output: 12, CachedInput: 2000}) {
 		t.Errorf("anthropic message_delta counts: %+v", c.Tokens)
 	}
 	// Gemini: LF framing, missing fields are zero, the last usage wins.
 	gem := "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],\"usageMetadata\":{\"promptTokenCount\":5}}\n\n" +
 		"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":3}}\n\n"
-	if c := run(Gemini, "streamGenerateContent", true, gem); c.Tokens != (record.Tokens{Input: 5, Output: 3}) || c.UsageStatus != "reported" || c.Error != "" {
+	if c := run(llmapi.Gemini, "streamGenerateContent", true, gem); c.Tokens != (record.Tokens{Input: 5, Output: 3}) || c.UsageStatus != "reported" || c.Error != "" {
 		t.Errorf("gemini LF: %+v", c)
 	}
 	// Gemini's JSON-array stream (no alt=sse).
 	arr := "[" + fxGemini + "\n,\r\n" + fxGemini + "]"
-	c := &call{api: Gemini, rec: record.Call{API: Gemini, Endpoint: "streamGenerateContent", Status: 200}, t0: time.Now(), stream: true, geminiArray: true, ok: true}
+	c := &call{dec: decoders[llmapi.StreamGenerateContent], rec: record.Call{API: llmapi.Gemini, Endpoint: "streamGenerateContent", Status: 200}, t0: time.Now(), stream: true, geminiArray: true, ok: true}
 	c.feed([]byte(arr))
 	c.finish(nil)
 	if c.rec.Tokens != (record.Tokens{Input: 120, Output: 50, CachedInput: 100, Reasoning: 42}) || c.rec.Error != "" {
 		t.Errorf("gemini array: %+v", c.rec)
 	}
 	// A chat stream from an upstream that ignores include_usage: estimated.
-	if c := run(OpenAI, "chat.completions", true, fxChatStream(false)); c.UsageStatus != "estimated" || c.Input != 2 || c.Output != 1 {
+	if c := run(llmapi.OpenAI, "chat.completions", true, fxChatStream(false)); c.UsageStatus != "estimated" || c.Input != 2 || c.Output != 1 {
 		t.Errorf("estimated chat: %+v", c)
 	}
 	// An Anthropic error event mid-stream.
 	errStream := "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"
-	if c := run(Anthropic, "messages", true, errStream); c.Error != "5xx" {
+	if c := run(llmapi.Anthropic, "messages", true, errStream); c.Error != "5xx" {
 		t.Errorf("anthropic error event: %+v", c)
 	}
 	// A non-streamed body without usage.
-	if c := run(OpenAI, "chat.completions", false, `{"model":"x","choices":[]}`); c.UsageStatus != "missing" {
+	if c := run(llmapi.OpenAI, "chat.completions", false, `{"model":"x","choices":[]}`); c.UsageStatus != "missing" {
 		t.Errorf("missing usage: %+v", c)
 	}
 }
@@ -230,7 +231,7 @@ func TestNoLeaks(t *testing.T) {
 		defer simSrv.Close()
 		faultSrv := httptest.NewServer(http.HandlerFunc(faulty))
 		defer faultSrv.Close()
-		p, err := Start(context.Background(), Upstreams{OpenAI: simSrv.URL + "/v1", Anthropic: faultSrv.URL, Ollama: simSrv.URL})
+		p, err := Start(context.Background(), Upstreams{llmapi.OpenAI: simSrv.URL + "/v1", llmapi.Anthropic: faultSrv.URL, llmapi.Ollama: simSrv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,14 +241,14 @@ func TestNoLeaks(t *testing.T) {
 		c := &http.Client{Transport: tr}
 		p.BeginRun(time.Now(), nil)
 		for i := 0; i < 40; i++ {
-			rawPost(t, c, p.URL(OpenAI)+"/v1/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"`+strings.Repeat("x", i)+`"}]}`)
-			rawPost(t, c, p.URL(Ollama)+"/api/generate", `{"model":"m","prompt":"`+strings.Repeat("y", i)+`"}`)
+			rawPost(t, c, p.URL(llmapi.OpenAI)+"/v1/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"`+strings.Repeat("x", i)+`"}]}`)
+			rawPost(t, c, p.URL(llmapi.Ollama)+"/api/generate", `{"model":"m","prompt":"`+strings.Repeat("y", i)+`"}`)
 		}
 		for _, m := range []string{"cut", "fail-429", "fail-500", "noterm"} {
-			rawPost(t, c, p.URL(Anthropic)+"/v1/messages", `{"model":"`+m+`","stream":true,"messages":[]}`)
+			rawPost(t, c, p.URL(llmapi.Anthropic)+"/v1/messages", `{"model":"`+m+`","stream":true,"messages":[]}`)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		req, _ := http.NewRequestWithContext(ctx, "POST", p.URL(OpenAI)+"/v1/chat/completions", strings.NewReader(`{"model":"m","stream":true,"messages":[]}`))
+		req, _ := http.NewRequestWithContext(ctx, "POST", p.URL(llmapi.OpenAI)+"/v1/chat/completions", strings.NewReader(`{"model":"m","stream":true,"messages":[]}`))
 		if resp, err := c.Do(req); err == nil {
 			resp.Body.Read(make([]byte, 10))
 			cancel()
@@ -265,7 +266,7 @@ func TestNoLeaks(t *testing.T) {
 // [DONE]) got the whole answer: the call is not canceled; before it, it is.
 func TestClientLeavesAfterTerminal(t *testing.T) {
 	for _, terminal := range []bool{true, false} {
-		c := &call{api: OpenAI, rec: record.Call{API: OpenAI, Endpoint: "chat.completions", Status: 200}, t0: time.Now(), stream: true, ok: true}
+		c := &call{dec: chatDecoder{}, rec: record.Call{API: llmapi.OpenAI, Endpoint: "chat.completions", Status: 200}, t0: time.Now(), stream: true, ok: true}
 		body := fxChatStream(true)
 		if !terminal {
 			body = body[:strings.Index(body, "data: [DONE]")]

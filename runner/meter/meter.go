@@ -27,7 +27,7 @@
 // Usage status of a call: "reported" when the provider's own usage was read;
 // "estimated" when a 2xx stream ended without it (cut, or an upstream that
 // ignores include_usage): input is the provider's figure if it sent one, else
-// sim.InputTokens of the request, and output is ceil(characters streamed / 4);
+// llmapi.InputTokens of the request, and output is ceil(characters streamed / 4);
 // "missing" when a 2xx non-streamed body carried no readable usage. Calls that
 // failed (refused, 4xx, 5xx) have no usage status and zero tokens.
 //
@@ -50,27 +50,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 )
 
-// The APIs the proxy speaks, in the order Env lists them.
-const (
-	OpenAI    = "openai"
-	Anthropic = "anthropic"
-	Gemini    = "gemini"
-	Ollama    = "ollama"
-)
-
-var apis = []string{OpenAI, Anthropic, Gemini, Ollama}
-
 // DefaultUpstreams are the public base URLs used when an upstream is "".
 // An OpenAI upstream is a base URL as OPENAI_BASE_URL takes it, with its /v1.
-var DefaultUpstreams = map[string]string{
-	OpenAI:    "https://api.openai.com/v1",
-	Anthropic: "https://api.anthropic.com",
-	Gemini:    "https://generativelanguage.googleapis.com",
-	Ollama:    "http://127.0.0.1:11434",
-}
+var DefaultUpstreams = llmapi.DefaultBaseURLs
 
 // Upstreams maps an API (openai, anthropic, gemini, ollama) to its upstream base
 // URL; "" means the API's public default. An OpenAI base URL includes /v1
@@ -136,7 +122,7 @@ func Start(ctx context.Context, ups Upstreams) (*Proxy, error) {
 		}
 	}
 	p := &Proxy{transport: newTransport()}
-	for _, api := range apis {
+	for _, api := range llmapi.APIs {
 		base, ok := ups[api]
 		if !ok {
 			continue
@@ -210,13 +196,13 @@ func (p *Proxy) Env() []string {
 	var env []string
 	for _, ep := range p.eps {
 		switch ep.api {
-		case OpenAI:
+		case llmapi.OpenAI:
 			env = append(env, "OPENAI_BASE_URL="+ep.url+"/v1", "OPENAI_API_BASE="+ep.url+"/v1")
-		case Anthropic:
+		case llmapi.Anthropic:
 			env = append(env, "ANTHROPIC_BASE_URL="+ep.url, "ANTHROPIC_API_BASE="+ep.url, "ANTHROPIC_API_URL="+ep.url)
-		case Gemini:
+		case llmapi.Gemini:
 			env = append(env, "GOOGLE_GEMINI_BASE_URL="+ep.url, "GEMINI_API_BASE="+ep.url)
-		case Ollama:
+		case llmapi.Ollama:
 			env = append(env, "OLLAMA_HOST="+ep.url, "OLLAMA_API_BASE="+ep.url)
 		}
 		env = append(env, "RUNNER_PROXY_URL_"+strings.ToUpper(ep.api)+"="+ep.url)

@@ -19,6 +19,7 @@ import (
 	"github.com/openai/openai-go/v3/responses"
 	"google.golang.org/genai"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/sim"
 )
@@ -36,7 +37,7 @@ func (p *phases) get() string  { p.mu.Lock(); defer p.mu.Unlock(); return p.cur 
 // its variables and the API keys the way a run's environment would.
 func startProxy(t *testing.T, upstream string) *Proxy {
 	t.Helper()
-	p, err := Start(context.Background(), Upstreams{OpenAI: upstream + "/v1", Anthropic: upstream, Gemini: upstream, Ollama: upstream})
+	p, err := Start(context.Background(), Upstreams{llmapi.OpenAI: upstream + "/v1", llmapi.Anthropic: upstream, llmapi.Gemini: upstream, llmapi.Ollama: upstream})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ type sdkResult struct {
 }
 
 // driveSDKs makes every kind of call through the official SDKs (and raw HTTP
-// for Ollama), switching phases between them.
+// for llmapi.Ollama), switching phases between them.
 func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 	t.Helper()
 	ctx := context.Background()
@@ -81,7 +82,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 	if err != nil {
 		t.Fatalf("openai chat: %v", err)
 	}
-	add(sdkResult{"openai chat", cc.Choices[0].Message.Content, cc.Usage.PromptTokens, cc.Usage.CompletionTokens, "Data Preparation", false, OpenAI, "chat.completions"})
+	add(sdkResult{"openai chat", cc.Choices[0].Message.Content, cc.Usage.PromptTokens, cc.Usage.CompletionTokens, "Data Preparation", false, llmapi.OpenAI, "chat.completions"})
 
 	for _, withUsage := range []bool{false, true} {
 		params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: msgs}
@@ -107,7 +108,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 		if !withUsage && in != -1 {
 			t.Errorf("client that did not ask for usage was shown a usage chunk")
 		}
-		add(sdkResult{"openai chat stream usage=" + map[bool]string{true: "yes", false: "no"}[withUsage], text.String(), in, out, "Data Preparation", true, OpenAI, "chat.completions"})
+		add(sdkResult{"openai chat stream usage=" + map[bool]string{true: "yes", false: "no"}[withUsage], text.String(), in, out, "Data Preparation", true, llmapi.OpenAI, "chat.completions"})
 	}
 
 	ph.set("Performance Analysis")
@@ -116,7 +117,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 	if err != nil {
 		t.Fatalf("openai responses: %v", err)
 	}
-	add(sdkResult{"openai responses", rr.OutputText(), rr.Usage.InputTokens, rr.Usage.OutputTokens, "Performance Analysis", false, OpenAI, "responses"})
+	add(sdkResult{"openai responses", rr.OutputText(), rr.Usage.InputTokens, rr.Usage.OutputTokens, "Performance Analysis", false, llmapi.OpenAI, "responses"})
 	rs := oc.Responses.NewStreaming(ctx, rp, ooption.WithHeader(PhaseHeader, "Header Phase"))
 	var rtext strings.Builder
 	rin, rout := int64(-1), int64(-1)
@@ -133,7 +134,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 		t.Fatalf("openai responses stream: %v", err)
 	}
 	rs.Close()
-	add(sdkResult{"openai responses stream", rtext.String(), rin, rout, "Header Phase", true, OpenAI, "responses"})
+	add(sdkResult{"openai responses stream", rtext.String(), rin, rout, "Header Phase", true, llmapi.OpenAI, "responses"})
 
 	// Anthropic
 	ph.set("Training Planning")
@@ -144,7 +145,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 	if err != nil {
 		t.Fatalf("anthropic: %v", err)
 	}
-	add(sdkResult{"anthropic messages", am.Content[0].Text, am.Usage.InputTokens + am.Usage.CacheCreationInputTokens + am.Usage.CacheReadInputTokens, am.Usage.OutputTokens, "Training Planning", false, Anthropic, "messages"})
+	add(sdkResult{"anthropic messages", am.Content[0].Text, am.Usage.InputTokens + am.Usage.CacheCreationInputTokens + am.Usage.CacheReadInputTokens, am.Usage.OutputTokens, "Training Planning", false, llmapi.Anthropic, "messages"})
 	as := ac.Messages.NewStreaming(ctx, mp, aoption.WithHeader(PhaseHeader, "Header Phase"))
 	var acc anthropic.Message
 	for as.Next() {
@@ -156,7 +157,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 		t.Fatalf("anthropic stream: %v", err)
 	}
 	as.Close()
-	add(sdkResult{"anthropic stream", acc.Content[0].Text, acc.Usage.InputTokens + acc.Usage.CacheCreationInputTokens + acc.Usage.CacheReadInputTokens, acc.Usage.OutputTokens, "Header Phase", true, Anthropic, "messages"})
+	add(sdkResult{"anthropic stream", acc.Content[0].Text, acc.Usage.InputTokens + acc.Usage.CacheCreationInputTokens + acc.Usage.CacheReadInputTokens, acc.Usage.OutputTokens, "Header Phase", true, llmapi.Anthropic, "messages"})
 
 	// Gemini
 	ph.set("Report Generation")
@@ -169,7 +170,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 		t.Fatalf("gemini: %v", err)
 	}
 	gu := gr.UsageMetadata
-	add(sdkResult{"gemini", gr.Text(), int64(gu.PromptTokenCount), int64(gu.CandidatesTokenCount + gu.ThoughtsTokenCount), "Report Generation", false, Gemini, "generateContent"})
+	add(sdkResult{"gemini", gr.Text(), int64(gu.PromptTokenCount), int64(gu.CandidatesTokenCount + gu.ThoughtsTokenCount), "Report Generation", false, llmapi.Gemini, "generateContent"})
 	var gtext strings.Builder
 	gin, gout := int64(-1), int64(-1)
 	for r, err := range gc.Models.GenerateContentStream(ctx, "gemini-2.5-flash", genai.Text("Write the report."), nil) {
@@ -181,7 +182,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 			gin, gout = int64(u.PromptTokenCount), int64(u.CandidatesTokenCount+u.ThoughtsTokenCount)
 		}
 	}
-	add(sdkResult{"gemini stream", gtext.String(), gin, gout, "Report Generation", true, Gemini, "streamGenerateContent"})
+	add(sdkResult{"gemini stream", gtext.String(), gin, gout, "Report Generation", true, llmapi.Gemini, "streamGenerateContent"})
 
 	// Ollama: raw HTTP per its API docs, at OLLAMA_HOST.
 	ph.set("Report Generation")
@@ -209,7 +210,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 		}
 	}
 	resp.Body.Close()
-	add(sdkResult{"ollama chat", otext.String(), oin, oout, "Report Generation", true, Ollama, "chat"})
+	add(sdkResult{"ollama chat", otext.String(), oin, oout, "Report Generation", true, llmapi.Ollama, "chat"})
 	resp, err = http.Post(host+"/api/generate", "application/json", strings.NewReader(`{"model":"llama3.2","prompt":"Why is the sky blue?","stream":false}`))
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func driveSDKs(t *testing.T, p *Proxy, ph *phases) []sdkResult {
 	}
 	json.NewDecoder(resp.Body).Decode(&og)
 	resp.Body.Close()
-	add(sdkResult{"ollama generate", og.Response, og.PromptEvalCount, og.EvalCount, "Report Generation", false, Ollama, "generate"})
+	add(sdkResult{"ollama generate", og.Response, og.PromptEvalCount, og.EvalCount, "Report Generation", false, llmapi.Ollama, "generate"})
 	return res
 }
 
@@ -360,7 +361,7 @@ func TestIncludeUsageRewriteIsInvisible(t *testing.T) {
 	p := startProxy(t, up.URL)
 	p.BeginRun(time.Now(), nil)
 	body := `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}`
-	resp, err := http.Post(p.URL(OpenAI)+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	resp, err := http.Post(p.URL(llmapi.OpenAI)+"/v1/chat/completions", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +375,7 @@ func TestIncludeUsageRewriteIsInvisible(t *testing.T) {
 	}
 	// A request that has stream_options without include_usage keeps its options.
 	body2 := `{"model":"m","stream":true,"stream_options":{"include_obfuscation":false},"messages":[]}`
-	resp, err = http.Post(p.URL(OpenAI)+"/v1/chat/completions", "application/json", strings.NewReader(body2))
+	resp, err = http.Post(p.URL(llmapi.OpenAI)+"/v1/chat/completions", "application/json", strings.NewReader(body2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +399,7 @@ func TestNonMeteredPathsPassThrough(t *testing.T) {
 	defer up.Close()
 	p := startProxy(t, up.URL)
 	p.BeginRun(time.Now(), nil)
-	resp, err := http.Get(p.URL(OpenAI) + "/v1/models")
+	resp, err := http.Get(p.URL(llmapi.OpenAI) + "/v1/models")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,25 +414,25 @@ func TestNonMeteredPathsPassThrough(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
-	p, err := Start(context.Background(), Upstreams{OpenAI: "", Ollama: "http://127.0.0.1:1"})
+	p, err := Start(context.Background(), Upstreams{llmapi.OpenAI: "", llmapi.Ollama: "http://127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
 	env := strings.Join(p.Env(), "\n")
-	for _, k := range []string{"OPENAI_BASE_URL=" + p.URL(OpenAI) + "/v1", "OPENAI_API_BASE=" + p.URL(OpenAI) + "/v1",
-		"OLLAMA_HOST=" + p.URL(Ollama), "RUNNER_PROXY_URL=" + p.URL(OpenAI), "RUNNER_PROXY_URL_OLLAMA=" + p.URL(Ollama)} {
+	for _, k := range []string{"OPENAI_BASE_URL=" + p.URL(llmapi.OpenAI) + "/v1", "OPENAI_API_BASE=" + p.URL(llmapi.OpenAI) + "/v1",
+		"OLLAMA_HOST=" + p.URL(llmapi.Ollama), "RUNNER_PROXY_URL=" + p.URL(llmapi.OpenAI), "RUNNER_PROXY_URL_OLLAMA=" + p.URL(llmapi.Ollama)} {
 		if !strings.Contains(env, k+"\n") && !strings.HasSuffix(env, k) {
 			t.Errorf("Env lacks %s:\n%s", k, env)
 		}
 	}
-	if strings.Contains(env, "ANTHROPIC") || !strings.HasPrefix(p.URL(OpenAI), "http://127.0.0.1:") {
+	if strings.Contains(env, "ANTHROPIC") || !strings.HasPrefix(p.URL(llmapi.OpenAI), "http://127.0.0.1:") {
 		t.Errorf("Env:\n%s", env)
 	}
 	if _, err := Start(context.Background(), Upstreams{"azure": ""}); err == nil {
 		t.Errorf("unknown API accepted")
 	}
-	if _, err := Start(context.Background(), Upstreams{Gemini: "ftp://x?key=SECRET"}); err == nil || strings.Contains(err.Error(), "SECRET") {
+	if _, err := Start(context.Background(), Upstreams{llmapi.Gemini: "ftp://x?key=SECRET"}); err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("bad upstream: %v", err)
 	}
 }

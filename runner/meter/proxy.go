@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/record"
-	"github.com/runner-bench/runner/runner/sim"
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 const (
@@ -63,45 +63,10 @@ func copyHeader(dst, src http.Header) {
 	}
 }
 
-// endpointOf names the metered endpoint of a request, or "" to pass it through.
-func (e *endpoint) endpointOf(r *http.Request) (name, pathModel string) {
-	if r.Method != http.MethodPost {
-		return "", ""
-	}
-	p := r.URL.Path
-	switch e.api {
-	case OpenAI:
-		switch p {
-		case "/v1/chat/completions":
-			return "chat.completions", ""
-		case "/v1/responses":
-			return "responses", ""
-		}
-	case Anthropic:
-		if p == "/v1/messages" {
-			return "messages", ""
-		}
-	case Gemini:
-		if m, verb, ok := sim.GeminiPath(p); ok {
-			return verb, m
-		}
-	case Ollama:
-		switch p {
-		case "/api/chat":
-			return "chat", ""
-		case "/api/generate":
-			return "generate", ""
-		case "/v1/chat/completions":
-			return "chat.completions", ""
-		}
-	}
-	return "", ""
-}
-
 // target is the upstream URL of a request.
 func (e *endpoint) target(r *http.Request) *url.URL {
 	p := r.URL.Path
-	if e.api == OpenAI {
+	if e.api == llmapi.OpenAI {
 		if rest, ok := strings.CutPrefix(p, "/v1"); ok && (rest == "" || rest[0] == '/') {
 			p = rest
 		}
@@ -164,11 +129,17 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
-	name, pathModel := e.endpointOf(r)
-	if name == "" {
+	var name llmapi.Endpoint
+	var pathModel string
+	var ok bool
+	if r.Method == http.MethodPost {
+		name, pathModel, ok = llmapi.Route(e.api, r.URL.Path)
+	}
+	if !ok {
 		e.pass(w, r)
 		return
 	}
+	dec := decoders[name]
 	run := e.p.begin()
 	if run != nil {
 		defer run.inflight.Add(-1)
@@ -183,26 +154,18 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		proxyError(w, http.StatusRequestEntityTooLarge, "request body larger than 64 MiB")
 		return
 	}
-	c := &call{api: e.api, rec: record.Call{API: e.api, Endpoint: name, Model: pathModel}, t0: t0, reqBody: body}
+	c := &call{dec: dec, rec: record.Call{API: e.api, Endpoint: string(name), Model: pathModel}, t0: t0, reqBody: body}
 	var meta reqMeta
-	if e.api != Gemini {
+	if pathModel == "" { // Gemini names the model in the path and streams by verb
 		if !fastReqMeta(body, &meta) {
 			meta = reqMeta{}
 			decodeMembers(body, reqMetaKeys, &meta) // a body that is not JSON is forwarded for the upstream to refuse
 		}
 		c.rec.Model = meta.Model
 	}
-	switch {
-	case e.api == Gemini:
-		c.stream = name == "streamGenerateContent"
-		c.geminiArray = c.stream && r.URL.Query().Get("alt") != "sse"
-	case e.api == Ollama && name != "chat.completions":
-		c.stream = meta.Stream == nil || *meta.Stream
-	default:
-		c.stream = meta.Stream != nil && *meta.Stream
-	}
+	c.stream, c.geminiArray = dec.streamed(r, &meta)
 	c.rec.Stream = c.stream
-	if c.stream && name == "chat.completions" && !includesUsage(meta.StreamOptions) {
+	if c.stream && name == llmapi.ChatCompletions && !includesUsage(meta.StreamOptions) {
 		if nb, ok := addIncludeUsage(body, meta.StreamOptions); ok {
 			body, c.rewrote = nb, true
 		}

@@ -10,7 +10,7 @@
 //   - Input tokens are counted from the request text: every JSON string value
 //     whose key (or the key of the array holding it) is content, text, prompt,
 //     system, input or instructions; ~1 token per 4 characters (runes), rounded
-//     up, at least 1 (TokensForChars).
+//     up, at least 1 (llmapi.InputTokens).
 //   - Output length is Model.OutputTokens, or when that is 0 a length in
 //     [200, 600] drawn from the seed and the request; it is capped by the
 //     request's max_tokens / max_completion_tokens / max_output_tokens /
@@ -45,7 +45,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // Model is how the simulator behaves for one model.
@@ -226,8 +227,9 @@ func (g *gen) wait(ctx context.Context, idx int) bool {
 }
 
 func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	api, endpoint, model := route(r.URL.Path)
-	if api == "" {
+	api, ep, model, ok := llmapi.RouteAny(r.URL.Path)
+	endpoint := string(ep)
+	if !ok {
 		writeError(w, "openai", http.StatusNotFound, "not_found", "the simulator does not serve "+r.URL.Path)
 		return
 	}
@@ -258,7 +260,7 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.stream = q.Stream != nil && *q.Stream
 	}
 	g.includeUsage = q.StreamOptions != nil && q.StreamOptions.IncludeUsage
-	g.input = InputTokens(body)
+	g.input = llmapi.InputTokens(body)
 
 	rng := s.rng(api, model, body)
 	switch u := rng.Float64(); {
@@ -304,45 +306,6 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// route maps a path to (api, endpoint, model-from-path). OpenAI-style chat
-// completions are answered the same for OpenAI and Ollama's compatible API.
-func route(p string) (api, endpoint, model string) {
-	switch p {
-	case "/v1/chat/completions", "/chat/completions":
-		return "openai", "chat.completions", ""
-	case "/v1/responses", "/responses":
-		return "openai", "responses", ""
-	case "/v1/messages":
-		return "anthropic", "messages", ""
-	case "/api/chat":
-		return "ollama", "chat", ""
-	case "/api/generate":
-		return "ollama", "generate", ""
-	}
-	if m, verb, ok := GeminiPath(p); ok {
-		return "gemini", verb, m
-	}
-	return "", "", ""
-}
-
-// GeminiPath splits a Gemini path such as /v1beta/models/gemini-2.5-flash:generateContent
-// into its model and verb (generateContent or streamGenerateContent).
-func GeminiPath(p string) (model, verb string, ok bool) {
-	i := strings.Index(p, "/models/")
-	if i < 0 {
-		return "", "", false
-	}
-	rest := p[i+len("/models/"):]
-	model, verb, ok = strings.Cut(rest, ":")
-	if !ok || model == "" || strings.Contains(model, "/") {
-		return "", "", false
-	}
-	if verb != "generateContent" && verb != "streamGenerateContent" {
-		return "", "", false
-	}
-	return model, verb, true
-}
-
 func readAll(r *http.Request) ([]byte, error) {
 	defer r.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -361,48 +324,6 @@ func idFrom(rng *rand.Rand) string {
 		b[i] = hex[rng.IntN(16)]
 	}
 	return string(b)
-}
-
-// textKeys are the JSON keys whose string values count as prompt text.
-var textKeys = map[string]bool{
-	"content": true, "text": true, "prompt": true, "system": true, "input": true, "instructions": true,
-}
-
-// InputTokens estimates the prompt tokens of a JSON request body the way the
-// simulator counts them (see the package comment). Not JSON: counted as text.
-func InputTokens(body []byte) int {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return TokensForChars(utf8.RuneCount(body))
-	}
-	return TokensForChars(textChars(v, ""))
-}
-
-func textChars(v any, key string) int {
-	switch x := v.(type) {
-	case string:
-		if textKeys[key] {
-			return utf8.RuneCountInString(x)
-		}
-	case []any:
-		n := 0
-		for _, e := range x {
-			n += textChars(e, key)
-		}
-		return n
-	case map[string]any:
-		n := 0
-		for k, e := range x {
-			n += textChars(e, k)
-		}
-		return n
-	}
-	return 0
-}
-
-// TokensForChars is the simulator's tokenizer: ceil(chars/4), at least 1.
-func TokensForChars(chars int) int {
-	return max(1, (chars+3)/4)
 }
 
 var lorem = strings.Fields(`lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod

@@ -1,0 +1,160 @@
+// Package llmapi is what the metering proxy (runner/meter) and the simulator
+// (runner/sim) both know of the four LLM APIs: their names, their public base
+// URLs, which request paths are LLM calls and of which kind, and the
+// character-count estimate of tokens used where a provider reports none.
+package llmapi
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
+
+// The APIs, in the order listings name them.
+const (
+	OpenAI    = "openai"
+	Anthropic = "anthropic"
+	Gemini    = "gemini"
+	Ollama    = "ollama"
+)
+
+// APIs lists every API in order.
+var APIs = []string{OpenAI, Anthropic, Gemini, Ollama}
+
+// DefaultBaseURLs are the APIs' public base URLs. OpenAI's includes /v1, as
+// OPENAI_BASE_URL does; the others are roots.
+var DefaultBaseURLs = map[string]string{
+	OpenAI:    "https://api.openai.com/v1",
+	Anthropic: "https://api.anthropic.com",
+	Gemini:    "https://generativelanguage.googleapis.com",
+	Ollama:    "http://127.0.0.1:11434",
+}
+
+// Endpoint names a kind of LLM call, as run records store it.
+type Endpoint string
+
+// The metered endpoints.
+const (
+	ChatCompletions       Endpoint = "chat.completions"      // OpenAI Chat Completions (and Ollama's compatible one)
+	Responses             Endpoint = "responses"             // OpenAI Responses
+	Messages              Endpoint = "messages"              // Anthropic Messages
+	GenerateContent       Endpoint = "generateContent"       // Gemini
+	StreamGenerateContent Endpoint = "streamGenerateContent" // Gemini, streamed
+	OllamaChat            Endpoint = "chat"                  // Ollama /api/chat
+	OllamaGenerate        Endpoint = "generate"              // Ollama /api/generate
+)
+
+// Route names the LLM call that a POST to path on api's base URL makes, and
+// the model its path names (Gemini's); ok is false for anything else (model
+// lists, health checks), which is passed through.
+func Route(api, path string) (ep Endpoint, model string, ok bool) {
+	switch api {
+	case OpenAI:
+		switch path {
+		case "/v1/chat/completions":
+			return ChatCompletions, "", true
+		case "/v1/responses":
+			return Responses, "", true
+		}
+	case Anthropic:
+		if path == "/v1/messages" {
+			return Messages, "", true
+		}
+	case Gemini:
+		if m, verb, ok := GeminiPath(path); ok {
+			return verb, m, true
+		}
+	case Ollama:
+		switch path {
+		case "/api/chat":
+			return OllamaChat, "", true
+		case "/api/generate":
+			return OllamaGenerate, "", true
+		case "/v1/chat/completions":
+			return ChatCompletions, "", true
+		}
+	}
+	return "", "", false
+}
+
+// RouteAny names the API and the call of a path on a server that answers all
+// four APIs at one root (the simulator). OpenAI-style paths are OpenAI's, with
+// or without /v1.
+func RouteAny(path string) (api string, ep Endpoint, model string, ok bool) {
+	switch path {
+	case "/chat/completions":
+		return OpenAI, ChatCompletions, "", true
+	case "/responses":
+		return OpenAI, Responses, "", true
+	}
+	for _, api := range APIs {
+		if ep, model, ok := Route(api, path); ok {
+			return api, ep, model, true
+		}
+	}
+	return "", "", "", false
+}
+
+// GeminiPath splits a Gemini path such as /v1beta/models/gemini-2.5-flash:generateContent
+// into its model and verb (generateContent or streamGenerateContent).
+func GeminiPath(p string) (model string, verb Endpoint, ok bool) {
+	i := strings.Index(p, "/models/")
+	if i < 0 {
+		return "", "", false
+	}
+	rest := p[i+len("/models/"):]
+	model, v, ok := strings.Cut(rest, ":")
+	if !ok || model == "" || strings.Contains(model, "/") {
+		return "", "", false
+	}
+	switch verb = Endpoint(v); verb {
+	case GenerateContent, StreamGenerateContent:
+		return model, verb, true
+	}
+	return "", "", false
+}
+
+// textKeys are the JSON keys whose string values count as prompt text.
+var textKeys = map[string]bool{
+	"content": true, "text": true, "prompt": true, "system": true, "input": true, "instructions": true,
+}
+
+// InputTokens estimates the prompt tokens of a JSON request body: every JSON
+// string value whose key (or the key of the array holding it) is content,
+// text, prompt, system, input or instructions, counted by TokensForChars. A
+// body that is not JSON is counted as text.
+func InputTokens(body []byte) int {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return TokensForChars(utf8.RuneCount(body))
+	}
+	return TokensForChars(textChars(v, ""))
+}
+
+func textChars(v any, key string) int {
+	switch x := v.(type) {
+	case string:
+		if textKeys[key] {
+			return utf8.RuneCountInString(x)
+		}
+	case []any:
+		n := 0
+		for _, e := range x {
+			n += textChars(e, key)
+		}
+		return n
+	case map[string]any:
+		n := 0
+		for k, e := range x {
+			n += textChars(e, k)
+		}
+		return n
+	}
+	return 0
+}
+
+// TokensForChars is the estimate of tokens in text of chars characters:
+// ceil(chars/4), at least 1.
+func TokensForChars(chars int) int {
+	return max(1, (chars+3)/4)
+}

@@ -1,0 +1,203 @@
+package meter
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// --- OpenAI Chat Completions (and Ollama's compatible endpoint) ---
+
+type oaUsage struct {
+	PromptTokens        int64 `json:"prompt_tokens"`
+	CompletionTokens    int64 `json:"completion_tokens"`
+	PromptTokensDetails *struct {
+		CachedTokens int64 `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+func (u *oaUsage) tokens() record.Tokens {
+	t := record.Tokens{Input: u.PromptTokens, Output: u.CompletionTokens}
+	if u.PromptTokensDetails != nil {
+		t.CachedInput = u.PromptTokensDetails.CachedTokens
+	}
+	if u.CompletionTokensDetails != nil {
+		t.Reasoning = u.CompletionTokensDetails.ReasoningTokens
+	}
+	return t
+}
+
+type oaDelta struct {
+	Content          string          `json:"content"`
+	ToolCalls        json.RawMessage `json:"tool_calls"`
+	ReasoningContent string          `json:"reasoning_content"` // vLLM, DeepSeek
+	Reasoning        string          `json:"reasoning"`         // Ollama, OpenRouter
+}
+
+type oaChunk struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Delta        *oaDelta `json:"delta"`
+		FinishReason *string  `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *oaUsage `json:"usage"`
+	Error *struct {
+		Type string `json:"type"`
+		Code any    `json:"code"`
+	} `json:"error"`
+}
+
+// chatBodyKeys are what a non-streamed completion is metered by: its choices
+// carry no delta and the TTFT of a whole body is its first byte (so choices
+// are not decoded, and a malformed choices member no longer hides the usage).
+var chatBodyKeys = []string{"model", "usage", "error"}
+
+// chatChunk meters a chat completion or one streamed chunk; it reports whether
+// the chunk is the usage-only chunk the proxy asked for on the client's behalf.
+func (c *call) chatChunk(p []byte) (usageOnly bool) {
+	if bytes.Equal(p, []byte("[DONE]")) {
+		c.terminal = true
+		return false
+	}
+	var ch oaChunk
+	if c.stream {
+		if json.Unmarshal(p, &ch) != nil {
+			return false
+		}
+	} else if !fastChatBody(p, &ch) {
+		ch = oaChunk{}
+		if decodeMembers(p, chatBodyKeys, &ch) != nil {
+			return false
+		}
+	}
+	if ch.Model != "" {
+		c.rec.ResponseModel = ch.Model
+	}
+	if ch.Error != nil {
+		c.errClass = classify(ch.Error.Type + " " + toString(ch.Error.Code))
+	}
+	for _, ck := range ch.Choices {
+		if d := ck.Delta; d != nil {
+			n := len(d.Content) + len(d.ReasoningContent) + len(d.Reasoning)
+			if n > 0 || (len(d.ToolCalls) > 0 && string(d.ToolCalls) != "null") {
+				c.mark()
+			}
+			c.outChars += n
+		}
+	}
+	if ch.Usage != nil {
+		c.tok, c.usage = ch.Usage.tokens(), usageComplete
+		return c.rewrote && len(ch.Choices) == 0
+	}
+	return false
+}
+
+func toString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}
+
+// --- OpenAI Responses ---
+
+type respUsage struct {
+	InputTokens        int64 `json:"input_tokens"`
+	OutputTokens       int64 `json:"output_tokens"`
+	InputTokensDetails *struct {
+		CachedTokens int64 `json:"cached_tokens"`
+	} `json:"input_tokens_details"`
+	OutputTokensDetails *struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"output_tokens_details"`
+}
+
+type respObject struct {
+	Model string     `json:"model"`
+	Usage *respUsage `json:"usage"`
+	Error *struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+type respEvent struct {
+	respObject
+	Type     string          `json:"type"`
+	Delta    json.RawMessage `json:"delta"`
+	Code     string          `json:"code"`
+	Response *respObject     `json:"response"`
+}
+
+var respEventKeys = jsonKeys(reflect.TypeFor[respEvent]())
+
+func (c *call) responsesEvent(p []byte) {
+	var ev respEvent
+	if decodeMembers(p, respEventKeys, &ev) != nil {
+		return
+	}
+	obj := ev.Response
+	if !c.stream {
+		obj = &ev.respObject
+	}
+	switch {
+	case strings.HasSuffix(ev.Type, ".delta"):
+		if len(ev.Delta) > 2 && ev.Delta[0] == '"' {
+			c.mark()
+			if ev.Type == "response.output_text.delta" || ev.Type == "response.reasoning_summary_text.delta" ||
+				ev.Type == "response.function_call_arguments.delta" {
+				c.outChars += len(ev.Delta) - 2
+			}
+		}
+	case ev.Type == "response.completed", ev.Type == "response.incomplete":
+		c.terminal = true
+	case ev.Type == "response.failed":
+		c.terminal = true
+		code := "server_error"
+		if obj != nil && obj.Error != nil {
+			code = obj.Error.Code
+		}
+		c.errClass = classify(code)
+	case ev.Type == "error":
+		c.errClass = classify(ev.Code)
+	}
+	if obj == nil {
+		return
+	}
+	if obj.Model != "" {
+		c.rec.ResponseModel = obj.Model
+	}
+	if u := obj.Usage; u != nil {
+		t := record.Tokens{Input: u.InputTokens, Output: u.OutputTokens}
+		if u.InputTokensDetails != nil {
+			t.CachedInput = u.InputTokensDetails.CachedTokens
+		}
+		if u.OutputTokensDetails != nil {
+			t.Reasoning = u.OutputTokensDetails.ReasoningTokens
+		}
+		c.tok, c.usage = t, usageComplete
+	}
+}
+
+// chatDecoder reads Chat Completions, OpenAI's and Ollama's compatible one.
+type chatDecoder struct {
+	sse
+	streamFlag
+}
+
+func (chatDecoder) event(c *call, p []byte) bool { return c.chatChunk(p) }
+func (chatDecoder) body(c *call, b []byte)       { c.chatChunk(b) }
+
+// responsesDecoder reads OpenAI Responses.
+type responsesDecoder struct {
+	sse
+	streamFlag
+}
+
+func (responsesDecoder) event(c *call, p []byte) bool { c.responsesEvent(p); return false }
+func (responsesDecoder) body(c *call, b []byte)       { c.responsesEvent(b) }
