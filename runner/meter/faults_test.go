@@ -298,7 +298,7 @@ func TestUpstreamThatNeverAnswers(t *testing.T) {
 	defer func() { UpstreamHeaderTimeout = old }()
 	p := startProxy(t, up.URL)
 	p.BeginRun(time.Now(), nil)
-	resp, body, _ := rawPost(t, http.DefaultClient, p.URL(OpenAI)+"/v1/chat/completions", `{"model":"m","messages":[]}`)
+	resp, body, _ := rawPost(t, http.DefaultClient, p.URL(llmapi.OpenAI)+"/v1/chat/completions", `{"model":"m","messages":[]}`)
 	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(body, "timeout") {
 		t.Errorf("client got %d %q, want 504 naming the timeout", resp.StatusCode, body)
 	}
