@@ -92,6 +92,9 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if b.Progress == nil {
 		b.Progress = nopProgress{}
 	}
+	if w.Repaired != "" {
+		b.Progress.Note(fmt.Sprintf("warning: runs.jsonl ended in a torn record; moved it to %s", w.Repaired))
+	}
 
 	// Cleanup runs whatever happens, even after Ctrl-C (each command bounded
 	// by cleanup_timeout); only a second Ctrl-C (abort) skips or kills it.

@@ -92,7 +92,8 @@ Usage:
 	fmt.Fprint(w, `
 Run 'runner COMMAND --help' for a command's flags.
 Exit codes: 0 ok, 1 thresholds failed, 2 bad spec or usage, 3 runs failed with
-no verdict, 4 nothing measured (every cell skipped), 130 interrupted.
+no verdict, 4 nothing measured (every cell skipped), 5 outputs could not be
+written, 130 interrupted.
 `)
 }
 

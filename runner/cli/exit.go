@@ -13,6 +13,7 @@ const (
 	ExitUsage       = 2   // bad spec, bad flags, unreadable input
 	ExitRunsFailed  = 3   // runs failed and no threshold verdict could be reached
 	ExitNothingRan  = 4   // every cell was skipped: nothing was measured
+	ExitOutputs     = 5   // outputs (run records, results, report) could not be written
 	ExitInterrupted = 130 // interrupted (Ctrl-C); finished runs are kept
 )
 

@@ -272,7 +272,7 @@ func writeMerged(out string, m *merged) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, output.SpecFile), m.specSrc, 0o644); err != nil {
+	if err := output.WriteFileAtomic(filepath.Join(out, output.SpecFile), m.specSrc); err != nil {
 		return err
 	}
 	if m.template != "" {

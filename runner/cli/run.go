@@ -199,7 +199,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 
 	started := time.Now()
 	commit := startGitCommit()
-	dir, done, err := outputDir(s, &f, started)
+	dir, done, err := outputDir(s, &f, started, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -271,16 +271,29 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	bm.Finished = time.Now()
 	bm.GitCommit = commit()
 	bm.StopReason = outcome.StopReason
+	// Every error is reported, the first one first: a record that could not
+	// be written must not be hidden by the report failing after it.
+	var errs []error
+	if runErr != nil {
+		code := ExitRunsFailed
+		if errors.Is(runErr, record.ErrWrite) {
+			code = ExitOutputs
+		}
+		errs = append(errs, withCode(code, runErr))
+	}
 	if err := writeJSON(filepath.Join(dir, output.BenchmarkFile), bm); err != nil {
-		return err
+		errs = append(errs, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err)))
 	}
 	sum, err := render(dir, s, bm, e.stderr)
 	if err != nil {
-		return withCode(ExitRunsFailed, err)
+		errs = append(errs, err)
+	}
+	if sum == nil {
+		return errors.Join(errs...)
 	}
 	printSummary(e.stdout, sum, dir, s)
-	if runErr != nil {
-		return withCode(ExitRunsFailed, runErr)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	if outcome.StopReason == "interrupted" {
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s", pos[0], dir))
@@ -330,10 +343,20 @@ func plural(n int, one, many string) string {
 
 // outputDir picks the output folder and, when resuming, the keys of the runs
 // already finished there (an interrupted run is not finished).
-func outputDir(s *spec.Spec, f *runFlags, started time.Time) (string, map[string]bool, error) {
+func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (string, map[string]bool, error) {
 	if f.resume != "" {
 		if f.out != "" {
 			return "", nil, usageErrorf("--resume and --output both name the output folder; give one")
+		}
+		// A torn last record (the runner killed or the disk full while
+		// writing it) is moved aside before anything is appended after it.
+		runsPath := filepath.Join(f.resume, output.RunsFile)
+		side, err := record.Repair(runsPath)
+		if err != nil {
+			return "", nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
+		}
+		if side != "" {
+			fmt.Fprintf(warn, "runner: warning: %s ended in a torn record (the runner stopped while writing it); moved it to %s\n", runsPath, side)
 		}
 		recs, err := readRuns(f.resume, io.Discard)
 		if err != nil {
@@ -390,7 +413,7 @@ func writeInputs(dir string, s *spec.Spec, bm record.Benchmark) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, output.SpecFile), src, 0o644); err != nil {
+	if err := output.WriteFileAtomic(filepath.Join(dir, output.SpecFile), src); err != nil {
 		return err
 	}
 	return writeJSON(filepath.Join(dir, output.BenchmarkFile), bm)
@@ -401,7 +424,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return output.WriteFileAtomic(path, append(b, '\n'))
 }
 
 // readRuns reads DIR/runs.jsonl; a torn last line is reported on warn and
@@ -430,11 +453,11 @@ func readBenchmark(dir string) (record.Benchmark, error) {
 func render(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer) (*results.Summary, error) {
 	recs, err := readRuns(dir, warn)
 	if err != nil {
-		return nil, err
+		return nil, withCode(ExitUsage, err)
 	}
 	sum := results.Compute(s, bm, record.Latest(recs), baseline(s)...)
 	if _, err := output.WriteAll(dir, s, sum); err != nil {
-		return nil, err
+		return sum, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err))
 	}
 	return sum, nil
 }

@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -299,15 +300,10 @@ func saveWithLegend(p *plot.Plot, entries []legendEntry, path string, heightPx f
 }
 
 func savePNG(img *vgimg.Canvas, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
+	return CreateAtomic(path, func(w io.Writer) error {
+		_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w)
 		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	})
 }
 
 // costBars draws cost per workflow per priced cell, labelled with its value.

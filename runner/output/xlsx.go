@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -78,15 +77,7 @@ const (
 
 // Workbook writes the cost calculator to path.
 func Workbook(path string, s *spec.Spec, sum *results.Summary) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := WriteWorkbook(out, sum); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return CreateAtomic(path, func(w io.Writer) error { return WriteWorkbook(w, sum) })
 }
 
 // WriteWorkbook writes the cost calculator: a Calculator sheet for someone

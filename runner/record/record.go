@@ -6,7 +6,9 @@ package record
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -148,6 +150,12 @@ func (r *Run) Measured() bool { return !r.Warmup }
 // OK reports whether the run finished successfully.
 func (r *Run) OK() bool { return r.Status == StatusOK }
 
+// MaxRecordSize is the largest record, in bytes of its JSON line, that the
+// writer accepts and the reader reads: one limit, so that a record once
+// written can always be read back. A run keeps aggregates, not every event
+// (see Usage.Count and CompactCalls), so a real record is far below it.
+const MaxRecordSize = 16 << 20
+
 // Writer appends records to a JSONL file, one line per record, each written
 // with a single write(2) as soon as the run ends, so a crash of the runner or a
 // Ctrl-C never loses a finished run. (No fsync per record: it would cost more
@@ -155,36 +163,111 @@ func (r *Run) OK() bool { return r.Status == StatusOK }
 type Writer struct {
 	mu sync.Mutex
 	f  *os.File
+	// Repaired names the side file that received a torn last line found
+	// when the file was opened ("" when the file was whole).
+	Repaired string
 }
 
-// Create opens path for appending, creating it if needed.
+// Create opens path for appending, creating it if needed. A torn last line
+// (a crash or a full disk while writing) is first moved out of the way (see
+// Repair), so that the records appended after it stay readable.
 func Create(path string) (*Writer, error) {
+	side, err := Repair(path)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{f: f}, nil
+	return &Writer{f: f, Repaired: side}, nil
 }
 
-// Write appends one record.
+// Repair truncates the JSONL file at path to its last complete record. The
+// bytes cut off (a line without its newline, or a last line that is not a
+// record) are kept in a side file next to it, path.torn-<time>, whose name is
+// returned; "" when there was nothing to repair (or no file).
+func Repair(path string) (string, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	size := st.Size()
+	if size == 0 {
+		return "", nil
+	}
+	// A record is at most MaxRecordSize plus its newline: the last whole
+	// line and a fragment fit in twice that.
+	from := max(0, size-2*(MaxRecordSize+2))
+	tail := make([]byte, size-from)
+	if _, err := f.ReadAt(tail, from); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	cut := len(tail) // offset in tail where the torn part begins
+	if i := bytes.LastIndexByte(tail, '\n'); i < len(tail)-1 {
+		cut = i + 1 // a last line without its newline
+	} else {
+		// Every line ends; the last one must still be a record.
+		body := tail[:len(tail)-1]
+		start := bytes.LastIndexByte(body, '\n') + 1
+		if line := bytes.TrimSpace(body[start:]); len(line) > 0 && !json.Valid(line) {
+			cut = start
+		}
+	}
+	if cut == len(tail) {
+		return "", nil
+	}
+	if cut == 0 && from > 0 {
+		return "", fmt.Errorf("%s: the last %d bytes hold no complete record; not repairing", path, len(tail))
+	}
+	side := fmt.Sprintf("%s.torn-%s", path, time.Now().UTC().Format("20060102T150405.000000000Z"))
+	if err := os.WriteFile(side, tail[cut:], 0o644); err != nil {
+		return "", fmt.Errorf("keeping the torn end of %s: %w", path, err)
+	}
+	if err := f.Truncate(from + int64(cut)); err != nil {
+		return "", fmt.Errorf("repairing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("repairing %s: %w", path, err)
+	}
+	return side, nil
+}
+
+// ErrWrite marks an error writing a record: the run happened, its record
+// could not be kept.
+var ErrWrite = errors.New("writing run record")
+
+// Write appends one record. A record larger than MaxRecordSize is refused:
+// written, it could never be read back.
 func (w *Writer) Write(r *Run) error {
 	b, err := json.Marshal(r)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w of %s: %w", ErrWrite, r.Key(), err)
+	}
+	if len(b) > MaxRecordSize {
+		return fmt.Errorf("%w of %s: %d bytes is over the %d MiB a record may have; not written", ErrWrite, r.Key(), len(b), MaxRecordSize>>20)
 	}
 	b = append(b, '\n')
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, err := w.f.Write(b); err != nil {
-		return fmt.Errorf("writing run record: %w", err)
+		return fmt.Errorf("%w of %s: %w", ErrWrite, r.Key(), err)
 	}
 	return nil
 }
 
 // Close syncs and closes the file.
 func (w *Writer) Close() error {
-	w.f.Sync()
-	return w.f.Close()
+	err := w.f.Sync()
+	return errors.Join(err, w.f.Close())
 }
 
 // TruncatedError reports a last line that is not a whole record, as a crash
@@ -204,7 +287,7 @@ func (e *TruncatedError) Error() string {
 func Read(r io.Reader) ([]Run, error) {
 	var runs []Run
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	sc.Buffer(make([]byte, 0, 1<<20), MaxRecordSize+2)
 	line := 0
 	var pending *TruncatedError
 	for sc.Scan() {
@@ -225,6 +308,9 @@ func Read(r io.Reader) ([]Run, error) {
 		runs = append(runs, run)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("line %d: longer than the %d MiB a record may have", line+1, MaxRecordSize>>20)
+		}
 		return nil, err
 	}
 	if pending != nil {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +66,67 @@ func TestLatestKeepsTheLastRecordOfEachRun(t *testing.T) {
 	want := "a#0:skipped b#1:ok b#2:ok b#w1:ok c#1:ok"
 	if strings.Join(keys, " ") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(keys, " "), want)
+	}
+}
+
+// A torn last line (a full disk or a crash mid-write) must not turn into a
+// torn middle line when a resumed benchmark appends after it: Create moves it
+// to a side file first, and the file reads back whole.
+func TestCreateRepairsATornLastLine(t *testing.T) {
+	for name, torn := range map[string]string{
+		"no newline":        `{"cell":"a","run":2,"sta`,
+		"newline, not JSON": "{\"cell\":\"a\",\"run\":2,\"sta\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "runs.jsonl")
+			good := `{"cell":"a","run":1,"status":"ok"}` + "\n"
+			if err := os.WriteFile(path, []byte(good+torn), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w, err := Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Repaired == "" || !strings.HasPrefix(filepath.Base(w.Repaired), "runs.jsonl.torn-") {
+				t.Errorf("Repaired = %q, want a runs.jsonl.torn-<time> side file", w.Repaired)
+			}
+			if err := w.Write(&Run{Cell: "a", Index: 2, Status: StatusOK}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			runs, err := ReadFile(path)
+			if err != nil {
+				t.Fatalf("reading the repaired file: %v", err)
+			}
+			if len(runs) != 2 || runs[1].Index != 2 {
+				t.Errorf("read back %+v, want runs 1 and 2", runs)
+			}
+			kept, err := os.ReadFile(w.Repaired)
+			if err != nil || string(kept) != torn {
+				t.Errorf("side file holds %q (%v), want the fragment %q", kept, err, torn)
+			}
+		})
+	}
+}
+
+func TestCreateLeavesAWholeFileAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.jsonl")
+	good := `{"cell":"a","run":1,"status":"ok"}` + "\n"
+	if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if w.Repaired != "" {
+		t.Errorf("Repaired = %q for a whole file", w.Repaired)
+	}
+	if b, _ := os.ReadFile(path); string(b) != good {
+		t.Errorf("file changed to %q", b)
 	}
 }

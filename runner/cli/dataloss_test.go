@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+const tinySpec = `name: tiny
+runs: 3
+command: echo "run {{ .run.index }}"
+`
+
+// A runner stopped while writing a record (a full disk, SIGKILL) leaves a
+// torn last line. Resuming must not append after it: that made the file
+// unreadable for good (report and --resume both exit 2).
+func TestResumeRepairsATornRunsFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	specPath := writeSpec(t, dir, tinySpec)
+	if code, _, stderr := runner(t, context.Background(), specPath, "--output", out, "--runs", "2"); code != ExitOK {
+		t.Fatalf("first attempt: exit %d\n%s", code, stderr)
+	}
+	runs := filepath.Join(out, "runs.jsonl")
+	f, err := os.OpenFile(runs, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const torn = `{"cell":"default","run":3,"status":"o`
+	f.WriteString(torn)
+	f.Close()
+
+	code, _, stderr := runner(t, context.Background(), specPath, "--resume", out, "--runs", "3")
+	if code != ExitOK {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "torn record") || !strings.Contains(stderr, "runs.jsonl.torn-") {
+		t.Errorf("resume must say it moved the torn record aside; stderr:\n%s", stderr)
+	}
+	recs, err := record.ReadFile(runs)
+	if err != nil {
+		t.Fatalf("runs.jsonl after the resume: %v", err)
+	}
+	if len(recs) != 3 {
+		t.Errorf("want 3 records after the resume, got %d", len(recs))
+	}
+	sides, _ := filepath.Glob(runs + ".torn-*")
+	if len(sides) != 1 {
+		t.Fatalf("want one side file with the fragment, got %v", sides)
+	}
+	if b, _ := os.ReadFile(sides[0]); string(b) != torn {
+		t.Errorf("side file holds %q, want %q", b, torn)
+	}
+	if code, _, stderr := runner(t, context.Background(), "report", out); code != ExitOK {
+		t.Errorf("report after the resume: exit %d\n%s", code, stderr)
+	}
+}
+
+// When a run's record cannot be written and, later, an output file cannot be
+// written either, the first error is the one a user sees first, and the exit
+// code says outputs could not be written (5), not that runs failed.
+func TestFirstErrorIsShownFirst(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	// A run whose record is over the record size limit: 20 metrics with
+	// names of 1 MiB.
+	spec := `name: huge
+runs: 1
+command: |
+  for i in $(seq 1 20); do
+    printf '::runner::{"event":"metric","name":"%s%d","value":1}\n' "$(head -c 1048576 /dev/zero | tr '\0' x)" $i
+  done
+`
+	// benchmark_results.csv cannot be written: a folder has its name.
+	if err := os.MkdirAll(filepath.Join(out, "benchmark_results.csv", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runner(t, context.Background(), writeSpec(t, dir, spec), "--output", out, "--quiet")
+	if code != ExitOutputs {
+		t.Errorf("exit %d, want %d (outputs could not be written)", code, ExitOutputs)
+	}
+	i := strings.Index(stderr, "runner: ")
+	if i < 0 {
+		t.Fatalf("no error printed:\n%s", stderr)
+	}
+	msg := stderr[i:]
+	rec, csv := strings.Index(msg, "writing run record"), strings.Index(msg, "benchmark_results.csv")
+	if rec < 0 || csv < 0 || rec > csv {
+		t.Errorf("want the record error first, then the CSV error; got:\n%s", msg)
+	}
+	if !strings.Contains(msg, "MiB a record may have") {
+		t.Errorf("the record error must say why it was refused:\n%s", msg)
+	}
+	if _, err := record.ReadFile(filepath.Join(out, "runs.jsonl")); err != nil {
+		t.Errorf("runs.jsonl must stay readable: %v", err)
+	}
+}
