@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/intercept"
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/meter"
 	"github.com/runner-bench/runner/runner/plan"
@@ -28,15 +30,26 @@ var nowForTrial = time.Now()
 type llmLayer struct {
 	sim *http.Server
 	url string // simulator root, dry run only
+	// in, in interception mode, makes each proxy's forward proxy (one CA
+	// for the whole benchmark, its files in the scratch folder).
+	in *intercept.Interceptor
 }
 
-func startLLM(ctx context.Context, s *spec.Spec, dry bool) (*llmLayer, error) {
+func startLLM(ctx context.Context, s *spec.Spec, dry, intercepting bool, tmp string) (*llmLayer, error) {
 	l := &llmLayer{}
+	if intercepting {
+		in, err := intercept.New(tmp)
+		if err != nil {
+			return nil, err
+		}
+		l.in = in
+	}
 	if !dry {
 		return l, nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		l.Close()
 		return nil, fmt.Errorf("starting the simulator: %w", err)
 	}
 	l.sim = &http.Server{Handler: sim.New(simConfig(s)), ReadHeaderTimeout: 10 * time.Second}
@@ -48,6 +61,9 @@ func startLLM(ctx context.Context, s *spec.Spec, dry bool) (*llmLayer, error) {
 func (l *llmLayer) Close() {
 	if l.sim != nil {
 		l.sim.Close()
+	}
+	if l.in != nil {
+		l.in.Close()
 	}
 }
 
@@ -66,7 +82,68 @@ func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy,
 	} else if up != "" && p.API == llmapi.OpenAI && !strings.HasSuffix(strings.TrimRight(up, "/"), "/v1") {
 		up = strings.TrimRight(up, "/") + "/v1" // base_url may be given as the host, as for the other APIs
 	}
-	return meter.Start(ctx, meter.Upstreams{p.API: up})
+	mp, err := meter.Start(ctx, meter.Upstreams{p.API: up})
+	if err != nil || l.in == nil {
+		return mp, err
+	}
+	fp, err := l.in.Start(ctx, interceptRoutes(mp, p))
+	if err != nil {
+		mp.Close()
+		return nil, err
+	}
+	return &interceptedProxy{Proxy: mp, fwd: fp}, nil
+}
+
+// interceptedProxy is a metering proxy with the forward proxy of
+// interception mode in front of it.
+type interceptedProxy struct {
+	*meter.Proxy
+	fwd *intercept.Proxy
+}
+
+// Env adds the forward proxy's variables to the metering proxy's. The
+// preload is added to the NODE_OPTIONS the runner itself was given.
+func (ip *interceptedProxy) Env() []string {
+	return append(ip.Proxy.Env(), ip.fwd.Env(os.Getenv("NODE_OPTIONS"))...)
+}
+
+func (ip *interceptedProxy) Close() error {
+	return errors.Join(ip.fwd.Close(), ip.Proxy.Close())
+}
+
+// interceptRoutes sends each API's public host, and the host of the
+// provider's base_url, to the metering listener of that API.
+func interceptRoutes(mp *meter.Proxy, p *spec.Provider) []intercept.Route {
+	var routes []intercept.Route
+	for _, api := range []string{llmapi.OpenAI, llmapi.Anthropic, llmapi.Gemini, llmapi.Ollama} {
+		target := mp.URL(api)
+		if target == "" {
+			continue
+		}
+		if api == llmapi.Ollama { // plain HTTP on a loopback port
+			routes = append(routes,
+				intercept.Route{Host: "127.0.0.1:11434", Target: target},
+				intercept.Route{Host: "localhost:11434", Target: target})
+			continue
+		}
+		u, _ := url.Parse(llmapi.DefaultBaseURLs[api])
+		routes = append(routes, intercept.Route{Host: u.Hostname(), Target: target})
+	}
+	if p.BaseURL == "" || mp.URL(p.API) == "" {
+		return routes
+	}
+	u, err := url.Parse(p.BaseURL)
+	if err != nil || u.Host == "" {
+		return routes
+	}
+	rt := intercept.Route{Host: u.Host, Target: mp.URL(p.API), Prefix: strings.TrimSuffix(u.Path, "/")}
+	if u.Port() == "" {
+		rt.Host = u.Hostname() // any port: the client may name :443 or none
+	}
+	if rt.Prefix != "" && p.API == llmapi.OpenAI {
+		rt.To = "/v1" // the listener maps its /v1/X to the base URL's X
+	}
+	return append(routes, rt)
 }
 
 // simConfig maps the spec's `simulate:` to the simulator's settings.

@@ -24,7 +24,7 @@ import (
 type runFlags struct {
 	sets, only         multi
 	runs               int
-	dryRun             bool
+	dryRun, intercept  bool
 	shard, resume, out string
 	failOn             string
 	quiet, noProgress  bool
@@ -39,6 +39,7 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 	if !forRun {
 		return
 	}
+	fs.BoolVar(&f.intercept, "intercept", false, "interception mode: also meter clients that ignore the base-URL variables (HTTPS_PROXY and a per-benchmark CA; see docs/clients.md)")
 	fs.StringVar(&f.resume, "resume", "", "continue the benchmark in `DIR`, running only what is missing")
 	fs.StringVar(&f.out, "output", "", "write results to `DIR` instead of the spec's output folder")
 	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
@@ -77,7 +78,7 @@ func (f *runFlags) load(path string) (*spec.Spec, []plan.Filter, plan.Shard, err
 
 // options are the flags that shape the benchmark, as --resume restores them.
 func (f *runFlags) options() record.Options {
-	return record.Options{DryRun: f.dryRun, Runs: f.runs, Only: f.only, Set: f.sets, Shard: f.shard}
+	return record.Options{DryRun: f.dryRun, Intercept: f.intercept, Runs: f.runs, Only: f.only, Set: f.sets, Shard: f.shard}
 }
 
 // restore takes the options of the benchmark being resumed for every flag
@@ -90,6 +91,9 @@ func (f *runFlags) restore(given map[string]bool) error {
 	o := bm.Options
 	if !given["dry-run"] {
 		f.dryRun = o.DryRun
+	}
+	if !given["intercept"] {
+		f.intercept = o.Intercept
 	}
 	if !given["runs"] {
 		f.runs = o.Runs
@@ -254,7 +258,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		Spec: s, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
 		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog, Resuming: f.resume != "",
 	}
-	llm, err := startLLM(ctx, s, f.dryRun)
+	llm, err := startLLM(ctx, s, f.dryRun, f.intercept || s.Intercept, tmp)
 	if err != nil {
 		return err
 	}

@@ -365,11 +365,12 @@ type Benchmark struct {
 // Options are the command-line choices that shape a benchmark; --resume
 // continues with the same ones.
 type Options struct {
-	DryRun bool     `json:"dry_run,omitempty"`
-	Runs   int      `json:"runs,omitempty"` // --runs, 0 = the spec's
-	Only   []string `json:"only,omitempty"`
-	Set    []string `json:"set,omitempty"`
-	Shard  string   `json:"shard,omitempty"`
+	DryRun    bool     `json:"dry_run,omitempty"`
+	Intercept bool     `json:"intercept,omitempty"`
+	Runs      int      `json:"runs,omitempty"` // --runs, 0 = the spec's
+	Only      []string `json:"only,omitempty"`
+	Set       []string `json:"set,omitempty"`
+	Shard     string   `json:"shard,omitempty"`
 }
 
 // Latest keeps the last record of each (cell, run) pair, in the order the

@@ -40,6 +40,11 @@ type Spec struct {
 	Tokens    string    `yaml:"tokens"` // proxy | events | auto
 	Artifacts Artifacts `yaml:"artifacts"`
 	Simulate  Simulate  `yaml:"simulate"`
+	// Intercept turns on interception mode (also --intercept): each run gets
+	// HTTPS_PROXY/HTTP_PROXY pointing at a loopback forward proxy that
+	// answers for the public API hosts with a CA made for this benchmark,
+	// so that clients which read no base-URL variable are metered too.
+	Intercept bool `yaml:"intercept"`
 
 	Pricing     Pricing `yaml:"pricing"`
 	PricingFile string  `yaml:"pricing_file"`
