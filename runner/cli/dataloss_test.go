@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,59 @@ command: |
 	}
 	if _, err := record.ReadFile(filepath.Join(out, "runs.jsonl")); err != nil {
 		t.Errorf("runs.jsonl must stay readable: %v", err)
+	}
+}
+
+// Models "a/b", "a b", "a:b" and "a-b" all read "a-b" in a file name; their
+// logs overwrote each other and results were dropped.
+func TestCellsWithLookalikeNamesStaySeparate(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	spec := `name: lookalike
+runs: 1
+command: echo "model={{ .model }}"
+providers:
+  - name: a
+    models: [ "a/b", "a b", "a:b", "a-b" ]
+`
+	code, stdout, stderr := runner(t, context.Background(), writeSpec(t, dir, spec), "--output", out, "--quiet")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	recs, err := record.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := map[string]string{}
+	for _, r := range recs {
+		if prev, dup := cells[r.Cell]; dup {
+			t.Errorf("models %q and %q share cell %q", prev, r.Model, r.Cell)
+		}
+		cells[r.Cell] = r.Model
+		log, err := os.ReadFile(filepath.Join(out, r.Log))
+		if err != nil || string(log) != "model="+r.Model+"\n" {
+			t.Errorf("log of %q holds %q (%v)", r.Model, log, err)
+		}
+	}
+	if len(cells) != 4 {
+		t.Errorf("want 4 cells, got %v", cells)
+	}
+	var sum struct {
+		Cells []struct {
+			ID   string `json:"cell"`
+			Runs int    `json:"runs"`
+		} `json:"cells"`
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Cells) != 4 {
+		t.Errorf("summary.json has %d cells, want 4: %s", len(sum.Cells), b)
+	}
+	for _, c := range sum.Cells {
+		if c.Runs != 1 {
+			t.Errorf("cell %s: %d runs, want 1", c.ID, c.Runs)
+		}
 	}
 }

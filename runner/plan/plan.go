@@ -5,6 +5,8 @@ package plan
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -91,7 +93,7 @@ func Expand(s *spec.Spec, only []Filter) ([]Cell, error) {
 	if err := checkFilters(s, only); err != nil {
 		return nil, err
 	}
-	var cells []Cell
+	var all []Cell
 	for i := range s.Providers {
 		p := &s.Providers[i]
 		models := p.Models
@@ -100,14 +102,21 @@ func Expand(s *spec.Spec, only []Filter) ([]Cell, error) {
 		}
 		for _, m := range models {
 			for _, combo := range product(s.Matrix) {
-				c := Cell{Provider: p, Model: m, Matrix: combo}
-				c.ID = cellID(&c)
-				if excluded(&c, s.Exclude) || !selected(&c, only) {
-					continue
-				}
-				cells = append(cells, c)
+				all = append(all, Cell{Provider: p, Model: m, Matrix: combo})
 			}
 		}
+	}
+	// IDs are given over the whole matrix, before exclude and --only, so a
+	// cell keeps its ID whichever cells run with it.
+	if err := assignIDs(all); err != nil {
+		return nil, err
+	}
+	var cells []Cell
+	for _, c := range all {
+		if excluded(&c, s.Exclude) || !selected(&c, only) {
+			continue
+		}
+		cells = append(cells, c)
 	}
 	if len(cells) == 0 {
 		if len(only) > 0 {
@@ -257,6 +266,52 @@ func selected(c *Cell, only []Filter) bool {
 }
 
 var unsafeRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// assignIDs names every cell. Two cells whose readable names would be the
+// same (models "a/b" and "a:b" both read "a-b") each get a short hash of
+// their exact values appended, so their logs and results stay apart; other
+// cells keep the readable name alone.
+func assignIDs(cells []Cell) error {
+	n := map[string]int{}
+	for i := range cells {
+		cells[i].ID = cellID(&cells[i])
+		n[cells[i].ID]++
+	}
+	owner := map[string]*Cell{}
+	for i := range cells {
+		c := &cells[i]
+		if n[c.ID] > 1 {
+			c.ID += "-" + cellHash(c)
+		}
+		if o, dup := owner[c.ID]; dup {
+			return fmt.Errorf("cells %s and %s would both be named %q; rename a model or an axis value", o.describe(), c.describe(), c.ID)
+		}
+		owner[c.ID] = c
+	}
+	return nil
+}
+
+// cellHash is 6 hex digits of a hash of the cell's exact values.
+func cellHash(c *Cell) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q\x00%q", c.Provider.Name, c.Model)
+	for _, kv := range c.Matrix {
+		fmt.Fprintf(h, "\x00%q=%q", kv.Key, kv.Value)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:6]
+}
+
+// describe spells a cell's values, for messages.
+func (c *Cell) describe() string {
+	parts := []string{"provider=" + strconv.Quote(c.Provider.Name)}
+	if c.Model != "" {
+		parts = append(parts, "model="+strconv.Quote(c.Model))
+	}
+	for _, kv := range c.Matrix {
+		parts = append(parts, kv.Key+"="+strconv.Quote(kv.Value))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
 
 // cellID names a cell in file names: provider_model[_axis-value...].
 func cellID(c *Cell) string {

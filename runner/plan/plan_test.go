@@ -184,3 +184,40 @@ func TestOnlyListsWhatExists(t *testing.T) {
 		}
 	}
 }
+
+// Models whose readable names are the same would share logs and results:
+// each gets a hash of its exact values, stable whichever cells are selected.
+func TestCellIDsNeverCollide(t *testing.T) {
+	s := load(t, `name: m
+command: x
+providers:
+  - name: p
+    models: [ "a/b", "a b", "a:b", "a-b", "c" ]
+`)
+	cells, err := Expand(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, c := range cells {
+		if prev, dup := seen[c.ID]; dup {
+			t.Errorf("models %q and %q share the ID %q", prev, c.Model, c.ID)
+		}
+		seen[c.ID] = c.Model
+		if c.Model == "c" && c.ID != "p_c" {
+			t.Errorf("a cell without a twin keeps its readable ID, got %q", c.ID)
+		}
+		if c.Model != "c" && !strings.HasPrefix(c.ID, "p_a-b-") {
+			t.Errorf("model %q: ID %q should start with the readable p_a-b-", c.Model, c.ID)
+		}
+	}
+	only, err := Expand(s, []Filter{{"model": "a:b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cells {
+		if c.Model == "a:b" && (len(only) != 1 || only[0].ID != c.ID) {
+			t.Errorf("--only model=a:b gives %s, want the same ID as in the whole matrix, %s", ids(only), c.ID)
+		}
+	}
+}
