@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -51,6 +53,94 @@ func TestReportFileOutsideOutputRefusedAtLoad(t *testing.T) {
 		}
 		if _, err := os.Stat(marker); err == nil {
 			t.Fatalf("%s: the command ran", file)
+		}
+	}
+}
+
+// Text a workload prints (its last line when it fails, phase and metric
+// names) stays text in the report's tables and is inert in the CSV.
+func TestWorkloadTextCannotInjectMarkdownOrFormulas(t *testing.T) {
+	dir := t.TempDir()
+	src := `name: inject
+runs: 1
+matrix: { mode: [good, bad] }
+command: |
+  printf '%s\n' '::runner::{"event":"phase_start","phase":"=1+2|Q\n| injected | row |"}'
+  printf '%s\n' '::runner::{"event":"metric","name":"m|<b>x</b>","value":1}'
+  if [ {{ .matrix.mode }} = bad ]; then echo '=HYPERLINK("http://x")|<script>alert(1)</script>` + "`" + `tick'; exit 1; fi
+`
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runner(t, context.Background(), writeSpec(t, dir, src), "--output", out, "--no-progress"); code != ExitRunsFailed {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(b)
+	for _, bad := range []string{"<script>", "<b>", "\n| injected"} {
+		if strings.Contains(report, bad) {
+			t.Errorf("report contains %q", bad)
+		}
+	}
+	for _, want := range []string{`\|&lt;script&gt;alert(1)&lt;/script&gt;\` + "`" + `tick`, `=1+2\|Q \| injected \| row \|`, `Metric m\|&lt;b&gt;x&lt;/b&gt;`} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	checkTables(t, report)
+
+	f, err := os.Open(filepath.Join(out, "benchmark_results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				if _, err := strconv.ParseFloat(cell, 64); err != nil {
+					t.Errorf("CSV cell %q would be read as a formula", cell)
+				}
+			}
+			found = found || strings.HasPrefix(cell, `'=1+2|Q`)
+		}
+	}
+	if !found {
+		t.Errorf("the phase's columns are not in the CSV, made inert: %q", rows[0])
+	}
+}
+
+// checkTables asserts that every row of every Markdown table has as many
+// cells as the table's header.
+func checkTables(t *testing.T, md string) {
+	t.Helper()
+	cells := func(line string) int {
+		n := 0
+		for i := 0; i < len(line); i++ {
+			switch line[i] {
+			case '\\':
+				i++
+			case '|':
+				n++
+			}
+		}
+		return n
+	}
+	want := -1
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		if want < 0 {
+			want = cells(line)
+		} else if got := cells(line); got != want {
+			t.Errorf("report line %d has %d pipes, its table %d: %s", i+1, got, want, line)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 // CSV writes benchmark_results.csv: one row per run (warmups included and
 // marked), with per-phase time, tokens and cost columns for every phase.
 func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
-	cw := csv.NewWriter(w)
+	cw := inertWriter{csv.NewWriter(w)}
 	head := []string{"simulated", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
 		"started", "wall_s", "user_s", "sys_s", "cpu_pct", "peak_rss_mb",
 		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd", "token_source",
@@ -67,6 +67,16 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// inertWriter writes every cell through CSVCell.
+type inertWriter struct{ *csv.Writer }
+
+func (w inertWriter) Write(row []string) error {
+	for i, c := range row {
+		row[i] = CSVCell(c)
+	}
+	return w.Writer.Write(row)
 }
 
 func f(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }

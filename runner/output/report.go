@@ -52,6 +52,8 @@ func Funcs() template.FuncMap {
 		"deref":      func(f *float64) float64 { return *f },
 		"rating":     results.RatingText,
 		"conclusion": Conclusion,
+		"md":         MarkdownText,
+		"code":       MarkdownCode,
 	}
 }
 
@@ -161,11 +163,11 @@ func Conclusion(d ReportData) string {
 	for _, c := range d.Cells {
 		switch c.Rating {
 		case results.Pass:
-			pass = append(pass, c.Name())
+			pass = append(pass, MarkdownText(c.Name()))
 		case results.Acceptable:
-			ok = append(ok, c.Name())
+			ok = append(ok, MarkdownText(c.Name()))
 		case results.Fail:
-			fail = append(fail, c.Name())
+			fail = append(fail, MarkdownText(c.Name()))
 		}
 	}
 	if len(pass) > 0 {
@@ -178,12 +180,12 @@ func Conclusion(d ReportData) string {
 		parts = append(parts, "Needs optimization: "+strings.Join(fail, ", ")+".")
 	}
 	if len(d.Broken) > 0 {
-		parts = append(parts, "Every run failed, so nothing was judged, in: "+strings.Join(d.Broken, ", ")+"; see their failed runs above.")
+		parts = append(parts, "Every run failed, so nothing was judged, in: "+MarkdownText(strings.Join(d.Broken, ", "))+"; see their failed runs above.")
 	}
 	var flaky []string
 	for _, c := range d.Cells {
 		if c.Runs > 0 && c.Failures > 0 {
-			flaky = append(flaky, fmt.Sprintf("%s (%d of %d runs failed)", c.Name(), c.Failures, c.Runs+c.Failures))
+			flaky = append(flaky, fmt.Sprintf("%s (%d of %d runs failed)", MarkdownText(c.Name()), c.Failures, c.Runs+c.Failures))
 		}
 	}
 	if len(flaky) > 0 {
@@ -192,9 +194,9 @@ func Conclusion(d ReportData) string {
 	for _, p := range d.Ranking {
 		switch p.Priority {
 		case "cost":
-			parts = append(parts, fmt.Sprintf("The cheapest is %s (%s).", p.Label, p.Why))
+			parts = append(parts, fmt.Sprintf("The cheapest is %s (%s).", MarkdownText(p.Label), MarkdownText(p.Why)))
 		case "speed":
-			parts = append(parts, fmt.Sprintf("The fastest is %s (%s).", p.Label, p.Why))
+			parts = append(parts, fmt.Sprintf("The fastest is %s (%s).", MarkdownText(p.Label), MarkdownText(p.Why)))
 		}
 	}
 	if d.Simulated {
