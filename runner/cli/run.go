@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/execute"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
@@ -221,11 +222,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	tmp, err := os.MkdirTemp("", "runner-"+s.Name+"-")
+	tmp, err := makeTemp("runner-" + s.Name + "-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer removeTemp(tmp)
 
 	bm := benchmarkInfo(s, pos[0], started, f.dryRun, shard)
 	bm.Command = "runner " + strings.Join(append([]string{"run"}, args...), " ")
@@ -287,6 +288,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	if err := writeJSON(filepath.Join(dir, output.BenchmarkFile), bm); err != nil {
 		errs = append(errs, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err)))
+	}
+	if execute.Aborted(ctx) { // interrupted twice: the user wants out now
+		return withCode(ExitInterrupted, fmt.Errorf("interrupted twice; finished and interrupted runs are recorded, the report was not written (runner report %s writes it). Continue with the same options: runner %s --resume %s", dir, pos[0], dir))
 	}
 	sum, err := render(dir, s, bm, e.stderr)
 	if err != nil {

@@ -210,6 +210,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		return fail(fmt.Errorf("starting command: %w", err))
 	}
 
+	register(proc.Pid)
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go s.read(outS, &readers)
@@ -247,6 +248,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	// The run owns its group: end whatever the command left behind, then give
 	// the pipes a bounded time to reach EOF.
 	syscall.Kill(-proc.Pid, syscall.SIGKILL)
+	unregister(proc.Pid)
 	deadline := time.Now().Add(drainTimeout)
 	outR.SetReadDeadline(deadline)
 	errR.SetReadDeadline(deadline)

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/runner-bench/runner/runner/execute"
+)
+
+// Signals returns the context every command runs under, and a stop function
+// to call before exiting. Whatever the sequence of SIGINT, SIGTERM and SIGHUP
+// (a terminal closed or an SSH session dropped is a SIGHUP; CI systems send
+// SIGINT, then SIGTERM):
+//
+//   - the first cancels the context: runs in flight are ended (SIGTERM, then
+//     SIGKILL after the grace) and recorded as interrupted, cleanup runs, the
+//     report is written from the finished runs;
+//   - the second aborts (execute.WithAbort): the groups get SIGKILL at once,
+//     the runs are still recorded, cleanup and the report are skipped;
+//   - the third quits at once: every process group still running gets
+//     SIGKILL and the temporary folders are removed, but the runs in flight
+//     are not recorded.
+//
+// SIGPIPE is taken too: a closed stdout (`runner ... | head -1`) then makes
+// console writes fail with EPIPE, which they ignore, instead of killing the
+// runner before it has written its results. (Without Notify, Go kills a
+// program that writes to a broken pipe on fd 1 or 2.)
+func Signals(stderr io.Writer) (context.Context, func()) {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	abort := make(chan struct{})
+	ctx, cancel := context.WithCancel(execute.WithAbort(context.Background(), abort))
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case sig := <-sigs:
+				n++
+				switch n {
+				case 1:
+					fmt.Fprintf(stderr, "\nrunner: %s: stopping runs, writing the report from finished runs (again to skip cleanup and the report)\n", name(sig))
+					cancel()
+				case 2:
+					fmt.Fprintf(stderr, "\nrunner: %s again: killing the runs now; cleanup and the report are skipped (again to quit without recording them)\n", name(sig))
+					close(abort)
+				default:
+					fmt.Fprintf(stderr, "\nrunner: %s a third time: quitting; the runs in flight are not recorded\n", name(sig))
+					execute.KillAll()
+					removeTemps()
+					os.Exit(ExitInterrupted)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+func name(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "interrupt"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sig.String()
+}
+
+// temps are the temporary folders to remove even when the runner quits at
+// once.
+var temps struct {
+	mu   sync.Mutex
+	dirs map[string]bool
+}
+
+// makeTemp makes a temporary folder that removeTemp (or a third signal)
+// removes.
+func makeTemp(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return "", err
+	}
+	temps.mu.Lock()
+	if temps.dirs == nil {
+		temps.dirs = map[string]bool{}
+	}
+	temps.dirs[dir] = true
+	temps.mu.Unlock()
+	return dir, nil
+}
+
+func removeTemp(dir string) {
+	temps.mu.Lock()
+	delete(temps.dirs, dir)
+	temps.mu.Unlock()
+	os.RemoveAll(dir)
+}
+
+func removeTemps() {
+	temps.mu.Lock()
+	defer temps.mu.Unlock()
+	for dir := range temps.dirs {
+		os.RemoveAll(dir)
+	}
+}
