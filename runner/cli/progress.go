@@ -46,11 +46,6 @@ func newProgress(w io.Writer, quiet, plain bool) *progress {
 	return p
 }
 
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
 // plan lists the cells in the order they will run, so the live block shows
 // every one from the start.
 func (p *progress) plan(ids []string) {

@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/llmapi"
+	"github.com/runner-bench/runner/runner/record"
 )
 
 const (
