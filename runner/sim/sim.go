@@ -1,29 +1,48 @@
 // Package sim is the simulated upstream behind `--dry-run` and `runner sim`: one
-// http.Handler that speaks the metered endpoints of the four APIs (OpenAI Chat
-// Completions and Responses, Anthropic Messages, Gemini generateContent and
-// streamGenerateContent, Ollama /api/chat, /api/generate and its OpenAI-compatible
-// /v1/chat/completions), streaming and not, in the shapes of
-// reference/llm-apis.md.
+// http.Handler that speaks the four APIs (OpenAI Chat Completions, Responses,
+// legacy completions, embeddings and models; Anthropic Messages, count_tokens
+// and models; Gemini generateContent, streamGenerateContent, embedContent,
+// batchEmbedContents, countTokens and models; Ollama /api/chat, /api/generate,
+// /api/embed, /api/embeddings, /api/tags, /api/show and the OpenAI-compatible
+// /v1 routes), streaming and not, in the shapes of the providers' documentation,
+// errors included, so that a workflow rehearses its own code paths.
 //
 // Everything a response says is a pure function of the seed and the request:
 //
 //   - Input tokens are counted from the request text: every JSON string value
 //     whose key (or the key of the array holding it) is content, text, prompt,
 //     system, input or instructions; ~1 token per 4 characters (runes), rounded
-//     up, at least 1 (llmapi.InputTokens).
-//   - Output length is Model.OutputTokens, or when that is 0 a length in
-//     [200, 600] drawn from the seed and the request; it is capped by the
+//     up, at least 1 (llmapi.InputTokens). count_tokens and countTokens answer the
+//     same count.
+//   - A request that declares tools is answered with a call of one of them
+//     (the one tool_choice forces, else one drawn from the seed) whose
+//     arguments satisfy its JSON Schema (Instance), until the conversation
+//     holds a tool result; then the answer is text. A forced choice calls
+//     even after a result, as the real APIs do.
+//   - A request for structured output (response_format, text.format,
+//     output_format, responseSchema/responseMimeType, Ollama's format) is
+//     answered with JSON that satisfies the schema, or any JSON object for
+//     plain JSON mode.
+//   - A text answer's length is Model.OutputTokens, or when that is 0 a length
+//     in [200, 600] drawn from the seed and the request; it is capped by the
 //     request's max_tokens / max_completion_tokens / max_output_tokens /
-//     generationConfig.maxOutputTokens / options.num_predict, and a capped
-//     response says so (finish_reason "length", stop_reason "max_tokens", ...).
-//   - The text is lorem-like words, one word per token, drawn from the same
-//     random stream.
+//     generationConfig.maxOutputTokens / options.num_predict (16 by default
+//     on the legacy completions endpoint, as there), and a capped response
+//     says so (finish_reason "length", stop_reason "max_tokens", ...). A
+//     JSON answer is as long as its JSON (cut at the cap, like a real one);
+//     a tool call is never cut. Output tokens are ceil(characters/4) of what
+//     was sent, for JSON and tool calls as for text (one lorem word per token).
+//   - Embeddings are unit vectors drawn from the seed, the model and the text
+//     (equal texts embed equally), of the requested dimension or the model's
+//     usual one.
 //   - Latency: the first content arrives after Model.TTFT, then tokens follow at
 //     Model.TokensPerSecond (0 = no pacing); a non-streamed response is sent
 //     when the last token would have been.
 //   - Errors: per request, a 429 with probability ErrorRate429, else a 500 with
 //     ErrorRate500, else (streams only) the connection is cut after about half
-//     the content with probability TruncateRate.
+//     the content with probability TruncateRate. Unknown routes, wrong methods,
+//     bodies that are not JSON and requests without a model get the API's own
+//     error shape.
 //
 // The random stream of a request is seeded by (Config.Seed, API, model, request
 // body, and how many times this simulator has seen that exact request), so a
@@ -72,6 +91,10 @@ type Config struct {
 	// Default applies to models no key matches. The zero Model is valid: no
 	// delay, no errors, 200..600 output tokens.
 	Default Model
+	// Catalog names, per API (openai, anthropic, gemini, ollama), the models
+	// its model list answers with; an API without names lists a few common
+	// models. Every model name is served, listed or not.
+	Catalog map[string][]string
 }
 
 // New returns the simulator as an http.Handler.
@@ -138,6 +161,7 @@ func (s *simulator) rng(api, model string, body []byte) *rand.Rand {
 // request is the union of the request fields the simulator reads.
 type request struct {
 	Model         string `json:"model"`
+	Name          string `json:"name"` // older Ollama clients name the model here
 	Stream        *bool  `json:"stream"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
@@ -168,6 +192,15 @@ func (q *request) maxOut() (int, bool) {
 	return 0, false
 }
 
+// answerKind is what a generation answers with.
+type answerKind int
+
+const (
+	textAnswer answerKind = iota // lorem words
+	jsonAnswer                   // JSON text: structured output or JSON mode
+	toolAnswer                   // one call of a declared tool
+)
+
 // gen is one simulated generation.
 type gen struct {
 	api, endpoint string
@@ -175,35 +208,63 @@ type gen struct {
 	stream        bool
 	includeUsage  bool
 	input         int
-	tokens        []string // one word per token, with its leading space
-	capped        bool     // stopped by the request's output limit
-	truncate      bool     // cut the stream mid-way
+	kind          answerKind
+	content       string   // the text, the JSON, or the tool call's arguments
+	pieces        []string // content as streamed deltas
+	outTokens     int
+	tool          string // toolAnswer: the tool's name
+	capped        bool   // stopped by the request's output limit
+	truncate      bool   // cut the stream mid-way
 	m             Model
 	start         time.Time
 	id            string
 }
 
-func (g *gen) output() int { return len(g.tokens) }
+func (g *gen) output() int { return g.outTokens }
 
-func (g *gen) text() string {
-	var b strings.Builder
-	for _, t := range g.tokens {
-		b.WriteString(t)
-	}
-	return b.String()
-}
+func (g *gen) text() string { return g.content }
 
 // tokensPerChunk is how many tokens one streamed content event carries.
 const tokensPerChunk = 4
 
-// chunks splits the output into streamed deltas.
-func (g *gen) chunks() []string {
-	var out []string
-	for i := 0; i < len(g.tokens); i += tokensPerChunk {
-		j := min(i+tokensPerChunk, len(g.tokens))
-		out = append(out, strings.Join(g.tokens[i:j], ""))
+// chunks is the output as streamed deltas.
+func (g *gen) chunks() []string { return g.pieces }
+
+// setWords makes a text answer of n lorem words, one word per token.
+func (g *gen) setWords(rng *rand.Rand, n int) {
+	var b strings.Builder
+	g.pieces = g.pieces[:0]
+	start := 0
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(lorem[rng.IntN(len(lorem))])
+		if (i+1)%tokensPerChunk == 0 || i == n-1 {
+			g.pieces = append(g.pieces, b.String()[start:])
+			start = b.Len()
+		}
 	}
-	return out
+	g.content, g.outTokens = b.String(), n
+}
+
+// setJSON makes a JSON (or tool arguments) answer of the given text,
+// streamed a few tokens' worth of characters at a time; limit > 0 cuts it
+// there as a real model stopped by max_tokens would.
+func (g *gen) setJSON(kind answerKind, text string, limit int) {
+	g.kind = kind
+	r := []rune(text)
+	g.outTokens = llmapi.TokensForChars(len(r))
+	if kind == jsonAnswer && limit > 0 && g.outTokens > limit {
+		r = r[:limit*4]
+		g.outTokens, g.capped = limit, true
+	}
+	g.content = string(r)
+	g.pieces = g.pieces[:0]
+	const per = tokensPerChunk * 4
+	for i := 0; i < len(r); i += per {
+		g.pieces = append(g.pieces, string(r[i:min(i+per, len(r))]))
+	}
 }
 
 // wait sleeps until token idx is due; false when the client went away.
@@ -227,34 +288,56 @@ func (g *gen) wait(ctx context.Context, idx int) bool {
 }
 
 func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	api, ep, model, ok := llmapi.RouteAny(r.URL.Path)
-	endpoint := string(ep)
-	if !ok {
-		writeError(w, "openai", http.StatusNotFound, "not_found", "the simulator does not serve "+r.URL.Path)
+	rt := route(r)
+	if rt.endpoint == "" {
+		writeError(w, rt.api, http.StatusNotFound, "not_found", "the simulator does not serve "+r.Method+" "+r.URL.Path)
 		return
 	}
-	if r.Method != http.MethodPost {
-		writeError(w, api, http.StatusMethodNotAllowed, "invalid_request_error", "use POST")
+	if r.Method != rt.method {
+		writeError(w, rt.api, http.StatusMethodNotAllowed, "invalid_request_error", "use "+rt.method+" for "+r.URL.Path)
+		return
+	}
+	if rt.method == http.MethodGet {
+		s.serveInfo(w, r, rt)
 		return
 	}
 	body, err := readAll(r)
 	if err != nil {
-		writeError(w, api, http.StatusBadRequest, "invalid_request_error", "reading the request: "+err.Error())
+		writeError(w, rt.api, http.StatusBadRequest, "invalid_request_error", "reading the request: "+err.Error())
 		return
 	}
 	var q request
 	if err := json.Unmarshal(body, &q); err != nil {
-		writeError(w, api, http.StatusBadRequest, "invalid_request_error", "the request is not JSON: "+err.Error())
+		writeError(w, rt.api, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON: "+err.Error())
 		return
 	}
-	if api != "gemini" {
+	model := rt.model
+	if rt.api != "gemini" {
 		model = q.Model
+		if model == "" && rt.api == "ollama" {
+			model = q.Name
+		}
 	}
-	g := &gen{api: api, endpoint: endpoint, model: model, m: s.model(model), start: time.Now()}
+	if model == "" {
+		writeError(w, rt.api, http.StatusBadRequest, "invalid_request_error", missingModel[rt.api])
+		return
+	}
+	switch rt.endpoint {
+	case "embeddings", "embed", "embedContent", "batchEmbedContents":
+		s.serveEmbeddings(w, r, rt, model, body)
+		return
+	case "count_tokens", "countTokens":
+		serveCount(w, rt, body)
+		return
+	case "show":
+		serveShow(w, model)
+		return
+	}
+	g := &gen{api: rt.api, endpoint: rt.endpoint, model: model, m: s.model(model), start: time.Now()}
 	switch {
-	case api == "gemini":
-		g.stream = endpoint == "streamGenerateContent"
-	case api == "ollama" && endpoint != "chat.completions":
+	case rt.api == "gemini":
+		g.stream = rt.endpoint == "streamGenerateContent"
+	case rt.api == "ollama":
 		g.stream = q.Stream == nil || *q.Stream // Ollama streams by default
 	default:
 		g.stream = q.Stream != nil && *q.Stream
@@ -262,13 +345,13 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.includeUsage = q.StreamOptions != nil && q.StreamOptions.IncludeUsage
 	g.input = llmapi.InputTokens(body)
 
-	rng := s.rng(api, model, body)
+	rng := s.rng(rt.api, model, body)
 	switch u := rng.Float64(); {
 	case u < g.m.ErrorRate429:
-		writeError(w, api, http.StatusTooManyRequests, "rate_limit_error", "simulated rate limit")
+		writeError(w, rt.api, http.StatusTooManyRequests, "rate_limit_error", "simulated rate limit")
 		return
 	case u < g.m.ErrorRate429+g.m.ErrorRate500:
-		writeError(w, api, http.StatusInternalServerError, "api_error", "simulated server error")
+		writeError(w, rt.api, http.StatusInternalServerError, "api_error", "simulated server error")
 		return
 	}
 	g.truncate = g.stream && rng.Float64() < g.m.TruncateRate
@@ -276,34 +359,50 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if n <= 0 {
 		n = 200 + rng.IntN(401)
 	}
-	if lim, ok := q.maxOut(); ok && lim < n {
+	lim, hasLim := q.maxOut()
+	if !hasLim && rt.endpoint == "completions" {
+		lim, hasLim = 16, true // the legacy endpoint's documented default
+	}
+	if hasLim && lim < n {
 		n, g.capped = lim, true
 	}
-	g.tokens = make([]string, n)
-	for i := range g.tokens {
-		wd := lorem[rng.IntN(len(lorem))]
-		if i > 0 {
-			wd = " " + wd
-		}
-		g.tokens[i] = wd
-	}
+	g.setWords(rng, n)
 	g.id = idFrom(rng)
-
-	switch api {
-	case "openai", "ollama":
-		switch endpoint {
-		case "chat.completions":
-			serveChat(w, r, g)
-		case "responses":
-			serveResponses(w, r, g)
-		default:
-			serveOllama(w, r, g)
+	in := parseIntent(rt.api, rt.endpoint, body)
+	if t, ok := in.pick(rng); ok {
+		g.capped = false
+		g.tool = t.name
+		g.setJSON(toolAnswer, string(Instance(t.schema, rng)), 0)
+	} else if text, ok := in.answer(rng); ok {
+		g.capped = false
+		if !hasLim {
+			lim = 0
 		}
-	case "anthropic":
-		serveMessages(w, r, g)
-	case "gemini":
-		serveGemini(w, r, g)
+		g.setJSON(jsonAnswer, text, lim)
 	}
+
+	switch rt.endpoint {
+	case "chat.completions":
+		serveChat(w, r, g)
+	case "completions":
+		serveCompletions(w, r, g)
+	case "responses":
+		serveResponses(w, r, g)
+	case "messages":
+		serveMessages(w, r, g)
+	case "generateContent", "streamGenerateContent":
+		serveGemini(w, r, g)
+	default:
+		serveOllama(w, r, g)
+	}
+}
+
+// missingModel is each API's complaint about a request without a model.
+var missingModel = map[string]string{
+	"openai":    "you must provide a model parameter",
+	"anthropic": "model: Field required",
+	"ollama":    "model is required",
+	"gemini":    "model is required",
 }
 
 func readAll(r *http.Request) ([]byte, error) {

@@ -96,8 +96,11 @@ func writeError(w http.ResponseWriter, api string, status int, kind, msg string)
 	case "ollama":
 		writeJSON(w, status, map[string]any{"error": msg})
 	default:
-		if kind == "api_error" {
+		switch kind {
+		case "api_error":
 			kind = "server_error"
+		case "not_found":
+			kind = "invalid_request_error"
 		}
 		writeJSON(w, status, map[string]any{"error": map[string]any{"message": msg, "type": kind, "param": nil, "code": nil}})
 	}
@@ -114,8 +117,20 @@ func (g *gen) cutAt(chunks int) int {
 // --- OpenAI Chat Completions (and Ollama's compatible endpoint) ---
 
 type chatMsg struct {
-	Role    string  `json:"role,omitempty"`
-	Content *string `json:"content,omitempty"`
+	Role      string          `json:"role,omitempty"`
+	Content   json.RawMessage `json:"content,omitempty"`
+	Refusal   json.RawMessage `json:"refusal,omitempty"`
+	ToolCalls []chatToolCall  `json:"tool_calls,omitempty"`
+}
+
+type chatToolCall struct {
+	Index    *int   `json:"index,omitempty"` // streamed deltas only
+	ID       string `json:"id,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Function struct {
+		Name      string `json:"name,omitempty"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
 }
 
 type chatChoice struct {
@@ -146,24 +161,51 @@ type chatBody struct {
 
 var jsonNull = json.RawMessage("null")
 
-func serveChat(w http.ResponseWriter, r *http.Request, g *gen) {
-	finish := "stop"
-	if g.capped {
-		finish = "length"
+func jsonString(s string) json.RawMessage { return appendJSON(nil, s) }
+
+// finishReason is the OpenAI-style reason a generation stopped.
+func (g *gen) finishReason() string {
+	switch {
+	case g.kind == toolAnswer:
+		return "tool_calls"
+	case g.capped:
+		return "length"
 	}
-	usage := json.RawMessage(appendJSON(nil, chatUsage{
+	return "stop"
+}
+
+func (g *gen) callID() string { return "call_" + g.id }
+
+func (g *gen) chatUsage() json.RawMessage {
+	return appendJSON(nil, chatUsage{
 		PromptTokens: g.input, CompletionTokens: g.output(), TotalTokens: g.input + g.output(),
 		PromptTokensDetails:     map[string]int{"cached_tokens": 0},
 		CompletionTokensDetails: map[string]int{"reasoning_tokens": 0},
-	}))
+	})
+}
+
+func serveChat(w http.ResponseWriter, r *http.Request, g *gen) {
+	finish := g.finishReason()
+	usage := g.chatUsage()
 	body := chatBody{ID: "chatcmpl-" + g.id, Created: g.start.Unix(), Model: g.model, SystemFingerprint: "fp_sim"}
+	call := func(args string, index *int, head bool) []chatToolCall {
+		tc := chatToolCall{Index: index}
+		if head {
+			tc.ID, tc.Type, tc.Function.Name = g.callID(), "function", g.tool
+		}
+		tc.Function.Arguments = args
+		return []chatToolCall{tc}
+	}
 	if !g.stream {
 		if !g.wait(r.Context(), g.output()) {
 			return
 		}
-		text := g.text()
+		msg := &chatMsg{Role: "assistant", Content: jsonString(g.text()), Refusal: jsonNull}
+		if g.kind == toolAnswer {
+			msg.Content, msg.ToolCalls = jsonNull, call(g.text(), nil, true)
+		}
 		body.Object = "chat.completion"
-		body.Choices = []chatChoice{{Message: &chatMsg{Role: "assistant", Content: &text}, FinishReason: &finish}}
+		body.Choices = []chatChoice{{Message: msg, FinishReason: &finish}}
 		body.Usage = usage
 		writeJSON(w, http.StatusOK, body)
 		return
@@ -173,8 +215,12 @@ func serveChat(w http.ResponseWriter, r *http.Request, g *gen) {
 	if g.includeUsage {
 		body.Usage = jsonNull
 	}
-	empty := ""
-	body.Choices = []chatChoice{{Delta: &chatMsg{Role: "assistant", Content: &empty}}}
+	zero := 0
+	first := &chatMsg{Role: "assistant", Content: jsonString(""), Refusal: jsonNull}
+	if g.kind == toolAnswer {
+		first.Content, first.ToolCalls = jsonNull, call("", &zero, true)
+	}
+	body.Choices = []chatChoice{{Delta: first}}
 	s.sse("", body, "\n")
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
@@ -185,7 +231,11 @@ func serveChat(w http.ResponseWriter, r *http.Request, g *gen) {
 		if !g.wait(r.Context(), i*tokensPerChunk) {
 			return
 		}
-		body.Choices = []chatChoice{{Delta: &chatMsg{Content: &c}}}
+		d := &chatMsg{Content: jsonString(c)}
+		if g.kind == toolAnswer {
+			d = &chatMsg{ToolCalls: call(c, &zero, false)}
+		}
+		body.Choices = []chatChoice{{Delta: d}}
 		s.sse("", body, "\n")
 	}
 	body.Choices = []chatChoice{{Delta: &chatMsg{}, FinishReason: &finish}}
@@ -202,6 +252,20 @@ func serveChat(w http.ResponseWriter, r *http.Request, g *gen) {
 
 func serveResponses(w http.ResponseWriter, r *http.Request, g *gen) {
 	itemID := "msg_" + g.id
+	if g.kind == toolAnswer {
+		itemID = "fc_" + g.id
+	}
+	item := func(status, text string) map[string]any {
+		if g.kind == toolAnswer {
+			return map[string]any{"type": "function_call", "id": itemID, "call_id": g.callID(), "name": g.tool,
+				"arguments": text, "status": status}
+		}
+		content := []any{}
+		if status == "completed" {
+			content = []any{map[string]any{"type": "output_text", "text": text, "annotations": []any{}}}
+		}
+		return map[string]any{"type": "message", "id": itemID, "status": status, "role": "assistant", "content": content}
+	}
 	resp := func(status string, text *string) map[string]any {
 		o := map[string]any{
 			"id": "resp_" + g.id, "object": "response", "created_at": g.start.Unix(),
@@ -209,10 +273,7 @@ func serveResponses(w http.ResponseWriter, r *http.Request, g *gen) {
 			"incomplete_details": nil, "error": nil,
 		}
 		if text != nil {
-			o["output"] = []any{map[string]any{
-				"type": "message", "id": itemID, "status": "completed", "role": "assistant",
-				"content": []any{map[string]any{"type": "output_text", "text": *text, "annotations": []any{}}},
-			}}
+			o["output"] = []any{item("completed", *text)}
 			o["usage"] = map[string]any{
 				"input_tokens": g.input, "input_tokens_details": map[string]int{"cached_tokens": 0},
 				"output_tokens": g.output(), "output_tokens_details": map[string]int{"reasoning_tokens": 0},
@@ -243,10 +304,13 @@ func serveResponses(w http.ResponseWriter, r *http.Request, g *gen) {
 	}
 	ev("response.created", map[string]any{"response": resp("in_progress", nil)})
 	ev("response.in_progress", map[string]any{"response": resp("in_progress", nil)})
-	ev("response.output_item.added", map[string]any{"output_index": 0, "item": map[string]any{
-		"type": "message", "id": itemID, "status": "in_progress", "role": "assistant", "content": []any{}}})
-	ev("response.content_part.added", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0,
-		"part": map[string]any{"type": "output_text", "text": "", "annotations": []any{}}})
+	ev("response.output_item.added", map[string]any{"output_index": 0, "item": item("in_progress", "")})
+	part := func(text string) map[string]any {
+		return map[string]any{"type": "output_text", "text": text, "annotations": []any{}}
+	}
+	if g.kind != toolAnswer {
+		ev("response.content_part.added", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "part": part("")})
+	}
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
 	for i, c := range chunks {
@@ -256,14 +320,20 @@ func serveResponses(w http.ResponseWriter, r *http.Request, g *gen) {
 		if !g.wait(r.Context(), i*tokensPerChunk) {
 			return
 		}
-		ev("response.output_text.delta", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "delta": c})
+		if g.kind == toolAnswer {
+			ev("response.function_call_arguments.delta", map[string]any{"item_id": itemID, "output_index": 0, "delta": c})
+		} else {
+			ev("response.output_text.delta", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "delta": c})
+		}
 	}
 	text := g.text()
-	part := map[string]any{"type": "output_text", "text": text, "annotations": []any{}}
-	ev("response.output_text.done", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "text": text})
-	ev("response.content_part.done", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "part": part})
-	ev("response.output_item.done", map[string]any{"output_index": 0, "item": map[string]any{
-		"type": "message", "id": itemID, "status": "completed", "role": "assistant", "content": []any{part}}})
+	if g.kind == toolAnswer {
+		ev("response.function_call_arguments.done", map[string]any{"item_id": itemID, "output_index": 0, "name": g.tool, "arguments": text})
+	} else {
+		ev("response.output_text.done", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "text": text})
+		ev("response.content_part.done", map[string]any{"item_id": itemID, "output_index": 0, "content_index": 0, "part": part(text)})
+	}
+	ev("response.output_item.done", map[string]any{"output_index": 0, "item": item("completed", text)})
 	final := resp("completed", &text)
 	if final["status"] == "incomplete" {
 		ev("response.incomplete", map[string]any{"response": final})
@@ -276,7 +346,10 @@ func serveResponses(w http.ResponseWriter, r *http.Request, g *gen) {
 
 func serveMessages(w http.ResponseWriter, r *http.Request, g *gen) {
 	stop := "end_turn"
-	if g.capped {
+	switch {
+	case g.kind == toolAnswer:
+		stop = "tool_use"
+	case g.capped:
 		stop = "max_tokens"
 	}
 	msg := func(content []any, stopReason any, out int) map[string]any {
@@ -290,17 +363,30 @@ func serveMessages(w http.ResponseWriter, r *http.Request, g *gen) {
 			},
 		}
 	}
+	block := func(final bool) map[string]any {
+		if g.kind == toolAnswer {
+			input := json.RawMessage("{}")
+			if final {
+				input = json.RawMessage(g.text())
+			}
+			return map[string]any{"type": "tool_use", "id": "toolu_" + g.id, "name": g.tool, "input": input}
+		}
+		text := ""
+		if final {
+			text = g.text()
+		}
+		return map[string]any{"type": "text", "text": text}
+	}
 	if !g.stream {
 		if !g.wait(r.Context(), g.output()) {
 			return
 		}
-		writeJSON(w, http.StatusOK, msg([]any{map[string]any{"type": "text", "text": g.text()}}, stop, g.output()))
+		writeJSON(w, http.StatusOK, msg([]any{block(true)}, stop, g.output()))
 		return
 	}
 	s := startStream(w, "text/event-stream")
 	s.sse("message_start", map[string]any{"type": "message_start", "message": msg([]any{}, nil, 1)}, "\n")
-	s.sse("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
-		"content_block": map[string]any{"type": "text", "text": ""}}, "\n")
+	s.sse("content_block_start", map[string]any{"type": "content_block_start", "index": 0, "content_block": block(false)}, "\n")
 	s.sse("ping", map[string]any{"type": "ping"}, "\n")
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
@@ -311,8 +397,11 @@ func serveMessages(w http.ResponseWriter, r *http.Request, g *gen) {
 		if !g.wait(r.Context(), i*tokensPerChunk) {
 			return
 		}
-		s.sse("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
-			"delta": map[string]any{"type": "text_delta", "text": c}}, "\n")
+		delta := map[string]any{"type": "text_delta", "text": c}
+		if g.kind == toolAnswer {
+			delta = map[string]any{"type": "input_json_delta", "partial_json": c}
+		}
+		s.sse("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0, "delta": delta}, "\n")
 	}
 	s.sse("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}, "\n")
 	s.sse("message_delta", map[string]any{"type": "message_delta",
@@ -329,7 +418,11 @@ func serveGemini(w http.ResponseWriter, r *http.Request, g *gen) {
 		finish = "MAX_TOKENS"
 	}
 	chunk := func(text string, out int, last bool) map[string]any {
-		cand := map[string]any{"content": map[string]any{"role": "model", "parts": []any{map[string]any{"text": text}}}, "index": 0}
+		part := map[string]any{"text": text}
+		if g.kind == toolAnswer {
+			part = map[string]any{"functionCall": map[string]any{"name": g.tool, "args": json.RawMessage(g.text())}}
+		}
+		cand := map[string]any{"content": map[string]any{"role": "model", "parts": []any{part}}, "index": 0}
 		if last {
 			cand["finishReason"] = finish
 		}
@@ -355,6 +448,9 @@ func serveGemini(w http.ResponseWriter, r *http.Request, g *gen) {
 	}
 	s := startStream(w, ct)
 	chunks := g.chunks()
+	if g.kind == toolAnswer {
+		chunks = []string{g.text()} // Gemini sends a function call whole, in one chunk
+	}
 	cut := g.cutAt(len(chunks))
 	sent := 0
 	for i, c := range chunks {
@@ -365,6 +461,9 @@ func serveGemini(w http.ResponseWriter, r *http.Request, g *gen) {
 			return
 		}
 		sent = min(sent+tokensPerChunk, g.output())
+		if i == len(chunks)-1 {
+			sent = g.output()
+		}
 		v := chunk(c, sent, i == len(chunks)-1)
 		switch {
 		case sse:
@@ -394,7 +493,14 @@ func serveOllama(w http.ResponseWriter, r *http.Request, g *gen) {
 	chat := g.endpoint == "chat"
 	piece := func(text string, done bool) map[string]any {
 		o := map[string]any{"model": g.model, "created_at": time.Now().UTC().Format(time.RFC3339Nano), "done": done}
-		if chat {
+		if chat && g.kind == toolAnswer {
+			msg := map[string]any{"role": "assistant", "content": ""}
+			if text != "" {
+				msg["tool_calls"] = []any{map[string]any{"id": g.callID(),
+					"function": map[string]any{"index": 0, "name": g.tool, "arguments": json.RawMessage(text)}}}
+			}
+			o["message"] = msg
+		} else if chat {
 			o["message"] = map[string]any{"role": "assistant", "content": text}
 		} else {
 			o["response"] = text
@@ -432,6 +538,9 @@ func serveOllama(w http.ResponseWriter, r *http.Request, g *gen) {
 	}
 	s := startStream(w, "application/x-ndjson")
 	chunks := g.chunks()
+	if g.kind == toolAnswer {
+		chunks = []string{g.text()} // Ollama streams a tool call whole, in one line
+	}
 	cut := g.cutAt(len(chunks))
 	var genStart time.Time
 	for i, c := range chunks {

@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	aoption "github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/openai/openai-go/v3"
+	ooption "github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
+	"github.com/openai/openai-go/v3/shared"
+	"google.golang.org/genai"
+)
+
+// The official SDKs parse the simulator's tool calls and structured answers,
+// streamed and not, into their own types, and what they hand the program
+// satisfies the schema.
+func TestSDKsParseToolCallsAndStructuredOutput(t *testing.T) {
+	srv := newServer(t, Config{Seed: 9, Default: Model{OutputTokens: 20}})
+	ctx := context.Background()
+	var schema map[string]any
+	if err := json.Unmarshal([]byte(weatherSchema), &schema); err != nil {
+		t.Fatal(err)
+	}
+
+	oc := openai.NewClient(ooption.WithBaseURL(srv.URL+"/v1"), ooption.WithAPIKey("sk-test"), ooption.WithMaxRetries(0))
+	t.Run("openai chat", func(t *testing.T) {
+		p := openai.ChatCompletionNewParams{Model: "gpt-4o",
+			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("weather?")},
+			Tools:    []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{Name: "get_weather", Parameters: schema})}}
+		r, err := oc.Chat.Completions.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := r.Choices[0].Message.ToolCalls
+		if len(tc) != 1 || tc[0].Function.Name != "get_weather" || r.Choices[0].FinishReason != "tool_calls" {
+			t.Fatalf("tool calls: %+v", r.Choices[0])
+		}
+		mustValidate(t, weatherSchema, tc[0].Function.Arguments)
+
+		st := oc.Chat.Completions.NewStreaming(ctx, p)
+		acc := openai.ChatCompletionAccumulator{}
+		var finished []openai.FinishedChatCompletionToolCall
+		for st.Next() {
+			acc.AddChunk(st.Current())
+			if f, ok := acc.JustFinishedToolCall(); ok {
+				finished = append(finished, f)
+			}
+		}
+		if err := st.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if len(finished) != 1 || finished[0].Name != "get_weather" || acc.Choices[0].Message.ToolCalls[0].Function.Arguments != finished[0].Arguments {
+			t.Fatalf("streamed tool call: %+v", finished)
+		}
+		mustValidate(t, weatherSchema, finished[0].Arguments)
+
+		// The tool's result goes back; the answer is text.
+		p.Messages = append(p.Messages, r.Choices[0].Message.ToParam(), openai.ToolMessage("sunny", tc[0].ID))
+		r, err = oc.Chat.Completions.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Choices[0].Message.ToolCalls) != 0 || len(strings.Fields(r.Choices[0].Message.Content)) != 20 {
+			t.Fatalf("after the tool result: %+v", r.Choices[0].Message)
+		}
+
+		p = openai.ChatCompletionNewParams{Model: "gpt-4o",
+			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("weather?")},
+			ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{
+				JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: "weather", Schema: schema, Strict: openai.Bool(true)}}}}
+		r, err = oc.Chat.Completions.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustValidate(t, weatherSchema, r.Choices[0].Message.Content)
+	})
+
+	t.Run("openai responses", func(t *testing.T) {
+		p := responses.ResponseNewParams{Model: "gpt-4o", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("weather?")},
+			Tools: []responses.ToolUnionParam{responses.ToolParamOfFunction("get_weather", schema, true)}}
+		r, err := oc.Responses.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := r.Output[0]
+		if it.Type != "function_call" || it.Name != "get_weather" || it.CallID == "" {
+			t.Fatalf("output: %+v", r.Output)
+		}
+		mustValidate(t, weatherSchema, it.Arguments.OfString)
+
+		st := oc.Responses.NewStreaming(ctx, p)
+		var args, done string
+		for st.Next() {
+			switch ev := st.Current(); ev.Type {
+			case "response.function_call_arguments.delta":
+				args += ev.Delta
+			case "response.function_call_arguments.done":
+				done = ev.Arguments
+			}
+		}
+		if err := st.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if args != done {
+			t.Fatalf("deltas %q != done %q", args, done)
+		}
+		mustValidate(t, weatherSchema, done)
+
+		p = responses.ResponseNewParams{Model: "gpt-4o", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("weather?")},
+			Text: responses.ResponseTextConfigParam{Format: responses.ResponseFormatTextConfigParamOfJSONSchema("weather", schema)}}
+		r, err = oc.Responses.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustValidate(t, weatherSchema, r.OutputText())
+	})
+
+	t.Run("anthropic", func(t *testing.T) {
+		ac := anthropic.NewClient(aoption.WithBaseURL(srv.URL), aoption.WithAPIKey("sk-ant-test"), aoption.WithMaxRetries(0))
+		props, required := schema["properties"], []string{}
+		for _, r := range schema["required"].([]any) {
+			required = append(required, r.(string))
+		}
+		tool := anthropic.ToolParam{Name: "get_weather", InputSchema: anthropic.ToolInputSchemaParam{Properties: props, Required: required,
+			ExtraFields: map[string]any{"additionalProperties": false, "$defs": schema["$defs"]}}}
+		p := anthropic.MessageNewParams{Model: "claude-sonnet-4-5", MaxTokens: 1024,
+			Messages:   []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("weather?"))},
+			Tools:      []anthropic.ToolUnionParam{{OfTool: &tool}},
+			ToolChoice: anthropic.ToolChoiceParamOfTool("get_weather")}
+		m, err := ac.Messages.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.StopReason != "tool_use" || m.Content[0].Type != "tool_use" || m.Content[0].Name != "get_weather" {
+			t.Fatalf("message: %+v", m)
+		}
+		mustValidate(t, weatherSchema, string(m.Content[0].Input))
+
+		st := ac.Messages.NewStreaming(ctx, p)
+		var acc anthropic.Message
+		for st.Next() {
+			if err := acc.Accumulate(st.Current()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if acc.StopReason != "tool_use" || acc.Content[0].Name != "get_weather" {
+			t.Fatalf("streamed: %+v", acc)
+		}
+		mustValidate(t, weatherSchema, string(acc.Content[0].Input))
+
+		p.ToolChoice = anthropic.ToolChoiceUnionParam{}
+		p.Messages = append(p.Messages, m.ToParam(), anthropic.NewUserMessage(anthropic.NewToolResultBlock(m.Content[0].ID, "sunny", false)))
+		m, err = ac.Messages.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.StopReason != "end_turn" || m.Content[0].Type != "text" {
+			t.Fatalf("after the tool result: %+v", m)
+		}
+	})
+
+	t.Run("gemini", func(t *testing.T) {
+		gc, err := genai.NewClient(ctx, &genai.ClientConfig{APIKey: "g-test", Backend: genai.BackendGeminiAPI,
+			HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &genai.GenerateContentConfig{Tools: []*genai.Tool{{FunctionDeclarations: []*genai.FunctionDeclaration{
+			{Name: "get_weather", ParametersJsonSchema: schema}}}}}
+		r, err := gc.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text("weather?"), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := r.FunctionCalls()
+		if len(fc) != 1 || fc[0].Name != "get_weather" {
+			t.Fatalf("function calls: %+v", r)
+		}
+		b, _ := json.Marshal(fc[0].Args)
+		mustValidate(t, weatherSchema, string(b))
+
+		var streamed []*genai.FunctionCall
+		for r, err := range gc.Models.GenerateContentStream(ctx, "gemini-2.5-flash", genai.Text("weather?"), cfg) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			streamed = append(streamed, r.FunctionCalls()...)
+		}
+		if len(streamed) != 1 {
+			t.Fatalf("streamed function calls: %+v", streamed)
+		}
+		b, _ = json.Marshal(streamed[0].Args)
+		mustValidate(t, weatherSchema, string(b))
+
+		contents := append(genai.Text("weather?"), r.Candidates[0].Content,
+			genai.NewContentFromFunctionResponse("get_weather", map[string]any{"result": "sunny"}, genai.RoleUser))
+		r, err = gc.Models.GenerateContent(ctx, "gemini-2.5-flash", contents, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.FunctionCalls()) != 0 || len(strings.Fields(r.Text())) != 20 {
+			t.Fatalf("after the function response: %q", r.Text())
+		}
+
+		scfg := &genai.GenerateContentConfig{ResponseMIMEType: "application/json", ResponseSchema: &genai.Schema{
+			Type: genai.TypeObject, Required: []string{"city", "days"},
+			Properties: map[string]*genai.Schema{"city": {Type: genai.TypeString}, "days": {Type: genai.TypeInteger, Minimum: genai.Ptr(1.0), Maximum: genai.Ptr(7.0)},
+				"tags": {Type: genai.TypeArray, Items: &genai.Schema{Type: genai.TypeString}, MinItems: genai.Ptr[int64](2)}}}}
+		r, err = gc.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text("weather?"), scfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustValidate(t, `{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","minimum":1,"maximum":7},"tags":{"type":"array","items":{"type":"string"},"minItems":2}},"required":["city","days","tags"]}`, r.Text())
+	})
+}
