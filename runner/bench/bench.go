@@ -52,8 +52,8 @@ type Options struct {
 	Shard   string
 	// Simulated marks every record (dry run).
 	Simulated bool
-	// NewProxy, if set, starts a metering proxy for a cell whose API is not
-	// "none"; nil runs without one.
+	// NewProxy, if set, starts the metering proxy of a cell (it may return
+	// nil: none); nil runs without one.
 	NewProxy func(ctx context.Context, p *spec.Provider) (Proxy, error)
 	Progress Progress
 	// Resuming says the output folder holds an earlier attempt, whose files
@@ -227,7 +227,7 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 		}
 		c := p.Cell
 		proxy, ok := proxies[c.ID]
-		if !ok && b.NewProxy != nil && c.Provider.API != "none" {
+		if !ok && b.NewProxy != nil {
 			var err error
 			if proxy, err = b.NewProxy(ctx, c.Provider); err != nil {
 				fl.discard()

@@ -25,18 +25,19 @@ import (
 
 var nowForTrial = time.Now()
 
-// llmLayer starts metering proxies for cells whose provider speaks an LLM
-// API; in a dry run it also serves the simulator every proxy forwards to.
+// llmLayer starts the metering proxy of each cell; in a dry run it also
+// serves the simulator every proxy forwards to.
 type llmLayer struct {
-	sim *http.Server
-	url string // simulator root, dry run only
+	spec *spec.Spec
+	sim  *http.Server
+	url  string // simulator root, dry run only
 	// in, in interception mode, makes each proxy's forward proxy (one CA
 	// for the whole benchmark, its files in the scratch folder).
 	in *intercept.Interceptor
 }
 
 func startLLM(ctx context.Context, s *spec.Spec, dry, intercepting bool, tmp string) (*llmLayer, error) {
-	l := &llmLayer{}
+	l := &llmLayer{spec: s}
 	if intercepting {
 		in, err := intercept.New(tmp)
 		if err != nil {
@@ -67,26 +68,28 @@ func (l *llmLayer) Close() {
 	}
 }
 
-// NewProxy starts the metering proxy of one provider, forwarding to its
-// base_url (or the API's public URL), or to the simulator in a dry run.
+// NewProxy starts the metering proxy of one cell: a listener for each of the
+// four APIs, whatever the provider's own (a workload may call a second API).
+// The provider's API goes to its base_url, the others to the spec's apis:
+// overrides or their public URLs; in a dry run every API goes to the
+// simulator, so that nothing leaves the machine.
 func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy, error) {
-	if p.API == "none" {
-		return nil, nil
-	}
-	up := p.BaseURL
-	if l.url != "" {
-		up = l.url
-		if p.API == llmapi.OpenAI {
-			up += "/v1"
+	ups, configured := meter.Upstreams{}, map[string]string{}
+	for _, api := range llmapi.APIs {
+		configured[api] = l.spec.APIs.BaseURL(api)
+		if api == p.API && p.BaseURL != "" {
+			configured[api] = p.BaseURL
 		}
-	} else if up != "" && p.API == llmapi.OpenAI && !strings.HasSuffix(strings.TrimRight(up, "/"), "/v1") {
-		up = strings.TrimRight(up, "/") + "/v1" // base_url may be given as the host, as for the other APIs
+		ups[api] = configured[api]
+		if l.url != "" {
+			ups[api] = l.url
+		}
 	}
-	mp, err := meter.Start(ctx, meter.Upstreams{p.API: up})
+	mp, err := meter.Start(ctx, ups, meter.Primary(p.API))
 	if err != nil || l.in == nil {
 		return mp, err
 	}
-	fp, err := l.in.Start(ctx, interceptRoutes(mp, p))
+	fp, err := l.in.Start(ctx, interceptRoutes(mp, configured))
 	if err != nil {
 		mp.Close()
 		return nil, err
@@ -111,11 +114,12 @@ func (ip *interceptedProxy) Close() error {
 	return errors.Join(ip.fwd.Close(), ip.Proxy.Close())
 }
 
-// interceptRoutes sends each API's public host, and the host of the
-// provider's base_url, to the metering listener of that API.
-func interceptRoutes(mp *meter.Proxy, p *spec.Provider) []intercept.Route {
+// interceptRoutes sends each API's public host, and the host of each
+// configured base URL (the provider's base_url, the spec's apis:), to the
+// metering listener of that API.
+func interceptRoutes(mp *meter.Proxy, configured map[string]string) []intercept.Route {
 	var routes []intercept.Route
-	for _, api := range []string{llmapi.OpenAI, llmapi.Anthropic, llmapi.Gemini, llmapi.Ollama} {
+	for _, api := range llmapi.APIs {
 		target := mp.URL(api)
 		if target == "" {
 			continue
@@ -124,26 +128,24 @@ func interceptRoutes(mp *meter.Proxy, p *spec.Provider) []intercept.Route {
 			routes = append(routes,
 				intercept.Route{Host: "127.0.0.1:11434", Target: target},
 				intercept.Route{Host: "localhost:11434", Target: target})
+		} else {
+			u, _ := url.Parse(llmapi.DefaultBaseURLs[api])
+			routes = append(routes, intercept.Route{Host: u.Hostname(), Target: target})
+		}
+		u, err := url.Parse(configured[api])
+		if configured[api] == "" || err != nil || u.Host == "" {
 			continue
 		}
-		u, _ := url.Parse(llmapi.DefaultBaseURLs[api])
-		routes = append(routes, intercept.Route{Host: u.Hostname(), Target: target})
+		rt := intercept.Route{Host: u.Host, Target: target, Prefix: strings.TrimSuffix(u.Path, "/")}
+		if u.Port() == "" {
+			rt.Host = u.Hostname() // any port: the client may name :443 or none
+		}
+		if rt.Prefix != "" && api == llmapi.OpenAI {
+			rt.To = "/v1" // the listener maps its /v1/X to the base URL's X
+		}
+		routes = append(routes, rt)
 	}
-	if p.BaseURL == "" || mp.URL(p.API) == "" {
-		return routes
-	}
-	u, err := url.Parse(p.BaseURL)
-	if err != nil || u.Host == "" {
-		return routes
-	}
-	rt := intercept.Route{Host: u.Host, Target: mp.URL(p.API), Prefix: strings.TrimSuffix(u.Path, "/")}
-	if u.Port() == "" {
-		rt.Host = u.Hostname() // any port: the client may name :443 or none
-	}
-	if rt.Prefix != "" && p.API == llmapi.OpenAI {
-		rt.To = "/v1" // the listener maps its /v1/X to the base URL's X
-	}
-	return append(routes, rt)
+	return routes
 }
 
 // simConfig maps the spec's `simulate:` to the simulator's settings.

@@ -46,18 +46,28 @@ const (
 
 // Route names the LLM call that a POST to path on api's base URL makes, and
 // the model its path names (Gemini's); ok is false for anything else (model
-// lists, health checks), which is passed through.
+// lists, token counts, health checks), which is passed through.
+//
+// Paths are taken as the APIs' clients send them, with the variants that
+// well-known clients produce: OpenAI's with or without /v1 (a base URL with
+// or without it), Anthropic's /messages as well as /v1/messages (a base URL
+// that already ends in /v1), Gemini's under any version prefix or none, and
+// OpenAI-compatible /v1/... routes under Ollama, which serves them.
 func Route(api, path string) (ep Endpoint, model string, ok bool) {
 	switch api {
 	case OpenAI:
+		if rest, ok := strings.CutPrefix(path, "/v1"); ok && strings.HasPrefix(rest, "/") {
+			path = rest
+		}
 		switch path {
-		case "/v1/chat/completions":
+		case "/chat/completions":
 			return ChatCompletions, "", true
-		case "/v1/responses":
+		case "/responses":
 			return Responses, "", true
 		}
 	case Anthropic:
-		if path == "/v1/messages" {
+		switch path {
+		case "/v1/messages", "/messages":
 			return Messages, "", true
 		}
 	case Gemini:
@@ -72,21 +82,18 @@ func Route(api, path string) (ep Endpoint, model string, ok bool) {
 			return OllamaGenerate, "", true
 		case "/v1/chat/completions":
 			return ChatCompletions, "", true
+		case "/v1/responses":
+			return Responses, "", true
+		case "/v1/messages":
+			return Messages, "", true
 		}
 	}
 	return "", "", false
 }
 
 // RouteAny names the API and the call of a path on a server that answers all
-// four APIs at one root (the simulator). OpenAI-style paths are OpenAI's, with
-// or without /v1.
+// four APIs at one root (the simulator). OpenAI-style paths are OpenAI's.
 func RouteAny(path string) (api string, ep Endpoint, model string, ok bool) {
-	switch path {
-	case "/chat/completions":
-		return OpenAI, ChatCompletions, "", true
-	case "/responses":
-		return OpenAI, Responses, "", true
-	}
 	for _, api := range APIs {
 		if ep, model, ok := Route(api, path); ok {
 			return api, ep, model, true

@@ -31,16 +31,22 @@ func TestRoute(t *testing.T) {
 	}{
 		{OpenAI, "/v1/chat/completions", ChatCompletions, ""},
 		{OpenAI, "/v1/responses", Responses, ""},
+		{OpenAI, "/chat/completions", ChatCompletions, ""},
 		{OpenAI, "/v1/models", "", ""},
+		{OpenAI, "/v1beta/openai/chat/completions", "", ""},
 		{Anthropic, "/v1/messages", Messages, ""},
+		{Anthropic, "/messages", Messages, ""},
 		{Anthropic, "/v1/messages/count_tokens", "", ""},
 		{Gemini, "/v1beta/models/gemini-2.5-flash:generateContent", GenerateContent, "gemini-2.5-flash"},
 		{Gemini, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", StreamGenerateContent, "gemini-2.5-flash"},
 		{Gemini, "/v1beta/models/gemini-2.5-flash:countTokens", "", ""},
 		{Gemini, "/v1beta/models", "", ""},
+		{Gemini, "/models/gemini-2.5-flash:generateContent", GenerateContent, "gemini-2.5-flash"},
 		{Ollama, "/api/chat", OllamaChat, ""},
 		{Ollama, "/api/generate", OllamaGenerate, ""},
 		{Ollama, "/v1/chat/completions", ChatCompletions, ""},
+		{Ollama, "/v1/responses", Responses, ""},
+		{Ollama, "/v1/messages", Messages, ""},
 		{Ollama, "/api/tags", "", ""},
 	} {
 		ep, model, ok := Route(tc.api, tc.path)

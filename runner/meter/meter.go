@@ -55,15 +55,50 @@ import (
 )
 
 // DefaultUpstreams are the public base URLs used when an upstream is "".
-// An OpenAI upstream is a base URL as OPENAI_BASE_URL takes it, with its /v1.
 var DefaultUpstreams = llmapi.DefaultBaseURLs
 
-// Upstreams maps an API (openai, anthropic, gemini, ollama) to its upstream base
-// URL; "" means the API's public default. An OpenAI base URL includes /v1
-// (https://api.openai.com/v1, http://localhost:11434/v1), as OPENAI_BASE_URL does:
-// the proxy maps its own /v1/X to BASE/X. The others are roots: the request
-// path is appended as is.
+// Upstreams maps an API (openai, anthropic, gemini, ollama) to its upstream
+// base URL, as a provider's base_url gives it; "" means the API's public
+// default. The request path is appended to the base URL's path, with these
+// adjustments, so that each API's clients and base URLs meet whatever form the
+// other side uses:
+//
+//   - openai: the base URL is what OPENAI_BASE_URL takes. One without a path
+//     (http://localhost:8000) gets /v1; one with a path is kept as given
+//     (https://generativelanguage.googleapis.com/v1beta/openai/). The proxy's
+//     own /v1/X goes to BASE/X, and /X too.
+//   - anthropic: a request path without /v1 (/messages, from a client whose
+//     base URL already ends in /v1) gets it.
+//   - gemini: a request path that starts at /models/ gets /v1beta.
+//   - ollama: the path is appended as is (/api/chat, /v1/chat/completions).
 type Upstreams map[string]string
+
+// upstreamPath is the path of the upstream request for reqPath on api's
+// listener, whose upstream base path is base.
+func upstreamPath(api, base, reqPath string) string {
+	switch api {
+	case llmapi.OpenAI:
+		if rest, ok := strings.CutPrefix(reqPath, "/v1"); ok && (rest == "" || rest[0] == '/') {
+			reqPath = rest
+		}
+	case llmapi.Anthropic:
+		if reqPath != "/v1" && !strings.HasPrefix(reqPath, "/v1/") {
+			reqPath = "/v1" + reqPath
+		}
+	case llmapi.Gemini:
+		if strings.HasPrefix(reqPath, "/models/") {
+			reqPath = "/v1beta" + reqPath
+		}
+	}
+	return base + reqPath
+}
+
+// Option configures Start.
+type Option func(*Proxy)
+
+// Primary names the API whose listener RUNNER_PROXY_URL points at: the
+// cell's own. Without it, RUNNER_PROXY_URL is the first listener.
+func Primary(api string) Option { return func(p *Proxy) { p.primary = api } }
 
 // UpstreamHeaderTimeout bounds the wait for an upstream's response headers,
 // so an upstream that accepts a call and never answers cannot hang the
@@ -82,6 +117,7 @@ const PhaseHeader = "X-Runner-Phase"
 type Proxy struct {
 	transport *http.Transport
 	eps       []*endpoint
+	primary   string
 
 	mu  sync.Mutex
 	run *run
@@ -112,7 +148,7 @@ type run struct {
 
 // Start listens on 127.0.0.1 (a free port per API) and serves until Close or
 // until ctx is done.
-func Start(ctx context.Context, ups Upstreams) (*Proxy, error) {
+func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 	if len(ups) == 0 {
 		return nil, errors.New("metering proxy: no API to proxy")
 	}
@@ -122,6 +158,9 @@ func Start(ctx context.Context, ups Upstreams) (*Proxy, error) {
 		}
 	}
 	p := &Proxy{transport: newTransport()}
+	for _, o := range opts {
+		o(p)
+	}
 	for _, api := range llmapi.APIs {
 		base, ok := ups[api]
 		if !ok {
@@ -137,6 +176,9 @@ func Start(ctx context.Context, ups Upstreams) (*Proxy, error) {
 		}
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		u.RawPath = ""
+		if api == llmapi.OpenAI && u.Path == "" {
+			u.Path = "/v1" // a host, as for the other APIs; a path is kept as given
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			p.Close()
@@ -186,28 +228,46 @@ func (p *Proxy) URL(api string) string {
 	return ""
 }
 
-// Env returns the variables that point SDKs at the proxy, as KEY=VALUE:
-// OPENAI_BASE_URL (ends in /v1), ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL,
-// OLLAMA_HOST, the LiteLLM/LangChain aliases (OPENAI_API_BASE,
-// ANTHROPIC_API_BASE, ANTHROPIC_API_URL, GEMINI_API_BASE, OLLAMA_API_BASE),
-// RUNNER_PROXY_URL_<API> per API, and RUNNER_PROXY_URL: the root of the first
-// proxied API in the order openai, anthropic, gemini, ollama (a cell has one).
+// EnvVars lists, per API, the variables that point clients at its listener,
+// each with the suffix its readers expect after the listener's root. Every
+// name here is documented in docs/proxy.md.
+var EnvVars = map[string][]struct{ Name, Suffix string }{
+	llmapi.OpenAI: {
+		{"OPENAI_BASE_URL", "/v1"}, // openai SDKs, Vercel AI SDK, LangChain
+		{"OPENAI_API_BASE", "/v1"}, // LiteLLM, LangChain (older)
+	},
+	llmapi.Anthropic: {
+		{"ANTHROPIC_BASE_URL", ""}, // anthropic SDKs, Vercel AI SDK (/messages under it)
+		{"ANTHROPIC_API_URL", ""},  // LangChain
+		{"ANTHROPIC_API_BASE", ""}, // LiteLLM
+	},
+	llmapi.Gemini: {
+		{"GOOGLE_GEMINI_BASE_URL", ""}, // google-genai SDKs, Gemini CLI
+		{"GEMINI_BASE_URL", ""},
+		{"GEMINI_API_BASE", ""}, // LiteLLM
+	},
+	llmapi.Ollama: {
+		{"OLLAMA_HOST", ""},     // ollama-python, the Ollama CLI and Go api
+		{"OLLAMA_BASE_URL", ""}, // LangChain
+		{"OLLAMA_API_BASE", ""}, // LiteLLM
+	},
+}
+
+// Env returns the variables that point clients at the proxy, as KEY=VALUE:
+// EnvVars for every proxied API, RUNNER_PROXY_URL_<API> (the listener's
+// root) per API, and RUNNER_PROXY_URL: the root of the Primary API's
+// listener (else the first, in the order openai, anthropic, gemini, ollama).
 func (p *Proxy) Env() []string {
 	var env []string
 	for _, ep := range p.eps {
-		switch ep.api {
-		case llmapi.OpenAI:
-			env = append(env, "OPENAI_BASE_URL="+ep.url+"/v1", "OPENAI_API_BASE="+ep.url+"/v1")
-		case llmapi.Anthropic:
-			env = append(env, "ANTHROPIC_BASE_URL="+ep.url, "ANTHROPIC_API_BASE="+ep.url, "ANTHROPIC_API_URL="+ep.url)
-		case llmapi.Gemini:
-			env = append(env, "GOOGLE_GEMINI_BASE_URL="+ep.url, "GEMINI_API_BASE="+ep.url)
-		case llmapi.Ollama:
-			env = append(env, "OLLAMA_HOST="+ep.url, "OLLAMA_API_BASE="+ep.url)
+		for _, v := range EnvVars[ep.api] {
+			env = append(env, v.Name+"="+ep.url+v.Suffix)
 		}
 		env = append(env, "RUNNER_PROXY_URL_"+strings.ToUpper(ep.api)+"="+ep.url)
 	}
-	if len(p.eps) > 0 {
+	if u := p.URL(p.primary); u != "" {
+		env = append(env, "RUNNER_PROXY_URL="+u)
+	} else if len(p.eps) > 0 {
 		env = append(env, "RUNNER_PROXY_URL="+p.eps[0].url)
 	}
 	return env

@@ -65,14 +65,8 @@ func copyHeader(dst, src http.Header) {
 
 // target is the upstream URL of a request.
 func (e *endpoint) target(r *http.Request) *url.URL {
-	p := r.URL.Path
-	if e.api == llmapi.OpenAI {
-		if rest, ok := strings.CutPrefix(p, "/v1"); ok && (rest == "" || rest[0] == '/') {
-			p = rest
-		}
-	}
 	u := *e.upstream
-	u.Path = e.upstream.Path + p
+	u.Path = upstreamPath(e.api, e.upstream.Path, r.URL.Path)
 	u.RawPath = ""
 	u.RawQuery = r.URL.RawQuery
 	return &u

@@ -254,6 +254,13 @@ func (s *Spec) validate(d *decoder) {
 		checkEnvNames(fail, f+".env", sortedTemplateKeys(p.Env), false)
 		checkEnvNames(fail, f+".requires.env", p.Requires.Env, true)
 	}
+	for _, api := range []string{"openai", "anthropic", "gemini", "ollama"} {
+		if u := s.APIs.BaseURL(api); u != "" {
+			if err := checkBaseURL(u); err != nil {
+				fail("apis."+api+".base_url", "%q %v", u, err)
+			}
+		}
+	}
 	axes := map[string]bool{"provider": true, "model": true}
 	for i, a := range s.Matrix {
 		if axes[a.Name] {

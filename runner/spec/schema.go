@@ -84,6 +84,13 @@ var (
 		"Expr":      "an expr-lang rule evaluated per cell, e.g. total.time.mean < 300",
 		"Template":  "text/template with sprig functions",
 		"Regexp":    "a Go regular expression (RE2)",
+		// Fields, as Type.key.
+		"Spec.apis": "where each API's calls go in cells whose provider speaks another API: " +
+			"every run is given a metering listener for all four APIs (a dry run sends them all to the simulator)",
+		"Provider.base_url": "the upstream of the provider's API; empty: its public URL. " +
+			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
+		"APIUpstream.base_url": "the API's upstream base URL; empty: its public URL. " +
+			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
 	}
 )
 
@@ -202,7 +209,11 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		if p, ok := patterns[key]; ok {
 			s = map[string]any{"type": "string", "pattern": p}
 		}
-		props[tag] = nullable(s)
+		s = nullable(s)
+		if d, ok := descriptions[key]; ok {
+			s["description"] = d
+		}
+		props[tag] = s
 	}
 	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 	if req, ok := required[t.Name()]; ok {

@@ -31,6 +31,7 @@ type Spec struct {
 	Env            map[string]Template `yaml:"env"`
 
 	Providers []Provider          `yaml:"providers"`
+	APIs      APIUpstreams        `yaml:"apis"`
 	Matrix    Axes                `yaml:"matrix"`
 	Exclude   []map[string]string `yaml:"exclude"`
 	MaxCells  int                 `yaml:"max_cells"` // cap on the matrix size before exclude; 0: DefaultMaxCells
@@ -78,6 +79,36 @@ type Provider struct {
 	Models   []string            `yaml:"models"`
 	Requires Requires            `yaml:"requires"`
 	Env      map[string]Template `yaml:"env"`
+}
+
+// APIUpstreams says where each API's calls go in the cells whose provider
+// speaks another API (a cell's own API goes to its provider's base_url): every
+// run gets a metering listener for all four APIs.
+type APIUpstreams struct {
+	OpenAI    APIUpstream `yaml:"openai"`
+	Anthropic APIUpstream `yaml:"anthropic"`
+	Gemini    APIUpstream `yaml:"gemini"`
+	Ollama    APIUpstream `yaml:"ollama"`
+}
+
+// APIUpstream is one API's upstream.
+type APIUpstream struct {
+	BaseURL string `yaml:"base_url"` // "" = the API's public URL
+}
+
+// BaseURL returns the base_url set for api, or "".
+func (a APIUpstreams) BaseURL(api string) string {
+	switch api {
+	case "openai":
+		return a.OpenAI.BaseURL
+	case "anthropic":
+		return a.Anthropic.BaseURL
+	case "gemini":
+		return a.Gemini.BaseURL
+	case "ollama":
+		return a.Ollama.BaseURL
+	}
+	return ""
 }
 
 // Requires lists what a cell needs; an unmet requirement skips the cell.
