@@ -36,12 +36,17 @@ type Endpoint string
 // The metered endpoints.
 const (
 	ChatCompletions       Endpoint = "chat.completions"      // OpenAI Chat Completions (and Ollama's compatible one)
+	Completions           Endpoint = "completions"           // OpenAI legacy completions (and Ollama's)
 	Responses             Endpoint = "responses"             // OpenAI Responses
+	Embeddings            Endpoint = "embeddings"            // OpenAI embeddings (and Ollama's, both forms)
 	Messages              Endpoint = "messages"              // Anthropic Messages
 	GenerateContent       Endpoint = "generateContent"       // Gemini
 	StreamGenerateContent Endpoint = "streamGenerateContent" // Gemini, streamed
+	EmbedContent          Endpoint = "embedContent"          // Gemini embeddings
+	BatchEmbedContents    Endpoint = "batchEmbedContents"    // Gemini embeddings, batched
 	OllamaChat            Endpoint = "chat"                  // Ollama /api/chat
 	OllamaGenerate        Endpoint = "generate"              // Ollama /api/generate
+	OllamaEmbed           Endpoint = "embed"                 // Ollama /api/embed
 )
 
 // Route names the LLM call that a POST to path on api's base URL makes, and
@@ -62,8 +67,12 @@ func Route(api, path string) (ep Endpoint, model string, ok bool) {
 		switch path {
 		case "/chat/completions":
 			return ChatCompletions, "", true
+		case "/completions":
+			return Completions, "", true
 		case "/responses":
 			return Responses, "", true
+		case "/embeddings":
+			return Embeddings, "", true
 		}
 	case Anthropic:
 		switch path {
@@ -80,8 +89,14 @@ func Route(api, path string) (ep Endpoint, model string, ok bool) {
 			return OllamaChat, "", true
 		case "/api/generate":
 			return OllamaGenerate, "", true
+		case "/api/embed":
+			return OllamaEmbed, "", true
+		case "/api/embeddings", "/v1/embeddings":
+			return Embeddings, "", true
 		case "/v1/chat/completions":
 			return ChatCompletions, "", true
+		case "/v1/completions":
+			return Completions, "", true
 		case "/v1/responses":
 			return Responses, "", true
 		case "/v1/messages":
@@ -103,7 +118,8 @@ func RouteAny(path string) (api string, ep Endpoint, model string, ok bool) {
 }
 
 // GeminiPath splits a Gemini path such as /v1beta/models/gemini-2.5-flash:generateContent
-// into its model and verb (generateContent or streamGenerateContent).
+// into its model and verb (generateContent, streamGenerateContent,
+// embedContent or batchEmbedContents).
 func GeminiPath(p string) (model string, verb Endpoint, ok bool) {
 	i := strings.Index(p, "/models/")
 	if i < 0 {
@@ -115,7 +131,7 @@ func GeminiPath(p string) (model string, verb Endpoint, ok bool) {
 		return "", "", false
 	}
 	switch verb = Endpoint(v); verb {
-	case GenerateContent, StreamGenerateContent:
+	case GenerateContent, StreamGenerateContent, EmbedContent, BatchEmbedContents:
 		return model, verb, true
 	}
 	return "", "", false

@@ -16,9 +16,10 @@ import (
 
 // usage states of a call
 const (
-	usageNone     = iota
-	usagePartial  // a stream's early counts (Anthropic message_start, Gemini before the end)
-	usageComplete // the provider's final counts
+	usageNone      = iota
+	usagePartial   // a stream's early counts (Anthropic message_start, Gemini before the end)
+	usageEstimated // counted from the request text: a call kind whose provider reports none
+	usageComplete  // the provider's final counts
 )
 
 // A decoder reads the answers of one kind of LLM call (one per API and
@@ -42,13 +43,24 @@ type decoder interface {
 // decoders maps each metered endpoint to its decoder.
 var decoders = map[llmapi.Endpoint]decoder{
 	llmapi.ChatCompletions:       chatDecoder{},
+	llmapi.Completions:           chatDecoder{},
 	llmapi.Responses:             responsesDecoder{},
+	llmapi.Embeddings:            embeddingsDecoder{},
 	llmapi.Messages:              messagesDecoder{},
 	llmapi.GenerateContent:       geminiDecoder{},
 	llmapi.StreamGenerateContent: geminiStreamDecoder{},
+	llmapi.EmbedContent:          geminiEmbedDecoder{},
+	llmapi.BatchEmbedContents:    geminiEmbedDecoder{},
 	llmapi.OllamaChat:            ollamaDecoder{},
 	llmapi.OllamaGenerate:        ollamaDecoder{},
+	llmapi.OllamaEmbed:           ollamaEmbedDecoder{},
 }
+
+// notStreamed is the streamed method of call kinds that never stream.
+type notStreamed struct{}
+
+func (notStreamed) streamed(*http.Request, *reqMeta) (bool, bool) { return false, false }
+func (notStreamed) event(*call, []byte) bool                      { return false }
 
 // sse is the framing of the decoders whose streams are server-sent events.
 type sse struct{}
@@ -235,6 +247,13 @@ func (c *call) line(raw []byte) (drop bool, repl []byte) {
 	return false, nil
 }
 
+// estimateInput counts the input of a call whose provider reports no usage
+// (Gemini's and Ollama's older embeddings) from the request text.
+func (c *call) estimateInput() {
+	c.tok = record.Tokens{Input: int64(llmapi.InputTokens(c.reqBody))}
+	c.usage = usageEstimated
+}
+
 // finish completes the record and hands it to the run.
 func (c *call) finish(run *run) {
 	lat := time.Since(c.t0)
@@ -266,6 +285,9 @@ func (c *call) finish(run *run) {
 		switch {
 		case c.usage == usageComplete:
 			c.rec.UsageStatus = "reported"
+			c.rec.Tokens = c.tok
+		case c.usage == usageEstimated:
+			c.rec.UsageStatus = "estimated"
 			c.rec.Tokens = c.tok
 		case c.stream && !c.gzip:
 			c.rec.UsageStatus = "estimated"
@@ -316,6 +338,9 @@ func (c *call) parseBody() {
 		}
 	}
 	c.dec.body(c, b)
+	if !c.stream && c.usage == usagePartial {
+		c.usage = usageComplete // a whole body's usage is final, finish reason or not
+	}
 	if c.gzip && c.stream && !c.geminiArray {
 		c.usage = usageNone // a compressed stream is not metered
 	}

@@ -102,5 +102,25 @@ func (geminiStreamDecoder) body(c *call, b []byte) {
 		for _, e := range arr {
 			c.geminiChunk(e)
 		}
+		// The whole array arrived: its last usage is final, finish reason or not.
+		c.terminal = true
+		if c.usage == usagePartial {
+			c.usage = usageComplete
+		}
+	}
+}
+
+// geminiEmbedDecoder reads embedContent and batchEmbedContents, whose
+// answers carry no usage: the input is estimated from the request's text
+// parts (usageMetadata is read if a server sends it).
+type geminiEmbedDecoder struct {
+	sse
+	notStreamed
+}
+
+func (geminiEmbedDecoder) body(c *call, b []byte) {
+	c.geminiChunk(b)
+	if c.usage == usageNone && c.errClass == "" {
+		c.estimateInput()
 	}
 }

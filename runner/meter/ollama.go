@@ -68,3 +68,36 @@ func (ollamaDecoder) streamed(_ *http.Request, meta *reqMeta) (bool, bool) {
 func (ollamaDecoder) lines() bool                  { return true }
 func (ollamaDecoder) event(c *call, p []byte) bool { c.ollama(p); return false }
 func (ollamaDecoder) body(c *call, b []byte)       { c.ollama(b) }
+
+// ollamaEmbedDecoder reads /api/embed, whose answer counts the input in
+// prompt_eval_count (older servers omit it: then it is estimated).
+type ollamaEmbedDecoder struct {
+	sse
+	notStreamed
+}
+
+type olEmbed struct {
+	Model           string `json:"model"`
+	PromptEvalCount *int64 `json:"prompt_eval_count"`
+	Error           string `json:"error"`
+}
+
+var olEmbedKeys = jsonKeys(reflect.TypeFor[olEmbed]())
+
+func (ollamaEmbedDecoder) body(c *call, b []byte) {
+	var e olEmbed
+	if decodeMembers(b, olEmbedKeys, &e) != nil {
+		return
+	}
+	if e.Model != "" {
+		c.rec.ResponseModel = e.Model
+	}
+	switch {
+	case e.Error != "":
+		c.errClass = "5xx"
+	case e.PromptEvalCount != nil:
+		c.tok, c.usage = record.Tokens{Input: *e.PromptEvalCount}, usageComplete
+	default:
+		c.estimateInput()
+	}
+}

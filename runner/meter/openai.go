@@ -44,6 +44,7 @@ type oaChunk struct {
 	Model   string `json:"model"`
 	Choices []struct {
 		Delta        *oaDelta `json:"delta"`
+		Text         string   `json:"text"` // legacy completions
 		FinishReason *string  `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *oaUsage `json:"usage"`
@@ -89,6 +90,10 @@ func (c *call) chatChunk(p []byte) (usageOnly bool) {
 				c.mark()
 			}
 			c.outChars += n
+		}
+		if len(ck.Text) > 0 {
+			c.mark()
+			c.outChars += len(ck.Text)
 		}
 	}
 	if ch.Usage != nil {
@@ -184,7 +189,8 @@ func (c *call) responsesEvent(p []byte) {
 	}
 }
 
-// chatDecoder reads Chat Completions, OpenAI's and Ollama's compatible one.
+// chatDecoder reads Chat Completions and legacy completions, OpenAI's and
+// Ollama's compatible ones: the same usage, the text in delta.content or text.
 type chatDecoder struct {
 	sse
 	streamFlag
@@ -201,3 +207,18 @@ type responsesDecoder struct {
 
 func (responsesDecoder) event(c *call, p []byte) bool { c.responsesEvent(p); return false }
 func (responsesDecoder) body(c *call, b []byte)       { c.responsesEvent(b) }
+
+// embeddingsDecoder reads embeddings: OpenAI's (usage.prompt_tokens), and
+// Ollama's /v1/embeddings and older /api/embeddings, which may report none:
+// then the input is estimated from the request text.
+type embeddingsDecoder struct {
+	sse
+	notStreamed
+}
+
+func (embeddingsDecoder) body(c *call, b []byte) {
+	c.chatChunk(b)
+	if c.usage == usageNone && c.errClass == "" {
+		c.estimateInput()
+	}
+}

@@ -159,7 +159,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.stream, c.geminiArray = dec.streamed(r, &meta)
 	c.rec.Stream = c.stream
-	if c.stream && name == llmapi.ChatCompletions && !includesUsage(meta.StreamOptions) {
+	if c.stream && (name == llmapi.ChatCompletions || name == llmapi.Completions) && !includesUsage(meta.StreamOptions) {
 		if nb, ok := addIncludeUsage(body, meta.StreamOptions); ok {
 			body, c.rewrote = nb, true
 		}
