@@ -3,13 +3,18 @@
 // each LLM call (model, status, tokens, latency, time to first token, phase) as
 // a record.Call.
 //
-// Metered endpoints (anything else is forwarded, streamed and not recorded):
+// Metered endpoints (llmapi.Route; anything else is forwarded, streamed and
+// not recorded):
 //
-//	openai     POST /v1/chat/completions, POST /v1/responses
-//	anthropic  POST /v1/messages
+//	openai     POST /v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings
+//	           (and the same without /v1)
+//	anthropic  POST /v1/messages (and /messages)
 //	gemini     POST /{version}/models/{model}:generateContent,
-//	           POST /{version}/models/{model}:streamGenerateContent (alt=sse, or the JSON array)
-//	ollama     POST /api/chat, POST /api/generate, POST /v1/chat/completions
+//	           :streamGenerateContent (alt=sse, or the JSON array), :embedContent,
+//	           :batchEmbedContents
+//	ollama     POST /api/chat, /api/generate, /api/embed, /api/embeddings, and the
+//	           OpenAI-compatible /v1/chat/completions, /v1/completions,
+//	           /v1/responses, /v1/embeddings, /v1/messages
 //
 // What the proxy changes on the way, and only this:
 //
@@ -24,10 +29,13 @@
 //   - The X-Runner-Phase request header is addressed to the proxy and not
 //     forwarded. Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1).
 //
-// Usage status of a call: "reported" when the provider's own usage was read;
+// Usage status of a call: "reported" when the provider's own usage was read
+// (a whole body's usage is final, with or without a finish reason);
 // "estimated" when a 2xx stream ended without it (cut, or an upstream that
 // ignores include_usage): input is the provider's figure if it sent one, else
-// llmapi.InputTokens of the request, and output is ceil(characters streamed / 4);
+// llmapi.InputTokens of the request, and output is ceil(characters streamed / 4),
+// and for embeddings whose provider reports no usage (Gemini's, Ollama's
+// /api/embeddings): llmapi.InputTokens of the request;
 // "missing" when a 2xx non-streamed body carried no readable usage. Calls that
 // failed (refused, 4xx, 5xx) have no usage status and zero tokens.
 //
