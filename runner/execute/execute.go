@@ -5,12 +5,14 @@
 //
 // Process model. The command runs as `/bin/sh -c COMMAND` in a process group of
 // its own, with stdin from /dev/null and stdout and stderr on two pipes. The run
-// owns that group: on timeout or cancellation the whole group gets SIGTERM and,
-// after the kill grace, SIGKILL; and whatever is still left in the group when the
-// command itself exits is killed with SIGKILL, so a stray background process can
-// neither outlive the run nor distort the next one. A process that left the
-// group (setsid) and still holds the output pipes is no longer read after a
-// short drain period, so it cannot hang the run.
+// owns that group and every process it starts (see procTree: on Linux a cgroup
+// per command, or descendants tracked through /proc): on timeout or
+// cancellation the group gets SIGTERM and, after the kill grace, every process
+// of the command SIGKILL; and whatever is still left when the command itself
+// exits, in the group or out of it (setsid), is killed with SIGKILL, so a stray
+// background process can neither outlive the run nor distort the next one.
+// Output is read for a short drain period after that, so a process that
+// escaped even this cannot hang the run.
 package execute
 
 import (
@@ -186,11 +188,14 @@ func Run(ctx context.Context, job Job) *record.Run {
 	if job.Live != nil {
 		job.Live.attach(s)
 	}
+	id := newRunID()
+	sys := &syscall.SysProcAttr{Setpgid: true}
+	tree := newTree(id, sys)
 	attr := &os.ProcAttr{
 		Dir:   job.Dir,
-		Env:   buildEnv(job.Env, job.EventsPath),
+		Env:   buildEnv(job.Env, job.EventsPath, id),
 		Files: []*os.File{stdin, outW, errW},
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
+		Sys:   sys,
 	}
 
 	resetPeakRSS()
@@ -198,6 +203,9 @@ func Run(ctx context.Context, job Job) *record.Run {
 	s.start = time.Now()
 	s.mu.Unlock()
 	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
+	if err != nil && tree.startFailed(sys) { // the cgroup refused it: without one
+		proc, err = os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
+	}
 	outW.Close()
 	errW.Close()
 	r.Started = s.start
@@ -207,16 +215,17 @@ func Run(ctx context.Context, job Job) *record.Run {
 		}
 		outR.Close()
 		errR.Close()
+		tree.release()
 		return fail(fmt.Errorf("starting command: %w", err))
 	}
-
-	register(proc.Pid)
+	tree.started(proc.Pid)
+	register(tree)
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go s.read(outS, &readers)
 	go s.read(errS, &readers)
 
-	k := &killer{pgid: proc.Pid, grace: job.KillGrace}
+	k := &killer{tree: tree, grace: job.KillGrace}
 	if k.grace <= 0 {
 		k.grace = DefaultKillGrace
 	}
@@ -245,10 +254,12 @@ func Run(ctx context.Context, job Job) *record.Run {
 	stopCtx()
 	why := k.exited()
 
-	// The run owns its group: end whatever the command left behind, then give
-	// the pipes a bounded time to reach EOF.
-	syscall.Kill(-proc.Pid, syscall.SIGKILL)
-	unregister(proc.Pid)
+	// The run owns its processes: end whatever the command left behind (in
+	// its group or not), then give the pipes a bounded time to reach EOF.
+	tree.reaped.Store(true)
+	tree.kill()
+	unregister(tree)
+	defer tree.release()
 	deadline := time.Now().Add(drainTimeout)
 	outR.SetReadDeadline(deadline)
 	errR.SetReadDeadline(deadline)
@@ -326,14 +337,15 @@ func tvSeconds(tv syscall.Timeval) float64 {
 }
 
 // buildEnv copies env (nil: this process's environment), replacing any
-// RUNNER_EVENTS with events when events is set.
-func buildEnv(env []string, events string) []string {
+// RUNNER_EVENTS with events when events is set, and any RUNNER_RUN_ID with
+// id.
+func buildEnv(env []string, events, id string) []string {
 	if env == nil {
 		env = os.Environ()
 	}
-	out := make([]string, 0, len(env)+1)
+	out := make([]string, 0, len(env)+2)
 	for _, kv := range env {
-		if events != "" && strings.HasPrefix(kv, EventsEnv+"=") {
+		if events != "" && strings.HasPrefix(kv, EventsEnv+"=") || strings.HasPrefix(kv, RunIDEnv+"=") {
 			continue
 		}
 		out = append(out, kv)
@@ -341,7 +353,7 @@ func buildEnv(env []string, events string) []string {
 	if events != "" {
 		out = append(out, EventsEnv+"="+events)
 	}
-	return out
+	return append(out, RunIDEnv+"="+id)
 }
 
 // prepareEvents makes sure the events file's folder exists and that no file
@@ -361,7 +373,7 @@ func prepareEvents(path string) error {
 // then SIGKILL after the grace period unless the command exited first.
 type killer struct {
 	mu    sync.Mutex
-	pgid  int
+	tree  *procTree
 	grace time.Duration
 	done  bool
 	why   string
@@ -375,12 +387,12 @@ func (k *killer) kill(why string) {
 		return
 	}
 	k.why = why
-	syscall.Kill(-k.pgid, syscall.SIGTERM)
+	syscall.Kill(-k.tree.pid, syscall.SIGTERM)
 	k.hard = time.AfterFunc(k.grace, func() {
 		k.mu.Lock()
 		defer k.mu.Unlock()
 		if !k.done {
-			syscall.Kill(-k.pgid, syscall.SIGKILL)
+			k.tree.kill()
 		}
 	})
 }
@@ -399,7 +411,7 @@ func (k *killer) killNow(why string) {
 	if k.hard != nil {
 		k.hard.Stop()
 	}
-	syscall.Kill(-k.pgid, syscall.SIGKILL)
+	k.tree.kill()
 }
 
 // exited marks the command as reaped and returns why it was killed ("" if not).

@@ -1,39 +1,53 @@
 package execute
 
-import (
-	"sync"
-	"syscall"
-)
+import "sync"
 
-// live holds the process groups of the commands running now, so that a
+// live holds the process trees of the commands running now, so that a
 // runner told to quit at once can still end every one of them.
 var live struct {
-	mu     sync.Mutex
-	groups map[int]bool
+	mu    sync.Mutex
+	trees map[*procTree]bool
 }
 
-func register(pgid int) {
+func register(t *procTree) {
 	live.mu.Lock()
-	if live.groups == nil {
-		live.groups = map[int]bool{}
+	if live.trees == nil {
+		live.trees = map[*procTree]bool{}
 	}
-	live.groups[pgid] = true
+	live.trees[t] = true
 	live.mu.Unlock()
 }
 
-func unregister(pgid int) {
+func unregister(t *procTree) {
 	live.mu.Lock()
-	delete(live.groups, pgid)
+	delete(live.trees, t)
 	live.mu.Unlock()
 }
 
-// KillAll sends SIGKILL to every process group of a command still running.
+// isShell tells whether pid is the shell of a command still registered
+// (one the runner waits for itself).
+func isShell(pid int) bool {
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	for t := range live.trees {
+		if t.pid == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// KillAll sends SIGKILL to every process of every command still running.
 // It is for a runner that must exit now (a third Ctrl-C); the runs it ends
 // are not recorded.
 func KillAll() {
 	live.mu.Lock()
-	defer live.mu.Unlock()
-	for pgid := range live.groups {
-		syscall.Kill(-pgid, syscall.SIGKILL)
+	trees := make([]*procTree, 0, len(live.trees))
+	for t := range live.trees {
+		trees = append(trees, t)
+	}
+	live.mu.Unlock()
+	for _, t := range trees {
+		t.kill()
 	}
 }

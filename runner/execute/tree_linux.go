@@ -1,0 +1,263 @@
+package execute
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// On Linux every process a command starts dies with it, also one that
+// called setsid() and so left the process group:
+//
+//   - Where the cgroup v2 hierarchy is mounted and the runner may create a
+//     cgroup under its own, each command starts inside a new child cgroup
+//     (clone3 CLONE_INTO_CGROUP) and is ended with cgroup.kill, which no
+//     process can escape; the cgroup is removed afterwards.
+//   - Otherwise the runner makes itself a child subreaper (orphans of its
+//     commands become its children instead of init's) and, to end a
+//     command, kills its process group and then every process whose
+//     environment carries the command's RUNNER_RUN_ID or whose ancestry
+//     leads to the command, walking /proc until none is left. A process that
+//     clears its environment and leaves the group after its parent died is
+//     the one that can escape this.
+
+// useCgroups can be turned off (tests of the fallback).
+var useCgroups = true
+
+// noCgroupKill is set once a cgroup showed no cgroup.kill (Linux < 5.14).
+var noCgroupKill atomic.Bool
+
+// cgroupParent is the folder of the runner's own cgroup v2, where the
+// commands' cgroups are made ("" when there is none we may write).
+var cgroupParent = sync.OnceValue(func() string {
+	mount := cgroup2Mount()
+	if mount == "" {
+		return ""
+	}
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "0::"); ok {
+			dir := filepath.Join(mount, rest)
+			if unix.Access(dir, unix.W_OK) != nil {
+				return ""
+			}
+			return dir
+		}
+	}
+	return ""
+})
+
+// cgroup2Mount finds where the cgroup v2 hierarchy is mounted
+// (/sys/fs/cgroup, or /sys/fs/cgroup/unified in hybrid mode).
+func cgroup2Mount() string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// id parent major:minor root mountpoint options... - fstype source superopts
+		fields := strings.Fields(sc.Text())
+		for i, fl := range fields {
+			if fl == "-" && i+1 < len(fields) && fields[i+1] == "cgroup2" && len(fields) > 4 {
+				return fields[4]
+			}
+		}
+	}
+	return ""
+}
+
+var subreaper = sync.OnceFunc(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) })
+
+// procTree is every process of one command.
+type procTree struct {
+	id     string      // RUNNER_RUN_ID
+	pid    int         // the command's shell, leader of its process group
+	cg     string      // its cgroup folder; "" in the fallback
+	fd     *os.File    // the cgroup folder, open for clone3
+	reaped atomic.Bool // the shell was waited for: its pid may be reused
+}
+
+// newTree prepares the tree of a command about to start: a cgroup where one
+// can be made, else the subreaper fallback.
+func newTree(id string, attr *syscall.SysProcAttr) *procTree {
+	t := &procTree{id: id}
+	if parent := cgroupParent(); useCgroups && parent != "" && !noCgroupKill.Load() {
+		dir := filepath.Join(parent, "runner-"+id)
+		if err := os.Mkdir(dir, 0o755); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
+				noCgroupKill.Store(true) // a kernel before 5.14
+			} else if fd, err := os.Open(dir); err == nil {
+				t.cg, t.fd = dir, fd
+				attr.UseCgroupFD, attr.CgroupFD = true, int(fd.Fd())
+				return t
+			}
+			os.Remove(dir)
+		}
+	}
+	subreaper()
+	return t
+}
+
+// startFailed undoes the cgroup when the command could not start in it, and
+// says whether to try again without one.
+func (t *procTree) startFailed(attr *syscall.SysProcAttr) bool {
+	if t.cg == "" {
+		return false
+	}
+	t.release()
+	t.cg = ""
+	attr.UseCgroupFD, attr.CgroupFD = false, 0
+	subreaper()
+	return true
+}
+
+func (t *procTree) started(pid int) {
+	t.pid = pid
+	if t.fd != nil {
+		t.fd.Close()
+		t.fd = nil
+	}
+}
+
+// kill sends SIGKILL to every process of the command.
+func (t *procTree) kill() {
+	syscall.Kill(-t.pid, syscall.SIGKILL)
+	if t.cg != "" {
+		if os.WriteFile(filepath.Join(t.cg, "cgroup.kill"), []byte("1"), 0) == nil {
+			return
+		}
+	}
+	// A process may fork while the walk runs: walk until a pass finds none.
+	for pass := 0; pass < 10; pass++ {
+		if len(t.killMarked()) == 0 {
+			return
+		}
+	}
+}
+
+// killMarked kills the processes of /proc that carry the command's
+// RUNNER_RUN_ID or descend from its shell, and reaps those that had become
+// the runner's children. It returns the pids it killed. Only processes
+// started after the shell are looked at (pids grow; all of them when the
+// numbering may have wrapped), which keeps the walk short: reading every
+// process's files would cost more than running a short command.
+func (t *procTree) killMarked() []int {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	self := os.Getpid()
+	wrapped := t.pid > pidMax()-pidMax()/8
+	marker := []byte("\x00" + RunIDEnv + "=" + t.id + "\x00")
+	reaped := t.reaped.Load()
+	parents := map[int]int{}
+	var mine []int
+	for _, n := range names {
+		pid, err := strconv.Atoi(n)
+		if err != nil || pid == self || pid == t.pid || pid < t.pid && !wrapped {
+			continue
+		}
+		ppid, state := statOf(pid)
+		if state == 'Z' && ppid == self && !isShell(pid) {
+			syscall.Wait4(pid, nil, syscall.WNOHANG, nil) // an adopted orphan that ended
+		}
+		if state == 'Z' || ppid < 0 {
+			continue
+		}
+		parents[pid] = ppid
+		env, err := os.ReadFile("/proc/" + n + "/environ")
+		if err == nil && bytes.Contains(append([]byte{0}, env...), marker) {
+			mine = append(mine, pid)
+		}
+	}
+	for pid := range parents { // descendants of the shell that dropped the marker
+		if reaped {
+			break
+		}
+		for p, hops := parents[pid], 0; p > 1 && hops < 64; p, hops = parents[p], hops+1 {
+			if p == t.pid {
+				mine = append(mine, pid)
+				break
+			}
+		}
+	}
+	for _, pid := range mine {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for _, pid := range mine {
+		if parents[pid] == self { // an orphan the subreaper took in
+			go syscall.Wait4(pid, nil, 0, nil)
+		}
+	}
+	return mine
+}
+
+// pidMax is the largest process ID the kernel hands out.
+var pidMax = sync.OnceValue(func() int {
+	b, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		return 1 << 22
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n <= 0 {
+		return 1 << 22
+	}
+	return n
+})
+
+// statOf reads a process's parent and state from /proc/PID/stat (-1 when
+// it is gone).
+func statOf(pid int) (ppid int, state byte) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1, 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return -1, 0
+	}
+	f := strings.Fields(string(b[i+2:]))
+	if len(f) < 2 {
+		return -1, 0
+	}
+	ppid, err = strconv.Atoi(f[1])
+	if err != nil {
+		return -1, 0
+	}
+	return ppid, f[0][0]
+}
+
+// release removes the command's cgroup once its processes are gone.
+func (t *procTree) release() {
+	if t.fd != nil {
+		t.fd.Close()
+		t.fd = nil
+	}
+	if t.cg == "" {
+		return
+	}
+	for i := 0; i < 200; i++ { // killed processes leave the cgroup as they exit
+		err := os.Remove(t.cg)
+		if err == nil || errors.Is(err, os.ErrNotExist) || !errors.Is(err, syscall.EBUSY) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

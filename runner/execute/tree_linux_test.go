@@ -1,0 +1,67 @@
+package execute
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// escapees are commands whose processes leave the process group with
+// setsid(): directly, after a double fork that orphans them, and with the
+// command itself still running when its timeout ends it.
+var escapees = []struct {
+	name, cmd, status string
+	timeout           time.Duration
+}{
+	{"setsid child, command exits", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 0.2; echo done`, record.StatusOK, 0},
+	{"orphaned daemon", `sh -c 'setsid sh -c "echo \$\$ > \"$PIDFILE\"; exec sleep 300" </dev/null >/dev/null 2>&1 &'; sleep 0.2; echo done`, record.StatusOK, 0},
+	{"setsid child, timeout", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 300`, record.StatusTimeout, time.Second},
+}
+
+// Every process of a run dies with it, also one that left the process
+// group, with a cgroup per command where the runner may make one and with
+// the /proc walk where it may not.
+func TestEscapedProcessesDieWithTheRun(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
+		t.Skip("no setsid")
+	}
+	for _, cgroups := range []bool{true, false} {
+		if cgroups && cgroupParent() == "" {
+			t.Log("no writable cgroup v2 here: testing the fallback only")
+			continue
+		}
+		for _, tc := range escapees {
+			name := tc.name + map[bool]string{true: " (cgroup)", false: " (fallback)"}[cgroups]
+			t.Run(name, func(t *testing.T) {
+				useCgroups = cgroups
+				defer func() { useCgroups = true }()
+				pidfile := filepath.Join(t.TempDir(), "pid")
+				job := Job{Command: tc.cmd, Timeout: tc.timeout, KillGrace: 100 * time.Millisecond,
+					Env: append(os.Environ(), "PIDFILE="+pidfile)}
+				run(t, job, tc.status)
+				pid := readPID(t, pidfile)
+				deadline := time.Now().Add(30 * time.Second) // only against a hang: SIGKILL was sent
+				for !gone(pid) {
+					if time.Now().After(deadline) {
+						syscall.Kill(pid, syscall.SIGKILL)
+						t.Fatalf("process %d left the group and outlived its run", pid)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			})
+		}
+	}
+	if entries, err := os.ReadDir(cgroupParent()); err == nil && cgroupParent() != "" {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "runner-"+strconv.Itoa(os.Getpid())+"-") {
+				t.Errorf("cgroup %s left behind", e.Name())
+			}
+		}
+	}
+}
