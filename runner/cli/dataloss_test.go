@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/runner-bench/runner/runner/record"
 )
@@ -152,5 +154,58 @@ providers:
 		if c.Runs != 1 {
 			t.Errorf("cell %s: %d runs, want 1", c.ID, c.Runs)
 		}
+	}
+}
+
+// Two runners on one output folder mixed their runs and logs and both exited
+// 0. The second must be refused, with the folder and the holder's PID.
+func TestOutputFolderIsLockedWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	gate := filepath.Join(dir, "gate")
+	spec := `name: locked
+runs: 1
+timeout: 20s # bounds the test where the lock is missing
+command: while [ ! -e ` + gate + ` ]; do sleep 0.01; done
+`
+	specPath := writeSpec(t, dir, spec)
+	first := make(chan int)
+	go func() {
+		code, _, stderr := runner(t, context.Background(), specPath, "--output", out, "--quiet")
+		if code != ExitOK {
+			t.Errorf("first runner: exit %d\n%s", code, stderr)
+		}
+		first <- code
+	}()
+	// The first runner holds the folder once its spec.yaml is there.
+	for {
+		if _, err := os.Stat(filepath.Join(out, "benchmark.json")); err == nil {
+			break
+		}
+		select {
+		case <-first:
+			t.Fatal("the first runner ended before its run")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	pid := strconv.Itoa(os.Getpid())
+	for _, args := range [][]string{{"--output", out}, {"--resume", out}} {
+		code, _, stderr := runner(t, context.Background(), append([]string{specPath, "--quiet"}, args...)...)
+		if code != ExitUsage {
+			t.Errorf("%v while another runner holds the folder: exit %d, want %d\n%s", args, code, ExitUsage, stderr)
+		}
+		if !strings.Contains(stderr, out) || !strings.Contains(stderr, "pid "+pid) || !strings.Contains(stderr, "in use") {
+			t.Errorf("%v: the error must name the folder and pid %s:\n%s", args, pid, stderr)
+		}
+	}
+	os.WriteFile(gate, nil, 0o644)
+	<-first
+	recs, err := record.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if err != nil || len(recs) != 1 {
+		t.Errorf("the first runner's folder: %d records (%v), want 1", len(recs), err)
+	}
+	// Once the first runner is done, the folder can be resumed.
+	if code, _, stderr := runner(t, context.Background(), specPath, "--resume", out, "--quiet"); code != ExitOK {
+		t.Errorf("resume after the first runner finished: exit %d\n%s", code, stderr)
 	}
 }

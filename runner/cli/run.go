@@ -204,10 +204,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 
 	started := time.Now()
 	commit := startGitCommit()
-	dir, done, err := outputDir(s, &f, started, e.stderr)
+	dir, done, lock, err := outputDir(s, &f, started, e.stderr)
 	if err != nil {
 		return err
 	}
+	defer lock.Unlock()
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	if len(done) > 0 {
 		var todo []plan.Pair
@@ -349,35 +350,24 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// outputDir picks the output folder and, when resuming, the keys of the runs
-// already finished there (an interrupted run is not finished).
-func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (string, map[string]bool, error) {
+// outputDir picks the output folder, locks it for this runner and, when
+// resuming, returns the keys of the runs already finished there (an
+// interrupted run is not finished).
+func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (string, map[string]bool, *record.FolderLock, error) {
 	if f.resume != "" {
 		if f.out != "" {
-			return "", nil, usageErrorf("--resume and --output both name the output folder; give one")
+			return "", nil, nil, usageErrorf("--resume and --output both name the output folder; give one")
 		}
-		// A torn last record (the runner killed or the disk full while
-		// writing it) is moved aside before anything is appended after it.
-		runsPath := filepath.Join(f.resume, output.RunsFile)
-		side, err := record.Repair(runsPath)
+		lock, err := lockOutput(f.resume)
 		if err != nil {
-			return "", nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
+			return "", nil, nil, err
 		}
-		if side != "" {
-			fmt.Fprintf(warn, "runner: warning: %s ended in a torn record (the runner stopped while writing it); moved it to %s\n", runsPath, side)
-		}
-		recs, err := readRuns(f.resume, io.Discard)
+		done, err := resumable(f.resume, warn)
 		if err != nil {
-			return "", nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
+			lock.Unlock()
+			return "", nil, nil, err
 		}
-		done := map[string]bool{}
-		for _, r := range recs {
-			switch r.Status {
-			case record.StatusOK, record.StatusFailed, record.StatusTimeout:
-				done[r.Key()] = true
-			}
-		}
-		return abs(f.resume), done, nil
+		return abs(f.resume), done, lock, nil
 	}
 	dir := f.out
 	if dir == "" {
@@ -388,16 +378,58 @@ func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (st
 			"started": started,
 		})
 		if err != nil {
-			return "", nil, withCode(ExitUsage, err)
+			return "", nil, nil, withCode(ExitUsage, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, output.RunsFile)); err == nil {
-		return "", nil, usageErrorf("%s already holds a benchmark; use --resume %s to continue it, or another --output", dir, dir)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	return abs(dir), nil, nil
+	lock, err := lockOutput(dir)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, output.RunsFile)); err == nil {
+		lock.Unlock()
+		return "", nil, nil, usageErrorf("%s already holds a benchmark; use --resume %s to continue it, or another --output", dir, dir)
+	}
+	return abs(dir), nil, lock, nil
+}
+
+// lockOutput takes the output folder for this runner for the whole
+// benchmark: a second runner on it would mix its runs and logs in.
+func lockOutput(dir string) (*record.FolderLock, error) {
+	lock, err := record.LockFolder(dir)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return lock, nil
+}
+
+// resumable repairs the runs.jsonl of a folder being resumed and returns the
+// keys of its finished runs.
+func resumable(dir string, warn io.Writer) (map[string]bool, error) {
+	// A torn last record (the runner killed or the disk full while
+	// writing it) is moved aside before anything is appended after it.
+	runsPath := filepath.Join(dir, output.RunsFile)
+	side, err := record.Repair(runsPath)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
+	}
+	if side != "" {
+		fmt.Fprintf(warn, "runner: warning: %s ended in a torn record (the runner stopped while writing it); moved it to %s\n", runsPath, side)
+	}
+	recs, err := readRuns(dir, io.Discard)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
+	}
+	done := map[string]bool{}
+	for _, r := range recs {
+		switch r.Status {
+		case record.StatusOK, record.StatusFailed, record.StatusTimeout:
+			done[r.Key()] = true
+		}
+	}
+	return done, nil
 }
 
 func abs(p string) string {
