@@ -362,6 +362,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		m := execute.Run(ctx, job)
 		if proxy != nil {
 			m.Calls = proxy.EndRun()
+			m.FailIfCallsFailed()
 		}
 		m.Cell, m.Provider, m.Model, m.Matrix = r.Cell, r.Provider, r.Model, r.Matrix
 		m.Index, m.Warmup, m.Shard, m.Simulated, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Dir

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +24,15 @@ var built struct {
 	err  error
 }
 
+// workloadEnv makes the test binary a workload instead of running tests:
+// "llm-call" sends one chat completion to $OPENAI_BASE_URL and exits 0
+// whatever the answer, as a workload that swallows API errors does.
+const workloadEnv = "RUNNER_CLI_TEST_WORKLOAD"
+
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(workloadEnv); mode != "" {
+		os.Exit(testWorkload(mode))
+	}
 	code := m.Run()
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
@@ -100,4 +111,22 @@ func alive(pid int) bool {
 		return s[i+2] != 'Z'
 	}
 	return true
+}
+
+func testWorkload(mode string) int {
+	switch mode {
+	case "llm-call":
+		body := `{"model":"` + os.Getenv("RUNNER_MODEL") + `","messages":[{"role":"user","content":"hi"}]}`
+		resp, err := http.Post(os.Getenv("OPENAI_BASE_URL")+"/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "call failed:", err)
+			return 0
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		fmt.Println("llm answered", resp.StatusCode)
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "unknown workload", mode)
+	return 2
 }

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -149,6 +151,44 @@ func (r *Run) Measured() bool { return !r.Warmup }
 
 // OK reports whether the run finished successfully.
 func (r *Run) OK() bool { return r.Status == StatusOK }
+
+// Failed reports whether the call got no answer or an error status (HTTP
+// 4xx or 5xx, refused, timed out).
+func (c *Call) Failed() bool { return c.Status == 0 && c.Error != "" || c.Status >= 400 }
+
+// FailIfCallsFailed marks a run that exited 0 as failed when the metering
+// proxy saw it make LLM calls and every one of them failed: a workload that
+// swallows a 401 or a 429 measured nothing, and its time and (zero) cost
+// must not be judged or recommended. The error names what the calls got,
+// e.g. "every LLM call failed: 3 × HTTP 429, 1 × refused".
+func (r *Run) FailIfCallsFailed() {
+	if r.Status != StatusOK || len(r.Calls) == 0 {
+		return
+	}
+	counts := map[string]int{}
+	var kinds []string
+	for i := range r.Calls {
+		c := &r.Calls[i]
+		if !c.Failed() {
+			return
+		}
+		k := c.Error
+		if c.Status != 0 {
+			k = fmt.Sprintf("HTTP %d", c.Status)
+		}
+		if counts[k] == 0 {
+			kinds = append(kinds, k)
+		}
+		counts[k]++
+	}
+	sort.Strings(kinds)
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%d × %s", counts[k], k)
+	}
+	r.Status = StatusFailed
+	r.Error = "every LLM call failed: " + strings.Join(parts, ", ")
+}
 
 // MaxRecordSize is the largest record, in bytes of its JSON line, that the
 // writer accepts and the reader reads: one limit, so that a record once

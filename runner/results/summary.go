@@ -223,6 +223,11 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			sum.Skipped = append(sum.Skipped, Skipped{Cell: r.Cell, Provider: r.Provider, Model: r.Model, Reason: r.Error})
 			continue
 		}
+		if r.OK() { // records written before runs were failed for their calls
+			failed := *r
+			failed.FailIfCallsFailed()
+			r = &failed
+		}
 		run := derive(r, prices, unpriced)
 		sum.Runs = append(sum.Runs, run)
 		sum.HasTokens = sum.HasTokens || run.Tokens.Total() > 0
