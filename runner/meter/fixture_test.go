@@ -1,181 +1,26 @@
 package meter
 
-import (
-	"fmt"
-	"io"
-	"net/http"
-	"strings"
-	"sync"
-)
+import "github.com/runner-bench/runner/runner/meter/metertest"
 
-// Keys the SDKs send; none may ever appear in a record or an error.
+// The documented-shape upstream lives in metertest, shared with the
+// SDK-compatibility module; these are its short names here.
 const (
-	openaiKey    = "sk-test-OPENAI-SECRET-1234"
-	anthropicKey = "sk-ant-test-ANTHROPIC-SECRET-5678"
-	geminiKey    = "AIza-test-GEMINI-SECRET-9012"
+	openaiKey    = metertest.OpenAIKey
+	anthropicKey = metertest.AnthropicKey
+	geminiKey    = metertest.GeminiKey
+
+	fxChat            = metertest.Chat
+	fxChatUsage       = metertest.ChatUsage
+	fxResponseUsage   = metertest.ResponseUsage
+	fxAnthropic       = metertest.Anthropic
+	fxAnthropicStream = metertest.AnthropicStream
+	fxGemini          = metertest.Gemini
+	fxOllamaChat      = metertest.OllamaChat
+	fxOllamaGenerate  = metertest.OllamaGenerate
 )
 
-// fixture is an upstream answering with the sample bodies of
-// reference/llm-apis.md (cache and thinking counts made non-zero), and
-// remembering what it was sent.
-type fixture struct {
-	mu      sync.Mutex
-	bodies  map[string]string // path -> last request body
-	headers map[string]http.Header
-}
-
-func newFixture() *fixture {
-	return &fixture{bodies: map[string]string{}, headers: map[string]http.Header{}}
-}
-
-func (f *fixture) body(path string) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.bodies[path]
-}
-
-func (f *fixture) header(path string) http.Header {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.headers[path]
-}
-
-// Documented sample bodies.
-const (
-	fxChat = `{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-2024-08-06",
- "choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],
- "usage":{"prompt_tokens":20,"completion_tokens":9,"total_tokens":29,
-  "prompt_tokens_details":{"cached_tokens":16},
-  "completion_tokens_details":{"reasoning_tokens":0}}}`
-	fxChatChunk1    = `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]%s}`
-	fxChatChunk2    = `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]%s}`
-	fxChatUsage     = `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}`
-	fxResponseUsage = `{"input_tokens":36,"input_tokens_details":{"cached_tokens":0},"output_tokens":87,"output_tokens_details":{"reasoning_tokens":64},"total_tokens":123}`
-	fxAnthropic     = `{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
- "content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn",
- "usage":{"input_tokens":135,"cache_creation_input_tokens":1000,"cache_read_input_tokens":2000,
-  "cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":0},
-  "output_tokens":10}}`
-	fxAnthropicStream = "event: message_start\n" +
-		`data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"usage":{"input_tokens":135,"cache_creation_input_tokens":1000,"cache_read_input_tokens":2000,"output_tokens":1}}}` + "\n\n" +
-		"event: content_block_start\n" +
-		`data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}` + "\n\n" +
-		"event: ping\n" + `data: {"type": "ping"}` + "\n\n" +
-		"event: content_block_delta\n" +
-		`data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}` + "\n\n" +
-		"event: content_block_stop\n" + `data: {"type":"content_block_stop","index":0}` + "\n\n" +
-		"event: message_delta\n" +
-		`data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":10}}` + "\n\n" +
-		"event: message_stop\n" + `data: {"type":"message_stop"}` + "\n\n"
-	fxGemini = `{"candidates":[{"content":{"role":"model","parts":[{"text":"Hi"}]},"finishReason":"STOP","index":0}],
- "usageMetadata":{"promptTokenCount":120,"cachedContentTokenCount":100,"candidatesTokenCount":8,
-  "thoughtsTokenCount":42,"totalTokenCount":170},
- "modelVersion":"gemini-2.5-flash","responseId":"r1"}`
-	fxGeminiStream = `data: {"candidates":[{"content":{"role":"model","parts":[{"text":"H"}]},"index":0}],"usageMetadata":{"promptTokenCount":120,"cachedContentTokenCount":100,"candidatesTokenCount":1,"thoughtsTokenCount":42,"totalTokenCount":163},"modelVersion":"gemini-2.5-flash","responseId":"r1"}` + "\r\n\r\n" +
-		`data: {"candidates":[{"content":{"role":"model","parts":[{"text":"i"}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":120,"cachedContentTokenCount":100,"candidatesTokenCount":8,"thoughtsTokenCount":42,"totalTokenCount":170},"modelVersion":"gemini-2.5-flash","responseId":"r1"}` + "\r\n\r\n"
-	fxOllamaChat = `{"model":"llama3.2","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"Hi"},"done":false}
-{"model":"llama3.2","created_at":"2026-01-01T00:00:01Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":10706818083,"load_duration":6338219291,"prompt_eval_count":26,"prompt_eval_duration":130079000,"eval_count":259,"eval_duration":4232710000}
-`
-	fxOllamaGenerate = `{"model":"llama3.2","created_at":"2026-01-01T00:00:01Z","response":"Hi","done":true,"done_reason":"stop","total_duration":10706818083,"prompt_eval_count":26,"eval_count":259,"eval_duration":4232710000}`
+var (
+	newFixture   = metertest.New
+	fxResponse   = metertest.Response
+	fxChatStream = metertest.ChatStream
 )
-
-func fxResponse(status, usage string) string {
-	return fmt.Sprintf(`{"id":"resp_1","object":"response","created_at":1,"status":%q,"model":"gpt-4o-2024-08-06","output":%s,"usage":%s}`,
-		status, map[bool]string{true: `[]`, false: `[{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi","annotations":[]}]}]`}[usage == "null"], usage)
-}
-
-// fxResponsesStream is the documented Responses event order.
-func fxResponsesStream() string {
-	var b strings.Builder
-	seq := 0
-	ev := func(typ, fields string) {
-		fmt.Fprintf(&b, "event: %s\ndata: {\"type\":%q,\"sequence_number\":%d%s}\n\n", typ, typ, seq, fields)
-		seq++
-	}
-	item := `{"type":"message","id":"msg_1","status":"in_progress","role":"assistant","content":[]}`
-	part := `{"type":"output_text","text":"","annotations":[]}`
-	ev("response.created", `,"response":`+fxResponse("in_progress", "null"))
-	ev("response.in_progress", `,"response":`+fxResponse("in_progress", "null"))
-	ev("response.output_item.added", `,"output_index":0,"item":`+item)
-	ev("response.content_part.added", `,"item_id":"msg_1","output_index":0,"content_index":0,"part":`+part)
-	ev("response.output_text.delta", `,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"`)
-	ev("response.output_text.done", `,"item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi"`)
-	ev("response.content_part.done", `,"item_id":"msg_1","output_index":0,"content_index":0,"part":{"type":"output_text","text":"Hi","annotations":[]}`)
-	ev("response.output_item.done", `,"output_index":0,"item":{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi","annotations":[]}]}`)
-	ev("response.completed", `,"response":`+fxResponse("completed", fxResponseUsage))
-	return b.String()
-}
-
-// fxChatStream is what OpenAI streams, with or without include_usage.
-func fxChatStream(includeUsage bool) string {
-	un := ""
-	if includeUsage {
-		un = `,"usage":null`
-	}
-	s := "data: " + fmt.Sprintf(fxChatChunk1, un) + "\n\n" + "data: " + fmt.Sprintf(fxChatChunk2, un) + "\n\n"
-	if includeUsage {
-		s += "data: " + fxChatUsage + "\n\n"
-	}
-	return s + "data: [DONE]\n\n"
-}
-
-func (f *fixture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	body := string(b)
-	f.mu.Lock()
-	f.bodies[r.URL.Path] = body
-	f.headers[r.URL.Path] = r.Header.Clone()
-	f.mu.Unlock()
-	stream := strings.Contains(body, `"stream":true`)
-	sse := func(s string) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(200)
-		w.(http.Flusher).Flush()
-		// one write per event, as a provider would send them
-		for _, ev := range strings.SplitAfter(s, "\n\n") {
-			if ev != "" {
-				io.WriteString(w, ev)
-				w.(http.Flusher).Flush()
-			}
-		}
-	}
-	js := func(s string) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, s)
-	}
-	switch p := r.URL.Path; {
-	case p == "/v1/chat/completions" && stream:
-		sse(fxChatStream(strings.Contains(body, `"include_usage":true`)))
-	case p == "/v1/chat/completions":
-		js(fxChat)
-	case p == "/v1/responses" && stream:
-		sse(fxResponsesStream())
-	case p == "/v1/responses":
-		js(fxResponse("completed", fxResponseUsage))
-	case p == "/v1/messages" && stream:
-		sse(fxAnthropicStream)
-	case p == "/v1/messages":
-		js(fxAnthropic)
-	case strings.HasSuffix(p, ":streamGenerateContent"):
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(200)
-		for _, ev := range strings.SplitAfter(fxGeminiStream, "\r\n\r\n") {
-			io.WriteString(w, ev)
-			w.(http.Flusher).Flush()
-		}
-	case strings.HasSuffix(p, ":generateContent"):
-		js(fxGemini)
-	case p == "/api/chat":
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		for _, l := range strings.SplitAfter(fxOllamaChat, "\n") {
-			io.WriteString(w, l)
-			w.(http.Flusher).Flush()
-		}
-	case p == "/api/generate":
-		js(fxOllamaGenerate)
-	case p == "/v1/models":
-		js(`{"object":"list","data":[]}`)
-	default:
-		http.NotFound(w, r)
-	}
-}
