@@ -84,11 +84,8 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer w.Close()
-	b := &benchmark{Options: o, w: w, environ: os.Environ(), envMap: map[string]string{}, runDirs: usesRunDir(o.Spec)}
-	for _, kv := range b.environ {
-		k, v, _ := strings.Cut(kv, "=")
-		b.envMap[k] = v
-	}
+	b := &benchmark{Options: o, w: w, environ: os.Environ(), runDirs: usesRunDir(o.Spec)}
+	b.envMap = environMap(b.environ)
 	if b.Progress == nil {
 		b.Progress = nopProgress{}
 	}
@@ -106,7 +103,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 			b.Progress.Note("cleanup skipped: interrupted twice")
 			return
 		}
-		if err := b.commands(context.WithoutCancel(ctx), "cleanup", s.Cleanup, b.data(nil, 0, false)); err != nil {
+		if err := b.commands(context.WithoutCancel(ctx), "cleanup", s.Cleanup, b.data(nil, nil)); err != nil {
 			b.Progress.Note(err.Error())
 		}
 	}()
@@ -120,7 +117,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if len(o.Pairs) == 0 {
 		return Outcome{Runs: b.count}, nil
 	}
-	if err := b.commands(ctx, "setup", s.Setup, b.data(nil, 0, false)); err != nil {
+	if err := b.commands(ctx, "setup", s.Setup, b.data(nil, nil)); err != nil {
 		if ctx.Err() != nil {
 			return Outcome{Runs: b.count, StopReason: "interrupted"}, nil
 		}
@@ -392,8 +389,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 // job renders the run's command, environment and artifacts, and runs the
 // spec's prepare commands.
 func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir string, proxy Proxy) (execute.Job, error) {
-	data := b.data(c, p.Index, p.Warmup)
-	data["run"] = map[string]any{"index": p.Index, "dir": runDir, "warmup": p.Warmup}
+	data := b.data(c, map[string]any{"index": p.Index, "dir": runDir, "warmup": p.Warmup})
 	if err := b.commands(ctx, "prepare", b.Spec.Prepare, data); err != nil {
 		return execute.Job{}, err
 	}
@@ -473,30 +469,8 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 }
 
 // data is the template data of a run (cell nil: benchmark-wide commands).
-func (b *benchmark) data(c *plan.Cell, index int, warmup bool) map[string]any {
-	s := b.Spec
-	vars := s.Vars
-	if vars == nil {
-		vars = map[string]string{}
-	}
-	d := map[string]any{
-		"spec":    map[string]any{"name": s.Name, "title": s.Title, "description": s.Description},
-		"vars":    vars,
-		"tmp":     b.Tmp,
-		"started": b.Started,
-		"env":     b.envMap,
-		"dir":     b.Dir,
-	}
-	if c != nil {
-		d["provider"] = map[string]any{"name": c.Provider.Name, "label": c.Provider.Label, "api": c.Provider.API, "base_url": c.Provider.BaseURL}
-		d["model"] = c.Model
-		m := c.MatrixMap()
-		if m == nil {
-			m = map[string]string{}
-		}
-		d["matrix"] = m
-	}
-	return d
+func (b *benchmark) data(c *plan.Cell, run map[string]any) map[string]any {
+	return templateData(b.Spec, c, run, b.Tmp, b.Dir, b.Started, b.envMap)
 }
 
 // commands runs unmeasured commands (setup, prepare, cleanup), logging to

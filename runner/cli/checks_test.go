@@ -49,3 +49,51 @@ simulate:
 		t.Errorf("run --dry-run does not warn of the unsimulated model:\n%s", stderr)
 	}
 }
+
+func TestTemplateNameTypoSaysDidYouMeanWithPosition(t *testing.T) {
+	p := writeSpec(t, t.TempDir(), "name: c\ncommand: >-\n  echo {{ .provider.name }}\n  {{ .modle }}\nproviders: [ { name: a, models: [ m ] } ]\n")
+	code, _, stderr := runner(t, context.Background(), "validate", p)
+	want := p + `:4:6: command: {{ .modle }}: no value "modle"; did you mean .model?`
+	if code != ExitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+	}
+	p = writeSpec(t, t.TempDir(), "name: c\nvars: { csv: a.csv }\ncommand: cat {{ .vars.cvs }}\n")
+	want = p + `:3:17: command: {{ .vars.cvs }}: .vars has no "cvs"; did you mean .vars.csv?`
+	if code, _, stderr := runner(t, context.Background(), "plan", p); code != ExitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("plan: exit %d, stderr lacks %q:\n%s", code, want, stderr)
+	}
+}
+
+// {{ .env.VAR }} reads the environment; an unset variable is an error that
+// names it, unless the provider requires it (then the cell is skipped, and
+// a dry run renders it empty).
+func TestEnvInTemplates(t *testing.T) {
+	t.Setenv("RUNNER_TEST_ENV_SET", "hello")
+	dir := t.TempDir()
+	p := writeSpec(t, dir, "name: c\nruns: 1\ncommand: test '{{ .env.RUNNER_TEST_ENV_SET }}' = hello\nthresholds: [ { name: t, target: total.time.mean < 60 } ]\n")
+	if code, _, stderr := runner(t, context.Background(), "validate", p); code != ExitOK {
+		t.Fatalf("validate: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runner(t, context.Background(), p, "--output", dir+"/out1"); code != ExitOK {
+		t.Fatalf("run: exit %d: %s %s", code, stdout, stderr)
+	}
+
+	p = writeSpec(t, dir, "name: c\ncommand: echo {{ .env.RUNNER_TEST_NEVER_SET }}\n")
+	code, _, stderr := runner(t, context.Background(), "validate", p)
+	if code != ExitUsage || !strings.Contains(stderr, "environment variable RUNNER_TEST_NEVER_SET is not set") || !strings.Contains(stderr, "requires.env") {
+		t.Errorf("unset variable: exit %d, stderr %s", code, stderr)
+	}
+
+	p = writeSpec(t, dir, `name: c
+runs: 1
+command: test -z '{{ .env.RUNNER_TEST_NEVER_SET }}'
+providers: [ { name: a, requires: { env: [ RUNNER_TEST_NEVER_SET ] } } ]
+thresholds: [ { name: t, target: total.time.mean < 60 } ]
+`)
+	if code, _, stderr := runner(t, context.Background(), "validate", p); code != ExitOK {
+		t.Errorf("a required variable: validate exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runner(t, context.Background(), p, "--dry-run", "--output", dir+"/out2"); code != ExitOK {
+		t.Errorf("a required variable in a dry run: exit %d: %s %s", code, stdout, stderr)
+	}
+}

@@ -180,7 +180,7 @@ thresholds:
 		t.Errorf("exit %d, stderr %s", code, stderr)
 	}
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := runner(t, context.Background(), p, "--output", out); code != ExitUsage || !strings.Contains(stderr, "spec.yaml:2:10: command:") {
+	if code, _, stderr := runner(t, context.Background(), p, "--output", out); code != ExitUsage || !strings.Contains(stderr, "spec.yaml:2:18: command:") {
 		t.Errorf("run: exit %d, stderr %s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(out, "runs.jsonl")); err == nil {

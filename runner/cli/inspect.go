@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/runner-bench/runner/runner/bench"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/spec"
@@ -33,72 +34,12 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if err := trialRender(s, cells); err != nil {
+	if err := bench.TrialRender(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", pos[0])
 	printPlan(e.stdout, s, cells, plan.Runs(cells, s.Runs, s.Order, plan.Shard{K: 1, N: 1}), false)
 	return nil
-}
-
-// trialRender executes every template once per cell with placeholder run
-// values, so a misspelt variable is reported before anything runs.
-func trialRender(s *spec.Spec, cells []plan.Cell) error {
-	var errs []string
-	seen := map[string]bool{}
-	for _, c := range cells {
-		data := map[string]any{
-			"spec":     map[string]any{"name": s.Name, "title": s.Title, "description": s.Description},
-			"vars":     nonNil(s.Vars),
-			"provider": map[string]any{"name": c.Provider.Name, "label": c.Provider.Label, "api": c.Provider.API, "base_url": c.Provider.BaseURL},
-			"model":    c.Model,
-			"matrix":   nonNil(c.MatrixMap()),
-			"run":      map[string]any{"index": 1, "dir": "RUN_DIR", "warmup": false},
-			"tmp":      "TMP", "started": nowForTrial, "env": map[string]string{}, "dir": "OUT",
-		}
-		var ts []*spec.Template
-		ts = append(ts, &s.Command, &s.Output)
-		for i := range s.Setup {
-			ts = append(ts, &s.Setup[i])
-		}
-		for i := range s.Prepare {
-			ts = append(ts, &s.Prepare[i])
-		}
-		for i := range s.Cleanup {
-			ts = append(ts, &s.Cleanup[i])
-		}
-		for k := range s.Env {
-			t := s.Env[k]
-			ts = append(ts, &t)
-		}
-		for k := range c.Provider.Env {
-			t := c.Provider.Env[k]
-			ts = append(ts, &t)
-		}
-		for i := range s.Artifacts {
-			ts = append(ts, &s.Artifacts[i].Path)
-		}
-		for _, t := range ts {
-			if _, err := t.Render(data); err != nil {
-				msg := err.Error()
-				if !seen[msg] {
-					seen[msg] = true
-					errs = append(errs, msg)
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	return nil
-}
-
-func nonNil(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
 }
 
 func planCmd(ctx context.Context, e *env, args []string) error {
@@ -121,6 +62,9 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	cells, err := f.cells(ctx, s, filters)
 	if err != nil {
 		return err
+	}
+	if err := bench.TrialRender(s, cells); err != nil {
+		return withCode(ExitUsage, err)
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	printPlan(e.stdout, s, cells, pairs, true)

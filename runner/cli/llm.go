@@ -23,8 +23,6 @@ import (
 	"github.com/runner-bench/runner/runner/spec"
 )
 
-var nowForTrial = time.Now()
-
 // llmLayer starts the metering proxy of each cell; in a dry run it also
 // serves the simulator every proxy forwards to.
 type llmLayer struct {

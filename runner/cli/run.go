@@ -187,7 +187,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := trialRender(s, cells); err != nil {
+	if err := bench.TrialRender(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	if f.dryRun {
@@ -372,11 +372,7 @@ func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (st
 	dir := f.out
 	if dir == "" {
 		var err error
-		dir, err = s.Output.Render(map[string]any{
-			"spec":    map[string]any{"name": s.Name, "title": s.Title},
-			"vars":    s.Vars,
-			"started": started,
-		})
+		dir, err = bench.OutputDir(s, started)
 		if err != nil {
 			return "", nil, nil, withCode(ExitUsage, err)
 		}

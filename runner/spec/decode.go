@@ -41,6 +41,7 @@ func (es Errors) Error() string {
 // its position instead of stopping at the first.
 type decoder struct {
 	file  string
+	src   []byte // the file as written, for positions inside values
 	errs  Errors
 	nodes map[string]*yaml.Node // field path -> its value node, for later checks
 }
@@ -237,7 +238,7 @@ func (t *Template) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	if err := t.parse(field, n.Value, Pos{n.Line, n.Column}); err != nil {
 		d.errorf(n, "%v", err)
 	}
-	t.File = d.file
+	t.File, t.src = d.file, d.src
 }
 
 // decodeYAML of a command list also takes one string: `setup: "make"`.

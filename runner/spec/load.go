@@ -59,6 +59,7 @@ func Parse(path string, src []byte, sets []string) (*Spec, error) {
 	if errs != nil {
 		return nil, errs
 	}
+	written := src
 	if len(sets) > 0 {
 		if err := applySets(root, sets); err != nil {
 			return nil, Errors{{File: path, Msg: err.Error()}}
@@ -71,7 +72,7 @@ func Parse(path string, src []byte, sets []string) (*Spec, error) {
 	if err := resolveAliases(path, root); err != nil {
 		return nil, Errors{err}
 	}
-	d := &decoder{file: path, nodes: map[string]*yaml.Node{}}
+	d := &decoder{file: path, src: written, nodes: map[string]*yaml.Node{}}
 	s := &Spec{File: path, Source: src}
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
 	if root.Kind == yaml.MappingNode {

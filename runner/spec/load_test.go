@@ -161,7 +161,7 @@ func TestRenderErrorNamesField(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Command.Render(map[string]any{"vars": map[string]string{}})
-	if err == nil || !strings.Contains(err.Error(), "t.yaml:2:10: command:") || !strings.Contains(err.Error(), `"missing"`) {
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:2:18: command:") || !strings.Contains(err.Error(), `"missing"`) {
 		t.Errorf("render error = %v", err)
 	}
 }

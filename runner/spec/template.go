@@ -1,8 +1,11 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
+	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"text/template"
 
@@ -15,7 +18,8 @@ type Template struct {
 	File   string // the spec file it came from, for messages
 	Field  string // the spec field it came from, for messages
 	Pos
-	t *template.Template
+	src []byte // the spec file's text, to place an error inside the template
+	t   *template.Template
 }
 
 func (t *Template) parse(field, src string, pos Pos) error {
@@ -31,24 +35,126 @@ func (t *Template) parse(field, src string, pos Pos) error {
 // Empty reports whether no template was written.
 func (t *Template) Empty() bool { return t.t == nil }
 
-// Render executes the template. Errors name the spec field and position and
-// drop text/template's own "template: name:1:3:" prefix.
+// Render executes the template. Errors name the spec file, the line and
+// column of the failing name, and the field; a name that is not there gets
+// a "did you mean" and the names that are.
 func (t *Template) Render(data any) (string, error) {
 	if t.t == nil {
 		return "", nil
 	}
 	var b strings.Builder
 	if err := t.t.Execute(&b, data); err != nil {
+		msg, at := explainExecError(err, data)
 		if t.Line == 0 { // a default, not written in the spec
-			return "", fmt.Errorf("%s: %s", t.Field, cleanTemplateError(err))
+			return "", fmt.Errorf("%s: %s", t.Field, msg)
 		}
-		return "", fmt.Errorf("%s:%d:%d: %s: %s", t.File, t.Line, t.Col, t.Field, cleanTemplateError(err))
+		line, col := t.locate(at)
+		return "", fmt.Errorf("%s:%d:%d: %s: %s", t.File, line, col, t.Field, msg)
 	}
 	return b.String(), nil
 }
 
-var templatePrefix = regexp.MustCompile(`^template: [^:]+:\d+(:\d+)?: (executing "[^"]*" at )?`)
+// locate finds the text at (such as ".modle") in the spec file at or after
+// the template's own position, so the error points at the name itself.
+func (t *Template) locate(at string) (line, col int) {
+	if at == "" || t.src == nil {
+		return t.Line, t.Col
+	}
+	lines := bytes.SplitAfter(t.src, []byte("\n"))
+	start := 0
+	for i := 0; i < t.Line-1 && i < len(lines); i++ {
+		start += len(lines[i])
+	}
+	start += t.Col - 1
+	if start < 0 || start > len(t.src) {
+		return t.Line, t.Col
+	}
+	i := bytes.Index(t.src[start:], []byte(at))
+	if i < 0 || i > 4*len(t.Source)+256 { // not within this value
+		return t.Line, t.Col
+	}
+	before := t.src[:start+i]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = len(before) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+var (
+	templatePrefix = regexp.MustCompile(`^template: [^:]+:\d+(:\d+)?: (executing "[^"]*" at )?`)
+	execAtRE       = regexp.MustCompile(`^template: [^:]+:\d+:\d+: executing "[^"]*" at <([^>]*)>: (.*)$`)
+	noEntryRE      = regexp.MustCompile(`^map has no entry for key "(.*)"$`)
+	fieldChainRE   = regexp.MustCompile(`^(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
+)
 
 func cleanTemplateError(err error) string {
 	return templatePrefix.ReplaceAllString(err.Error(), "")
+}
+
+// explainExecError rewrites a missing-name error in the user's terms and
+// returns the failing name chain (".vars.csv") for locating it.
+func explainExecError(err error, data any) (msg, at string) {
+	m := execAtRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return cleanTemplateError(err), ""
+	}
+	at, why := m[1], m[2]
+	k := noEntryRE.FindStringSubmatch(why)
+	if k == nil || !fieldChainRE.MatchString(at) {
+		return fmt.Sprintf("{{ %s }}: %s", at, why), at
+	}
+	path := strings.Split(at[1:], ".")
+	if len(path) == 2 && path[0] == "env" {
+		return fmt.Sprintf("{{ %s }}: environment variable %s is not set; set it, or list it in the provider's requires.env (a cell whose variable is unset is then skipped, and a dry run renders it empty)", at, path[1]), at
+	}
+	keys := keysAt(data, path[:len(path)-1])
+	prefix := "." + strings.Join(path[:len(path)-1], ".")
+	if prefix != "." {
+		prefix += "."
+	}
+	msg = fmt.Sprintf("{{ %s }}: no value %q", at, path[len(path)-1])
+	if len(path) > 1 {
+		msg = fmt.Sprintf("{{ %s }}: .%s has no %q", at, strings.Join(path[:len(path)-1], "."), path[len(path)-1])
+	}
+	if near := Closest(path[len(path)-1], keys); near != "" {
+		msg += fmt.Sprintf("; did you mean %s%s?", prefix, near)
+	}
+	if len(keys) > 0 && len(keys) <= 20 {
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = prefix + k
+		}
+		msg += " (there are: " + strings.Join(names, ", ") + ")"
+	} else if len(keys) == 0 && len(path) > 1 {
+		msg += fmt.Sprintf(" (.%s is empty)", strings.Join(path[:len(path)-1], "."))
+	}
+	return msg, at
+}
+
+// keysAt lists the keys of the map found by following path from data.
+func keysAt(data any, path []string) []string {
+	v := reflect.ValueOf(data)
+	for _, p := range path {
+		if v.Kind() == reflect.Interface {
+			v = v.Elem()
+		}
+		if v.Kind() != reflect.Map {
+			return nil
+		}
+		v = v.MapIndex(reflect.ValueOf(p))
+		if !v.IsValid() {
+			return nil
+		}
+	}
+	if v.Kind() == reflect.Interface {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Map {
+		return nil
+	}
+	var keys []string
+	for _, k := range v.MapKeys() {
+		keys = append(keys, fmt.Sprint(k.Interface()))
+	}
+	sort.Strings(keys)
+	return keys
 }
