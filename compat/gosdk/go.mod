@@ -6,6 +6,7 @@ require (
 	github.com/anthropics/anthropic-sdk-go/v2 v2.15.0
 	github.com/openai/openai-go/v3 v3.98.0
 	github.com/runner-bench/runner v0.0.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	google.golang.org/genai v1.77.0
 )
 

@@ -1,6 +1,7 @@
-// Package gosdk checks the metering proxy against the official Go SDKs of
-// OpenAI, Anthropic and Google (genai): every kind of call, streamed and not,
-// is recorded with the tokens the client saw. It is a module of its own so
+// Package gosdk checks the metering proxy and the simulator against the
+// official Go SDKs of OpenAI, Anthropic and Google (genai): every kind of
+// call, streamed and not, is recorded with the tokens the client saw, and the
+// simulator's tool calls and structured answers parse into the SDKs' types. It is a module of its own so
 // that the runner's `go test ./...` does not compile the SDKs; CI runs both.
 package gosdk
 

@@ -1,8 +1,9 @@
-package sim
+package gosdk
 
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -12,14 +13,62 @@ import (
 	ooption "github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"google.golang.org/genai"
+
+	"github.com/runner-bench/runner/runner/sim"
 )
+
+func newServer(t *testing.T, cfg sim.Config) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(sim.New(cfg))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// weatherSchema is the schema of runner/sim's agentic tests.
+const weatherSchema = `{"type":"object","properties":{
+ "city":{"type":"string","minLength":12},
+ "unit":{"type":"string","enum":["celsius","fahrenheit"]},
+ "days":{"type":"integer","minimum":3,"maximum":7},
+ "when":{"type":"string","format":"date"},
+ "tags":{"type":"array","items":{"type":"string","maxLength":5},"minItems":2,"maxItems":3},
+ "geo":{"type":"object","properties":{"lat":{"type":"number","exclusiveMinimum":-90,"maximum":-80},"lon":{"type":"number","multipleOf":0.5}},"required":["lat","lon"],"additionalProperties":false},
+ "owner":{"anyOf":[{"type":"null"},{"$ref":"#/$defs/person"}]}
+},"required":["city","unit","days","tags","geo"],"additionalProperties":false,
+"$defs":{"person":{"type":"object","properties":{"id":{"type":"string","pattern":"^[0-9]+$"}},"required":["id"],"additionalProperties":false}}}`
+
+// mustValidate fails unless doc is JSON that the JSON Schema accepts, with
+// formats asserted.
+func mustValidate(t *testing.T, schema, doc string) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	sd, err := jsonschema.UnmarshalJSON(strings.NewReader(schema))
+	if err != nil {
+		t.Fatalf("test schema: %v", err)
+	}
+	if err := c.AddResource("test.json", sd); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("test.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	if err != nil {
+		t.Fatalf("answer is not JSON (%v): %s", err, doc)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Fatalf("answer does not satisfy the schema: %v\n%s", err, doc)
+	}
+}
 
 // The official SDKs parse the simulator's tool calls and structured answers,
 // streamed and not, into their own types, and what they hand the program
 // satisfies the schema.
 func TestSDKsParseToolCallsAndStructuredOutput(t *testing.T) {
-	srv := newServer(t, Config{Seed: 9, Default: Model{OutputTokens: 20}})
+	srv := newServer(t, sim.Config{Seed: 9, Default: sim.Model{OutputTokens: 20}})
 	ctx := context.Background()
 	var schema map[string]any
 	if err := json.Unmarshal([]byte(weatherSchema), &schema); err != nil {
