@@ -145,6 +145,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Error = err.Error()
 		s.closeLog()
 		s.artifacts(r)
+		s.recordWarnings(r)
 		return r
 	}
 
@@ -301,6 +302,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	}
 	s.closeLog()
 	s.artifacts(r)
+	s.recordWarnings(r)
 	return r
 }
 

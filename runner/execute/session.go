@@ -33,6 +33,9 @@ type session struct {
 	live    string // phase open as seen in arrival order, for OnPhase
 	warned  map[string]bool
 
+	warnings  []string // the first maxRunWarnings, for the record
+	warnCount int
+
 	streams []*stream // set before the readers start
 	closed  bool      // the pipes are closed: settle must not read them
 	buf     [64 << 10]byte
@@ -96,10 +99,33 @@ func (s *session) closeLog() {
 }
 
 // warn reports msg. Callers hold mu, or the readers are done.
+// maxRunWarnings bounds the warnings one run prints and records: a workload
+// that names 200,000 undeclared phases, or prints a million malformed
+// events, gets its first warnings and a count, not a flood.
+const maxRunWarnings = 20
+
 func (s *session) warn(msg string) {
+	s.warnCount++
+	if s.warnCount > maxRunWarnings {
+		return
+	}
+	s.warnings = append(s.warnings, msg)
 	if s.job.Warn != nil {
 		s.job.Warn(msg)
 	}
+}
+
+// recordWarnings puts the run's warnings in its record, with the count of
+// those not shown. The readers are done.
+func (s *session) recordWarnings(r *record.Run) {
+	if n := s.warnCount - maxRunWarnings; n > 0 {
+		msg := fmt.Sprintf("%d more warnings in this run were not shown", n)
+		s.warnings = append(s.warnings, msg)
+		if s.job.Warn != nil {
+			s.job.Warn(msg)
+		}
+	}
+	r.Warnings = s.warnings
 }
 
 // startUnix is the run's start as Unix seconds, the origin for "ts" fields.

@@ -229,9 +229,10 @@ func stackedBars(path, title, xlabel string, cells []*results.Cell, phases []str
 	return true, saveWithLegend(p, legend, path, barHeight(n, legendRows(phases)))
 }
 
-// phaseColor keeps one colour per phase across charts; "(other)" is grey.
+// phaseColor keeps one colour per phase across charts; "(other)" and
+// "(other phases)" are grey.
 func phaseColor(j int, name string) color.Color {
-	if name == record.OtherPhase {
+	if name == record.OtherPhase || name == results.OtherPhases {
 		return grey
 	}
 	return palette[j%len(palette)]

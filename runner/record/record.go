@@ -67,8 +67,11 @@ type Run struct {
 
 	TokenSource string `json:"token_source,omitempty"` // events | regex | proxy: which source the totals use
 	BadEvents   int    `json:"bad_events,omitempty"`   // malformed ::runner:: lines (kept in the log)
-	Log         string `json:"log,omitempty"`          // log path, relative to the output folder
-	Dir         string `json:"dir,omitempty"`          // the run's working output folder, relative
+	// Warnings are what the run warned about (undeclared phases, artifact
+	// walks cut short, ...): the first 20, then how many more there were.
+	Warnings []string `json:"warnings,omitempty"`
+	Log      string   `json:"log,omitempty"` // log path, relative to the output folder
+	Dir      string   `json:"dir,omitempty"` // the run's working output folder, relative
 }
 
 // Phase is one phase's time within a run.

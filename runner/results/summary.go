@@ -245,6 +245,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			phaseSeen[name] = true
 		}
 	}
+	if w := capPhases(s.Phases, sum.Runs, phaseSeen); w != "" {
+		sum.Warnings = append(sum.Warnings, w)
+	}
 	sum.Phases = phaseOrder(s.Phases, phaseSeen)
 	for m := range unpriced {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no price for model %q: its cost is unknown (add it to pricing)", m))
@@ -403,7 +406,7 @@ func usesProxy(r *record.Run) bool {
 
 func phaseOrder(declared []string, seen map[string]bool) []string {
 	out := append([]string(nil), declared...)
-	known := map[string]bool{record.OtherPhase: true}
+	known := map[string]bool{record.OtherPhase: true, OtherPhases: true}
 	for _, p := range declared {
 		known[p] = true
 	}
@@ -415,6 +418,9 @@ func phaseOrder(declared []string, seen map[string]bool) []string {
 	}
 	sort.Strings(extra)
 	out = append(out, extra...)
+	if seen[OtherPhases] {
+		out = append(out, OtherPhases)
+	}
 	if seen[record.OtherPhase] {
 		out = append(out, record.OtherPhase)
 	}
@@ -541,11 +547,11 @@ func bottlenecks(phases []*PhaseStats) (slowest, hungriest *Share) {
 }
 
 // largest names the phase with the largest share, or the phases that tie
-// with it (within a percentage point), "(other)" aside.
+// with it (within a percentage point), "(other)" and "(other phases)" aside.
 func largest(phases []*PhaseStats, share func(*PhaseStats) float64) *Share {
 	top := 0.0
 	for _, p := range phases {
-		if p.Name != record.OtherPhase {
+		if p.Name != record.OtherPhase && p.Name != OtherPhases {
 			top = math.Max(top, share(p))
 		}
 	}
@@ -554,7 +560,7 @@ func largest(phases []*PhaseStats, share func(*PhaseStats) float64) *Share {
 	}
 	var names []string
 	for _, p := range phases {
-		if p.Name != record.OtherPhase && top-share(p) < 0.005 { // equal as the report rounds them
+		if p.Name != record.OtherPhase && p.Name != OtherPhases && top-share(p) < 0.005 { // equal as the report rounds them
 			names = append(names, p.Name)
 		}
 	}
