@@ -26,7 +26,7 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageErrorf("validate takes one spec file")
 	}
-	s, _, _, err := f.load(pos[0])
+	s, _, _, err := f.load(pos[0], e.stderr)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageErrorf("plan takes one spec file")
 	}
-	s, filters, shard, err := f.load(pos[0])
+	s, filters, shard, err := f.load(pos[0], e.stderr)
 	if err != nil {
 		return err
 	}

@@ -48,11 +48,14 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 	fs.BoolVar(&f.noProgress, "no-progress", false, "one plain line per run instead of live bars")
 }
 
-// load loads the spec and applies flag overrides.
-func (f *runFlags) load(path string) (*spec.Spec, []plan.Filter, plan.Shard, error) {
+// load loads the spec, prints its warnings to warn and applies flag overrides.
+func (f *runFlags) load(path string, warn io.Writer) (*spec.Spec, []plan.Filter, plan.Shard, error) {
 	s, err := spec.Load(path, f.sets)
 	if err != nil {
 		return nil, nil, plan.Shard{}, withCode(ExitUsage, err)
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintln(warn, "runner: warning:", w)
 	}
 	if f.runs < 0 {
 		return nil, nil, plan.Shard{}, usageErrorf("--runs must be at least 1, got %d", f.runs)
@@ -176,7 +179,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "resuming %s with:%s\n", f.resume, f.optionFlags())
 		}
 	}
-	s, filters, shard, err := f.load(pos[0])
+	s, filters, shard, err := f.load(pos[0], e.stderr)
 	if err != nil {
 		return err
 	}

@@ -26,3 +26,41 @@ func TestWarningFloodIsCapped(t *testing.T) {
 		t.Errorf("record has %d phases", len(r.Phases))
 	}
 }
+
+// An artifact that reaches far (here: a folder larger than the bound) is
+// measured up to the bound, marked partial, and the record says why.
+func TestArtifactWalkIsBounded(t *testing.T) {
+	saved := artifactLimit
+	t.Cleanup(func() { artifactLimit = saved })
+	artifactLimit.entries = 100
+
+	dir := t.TempDir()
+	job := Job{
+		Command: `mkdir -p big/sub && for i in $(seq 1 150); do echo x > big/f$i; echo x > big/sub/g$i; done`,
+		Dir:     dir,
+		Artifacts: []Artifact{
+			{"everything", "big"},
+			{"glob", "big/*"},
+			{"small", "big/f1"},
+		},
+	}
+	r, _, _ := run(t, job, record.StatusOK)
+	for _, name := range []string{"everything", "glob"} {
+		a := r.Artifacts[name]
+		if !a.Partial || a.Files == 0 || a.Files > 100 {
+			t.Errorf("artifact %s = %+v, want partial with at most 100 files", name, a)
+		}
+	}
+	if a := r.Artifacts["small"]; a.Partial || a.Files != 1 {
+		t.Errorf("artifact small = %+v", a)
+	}
+	warned := 0
+	for _, w := range r.Warnings {
+		if strings.Contains(w, "stopped after 100 files and folders: its size is a lower bound") {
+			warned++
+		}
+	}
+	if warned != 2 {
+		t.Errorf("record warnings %q", r.Warnings)
+	}
+}

@@ -139,6 +139,8 @@ type Call struct {
 type Artifact struct {
 	MB    float64 `json:"mb"`
 	Files int     `json:"files"`
+	// Partial says the walk stopped at its bound: MB and Files are a lower bound.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Key identifies a (cell, run) pair; warmups and measured runs are distinct.

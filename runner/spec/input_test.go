@@ -154,3 +154,27 @@ func TestReportTemplateRelativeToSpec(t *testing.T) {
 		t.Errorf("rewritten source:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// Artifact paths that reach outside the run folder and the working tree are
+// accepted with a warning at their position.
+func TestArtifactOutsideWarns(t *testing.T) {
+	wd, _ := os.Getwd()
+	src := "name: d\ncommand: x\nartifacts:\n  root: /\n  etc: /etc/*\n  up: ../../..\n  run: '{{ .run.dir }}/*.html'\n  here: " + wd + "/out/*\n  rel: out/x\n"
+	s, err := Parse("w.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`w.yaml:4:9: artifacts.root: "/" is outside the run folder and the working tree`,
+		`w.yaml:5:8: artifacts.etc: "/etc/*" is outside the run folder and the working tree`,
+		`w.yaml:6:7: artifacts.up: "../../.." climbs out with ".."`,
+	}
+	if len(s.Warnings) != len(want) {
+		t.Fatalf("warnings:\n%v", s.Warnings)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(s.Warnings[i].Error(), w) {
+			t.Errorf("warning %d:\n got %s\nwant %s", i, s.Warnings[i], w)
+		}
+	}
+}

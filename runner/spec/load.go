@@ -309,6 +309,10 @@ func (s *Spec) validate(d *decoder) {
 			fail("artifacts."+a.Name, "declared twice")
 		}
 		artifacts[a.Name] = true
+		if why := reachesOutside(a.Path.Source, s.File); why != "" {
+			s.Warnings = append(s.Warnings, &Error{File: d.file, Line: a.Path.Line, Col: a.Path.Col,
+				Msg: fmt.Sprintf("artifacts.%s: %q %s; measuring it may walk much of the disk (each run stops its walk at a cap and says so)", a.Name, a.Path.Source, why)})
+		}
 	}
 	for i, p := range s.Pricing {
 		f := "pricing." + p.Pattern
@@ -506,6 +510,32 @@ func checkReportFile(name string) error {
 		}
 	}
 	return nil
+}
+
+// reachesOutside says why an artifact path, as written, reaches outside the
+// run folder and the working tree (the current folder or the spec's), or "".
+func reachesOutside(src, specFile string) string {
+	src = strings.TrimSpace(src)
+	parts := strings.FieldsFunc(src, func(r rune) bool { return r == '/' || r == '\\' })
+	if slices.Contains(parts, "..") {
+		return `climbs out with ".."`
+	}
+	if !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "~") {
+		return ""
+	}
+	var trees []string
+	if wd, err := os.Getwd(); err == nil {
+		trees = append(trees, wd)
+	}
+	if dir, err := filepath.Abs(filepath.Dir(specFile)); err == nil {
+		trees = append(trees, dir)
+	}
+	for _, t := range trees {
+		if t != "/" && strings.HasPrefix(src, t+string(filepath.Separator)) {
+			return ""
+		}
+	}
+	return "is outside the run folder and the working tree"
 }
 
 func isZero(v string) bool {

@@ -64,6 +64,9 @@ type Spec struct {
 	Source []byte `yaml:"-"`
 	// PricingFileInfo names the pricing_file loaded into Pricing, if any.
 	PricingFileInfo *PricingFileInfo `yaml:"-"`
+	// Warnings are problems that do not stop the spec (an artifact glob
+	// that reaches outside the run folder), with their positions.
+	Warnings Errors `yaml:"-"`
 }
 
 // Pos is a position in the spec file, set for every decoded struct.
