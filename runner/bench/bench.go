@@ -20,6 +20,7 @@ import (
 	"github.com/runner-bench/runner/runner/execute"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -86,9 +87,13 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	defer w.Close()
 	b := &benchmark{Options: o, w: w, environ: os.Environ(), runDirs: usesRunDir(o.Spec)}
 	b.envMap = environMap(b.environ)
+	for k, v := range b.envMap {
+		redact.AddValue(k, v) // every run gets it: scrubbed from what runs print
+	}
 	if b.Progress == nil {
 		b.Progress = nopProgress{}
 	}
+	b.Progress = scrubbed{b.Progress}
 	if w.Repaired != "" {
 		b.Progress.Note(fmt.Sprintf("warning: runs.jsonl ended in a torn record; moved it to %s", w.Repaired))
 	}
@@ -449,6 +454,7 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 				return err
 			}
 			env = append(env, k+"="+v)
+			redact.AddValue(k, v) // a key the spec passes is scrubbed like one of ours
 		}
 		return nil
 	}
@@ -527,6 +533,7 @@ func firstLine(s string) string {
 }
 
 func (b *benchmark) write(r *record.Run) {
+	scrub(r)
 	if err := b.w.Write(r); err != nil {
 		b.fail(err)
 		return
@@ -577,3 +584,19 @@ func (nopProgress) Start(int)                    {}
 func (nopProgress) RunStarted(string, int, bool) {}
 func (nopProgress) RunDone(*record.Run)          {}
 func (nopProgress) Note(string)                  {}
+
+// scrub removes secrets from the text a run record carries out of the run
+// (its error quotes the workload's last output line; a failed setup or
+// prepare quotes its command).
+func scrub(r *record.Run) {
+	r.Error = redact.String(r.Error)
+	for i := range r.Calls {
+		r.Calls[i].Error = redact.String(r.Calls[i].Error)
+	}
+}
+
+// scrubbed passes progress on with secrets removed from its notes (they
+// quote commands and workload output).
+type scrubbed struct{ Progress }
+
+func (p scrubbed) Note(msg string) { p.Progress.Note(redact.String(msg)) }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 // Version is set at build time (-ldflags "-X ...cli.Version=v1.2.3").
@@ -48,7 +50,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	err := dispatch(ctx, e, args)
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "runner:", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		fmt.Fprintln(stderr, "runner:", strings.ReplaceAll(redact.String(err.Error()), "\n", "\n  "))
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 const (
@@ -52,8 +53,10 @@ type Job struct {
 	Command string   // run with /bin/sh -c, in its own process group
 	Dir     string   // working directory ("" = current)
 	Env     []string // complete environment (nil = this process's); RUNNER_EVENTS is set on top
-	// LogPath receives stdout and stderr verbatim, whole lines interleaved in
-	// the order the runner reads them ("" = no log). It is created at the first
+	// LogPath receives stdout and stderr, whole lines interleaved in
+	// the order the runner reads them ("" = no log), each line scrubbed of
+	// secrets (package redact; a line longer than MaxLine is written through
+	// as it comes). It is created at the first
 	// byte of output: a silent command leaves no log, and the record's Log
 	// says so by being empty. Each stream keeps its own
 	// order; lines written to the two streams within microseconds of each other
@@ -281,7 +284,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	} else {
 		status(r, state, why, job.Timeout)
 		if last := s.lastOutput(); r.Status == record.StatusFailed && last != "" {
-			r.Error += fmt.Sprintf(" (last output: %q)", last) // the likeliest why, in a word
+			r.Error += fmt.Sprintf(" (last output: %q)", redact.String(last)) // the likeliest why, in a word
 		}
 		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
 			r.UserSeconds = tvSeconds(ru.Utime)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 // session collects what one run prints: it writes the log and gathers events,
@@ -314,7 +315,7 @@ func (s *session) line(st *stream, b []byte) {
 	}
 
 	at := time.Since(s.start).Seconds()
-	s.write(b)
+	s.write(redact.Bytes(b))
 	if len(evs) == 0 && bad == nil && len(bytes.TrimSpace(text)) > 0 {
 		st.last = lastLineText(text)
 	}

@@ -60,6 +60,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 // DefaultUpstreams are the public base URLs used when an upstream is "".
@@ -180,7 +181,7 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 		u, err := url.Parse(base)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			p.Close()
-			return nil, fmt.Errorf("metering proxy: %s upstream %q is not an http(s) URL", api, Scrub(base))
+			return nil, fmt.Errorf("metering proxy: %s upstream %q is not an http(s) URL", api, redact.String(base))
 		}
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		u.RawPath = ""
@@ -360,30 +361,4 @@ func (r *run) add(c record.Call) {
 		r.n++
 	}
 	r.mu.Unlock()
-}
-
-// Scrub removes the value of a key= query parameter (Gemini's API key) from
-// s, a URL or a text holding URLs.
-func Scrub(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "key=")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		if i > 0 && s[i-1] != '?' && s[i-1] != '&' {
-			b.WriteString(s[:i+4])
-			s = s[i+4:]
-			continue
-		}
-		b.WriteString(s[:i+4])
-		b.WriteString("REDACTED")
-		s = s[i+4:]
-		j := strings.IndexAny(s, "&# \"'\n")
-		if j < 0 {
-			return b.String()
-		}
-		s = s[j:]
-	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 const (
@@ -174,7 +175,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	out, err := e.newOutRequest(r, bytes.NewReader(body))
 	if err != nil {
-		proxyError(w, http.StatusBadGateway, Scrub(err.Error()))
+		proxyError(w, http.StatusBadGateway, redact.String(err.Error()))
 		return
 	}
 	out.Header["Accept-Encoding"] = identity
@@ -188,9 +189,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.rec.Error = "canceled"
 		case why == "timeout":
 			c.rec.Error = "timeout"
-			proxyError(w, http.StatusGatewayTimeout, "upstream "+Scrub(e.upstream.Redacted())+" did not answer: timeout")
+			proxyError(w, http.StatusGatewayTimeout, "upstream "+redact.String(e.upstream.Redacted())+" did not answer: timeout")
 		default:
-			proxyError(w, http.StatusBadGateway, "upstream "+Scrub(e.upstream.Redacted())+" unreachable: "+why)
+			proxyError(w, http.StatusBadGateway, "upstream "+redact.String(e.upstream.Redacted())+" unreachable: "+why)
 		}
 		c.finish(run)
 		return
@@ -258,7 +259,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
 	out, err := e.newOutRequest(r, r.Body)
 	if err != nil {
-		proxyError(w, http.StatusBadGateway, Scrub(err.Error()))
+		proxyError(w, http.StatusBadGateway, redact.String(err.Error()))
 		return
 	}
 	if r.ContentLength == 0 {
@@ -268,7 +269,7 @@ func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
 	resp, err := e.p.transport.RoundTrip(out)
 	if err != nil {
 		if r.Context().Err() == nil {
-			proxyError(w, http.StatusBadGateway, "upstream "+Scrub(e.upstream.Redacted())+" unreachable: "+describe(err))
+			proxyError(w, http.StatusBadGateway, "upstream "+redact.String(e.upstream.Redacted())+" unreachable: "+describe(err))
 		}
 		return
 	}
@@ -317,7 +318,7 @@ func describe(err error) string {
 	if errors.As(err, &dnsErr) {
 		return "no such host " + dnsErr.Name
 	}
-	return Scrub(unwrapAll(err).Error())
+	return redact.String(unwrapAll(err).Error())
 }
 
 func unwrapAll(err error) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -223,10 +224,13 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			sum.Skipped = append(sum.Skipped, Skipped{Cell: r.Cell, Provider: r.Provider, Model: r.Model, Reason: r.Error})
 			continue
 		}
-		if r.OK() { // records written before runs were failed for their calls
-			failed := *r
-			failed.FailIfCallsFailed()
-			r = &failed
+		if r.OK() || r.Error != "" {
+			// Records written before the runner failed runs for their calls
+			// and scrubbed secrets from errors are judged as it does now.
+			c := *r
+			c.FailIfCallsFailed()
+			c.Error = redact.String(c.Error)
+			r = &c
 		}
 		run := derive(r, prices, unpriced)
 		sum.Runs = append(sum.Runs, run)

@@ -1,0 +1,164 @@
+// Package redact removes secrets from text that leaves a run: errors, the
+// last output line quoted in them, call errors, the logs the runner writes
+// and what it prints. It is the one scrubber every package uses.
+//
+// What is removed, each replaced by REDACTED:
+//
+//   - the value of every environment variable whose name looks secret
+//     (contains KEY, TOKEN, SECRET or PASSWORD, in any case; so
+//     ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, GOOGLE_API_KEY...),
+//     from the runner's environment and from the variables it passes to
+//     runs (AddValue); values shorter than MinSecret are left, as scrubbing
+//     them would mangle unrelated text;
+//   - `key=` query parameters (Gemini's API key in a URL);
+//   - `Bearer ...` tokens and the values of `Authorization`, `x-api-key`
+//     and `x-goog-api-key` headers, in header or JSON form;
+//   - strings shaped like provider keys (sk-..., AIza...).
+package redact
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Mask replaces every secret.
+const Mask = "REDACTED"
+
+// MinSecret is the shortest variable value treated as a secret.
+const MinSecret = 8
+
+// SecretName reports whether a variable (or --set var) name looks like it
+// holds a secret: it contains KEY, TOKEN, SECRET or PASSWORD, in any case.
+func SecretName(name string) bool {
+	n := strings.ToUpper(name)
+	for _, w := range []string{"KEY", "TOKEN", "SECRET", "PASSWORD"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var values struct {
+	once  sync.Once
+	mu    sync.RWMutex
+	list  []string // longest first, so a value containing another goes whole
+	bytes [][]byte // list, as bytes
+	seen  map[string]bool
+}
+
+func load() {
+	values.once.Do(func() {
+		values.seen = map[string]bool{}
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			addLocked(k, v)
+		}
+	})
+}
+
+func addLocked(name, value string) {
+	if !SecretName(name) || len(value) < MinSecret || values.seen[value] {
+		return
+	}
+	values.seen[value] = true
+	values.list = append(values.list, value)
+	sort.Slice(values.list, func(i, j int) bool { return len(values.list[i]) > len(values.list[j]) })
+	values.bytes = values.bytes[:0]
+	for _, v := range values.list {
+		values.bytes = append(values.bytes, []byte(v))
+	}
+}
+
+// AddValue registers the value of a variable the runner passes to a run,
+// if its name looks secret.
+func AddValue(name, value string) {
+	if !SecretName(name) || len(value) < MinSecret {
+		return
+	}
+	load()
+	values.mu.Lock()
+	addLocked(name, value)
+	values.mu.Unlock()
+}
+
+var patterns = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`([?&](?:key|api_key|apikey|access_token|token)=)[^&#\s"'<>]+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)((?:authorization|x-api-key|x-goog-api-key|api-key)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;}]+`), "${1}" + Mask},
+	{regexp.MustCompile(`\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})`), Mask},
+}
+
+// triggers are cheap literal checks: a text holding none of them (most log
+// lines) skips the patterns.
+var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "sk-", "AIza"}
+
+var byteTriggers = func() [][]byte {
+	out := make([][]byte, len(triggers))
+	for i, t := range triggers {
+		out[i] = []byte(t)
+	}
+	return out
+}()
+
+// String returns s without secrets.
+func String(s string) string {
+	if s == "" {
+		return s
+	}
+	load()
+	values.mu.RLock()
+	for _, v := range values.list {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Mask)
+		}
+	}
+	values.mu.RUnlock()
+	hit := false
+	for _, t := range triggers {
+		if strings.Contains(s, t) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return s
+	}
+	for _, p := range patterns {
+		s = p.re.ReplaceAllString(s, p.repl)
+	}
+	return s
+}
+
+// Bytes returns b without secrets; b itself when it holds none (no copy).
+func Bytes(b []byte) []byte {
+	load()
+	found := false
+	values.mu.RLock()
+	for _, v := range values.bytes {
+		if bytes.Contains(b, v) {
+			found = true
+			break
+		}
+	}
+	values.mu.RUnlock()
+	if !found {
+		for _, t := range byteTriggers {
+			if bytes.Contains(b, t) {
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return b
+	}
+	return []byte(String(string(b)))
+}
