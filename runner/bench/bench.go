@@ -365,6 +365,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		if proxy != nil {
 			m.Calls = proxy.EndRun()
 			m.FailIfCallsFailed()
+			warnUndeclaredPhases(m.Calls, job.Warn)
 		}
 		m.Cell, m.Provider, m.Model, m.Matrix = r.Cell, r.Provider, r.Model, r.Matrix
 		m.Index, m.Warmup, m.Shard, m.Simulated, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Dir
@@ -441,6 +442,8 @@ func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir s
 // the runner's own variables (later wins).
 func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan.Pair) ([]string, error) {
 	env := append([]string(nil), b.environ...)
+	// Python block-buffers print() to a pipe: phase lines would arrive late.
+	env = append(env, "PYTHONUNBUFFERED=1")
 	add := func(vars map[string]spec.Template) error {
 		keys := make([]string, 0, len(vars))
 		for k := range vars {
@@ -472,6 +475,18 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 		env = append(env, "RUNNER_RUN_DIR="+runDir)
 	}
 	return env, nil
+}
+
+// warnUndeclaredPhases warns once per name of an X-Runner-Phase header that
+// named no declared phase (the proxy counted those calls in the open phase).
+func warnUndeclaredPhases(calls []record.Call, warn func(string)) {
+	seen := map[string]bool{}
+	for _, c := range calls {
+		if h := c.UndeclaredPhase; h != "" && !seen[h] {
+			seen[h] = true
+			warn(fmt.Sprintf("an X-Runner-Phase header names %q, which is not among the declared phases; its calls count in the phase open at the time", h))
+		}
+	}
 }
 
 // data is the template data of a run (cell nil: benchmark-wide commands).

@@ -26,14 +26,22 @@ func TestHelperCallsAllAPIs(t *testing.T) {
 		t.Skip("the workload of TestEveryAPIIsProxied")
 	}
 	fmt.Println(`::runner::{"event":"phase_start","phase":"Calls"}`)
+	if os.Getenv("PYTHONUNBUFFERED") != "1" {
+		fmt.Println("PYTHONUNBUFFERED is not 1")
+		os.Exit(1)
+	}
 	calls := []struct{ url, body string }{
 		{os.Getenv("OPENAI_BASE_URL") + "/chat/completions", `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`},
 		{os.Getenv("ANTHROPIC_BASE_URL") + "/v1/messages", `{"model":"claude-haiku-4-5","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}`},
 		{os.Getenv("GOOGLE_GEMINI_BASE_URL") + "/v1beta/models/gemini-2.5-flash:generateContent", `{"contents":[{"parts":[{"text":"hi"}]}]}`},
 		{os.Getenv("OLLAMA_HOST") + "/api/chat", `{"model":"llama3.2","stream":false,"messages":[{"role":"user","content":"hi"}]}`},
 	}
-	for _, c := range calls {
-		resp, err := http.Post(c.url, "application/json", strings.NewReader(c.body))
+	for i, c := range calls {
+		req, _ := http.NewRequest("POST", c.url, strings.NewReader(c.body))
+		if i == 3 {
+			req.Header.Set("X-Runner-Phase", "Bogus") // not declared: counts in the open phase, with a warning
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			fmt.Println(err)
 			os.Exit(1)
@@ -94,6 +102,9 @@ func apisOfCalls(t *testing.T, out string) []string {
 		if c.Status != 200 || c.UsageStatus != "reported" || c.Phase != "Calls" {
 			t.Errorf("call %+v", c)
 		}
+		if want := map[bool]string{true: "Bogus"}[c.API == "ollama"]; c.UndeclaredPhase != want {
+			t.Errorf("%s call: undeclared phase %q, want %q", c.API, c.UndeclaredPhase, want)
+		}
 		apis = append(apis, c.API)
 	}
 	sort.Strings(apis)
@@ -121,6 +132,9 @@ func TestEveryAPIIsProxied(t *testing.T) {
 	}
 	if got := apisOfCalls(t, out); strings.Join(got, " ") != "anthropic gemini ollama openai" {
 		t.Errorf("metered calls to %v, want one per API", got)
+	}
+	if !strings.Contains(stderr, `X-Runner-Phase header names "Bogus"`) {
+		t.Errorf("no warning of the undeclared phase header on the console:\n%s", stderr)
 	}
 	if ownHits.Load() != 1 || unusedHits.Load() != 0 || hits[0].Load() != 1 || hits[1].Load() != 1 || hits[2].Load() != 1 {
 		t.Errorf("upstream hits: provider %d, apis.anthropic %d, openai/gemini/ollama %d/%d/%d; want 1, 0, 1/1/1",

@@ -83,7 +83,7 @@ func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy,
 			ups[api] = l.url
 		}
 	}
-	mp, err := meter.Start(ctx, ups, meter.Primary(p.API))
+	mp, err := meter.Start(ctx, ups, meter.Primary(p.API), meter.Phases(l.spec.Phases))
 	if err != nil || l.in == nil {
 		return mp, err
 	}

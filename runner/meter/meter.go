@@ -105,6 +105,17 @@ func upstreamPath(api, base, reqPath string) string {
 // Option configures Start.
 type Option func(*Proxy)
 
+// Phases are the spec's declared phases, which an X-Runner-Phase header must
+// name; without them any name is taken.
+func Phases(names []string) Option {
+	return func(p *Proxy) {
+		p.phases = make(map[string]bool, len(names))
+		for _, n := range names {
+			p.phases[n] = true
+		}
+	}
+}
+
 // Primary names the API whose listener RUNNER_PROXY_URL points at: the
 // cell's own. Without it, RUNNER_PROXY_URL is the first listener.
 func Primary(api string) Option { return func(p *Proxy) { p.primary = api } }
@@ -120,6 +131,9 @@ var UpstreamHeaderTimeout = 10 * time.Minute
 var EndRunWait = 2 * time.Second
 
 // PhaseHeader names the request header that overrides the phase of a call.
+// A header naming a phase that is not declared (see Phases) is not taken: the
+// call counts in the open phase, and the record keeps the header's value in
+// UndeclaredPhase.
 const PhaseHeader = "X-Runner-Phase"
 
 // Proxy is a running metering proxy: one listener per API.
@@ -127,6 +141,7 @@ type Proxy struct {
 	transport *http.Transport
 	eps       []*endpoint
 	primary   string
+	phases    map[string]bool // declared phases; nil: any
 
 	mu  sync.Mutex
 	run *run

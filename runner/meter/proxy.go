@@ -167,6 +167,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if run != nil {
 		c.rec.Phase = r.Header.Get(PhaseHeader)
+		if c.rec.Phase != "" && e.p.phases != nil && !e.p.phases[c.rec.Phase] {
+			c.rec.UndeclaredPhase, c.rec.Phase = c.rec.Phase, ""
+		}
 		if c.rec.Phase == "" && run.phase != nil {
 			c.rec.Phase = run.phase()
 		}

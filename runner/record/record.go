@@ -119,19 +119,22 @@ type Usage struct {
 
 // Call is one LLM request seen by the metering proxy.
 type Call struct {
-	API           string  `json:"api"`                      // openai | anthropic | gemini | ollama
-	Endpoint      string  `json:"endpoint"`                 // e.g. "chat.completions", "messages", "generateContent"
-	Model         string  `json:"model"`                    // as requested
-	ResponseModel string  `json:"response_model,omitempty"` // as the response names it
-	Phase         string  `json:"phase"`                    // open phase at request start or X-Runner-Phase
-	Stream        bool    `json:"stream,omitempty"`
-	Status        int     `json:"status"`                 // HTTP status; 0 when the upstream was unreachable
-	Error         string  `json:"error,omitempty"`        // refused | timeout | 4xx | 429 | 5xx | truncated | canceled
-	Start         float64 `json:"start_s"`                // offset from the run's start
-	LatencyS      float64 `json:"latency_s"`              // request sent to response fully read
-	TTFTS         float64 `json:"ttft_s,omitempty"`       // time to first content token (streams) or to headers
-	OutputTPS     float64 `json:"output_tps,omitempty"`   // output tokens per second of generation
-	UsageStatus   string  `json:"usage_status,omitempty"` // reported | estimated | missing
+	API           string `json:"api"`                      // openai | anthropic | gemini | ollama
+	Endpoint      string `json:"endpoint"`                 // e.g. "chat.completions", "messages", "generateContent"
+	Model         string `json:"model"`                    // as requested
+	ResponseModel string `json:"response_model,omitempty"` // as the response names it
+	Phase         string `json:"phase"`                    // open phase at request start or X-Runner-Phase
+	// UndeclaredPhase is an X-Runner-Phase header that named no declared
+	// phase; the call counts in the open phase instead.
+	UndeclaredPhase string  `json:"undeclared_phase,omitempty"`
+	Stream          bool    `json:"stream,omitempty"`
+	Status          int     `json:"status"`                 // HTTP status; 0 when the upstream was unreachable
+	Error           string  `json:"error,omitempty"`        // refused | timeout | 4xx | 429 | 5xx | truncated | canceled
+	Start           float64 `json:"start_s"`                // offset from the run's start
+	LatencyS        float64 `json:"latency_s"`              // request sent to response fully read
+	TTFTS           float64 `json:"ttft_s,omitempty"`       // time to first content token (streams) or to headers
+	OutputTPS       float64 `json:"output_tps,omitempty"`   // output tokens per second of generation
+	UsageStatus     string  `json:"usage_status,omitempty"` // reported | estimated | missing
 	Tokens
 }
 
