@@ -365,7 +365,10 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		if proxy != nil {
 			m.Calls = proxy.EndRun()
 			m.FailIfCallsFailed()
-			warnUndeclaredPhases(m.Calls, job.Warn)
+			for _, w := range undeclaredPhaseWarnings(m.Calls) {
+				job.Warn(w)
+				m.Warnings = append(m.Warnings, w)
+			}
 		}
 		m.Cell, m.Provider, m.Model, m.Matrix = r.Cell, r.Provider, r.Model, r.Matrix
 		m.Index, m.Warmup, m.Shard, m.Simulated, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Dir
@@ -477,16 +480,18 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 	return env, nil
 }
 
-// warnUndeclaredPhases warns once per name of an X-Runner-Phase header that
+// undeclaredPhaseWarnings says, once per name, which X-Runner-Phase headers
 // named no declared phase (the proxy counted those calls in the open phase).
-func warnUndeclaredPhases(calls []record.Call, warn func(string)) {
+func undeclaredPhaseWarnings(calls []record.Call) []string {
+	var out []string
 	seen := map[string]bool{}
 	for _, c := range calls {
 		if h := c.UndeclaredPhase; h != "" && !seen[h] {
 			seen[h] = true
-			warn(fmt.Sprintf("an X-Runner-Phase header names %q, which is not among the declared phases; its calls count in the phase open at the time", h))
+			out = append(out, fmt.Sprintf("an X-Runner-Phase header names %q, which is not among the declared phases; its calls count in the phase open at the time", h))
 		}
 	}
+	return out
 }
 
 // data is the template data of a run (cell nil: benchmark-wide commands).

@@ -107,6 +107,9 @@ func apisOfCalls(t *testing.T, out string) []string {
 		}
 		apis = append(apis, c.API)
 	}
+	if w := strings.Join(recs[0].Warnings, "\n"); !strings.Contains(w, `X-Runner-Phase header names "Bogus"`) {
+		t.Errorf("the record's warnings do not name the undeclared phase header: %q", w)
+	}
 	sort.Strings(apis)
 	return apis
 }
