@@ -3,6 +3,7 @@ package gosdk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -267,4 +268,81 @@ func TestSDKsParseToolCallsAndStructuredOutput(t *testing.T) {
 		}
 		mustValidate(t, `{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","minimum":1,"maximum":7},"tags":{"type":"array","items":{"type":"string"},"minItems":2}},"required":["city","days","tags"]}`, r.Text())
 	})
+}
+
+// The SDKs read the simulator's embeddings, lists, counts and completions.
+func TestSDKsParseExtras(t *testing.T) {
+	srv := newServer(t, sim.Config{Default: sim.Model{OutputTokens: 12}})
+	ctx := context.Background()
+	oc := openai.NewClient(ooption.WithBaseURL(srv.URL+"/v1"), ooption.WithAPIKey("sk-test"), ooption.WithMaxRetries(0))
+	e, err := oc.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "text-embedding-3-small",
+		Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "b"}}, Dimensions: openai.Int(64)})
+	if err != nil || len(e.Data) != 2 || len(e.Data[1].Embedding) != 64 || e.Usage.PromptTokens != 2 {
+		t.Fatalf("openai embeddings: %v %+v", err, e)
+	}
+	ms, err := oc.Models.List(ctx)
+	if err != nil || len(ms.Data) == 0 || ms.Data[0].ID == "" {
+		t.Fatalf("openai models: %v %+v", err, ms)
+	}
+	cp, err := oc.Completions.New(ctx, openai.CompletionNewParams{Model: "gpt-3.5-turbo-instruct",
+		Prompt: openai.CompletionNewParamsPromptUnion{OfString: openai.String("hi")}, MaxTokens: openai.Int(50)})
+	if err != nil || len(strings.Fields(cp.Choices[0].Text)) != 12 || cp.Usage.CompletionTokens != 12 {
+		t.Fatalf("openai completions: %v %+v", err, cp)
+	}
+
+	ac := anthropic.NewClient(aoption.WithBaseURL(srv.URL), aoption.WithAPIKey("sk-ant-test"), aoption.WithMaxRetries(0))
+	n, err := ac.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: "claude-sonnet-4-5",
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("12345678"))}})
+	if err != nil || n.InputTokens != 2 {
+		t.Fatalf("anthropic count_tokens: %v %+v", err, n)
+	}
+	am, err := ac.Models.List(ctx, anthropic.ModelListParams{})
+	if err != nil || len(am.Data) == 0 || am.Data[0].ID == "" {
+		t.Fatalf("anthropic models: %v %+v", err, am)
+	}
+
+	gc, err := genai.NewClient(ctx, &genai.ClientConfig{APIKey: "g-test", Backend: genai.BackendGeminiAPI, HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ge, err := gc.Models.EmbedContent(ctx, "gemini-embedding-001", []*genai.Content{genai.NewContentFromText("a", genai.RoleUser), genai.NewContentFromText("b", genai.RoleUser)},
+		&genai.EmbedContentConfig{OutputDimensionality: genai.Ptr[int32](32)})
+	if err != nil || len(ge.Embeddings) != 2 || len(ge.Embeddings[1].Values) != 32 {
+		t.Fatalf("gemini embed: %v %+v", err, ge)
+	}
+	ct, err := gc.Models.CountTokens(ctx, "gemini-2.5-flash", genai.Text("12345678"), nil)
+	if err != nil || ct.TotalTokens != 2 {
+		t.Fatalf("gemini countTokens: %v %+v", err, ct)
+	}
+	gm, err := gc.Models.List(ctx, nil)
+	if err != nil || len(gm.Items) == 0 || !strings.HasPrefix(gm.Items[0].Name, "models/") {
+		t.Fatalf("gemini models: %v %+v", err, gm)
+	}
+}
+
+// The SDKs turn the simulator's errors into their own error types, with the
+// status and the message.
+func TestSDKsParseErrors(t *testing.T) {
+	srv := newServer(t, sim.Config{Models: map[string]sim.Model{"busy*": {ErrorRate429: 1}}})
+	ctx := context.Background()
+	oc := openai.NewClient(ooption.WithBaseURL(srv.URL+"/v1"), ooption.WithAPIKey("k"), ooption.WithMaxRetries(0))
+	_, err := oc.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "busy-gpt",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("x")}})
+	var oe *openai.Error
+	if !errors.As(err, &oe) || oe.StatusCode != 429 || oe.Type != "rate_limit_error" {
+		t.Errorf("openai: %v", err)
+	}
+	ac := anthropic.NewClient(aoption.WithBaseURL(srv.URL), aoption.WithAPIKey("k"), aoption.WithMaxRetries(0))
+	_, err = ac.Messages.New(ctx, anthropic.MessageNewParams{Model: "", MaxTokens: 5,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("x"))}})
+	var ae *anthropic.Error
+	if !errors.As(err, &ae) || ae.StatusCode != 400 || !strings.Contains(ae.Error(), "model: Field required") {
+		t.Errorf("anthropic: %v", err)
+	}
+	gc, _ := genai.NewClient(ctx, &genai.ClientConfig{APIKey: "k", Backend: genai.BackendGeminiAPI, HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL}})
+	_, err = gc.Models.GenerateContent(ctx, "busy-gemini", genai.Text("x"), nil)
+	var ge genai.APIError
+	if !errors.As(err, &ge) || ge.Code != 429 || ge.Status != "RESOURCE_EXHAUSTED" {
+		t.Errorf("gemini: %v", err)
+	}
 }
