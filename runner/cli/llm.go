@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -156,6 +157,16 @@ func simConfig(s *spec.Spec) sim.Config {
 			model.TokensPerSecond = sim.Defaults.TokensPerSecond
 		}
 		cfg.Models[name] = model
+	}
+	// Model lists name the spec's own models, so a workflow that checks its
+	// model is available finds it.
+	cfg.Catalog = map[string][]string{}
+	for _, p := range s.Providers {
+		for _, m := range p.Models {
+			if !slices.Contains(cfg.Catalog[p.API], m) {
+				cfg.Catalog[p.API] = append(cfg.Catalog[p.API], m)
+			}
+		}
 	}
 	return cfg
 }

@@ -91,6 +91,18 @@ var (
 			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
 		"APIUpstream.base_url": "the API's upstream base URL; empty: its public URL. " +
 			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
+		"Spec.simulate": "how the built-in simulator answers in a dry run (--dry-run, runner sim --spec): " +
+			"tool calls whose arguments satisfy the tool's schema, structured output that satisfies its schema, " +
+			"embeddings, model lists and token counts, in each API's own format",
+		"Simulate.seed": "seed of every simulated answer (text, tool-call arguments, JSON, embeddings, ids); " +
+			"the same seed and the same requests give the same answers. Default 0, itself a fixed seed",
+		"Simulate.models":            "per-model behaviour; key = model name or glob (an exact name wins, then the longest glob)",
+		"SimModel.ttft":              "time to the first token; default 0",
+		"SimModel.tokens_per_second": "output pace after the first token; default 2000",
+		"SimModel.output_tokens":     "length of a text answer in tokens; 0: 200 to 600 drawn from the seed. JSON and tool-call answers are as long as their JSON",
+		"SimModel.error_rate_429":    "probability of a rate-limit error, in the API's error format",
+		"SimModel.error_rate_500":    "probability of a server error, in the API's error format",
+		"SimModel.truncate_rate":     "probability that a stream is cut half-way without its final event",
 	}
 )
 
