@@ -282,6 +282,12 @@ func (b *benchmark) files(p plan.Pair) runFiles {
 	fl := runFiles{name: name, dir: filepath.Join(b.Dir, "runs", p.Cell.ID, name),
 		logRel: filepath.Join("logs", p.Cell.ID+"_"+name+".log")}
 	if b.runDirs {
+		if b.Resuming {
+			// What an interrupted attempt left there is not this run's.
+			if fl.err = os.RemoveAll(fl.dir); fl.err != nil {
+				return fl
+			}
+		}
 		if fl.err = os.MkdirAll(fl.dir, 0o755); fl.err != nil {
 			return fl
 		}

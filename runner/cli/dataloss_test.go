@@ -209,3 +209,73 @@ command: while [ ! -e ` + gate + ` ]; do sleep 0.01; done
 		t.Errorf("resume after the first runner finished: exit %d\n%s", code, stderr)
 	}
 }
+
+// --resume with a spec whose measured part changed mixed runs of two
+// benchmarks silently; it must refuse, naming the fields, unless told to.
+func TestResumeRefusesAChangedSpec(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	specPath := writeSpec(t, dir, tinySpec)
+	if code, _, stderr := runner(t, context.Background(), specPath, "--output", out, "--runs", "1", "--quiet"); code != ExitOK {
+		t.Fatalf("first attempt: exit %d\n%s", code, stderr)
+	}
+	changed := filepath.Join(dir, "changed.yaml")
+	os.WriteFile(changed, []byte(strings.Replace(tinySpec, `echo "run`, `echo "other run`, 1)+"timeout: 1m\n"), 0o644)
+	code, _, stderr := runner(t, context.Background(), changed, "--resume", out, "--runs", "2", "--quiet")
+	if code != ExitUsage || !strings.Contains(stderr, "command, timeout") {
+		t.Errorf("resume with another command: exit %d, want %d naming command and timeout:\n%s", code, ExitUsage, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "spec.yaml")); string(b) != tinySpec {
+		t.Errorf("a refused resume must leave spec.yaml alone, got:\n%s", b)
+	}
+	if recs, _ := record.ReadFile(filepath.Join(out, "runs.jsonl")); len(recs) != 1 {
+		t.Errorf("a refused resume ran something: %d records", len(recs))
+	}
+
+	// A change to what is made of the runs (a threshold) is fine.
+	rated := filepath.Join(dir, "rated.yaml")
+	os.WriteFile(rated, []byte(tinySpec+"thresholds:\n  - name: T\n    target: total.time.mean < 60\n"), 0o644)
+	if code, _, stderr := runner(t, context.Background(), rated, "--resume", out, "--runs", "2", "--quiet"); code != ExitOK {
+		t.Errorf("resume with a new threshold: exit %d\n%s", code, stderr)
+	}
+
+	code, _, stderr = runner(t, context.Background(), changed, "--resume", out, "--runs", "3", "--resume-anyway", "--quiet")
+	if code != ExitOK || !strings.Contains(stderr, "--resume-anyway") {
+		t.Errorf("--resume-anyway: exit %d, want 0 with a warning:\n%s", code, stderr)
+	}
+}
+
+// A resumed run starts in a clean folder: files the interrupted attempt left
+// in it inflated the run's artifact sizes.
+func TestResumedRunStartsInACleanFolder(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	spec := `name: clean
+runs: 2
+command: echo hi > {{ .run.dir }}/out.txt
+artifacts:
+  all: "{{ .run.dir }}"
+`
+	specPath := writeSpec(t, dir, spec)
+	if code, _, stderr := runner(t, context.Background(), specPath, "--output", out, "--runs", "1", "--quiet"); code != ExitOK {
+		t.Fatalf("first attempt: exit %d\n%s", code, stderr)
+	}
+	// What an interrupted run 2 left behind.
+	left := filepath.Join(out, "runs", "default", "run2")
+	os.MkdirAll(left, 0o755)
+	os.WriteFile(filepath.Join(left, "partial.bin"), make([]byte, 1<<20), 0o644)
+	if code, _, stderr := runner(t, context.Background(), specPath, "--resume", out, "--runs", "2", "--quiet"); code != ExitOK {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	recs, err := record.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records (%v), want 2", len(recs), err)
+	}
+	a := recs[1].Artifacts["all"]
+	if a.Files != 1 || a.MB > 0.01 {
+		t.Errorf("run 2's folder: %d files, %.3f MB; want only its own out.txt", a.Files, a.MB)
+	}
+	if _, err := os.Stat(filepath.Join(left, "partial.bin")); err == nil {
+		t.Error("the interrupted attempt's file is still in run 2's folder")
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,9 +108,9 @@ func readShards(dirs []string) (*merged, error) {
 			}
 			m.template = s.Report.TemplatePath
 		} else {
-			if !bytes.Equal(src, m.specSrc) {
-				return nil, fmt.Errorf("%s and %s are runs of different specs (their %s differ); only shards of one benchmark can be merged",
-					dirs[0], dir, output.SpecFile)
+			if diff := specDiff(m.specSrc, src); len(diff) > 0 {
+				return nil, fmt.Errorf("%s and %s are runs of different specs (their %s differ%s); only shards of one benchmark can be merged",
+					dirs[0], dir, output.SpecFile, fieldsText(diff))
 			}
 			if bm.Spec != m.bm.Spec {
 				return nil, fmt.Errorf("%s is a run of spec %q, %s of %q; only shards of one benchmark can be merged", dirs[0], m.bm.Spec, dir, bm.Spec)

@@ -29,6 +29,7 @@ type runFlags struct {
 	shard, resume, out string
 	failOn             string
 	quiet, noProgress  bool
+	resumeAnyway       bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
@@ -42,6 +43,7 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 	}
 	fs.BoolVar(&f.intercept, "intercept", false, "interception mode: also meter clients that ignore the base-URL variables (HTTPS_PROXY and a per-benchmark CA; see docs/clients.md)")
 	fs.StringVar(&f.resume, "resume", "", "continue the benchmark in `DIR`, running only what is missing")
+	fs.BoolVar(&f.resumeAnyway, "resume-anyway", false, "with --resume, continue even though the spec's measured fields changed since the folder was started")
 	fs.StringVar(&f.out, "output", "", "write results to `DIR` instead of the spec's output folder")
 	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors and the final summary")
@@ -212,6 +214,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer lock.Unlock()
+	if f.resume != "" {
+		if err := sameMeasurement(dir, s, f.resumeAnyway, e.stderr); err != nil {
+			return err
+		}
+	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	if len(done) > 0 {
 		var todo []plan.Pair
@@ -392,6 +399,29 @@ func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (st
 		return "", nil, nil, usageErrorf("%s already holds a benchmark; use --resume %s to continue it, or another --output", dir, dir)
 	}
 	return abs(dir), nil, lock, nil
+}
+
+// sameMeasurement refuses to resume dir with a spec whose measured fields
+// differ from those its runs were made with: the results would mix two
+// different benchmarks. anyway overrides, with a warning.
+func sameMeasurement(dir string, s *spec.Spec, anyway bool, warn io.Writer) error {
+	old, err := os.ReadFile(filepath.Join(dir, output.SpecFile))
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("--resume %s: %w", dir, err))
+	}
+	diff := measuredDiff(old, s.Source)
+	if len(diff) == 0 {
+		return nil
+	}
+	what := "spec differs"
+	if diff[0] != "" {
+		what = "spec's measured fields differ: " + strings.Join(diff, ", ")
+	}
+	if anyway {
+		fmt.Fprintf(warn, "runner: warning: --resume-anyway: %s's %s from %s; its runs will mix both\n", dir, output.SpecFile, what)
+		return nil
+	}
+	return usageErrorf("--resume %s: the %s from those of its runs (%s); resume with the spec it was started with, or give --resume-anyway to mix them", dir, what, filepath.Join(dir, output.SpecFile))
 }
 
 // lockOutput takes the output folder for this runner for the whole
