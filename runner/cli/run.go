@@ -17,6 +17,7 @@ import (
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/redact"
 	"github.com/runner-bench/runner/runner/results"
 	"github.com/runner-bench/runner/runner/spec"
 )
@@ -52,9 +53,16 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 
 // load loads the spec, prints its warnings to warn and applies flag overrides.
 func (f *runFlags) load(path string, warn io.Writer) (*spec.Spec, []plan.Filter, plan.Shard, error) {
+	for _, kv := range f.sets {
+		k, v, _ := strings.Cut(kv, "=")
+		redact.AddValue(k, v) // a secret given on the command line is scrubbed from all output
+	}
 	s, err := spec.Load(path, f.sets)
 	if err != nil {
 		return nil, nil, plan.Shard{}, withCode(ExitUsage, err)
+	}
+	for k, v := range s.Vars {
+		redact.AddValue(k, v)
 	}
 	for _, w := range s.Warnings {
 		fmt.Fprintln(warn, "runner: warning:", w)
@@ -84,7 +92,41 @@ func (f *runFlags) load(path string, warn io.Writer) (*spec.Spec, []plan.Filter,
 
 // options are the flags that shape the benchmark, as --resume restores them.
 func (f *runFlags) options() record.Options {
-	return record.Options{DryRun: f.dryRun, Intercept: f.intercept, Runs: f.runs, Only: f.only, Set: f.sets, Shard: f.shard}
+	o := record.Options{DryRun: f.dryRun, Intercept: f.intercept, Runs: f.runs, Only: f.only, Shard: f.shard}
+	for _, kv := range f.sets {
+		if k, _, _ := strings.Cut(kv, "="); redact.SecretName(k) {
+			o.Withheld = append(o.Withheld, k) // never written to disk
+		} else {
+			o.Set = append(o.Set, kv)
+		}
+	}
+	return o
+}
+
+// secretSets masks the values of secret-looking --set vars in a command
+// line (--set k=v and --set=k=v), for benchmark.json and the report.
+func secretSets(args []string) []string {
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		kv, inline := "", false
+		if strings.HasPrefix(a, "-") {
+			kv, inline = strings.CutPrefix(strings.TrimLeft(a, "-"), "set=")
+		}
+		if !inline {
+			if i == 0 || strings.TrimLeft(out[i-1], "-") != "set" {
+				continue
+			}
+			kv = a
+		}
+		if k, _, ok := strings.Cut(kv, "="); ok && redact.SecretName(k) {
+			masked := k + "=" + redact.Mask
+			if inline {
+				masked = a[:len(a)-len(kv)] + masked
+			}
+			out[i] = masked
+		}
+	}
+	return out
 }
 
 // restore takes the options of the benchmark being resumed for every flag
@@ -107,8 +149,33 @@ func (f *runFlags) restore(given map[string]bool) error {
 	if !given["only"] {
 		f.only = o.Only
 	}
-	if !given["set"] {
+	if given["set"] { // the sets given again win; the stored others are kept
+		again := map[string]bool{}
+		for _, kv := range f.sets {
+			k, _, _ := strings.Cut(kv, "=")
+			again[k] = true
+		}
+		for _, kv := range o.Set {
+			if k, _, _ := strings.Cut(kv, "="); !again[k] {
+				f.sets = append(f.sets, kv)
+			}
+		}
+	} else {
 		f.sets = o.Set
+	}
+	var missing []string
+	for _, k := range o.Withheld {
+		found := false
+		for _, kv := range f.sets {
+			found = found || strings.HasPrefix(kv, k+"=")
+		}
+		if !found {
+			missing = append(missing, "--set "+k+"=...")
+		}
+	}
+	if len(missing) > 0 {
+		return usageErrorf("--resume %s: the benchmark was started with %s, whose value was not stored (the name looks secret); give it again: --resume %s %s",
+			f.resume, strings.Join(missing, " "), f.resume, strings.Join(missing, " "))
 	}
 	if !given["shard"] {
 		f.shard = o.Shard
@@ -128,7 +195,7 @@ func (f *runFlags) optionFlags() string {
 	for _, o := range f.only {
 		fmt.Fprintf(&b, " --only %s", o)
 	}
-	for _, kv := range f.sets {
+	for _, kv := range secretSets(f.sets) {
 		fmt.Fprintf(&b, " --set %s", kv)
 	}
 	if f.shard != "" {
@@ -240,7 +307,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	defer removeTemp(tmp)
 
 	bm := benchmarkInfo(s, pos[0], started, f.dryRun, shard)
-	bm.Command = "runner " + strings.Join(append([]string{"run"}, args...), " ")
+	bm.Command = "runner " + strings.Join(append([]string{"run"}, secretSets(args)...), " ")
 	bm.Options = f.options()
 	for _, c := range cells {
 		if c.Skip == "" {
@@ -481,6 +548,10 @@ func writeInputs(dir string, s *spec.Spec, bm record.Benchmark) error {
 		if src, err = s.SourceWithReportTemplate(spec.ReportTemplateFile); err != nil {
 			return err
 		}
+	}
+	src, err := spec.RedactSource(s.File, src) // secret vars and env values stay out of the folder
+	if err != nil {
+		return err
 	}
 	if err := output.WriteFileAtomic(filepath.Join(dir, output.SpecFile), src); err != nil {
 		return err

@@ -417,8 +417,12 @@ type Options struct {
 	Intercept bool     `json:"intercept,omitempty"`
 	Runs      int      `json:"runs,omitempty"` // --runs, 0 = the spec's
 	Only      []string `json:"only,omitempty"`
-	Set       []string `json:"set,omitempty"`
+	Set       []string `json:"set,omitempty"` // without the secret ones (see Withheld)
 	Shard     string   `json:"shard,omitempty"`
+	// Withheld names the --set vars whose values were not stored because
+	// their names look secret (KEY, TOKEN, SECRET, PASSWORD): a resume must
+	// be given them again.
+	Withheld []string `json:"withheld_set,omitempty"`
 }
 
 // Latest keeps the last record of each (cell, run) pair, in the order the
