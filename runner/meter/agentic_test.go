@@ -71,3 +71,42 @@ func TestAgenticAnswersFromSimulatorMeteredExactly(t *testing.T) {
 		}
 	}
 }
+
+// The simulator's embeddings and legacy completions are metered with the
+// usage they report; where an API reports none (Gemini's embeddings,
+// Ollama's /api/embeddings) the record is the request's estimate.
+func TestEmbeddingsAndCompletionsFromSimulatorMetered(t *testing.T) {
+	up := httptest.NewServer(sim.New(sim.Config{Seed: 5, Default: sim.Model{OutputTokens: 30}}))
+	defer up.Close()
+	p := startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	type req struct {
+		api, path, body string
+		in, out         int64
+	}
+	gem := `{"content":{"parts":[{"text":"1234567890"}]}}`
+	reqs := []req{
+		{llmapi.OpenAI, "/v1/embeddings", `{"model":"text-embedding-3-small","input":["12345678","1234"]}`, 3, 0},
+		{llmapi.OpenAI, "/v1/embeddings", `{"model":"text-embedding-3-small","input":"12345678","encoding_format":"base64"}`, 2, 0},
+		{llmapi.OpenAI, "/v1/completions", `{"model":"gpt-3.5-turbo-instruct","prompt":"12345678","max_tokens":100}`, 2, 30},
+		{llmapi.OpenAI, "/v1/completions", `{"model":"gpt-3.5-turbo-instruct","prompt":"12345678","stream":true}`, 2, 16},
+		{llmapi.Ollama, "/api/embed", `{"model":"nomic-embed-text","input":["12345678","1234"]}`, 3, 0},
+		{llmapi.Ollama, "/api/embeddings", `{"model":"nomic-embed-text","prompt":"12345678"}`, 2, 0},
+		{llmapi.Gemini, "/v1beta/models/gemini-embedding-001:embedContent", gem, int64(llmapi.InputTokens([]byte(gem))), 0},
+	}
+	for _, r := range reqs {
+		resp, body, err := rawPost(t, http.DefaultClient, p.URL(r.api)+r.path, r.body)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %d %.200s", r.path, err, resp.StatusCode, body)
+		}
+	}
+	calls := p.EndRun()
+	if len(calls) != len(reqs) {
+		t.Fatalf("%d calls recorded, want %d", len(calls), len(reqs))
+	}
+	for i, c := range calls {
+		if c.Error != "" || c.Input != reqs[i].in || c.Output != reqs[i].out {
+			t.Errorf("%s %s: recorded %q in=%d out=%d, want in=%d out=%d", c.API, reqs[i].path, c.Error, c.Input, c.Output, reqs[i].in, reqs[i].out)
+		}
+	}
+}

@@ -137,7 +137,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 		return embedDims(rt.api, model)
 	}
 	switch rt.endpoint {
-	case "embeddings":
+	case llmapi.Embeddings:
 		if rt.api == "ollama" { // legacy /api/embeddings: one prompt, no usage
 			var q struct {
 				Prompt string `json:"prompt"`
@@ -174,7 +174,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "model": model,
 			"usage": map[string]int{"prompt_tokens": total, "total_tokens": total}})
-	case "embed": // Ollama /api/embed
+	case llmapi.OllamaEmbed:
 		var q struct {
 			Input      json.RawMessage `json:"input"`
 			Dimensions *int            `json:"dimensions"`
@@ -193,7 +193,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"model": model, "embeddings": vecs,
 			"total_duration": max(int64(time.Since(g.start)), 1), "load_duration": 0, "prompt_eval_count": total})
-	case "embedContent":
+	case llmapi.EmbedContent:
 		var q struct {
 			Content              geminiContent `json:"content"`
 			OutputDimensionality *int          `json:"outputDimensionality"`
@@ -202,7 +202,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 		in := q.Content.input()
 		writeJSON(w, http.StatusOK, map[string]any{"embedding": map[string]any{
 			"values": s.vector(model, in.text, dims(q.OutputDimensionality))}})
-	case "batchEmbedContents":
+	case llmapi.BatchEmbedContents:
 		var q struct {
 			Requests []struct {
 				Content              geminiContent `json:"content"`
@@ -262,7 +262,7 @@ func (s *simulator) catalog(api string) []string {
 }
 
 func (s *simulator) serveInfo(w http.ResponseWriter, r *http.Request, rt endpointRoute) {
-	switch rt.api + " " + rt.endpoint {
+	switch rt.api + " " + string(rt.endpoint) {
 	case "openai models":
 		var data []any
 		for _, m := range s.catalog("openai") {

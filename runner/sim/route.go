@@ -7,18 +7,26 @@ import (
 	"github.com/runner-bench/runner/runner/llmapi"
 )
 
+// What the simulator answers beyond the LLM calls llmapi names.
+const (
+	countTokens llmapi.Endpoint = "countTokens" // Anthropic count_tokens, Gemini countTokens
+	modelList   llmapi.Endpoint = "models"
+	modelInfo   llmapi.Endpoint = "model"
+	ollamaShow  llmapi.Endpoint = "show"
+)
+
 // endpointRoute is what a request path asks of the simulator.
 type endpointRoute struct {
-	api      string // openai, anthropic, gemini, ollama: whose error format to answer in
-	endpoint string // "" = not served
+	api      string          // openai, anthropic, gemini, ollama: whose error format to answer in
+	endpoint llmapi.Endpoint // "" = not served
 	method   string
 	model    string // Gemini: the model named in the path; lists: the model asked about
 }
 
 // route maps a request to its API and endpoint: the LLM calls as
-// llmapi.RouteAny names them (what the meter meters), then the rest a client
-// meets (embeddings and legacy completions until llmapi names them, model
-// lists, token counts, Ollama's tags and show). OpenAI-style paths are
+// llmapi.RouteAny names them (what the meter meters: generations, legacy
+// completions, embeddings), then what else a client meets (model lists,
+// token counts, Ollama's tags, show and version). OpenAI-style paths are
 // answered with or without the /v1 prefix (a base URL given without it), and
 // the same for OpenAI and Ollama's OpenAI-compatible API. GET /v1/models is
 // Anthropic's list when the request carries Anthropic's version header, as
@@ -26,31 +34,31 @@ type endpointRoute struct {
 func route(r *http.Request) endpointRoute {
 	p := r.URL.Path
 	if api, ep, model, ok := llmapi.RouteAny(p); ok {
-		return endpointRoute{api: api, endpoint: string(ep), method: http.MethodPost, model: model}
+		return endpointRoute{api: api, endpoint: ep, method: http.MethodPost, model: model}
 	}
 	if m, verb, ok := geminiPath(p); ok {
 		switch verb {
-		case "generateContent", "streamGenerateContent", "embedContent", "batchEmbedContents", "countTokens":
-			return endpointRoute{api: "gemini", endpoint: verb, method: http.MethodPost, model: m}
+		case "countTokens":
+			return endpointRoute{api: "gemini", endpoint: countTokens, method: http.MethodPost, model: m}
 		}
 		return endpointRoute{api: "gemini"}
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/"); ok {
 		switch rest {
-		case "chat", "generate", "embed", "embeddings", "show":
-			return endpointRoute{api: "ollama", endpoint: rest, method: http.MethodPost}
+		case "show":
+			return endpointRoute{api: "ollama", endpoint: ollamaShow, method: http.MethodPost}
 		case "tags", "version", "ps":
-			return endpointRoute{api: "ollama", endpoint: rest, method: http.MethodGet}
+			return endpointRoute{api: "ollama", endpoint: llmapi.Endpoint(rest), method: http.MethodGet}
 		}
 		return endpointRoute{api: "ollama"}
 	}
 	for _, prefix := range []string{"/v1beta/", "/v1/", "/v1alpha/"} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok && (prefix != "/v1/" || isGemini(r)) {
 			if rest == "models" {
-				return endpointRoute{api: "gemini", endpoint: "models", method: http.MethodGet}
+				return endpointRoute{api: "gemini", endpoint: modelList, method: http.MethodGet}
 			}
 			if m, ok := strings.CutPrefix(rest, "models/"); ok && m != "" && !strings.ContainsAny(m, "/:") {
-				return endpointRoute{api: "gemini", endpoint: "model", method: http.MethodGet, model: m}
+				return endpointRoute{api: "gemini", endpoint: modelInfo, method: http.MethodGet, model: m}
 			}
 			return endpointRoute{api: "gemini"}
 		}
@@ -58,29 +66,19 @@ func route(r *http.Request) endpointRoute {
 	anthropic := r.Header.Get("anthropic-version") != ""
 	p = strings.TrimPrefix(p, "/v1")
 	switch p {
-	case "/chat/completions":
-		return endpointRoute{api: "openai", endpoint: "chat.completions", method: http.MethodPost}
-	case "/completions":
-		return endpointRoute{api: "openai", endpoint: "completions", method: http.MethodPost}
-	case "/responses":
-		return endpointRoute{api: "openai", endpoint: "responses", method: http.MethodPost}
-	case "/embeddings":
-		return endpointRoute{api: "openai", endpoint: "embeddings", method: http.MethodPost}
-	case "/messages":
-		return endpointRoute{api: "anthropic", endpoint: "messages", method: http.MethodPost}
 	case "/messages/count_tokens":
-		return endpointRoute{api: "anthropic", endpoint: "count_tokens", method: http.MethodPost}
+		return endpointRoute{api: "anthropic", endpoint: countTokens, method: http.MethodPost}
 	case "/models":
 		if anthropic {
-			return endpointRoute{api: "anthropic", endpoint: "models", method: http.MethodGet}
+			return endpointRoute{api: "anthropic", endpoint: modelList, method: http.MethodGet}
 		}
-		return endpointRoute{api: "openai", endpoint: "models", method: http.MethodGet}
+		return endpointRoute{api: "openai", endpoint: modelList, method: http.MethodGet}
 	}
 	if m, ok := strings.CutPrefix(p, "/models/"); ok && m != "" {
 		if anthropic {
-			return endpointRoute{api: "anthropic", endpoint: "model", method: http.MethodGet, model: m}
+			return endpointRoute{api: "anthropic", endpoint: modelInfo, method: http.MethodGet, model: m}
 		}
-		return endpointRoute{api: "openai", endpoint: "model", method: http.MethodGet, model: m}
+		return endpointRoute{api: "openai", endpoint: modelInfo, method: http.MethodGet, model: m}
 	}
 	switch {
 	case anthropic || strings.HasPrefix(p, "/messages"):

@@ -323,20 +323,20 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch rt.endpoint {
-	case "embeddings", "embed", "embedContent", "batchEmbedContents":
+	case llmapi.Embeddings, llmapi.OllamaEmbed, llmapi.EmbedContent, llmapi.BatchEmbedContents:
 		s.serveEmbeddings(w, r, rt, model, body)
 		return
-	case "count_tokens", "countTokens":
+	case countTokens:
 		serveCount(w, rt, body)
 		return
-	case "show":
+	case ollamaShow:
 		serveShow(w, model)
 		return
 	}
-	g := &gen{api: rt.api, endpoint: rt.endpoint, model: model, m: s.model(model), start: time.Now()}
+	g := &gen{api: rt.api, endpoint: string(rt.endpoint), model: model, m: s.model(model), start: time.Now()}
 	switch {
 	case rt.api == "gemini":
-		g.stream = rt.endpoint == "streamGenerateContent"
+		g.stream = rt.endpoint == llmapi.StreamGenerateContent
 	case rt.api == "ollama":
 		g.stream = q.Stream == nil || *q.Stream // Ollama streams by default
 	default:
@@ -360,7 +360,7 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n = 200 + rng.IntN(401)
 	}
 	lim, hasLim := q.maxOut()
-	if !hasLim && rt.endpoint == "completions" {
+	if !hasLim && rt.endpoint == llmapi.Completions {
 		lim, hasLim = 16, true // the legacy endpoint's documented default
 	}
 	if hasLim && lim < n {
@@ -368,7 +368,7 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.setWords(rng, n)
 	g.id = idFrom(rng)
-	in := parseIntent(rt.api, rt.endpoint, body)
+	in := parseIntent(rt.api, string(rt.endpoint), body)
 	if t, ok := in.pick(rng); ok {
 		g.capped = false
 		g.tool = t.name
@@ -382,15 +382,15 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch rt.endpoint {
-	case "chat.completions":
+	case llmapi.ChatCompletions:
 		serveChat(w, r, g)
-	case "completions":
+	case llmapi.Completions:
 		serveCompletions(w, r, g)
-	case "responses":
+	case llmapi.Responses:
 		serveResponses(w, r, g)
-	case "messages":
+	case llmapi.Messages:
 		serveMessages(w, r, g)
-	case "generateContent", "streamGenerateContent":
+	case llmapi.GenerateContent, llmapi.StreamGenerateContent:
 		serveGemini(w, r, g)
 	default:
 		serveOllama(w, r, g)
