@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -162,5 +163,52 @@ func TestDryRunKeepsEveryAPIOnTheSimulator(t *testing.T) {
 	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("a dry run sent %d requests to a configured upstream", n)
+	}
+}
+
+// A workload whose client bypasses the proxy: the console, the report and
+// summary.json say so, the cost is unknown (not $0) and the cell is not
+// rated PASS.
+func TestBypassedProxyIsFlaggedNotFree(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	src := `name: bypass
+runs: 2
+command: "true"
+providers:
+  - { name: local, api: ollama, models: [ llama3.2 ] }
+pricing:
+  "*": { input: 1, output: 1 }
+thresholds:
+  - name: Cost
+    target: cost.mean < 1
+`
+	code, stdout, stderr := runner(t, context.Background(), writeSpec(t, dir, src), "--dry-run", "--output", out, "--no-progress")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	const flag = "no LLM call reached the metering proxy in 2 of 2 runs: the client may ignore OLLAMA_HOST — see docs/clients.md"
+	if !strings.Contains(stdout+stderr, flag) {
+		t.Errorf("console does not say %q:\n%s\n%s", flag, stdout, stderr)
+	}
+	report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if !strings.Contains(string(report), flag) || strings.Contains(string(report), "PASS") || strings.Contains(string(report), "$0.0000") {
+		t.Errorf("report:\n%s", report)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
+	var sum struct {
+		Cells []struct {
+			Tokens    *struct{ Mean float64 } `json:"tokens"`
+			Cost      *struct{ Mean float64 } `json:"cost_usd"`
+			Rating    string                  `json:"rating"`
+			Unmetered []string                `json:"unmetered"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	c := sum.Cells[0]
+	if c.Tokens != nil || c.Cost != nil || c.Rating == "PASS" || len(c.Unmetered) != 1 || !strings.HasPrefix(c.Unmetered[0], flag) {
+		t.Errorf("summary.json cell: tokens %v cost %v rating %q unmetered %q", c.Tokens, c.Cost, c.Rating, c.Unmetered)
 	}
 }

@@ -30,6 +30,32 @@ var DefaultBaseURLs = map[string]string{
 	Ollama:    "http://127.0.0.1:11434",
 }
 
+// EnvVars lists, per API, the variables well-known clients read for its base
+// URL, each with the suffix its readers expect after a server's root (the
+// first is the API's own SDKs'). Every name here is documented in
+// docs/proxy.md.
+var EnvVars = map[string][]struct{ Name, Suffix string }{
+	OpenAI: {
+		{"OPENAI_BASE_URL", "/v1"}, // openai SDKs, Vercel AI SDK, LangChain
+		{"OPENAI_API_BASE", "/v1"}, // LiteLLM, LangChain (older)
+	},
+	Anthropic: {
+		{"ANTHROPIC_BASE_URL", ""}, // anthropic SDKs, Vercel AI SDK (/messages under it)
+		{"ANTHROPIC_API_URL", ""},  // LangChain
+		{"ANTHROPIC_API_BASE", ""}, // LiteLLM
+	},
+	Gemini: {
+		{"GOOGLE_GEMINI_BASE_URL", ""}, // google-genai SDKs, Gemini CLI
+		{"GEMINI_BASE_URL", ""},
+		{"GEMINI_API_BASE", ""}, // LiteLLM
+	},
+	Ollama: {
+		{"OLLAMA_HOST", ""},     // ollama-python, the Ollama CLI and Go api
+		{"OLLAMA_BASE_URL", ""}, // LangChain
+		{"OLLAMA_API_BASE", ""}, // LiteLLM
+	},
+}
+
 // Endpoint names a kind of LLM call, as run records store it.
 type Endpoint string
 

@@ -252,39 +252,14 @@ func (p *Proxy) URL(api string) string {
 	return ""
 }
 
-// EnvVars lists, per API, the variables that point clients at its listener,
-// each with the suffix its readers expect after the listener's root. Every
-// name here is documented in docs/proxy.md.
-var EnvVars = map[string][]struct{ Name, Suffix string }{
-	llmapi.OpenAI: {
-		{"OPENAI_BASE_URL", "/v1"}, // openai SDKs, Vercel AI SDK, LangChain
-		{"OPENAI_API_BASE", "/v1"}, // LiteLLM, LangChain (older)
-	},
-	llmapi.Anthropic: {
-		{"ANTHROPIC_BASE_URL", ""}, // anthropic SDKs, Vercel AI SDK (/messages under it)
-		{"ANTHROPIC_API_URL", ""},  // LangChain
-		{"ANTHROPIC_API_BASE", ""}, // LiteLLM
-	},
-	llmapi.Gemini: {
-		{"GOOGLE_GEMINI_BASE_URL", ""}, // google-genai SDKs, Gemini CLI
-		{"GEMINI_BASE_URL", ""},
-		{"GEMINI_API_BASE", ""}, // LiteLLM
-	},
-	llmapi.Ollama: {
-		{"OLLAMA_HOST", ""},     // ollama-python, the Ollama CLI and Go api
-		{"OLLAMA_BASE_URL", ""}, // LangChain
-		{"OLLAMA_API_BASE", ""}, // LiteLLM
-	},
-}
-
 // Env returns the variables that point clients at the proxy, as KEY=VALUE:
-// EnvVars for every proxied API, RUNNER_PROXY_URL_<API> (the listener's
+// llmapi.EnvVars for every proxied API, RUNNER_PROXY_URL_<API> (the listener's
 // root) per API, and RUNNER_PROXY_URL: the root of the Primary API's
 // listener (else the first, in the order openai, anthropic, gemini, ollama).
 func (p *Proxy) Env() []string {
 	var env []string
 	for _, ep := range p.eps {
-		for _, v := range EnvVars[ep.api] {
+		for _, v := range llmapi.EnvVars[ep.api] {
 			env = append(env, v.Name+"="+ep.url+v.Suffix)
 		}
 		env = append(env, "RUNNER_PROXY_URL_"+strings.ToUpper(ep.api)+"="+ep.url)

@@ -85,13 +85,18 @@ func always(f func(r *Run) float64) func(r *Run) (float64, bool) {
 	return func(r *Run) (float64, bool) { return f(r), true }
 }
 
+// metered reads a token count of the runs whose tokens are known.
+func metered(f func(r *Run) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) { return f(r), r.Unmetered == "" }
+}
+
 // metrics are the compared metrics, whole-run first, then per phase.
 func metrics(phases []string) []metric {
 	ms := []metric{
 		{"total.time", "s", always(func(r *Run) float64 { return r.WallSeconds })},
-		{"total.tokens", "tokens", always(func(r *Run) float64 { return float64(r.Tokens.Total()) })},
-		{"total.input_tokens", "tokens", always(func(r *Run) float64 { return float64(r.Tokens.Input) })},
-		{"total.output_tokens", "tokens", always(func(r *Run) float64 { return float64(r.Tokens.Output) })},
+		{"total.tokens", "tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Total()) })},
+		{"total.input_tokens", "tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Input) })},
+		{"total.output_tokens", "tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Output) })},
 		{"cost", "USD", func(r *Run) (float64, bool) {
 			if r.Cost == nil {
 				return 0, false
@@ -112,9 +117,9 @@ func metrics(phases []string) []metric {
 		name := fmt.Sprintf("phase(%q).", p)
 		ms = append(ms,
 			metric{name + "time", "s", always(func(r *Run) float64 { return in(r).Seconds })},
-			metric{name + "tokens", "tokens", always(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })},
-			metric{name + "input_tokens", "tokens", always(func(r *Run) float64 { return float64(in(r).Tokens.Input) })},
-			metric{name + "output_tokens", "tokens", always(func(r *Run) float64 { return float64(in(r).Tokens.Output) })},
+			metric{name + "tokens", "tokens", metered(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })},
+			metric{name + "input_tokens", "tokens", metered(func(r *Run) float64 { return float64(in(r).Tokens.Input) })},
+			metric{name + "output_tokens", "tokens", metered(func(r *Run) float64 { return float64(in(r).Tokens.Output) })},
 			metric{name + "cost", "USD", func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil }},
 		)
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/redact"
 	"github.com/runner-bench/runner/runner/spec"
@@ -100,6 +101,10 @@ type Cell struct {
 	Failed    []Failure        `json:"failed,omitempty"` // the first failed runs, with why
 	// Interrupted counts runs stopped by Ctrl-C: neither successes nor failures.
 	Interrupted int `json:"interrupted,omitempty"`
+	// Unmetered says, when some successful runs of an LLM API cell metered no
+	// tokens, how many and what to check; their tokens and cost are unknown
+	// (left out of the statistics), not 0.
+	Unmetered []string `json:"unmetered,omitempty"`
 	// BadEvents counts malformed ::runner:: lines over the cell's runs.
 	BadEvents int `json:"bad_events,omitempty"`
 	// Baseline compares the cell with the same cell of the spec's baseline.
@@ -184,8 +189,11 @@ type Verdict struct {
 type Run struct {
 	*record.Run
 	Tokens record.Tokens
-	Cost   *float64 // nil when a model has no price
-	Phases map[string]*PhaseRun
+	Cost   *float64 // nil when a model has no price, or the tokens are unknown
+	// Unmetered says why the run's tokens are unknown (an API cell's run
+	// whose LLM calls the proxy did not see or could not read); "" = known.
+	Unmetered string
+	Phases    map[string]*PhaseRun
 
 	CallErrors int      // proxied calls that failed
 	TTFT       *float64 // mean time to first token of its streamed calls
@@ -233,6 +241,11 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			r = &c
 		}
 		run := derive(r, prices, unpriced)
+		if p := s.ProviderByName(r.Provider); p != nil && p.API != "none" && r.OK() {
+			if run.Unmetered = unmetered(r); run.Unmetered != "" {
+				run.Cost = nil
+			}
+		}
 		sum.Runs = append(sum.Runs, run)
 		sum.HasTokens = sum.HasTokens || run.Tokens.Total() > 0
 		if r.Warmup {
@@ -266,6 +279,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	for _, c := range order {
 		c.compareBaseline(o.baseline, sum.Phases)
 		c.compute(s, sum.Phases, prices)
+		for _, u := range c.Unmetered {
+			sum.Warnings = append(sum.Warnings, c.ID+": "+u)
+		}
 		sum.Cells = append(sum.Cells, c)
 		sum.Rating = worse(sum.Rating, c.Rating)
 	}
@@ -397,6 +413,56 @@ func meanOf(v []float64) *float64 {
 	return &m
 }
 
+// Why a run's tokens are unknown (Run.Unmetered).
+const (
+	UnmeteredNoCall  = "no LLM call reached the metering proxy"
+	UnmeteredNoUsage = "its LLM calls carried no usage the proxy could read"
+)
+
+// unmetered says why the tokens of a successful run of an LLM API cell are
+// unknown, or "": no call reached the proxy and the workload reported no
+// usage, or every call the totals come from has usage "missing".
+func unmetered(r *record.Run) string {
+	if len(r.Calls) == 0 {
+		if len(r.Usage) == 0 {
+			return UnmeteredNoCall
+		}
+		return ""
+	}
+	if !usesProxy(r) {
+		return ""
+	}
+	for _, c := range r.Calls {
+		if c.UsageStatus != "missing" && c.Error == "" {
+			return ""
+		}
+	}
+	return UnmeteredNoUsage
+}
+
+// unmeteredNotes are a cell's Unmetered lines: per reason, in how many of
+// its successful runs, and what to check.
+func unmeteredNotes(api string, ok []*Run) []string {
+	counts := map[string]int{}
+	for _, r := range ok {
+		if r.Unmetered != "" {
+			counts[r.Unmetered]++
+		}
+	}
+	var notes []string
+	if n := counts[UnmeteredNoCall]; n > 0 {
+		hint := "the client may ignore the proxy's base-URL variables — see docs/clients.md"
+		if vars := llmapi.EnvVars[api]; len(vars) > 0 {
+			hint = "the client may ignore " + vars[0].Name + " — see docs/clients.md"
+		}
+		notes = append(notes, fmt.Sprintf("%s in %d of %d runs: %s; tokens and cost unknown", UnmeteredNoCall, n, len(ok), hint))
+	}
+	if n := counts[UnmeteredNoUsage]; n > 0 {
+		notes = append(notes, fmt.Sprintf("%s in %d of %d runs (usage \"missing\"); tokens and cost unknown", UnmeteredNoUsage, n, len(ok)))
+	}
+	return notes
+}
+
 // usesProxy tells which token source a run's totals come from.
 func usesProxy(r *record.Run) bool {
 	switch r.TokenSource {
@@ -470,11 +536,16 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	always := func(f func(*Run) float64) Stats {
 		return collect(func(r *Run) (float64, bool) { return f(r), true })
 	}
+	// metered: token counts of the runs whose tokens are known.
+	metered := func(f func(*Run) float64) Stats {
+		return collect(func(r *Run) (float64, bool) { return f(r), r.Unmetered == "" })
+	}
+	c.Unmetered = unmeteredNotes(c.API, ok)
 	c.Time = always(func(r *Run) float64 { return r.WallSeconds })
-	c.Tokens = always(func(r *Run) float64 { return float64(r.Tokens.Total()) })
-	c.InputTokens = always(func(r *Run) float64 { return float64(r.Tokens.Input) })
-	c.OutputTokens = always(func(r *Run) float64 { return float64(r.Tokens.Output) })
-	c.CachedTokens = always(func(r *Run) float64 { return float64(r.Tokens.CachedInput) })
+	c.Tokens = metered(func(r *Run) float64 { return float64(r.Tokens.Total()) })
+	c.InputTokens = metered(func(r *Run) float64 { return float64(r.Tokens.Input) })
+	c.OutputTokens = metered(func(r *Run) float64 { return float64(r.Tokens.Output) })
+	c.CachedTokens = metered(func(r *Run) float64 { return float64(r.Tokens.CachedInput) })
 	c.Cost = collect(func(r *Run) (float64, bool) {
 		if r.Cost == nil {
 			return 0, false
@@ -494,9 +565,9 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 			return &PhaseRun{}
 		}
 		ps.Time = always(func(r *Run) float64 { return in(r).Seconds })
-		ps.Tokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })
-		ps.InputTokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Input) })
-		ps.OutputTokens = always(func(r *Run) float64 { return float64(in(r).Tokens.Output) })
+		ps.Tokens = metered(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })
+		ps.InputTokens = metered(func(r *Run) float64 { return float64(in(r).Tokens.Input) })
+		ps.OutputTokens = metered(func(r *Run) float64 { return float64(in(r).Tokens.Output) })
 		ps.Cost = collect(func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil })
 		if name == record.OtherPhase && ps.Tokens.Mean == 0 && (c.Time.Mean == 0 || ps.Time.Mean/c.Time.Mean < 0.01) {
 			continue // under 1% of the time and no tokens: noise, not a phase

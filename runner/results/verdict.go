@@ -60,6 +60,7 @@ func (c *Cell) Env() rules.Env {
 // judge evaluates the spec's thresholds and recommendations for the cell.
 func (c *Cell) judge(s *spec.Spec) {
 	env := c.Env()
+	wantOfData := false
 	for _, t := range s.Thresholds {
 		v := Verdict{Rule: t.Name, Target: t.Target.Source}
 		if t.Acceptable != nil {
@@ -72,6 +73,13 @@ func (c *Cell) judge(s *spec.Spec) {
 		v.Actual, v.Value, v.Unit = actual(t.Target, env)
 		c.Verdicts = append(c.Verdicts, v)
 		c.Rating = worse(c.Rating, v.Level)
+		wantOfData = wantOfData || v.Level == NA
+	}
+	if wantOfData && c.Runs > 0 && c.Rating != Fail {
+		// A rule that could not be judged for want of a value (tokens no
+		// call reported, a cost with no price) may hide a failure: the cell
+		// is not rated PASS or ACCEPTABLE on the rules that could.
+		c.Rating = NA
 	}
 	for _, r := range s.Recommendations {
 		if ok, err := rules.Eval(r.When.Program, env); err == nil && ok {

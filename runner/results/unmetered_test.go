@@ -1,0 +1,82 @@
+package results
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+const unmeteredSpec = `name: u
+command: x
+providers:
+  - { name: local, api: ollama, models: [ m ] }
+  - { name: claude, api: anthropic, models: [ m ] }
+  - { name: tool, api: none, models: [ m ] }
+pricing:
+  m: { input: 3.00, output: 15.00 }
+thresholds:
+  - name: Time
+    target: total.time.mean < 10
+  - name: Cost
+    target: cost.mean < 1
+`
+
+// An LLM API cell whose runs metered no tokens (no call reached the proxy,
+// or every call's usage was missing) has unknown tokens and cost, not 0; it
+// is flagged, and its cost rule is N/A so it is not rated PASS. A cell of api
+// none without calls is not flagged.
+func TestUnmeteredCellsAreUnknownNotFree(t *testing.T) {
+	s := load(t, unmeteredSpec)
+	var recs []record.Run
+	for i := 1; i <= 3; i++ {
+		base := record.Run{Model: "m", Index: i, Status: record.StatusOK, WallSeconds: 1}
+		local, claude, tool := base, base, base
+		local.Cell, local.Provider = "local", "local"
+		claude.Cell, claude.Provider = "claude", "claude"
+		claude.Calls = []record.Call{{API: "anthropic", Status: 200, UsageStatus: "missing"}}
+		if i == 3 { // one run with usage: its tokens count, the others' do not
+			claude.Calls = []record.Call{{API: "anthropic", Status: 200, UsageStatus: "reported", Tokens: record.Tokens{Input: 1000, Output: 100}}}
+		}
+		tool.Cell, tool.Provider = "tool", "tool"
+		recs = append(recs, local, claude, tool)
+	}
+	sum := Compute(s, record.Benchmark{}, recs)
+	cells := map[string]*Cell{}
+	for _, c := range sum.Cells {
+		cells[c.ID] = c
+	}
+	local := cells["local"]
+	if local.Tokens.N != 0 || local.Cost.N != 0 {
+		t.Errorf("local: tokens %+v cost %+v, want unknown", local.Tokens, local.Cost)
+	}
+	want := "no LLM call reached the metering proxy in 3 of 3 runs: the client may ignore OLLAMA_HOST — see docs/clients.md"
+	if len(local.Unmetered) != 1 || !strings.HasPrefix(local.Unmetered[0], want) {
+		t.Errorf("local: unmetered %q, want %q", local.Unmetered, want)
+	}
+	if local.Rating == Pass || local.Rating == Acceptable {
+		t.Errorf("local: rated %s with its cost rule N/A", local.Rating)
+	}
+	claude := cells["claude"]
+	if claude.Tokens.N != 1 || claude.Tokens.Mean != 1100 || claude.Cost.N != 1 {
+		t.Errorf("claude: tokens %+v cost %+v, want the one metered run", claude.Tokens, claude.Cost)
+	}
+	if len(claude.Unmetered) != 1 || !strings.Contains(claude.Unmetered[0], "no usage the proxy could read in 2 of 3 runs") {
+		t.Errorf("claude: unmetered %q", claude.Unmetered)
+	}
+	if claude.Rating != Pass {
+		t.Errorf("claude: rating %q, want PASS on the metered run", claude.Rating)
+	}
+	if tool := cells["tool"]; len(tool.Unmetered) != 0 || tool.Rating != Pass {
+		t.Errorf("tool: unmetered %q rating %q", tool.Unmetered, tool.Rating)
+	}
+	var flagged []string
+	for _, w := range sum.Warnings {
+		if strings.Contains(w, "metering proxy") || strings.Contains(w, "no usage") {
+			flagged = append(flagged, w)
+		}
+	}
+	if len(flagged) != 2 {
+		t.Errorf("summary warnings: %q", sum.Warnings)
+	}
+}
