@@ -43,6 +43,7 @@ func TestLoadRefusesBadInputWithPosition(t *testing.T) {
 		{"report template missing", head + "report: { template: nope.md.tmpl }\n", "report.template: stat nope.md.tmpl: no such file"},
 		{"matrix too big", head + "matrix:\n  a: [1,2,3,4,5,6,7,8,9,10]\n  b: [1,2,3,4,5,6,7,8,9,10]\n  c: [1,2,3,4,5,6,7,8,9,10]\n  d: [1,2,3,4,5,6,7,8,9,10]\n  e: [1,2]\n",
 			"bad.yaml:4:3: matrix: the matrix has more than 10000 cells (1 provider models x 10 a x 10 b x 10 c x 10 d x 2 e); remove values, or raise max_cells if you mean it"},
+		{"pricing file that is a device", head + "pricing_file: /dev/zero\n", "bad.yaml:3:15: pricing_file: loading pricing file: /dev/zero is not a JSON file of at most 64 MB"},
 		{"max_cells lowered", head + "max_cells: 3\nproviders: [ { name: a, models: [m1, m2] } ]\nmatrix: { t: [1, 2] }\n", "matrix: the matrix has more than 3 cells (2 provider models x 2 t)"},
 	}
 	for _, c := range cases {

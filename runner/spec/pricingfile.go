@@ -129,10 +129,16 @@ func optPerMillion(v *float64) *float64 {
 
 // loadPricingFile appends the entries of s.PricingFile after the spec's own
 // pricing, which wins (see results.Prices). A relative path is taken from
-// the working directory, as report.template is.
+// the working directory.
 func (s *Spec) loadPricingFile() error {
 	if s.PricingFile == "" {
 		return nil
+	}
+	// A device or a huge file (pricing_file: /dev/zero) would be read until
+	// memory ran out; LiteLLM's whole table is a few MB.
+	const maxPricingFile = 64 << 20
+	if fi, err := os.Stat(s.PricingFile); err == nil && (!fi.Mode().IsRegular() || fi.Size() > maxPricingFile) {
+		return fmt.Errorf("loading pricing file: %s is not a JSON file of at most 64 MB", s.PricingFile)
 	}
 	data, err := os.ReadFile(s.PricingFile)
 	if err != nil {
