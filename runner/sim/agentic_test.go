@@ -570,3 +570,24 @@ func TestAgenticDeterministic(t *testing.T) {
 }
 
 func newTestRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 1)) }
+
+// Odd and unsatisfiable schemas still get an answer, never a crash.
+func TestInstanceOddSchemas(t *testing.T) {
+	for _, s := range []string{
+		`{"type":"integer","minimum":10,"maximum":1}`,
+		`{"type":"number","minimum":10,"maximum":1,"multipleOf":3}`,
+		`{"type":"string","minLength":5,"maxLength":-1}`,
+		`{"type":"string","minLength":1e12}`,
+		`{"type":"array","minItems":1e9,"items":{"type":"integer"}}`,
+		`{"type":"array","maxItems":-3,"items":{"type":"integer"}}`,
+		`{"type":"string","pattern":"(unclosed"}`,
+		`{"type":"object","minProperties":1e9,"additionalProperties":false}`,
+		`{"$ref":"#/nowhere"}`, `{"$ref":"https://example.com/remote.json"}`, `{"$ref":"#"}`,
+		`{"anyOf":[]}`, `{"enum":[]}`, `{"type":[]}`, `{"type":"weird"}`, `true`, `false`, `[]`, `"x"`, `{"items":[{"type":"integer"}]}`,
+	} {
+		out := Instance(json.RawMessage(s), newTestRNG(1))
+		if !json.Valid(out) || len(out) > 1<<20 {
+			t.Errorf("%s: %.200s", s, out)
+		}
+	}
+}

@@ -67,7 +67,12 @@ type instGen struct {
 }
 
 // maxDepth bounds recursive schemas: deeper, only what is required is made.
-const maxDepth = 8
+// maxLen and maxItems bound what a schema's minimums can ask for.
+const (
+	maxDepth = 8
+	maxLen   = 4096
+	maxItems = 256
+)
 
 // emit writes a value for schema s. full: every declared property, else only
 // the required ones.
@@ -350,7 +355,7 @@ func (g *instGen) array(b *bytes.Buffer, m map[string]any, depth int, full bool)
 		count = max(count, 1)
 	}
 	if lo, ok := num(m["minItems"]); ok {
-		count = max(count, int(math.Ceil(lo)))
+		count = max(count, int(math.Ceil(min(lo, maxItems))))
 	}
 	if hi, ok := num(m["maxItems"]); ok {
 		count = min(count, int(hi))
@@ -402,14 +407,15 @@ func (g *instGen) str(m map[string]any, index int) string {
 		s = strings.Join(words, " ")
 	}
 	if lo, ok := num(m["minLength"]); ok {
+		lo = min(lo, maxLen)
 		for float64(len([]rune(s))) < lo {
 			s += " " + lorem[g.rng.IntN(len(lorem))]
 		}
 	}
-	if hi, ok := num(m["maxLength"]); ok && float64(len([]rune(s))) > hi {
+	if hi, ok := num(m["maxLength"]); ok && hi >= 0 && float64(len([]rune(s))) > hi {
 		s = strings.TrimRight(string([]rune(s)[:int(hi)]), " ")
 		if lo, ok := num(m["minLength"]); ok {
-			for float64(len([]rune(s))) < lo {
+			for float64(len([]rune(s))) < min(lo, hi) {
 				s += "a"
 			}
 		}
@@ -443,6 +449,8 @@ func (g *instGen) integer(m map[string]any) int64 {
 	lo, hi = math.Ceil(lo), math.Floor(hi)
 	var v float64
 	switch {
+	case hasLo && hasHi && hi < lo: // unsatisfiable: the bound the schema names first
+		v = lo
 	case hasLo && hasHi:
 		v = lo + float64(g.rng.Int64N(int64(min(hi-lo, 1e6))+1))
 	case hasLo:
