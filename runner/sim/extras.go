@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -300,6 +301,9 @@ func (s *simulator) serveInfo(w http.ResponseWriter, r *http.Request, rt endpoin
 		writeJSON(w, http.StatusOK, map[string]any{"models": []any{}})
 	case "ollama version":
 		writeJSON(w, http.StatusOK, map[string]any{"version": "0.12.0"})
+	case "ollama root":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Ollama is running")
 	}
 }
 

@@ -162,6 +162,9 @@ func TestModelListsAndCounts(t *testing.T) {
 	if b := get200(t, srv.URL+"/api/tags"); !strings.Contains(b, `"name":"llama3.2:3b"`) || !strings.Contains(b, `"digest"`) {
 		t.Errorf("ollama tags: %s", b)
 	}
+	if b := get200(t, srv.URL+"/"); b != "Ollama is running" {
+		t.Errorf("GET /: %q", b)
+	}
 	if b := get200(t, srv.URL+"/api/version"); !strings.Contains(b, `"version"`) {
 		t.Errorf("ollama version: %s", b)
 	}

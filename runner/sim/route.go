@@ -13,6 +13,7 @@ const (
 	modelList   llmapi.Endpoint = "models"
 	modelInfo   llmapi.Endpoint = "model"
 	ollamaShow  llmapi.Endpoint = "show"
+	ollamaRoot  llmapi.Endpoint = "root"
 )
 
 // endpointRoute is what a request path asks of the simulator.
@@ -33,6 +34,9 @@ type endpointRoute struct {
 // every Anthropic SDK sends, else OpenAI's.
 func route(r *http.Request) endpointRoute {
 	p := r.URL.Path
+	if p == "/" { // Ollama's liveness check, which clients and tools probe
+		return endpointRoute{api: "ollama", endpoint: ollamaRoot, method: http.MethodGet}
+	}
 	if api, ep, model, ok := llmapi.RouteAny(p); ok {
 		return endpointRoute{api: api, endpoint: ep, method: http.MethodPost, model: model}
 	}

@@ -293,11 +293,11 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rt.api, http.StatusNotFound, "not_found", "the simulator does not serve "+r.Method+" "+r.URL.Path)
 		return
 	}
-	if r.Method != rt.method {
+	if r.Method != rt.method && !(r.Method == http.MethodHead && rt.method == http.MethodGet) {
 		writeError(w, rt.api, http.StatusMethodNotAllowed, "invalid_request_error", "use "+rt.method+" for "+r.URL.Path)
 		return
 	}
-	if rt.method == http.MethodGet {
+	if rt.method == http.MethodGet { // and HEAD
 		s.serveInfo(w, r, rt)
 		return
 	}
