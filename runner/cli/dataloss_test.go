@@ -279,3 +279,36 @@ artifacts:
 		t.Error("the interrupted attempt's file is still in run 2's folder")
 	}
 }
+
+// A log cut short by a full disk left the run "ok" with no word of it. The
+// run's record says so (log_error), and so do the warnings of the results.
+func TestFullDiskWhileLoggingIsMarked(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(filepath.Join(out, "logs"), 0o755)
+	// Run 1's log lands on a device that is always full.
+	if err := os.Symlink("/dev/full", filepath.Join(out, "logs", "default_run1.log")); err != nil {
+		t.Fatal(err)
+	}
+	spec := "name: full\nruns: 2\ncommand: echo hello\n"
+	code, stdout, stderr := runner(t, context.Background(), writeSpec(t, dir, spec), "--output", out, "--quiet")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	recs, err := record.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records (%v)", len(recs), err)
+	}
+	if !strings.Contains(recs[0].LogError, "no space left") {
+		t.Errorf("run 1's record: log_error %q, want the full disk named", recs[0].LogError)
+	}
+	if recs[1].LogError != "" {
+		t.Errorf("run 2's log was written, yet log_error is %q", recs[1].LogError)
+	}
+	if !strings.Contains(stdout, "1 run logs could not be written whole") {
+		t.Errorf("the summary must warn about the log:\n%s", stdout)
+	}
+}

@@ -147,6 +147,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Status = record.StatusFailed
 		r.Error = err.Error()
 		s.closeLog()
+		s.logError(r)
 		s.artifacts(r)
 		s.recordWarnings(r)
 		return r
@@ -304,6 +305,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Log = job.LogPath // the command printed something
 	}
 	s.closeLog()
+	s.logError(r)
 	s.artifacts(r)
 	s.recordWarnings(r)
 	return r

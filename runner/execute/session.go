@@ -99,6 +99,13 @@ func (s *session) closeLog() {
 	s.logf, s.logw = nil, nil
 }
 
+// logError marks r when its log could not be written whole.
+func (s *session) logError(r *record.Run) {
+	if s.logErr != nil {
+		r.LogError = s.logErr.Error()
+	}
+}
+
 // warn reports msg. Callers hold mu, or the readers are done.
 // maxRunWarnings bounds the warnings one run prints and records: a workload
 // that names 200,000 undeclared phases, or prints a million malformed

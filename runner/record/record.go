@@ -71,6 +71,9 @@ type Run struct {
 	// walks cut short, ...): the first 20, then how many more there were.
 	Warnings []string `json:"warnings,omitempty"`
 	Log      string   `json:"log,omitempty"` // log path, relative to the output folder
+	// LogError says the log could not be written whole (e.g. the disk was
+	// full): the run's measurements stand, its log is cut short or missing.
+	LogError string `json:"log_error,omitempty"`
 	Dir      string   `json:"dir,omitempty"` // the run's working output folder, relative
 }
 

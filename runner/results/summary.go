@@ -266,6 +266,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		sum.Warnings = append(sum.Warnings, w)
 	}
 	sum.Phases = phaseOrder(s.Phases, phaseSeen)
+	if n, first := logErrors(recs); n > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d run logs could not be written whole (first: %s); those runs' measurements stand", n, first))
+	}
 	for m := range unpriced {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no price for model %q: its cost is unknown (add it to pricing)", m))
 	}
@@ -802,4 +805,19 @@ func (c *Cell) Variant() string {
 		return rest
 	}
 	return ""
+}
+
+// logErrors counts the runs whose log could not be written whole and
+// describes the first.
+func logErrors(runs []record.Run) (int, string) {
+	n, first := 0, ""
+	for i := range runs {
+		if r := &runs[i]; r.LogError != "" {
+			if n == 0 {
+				first = fmt.Sprintf("%s run %d: %s", r.Cell, r.Index, r.LogError)
+			}
+			n++
+		}
+	}
+	return n, first
 }
