@@ -30,6 +30,7 @@ type Proxy interface {
 	Env() []string
 	BeginRun(start time.Time, phase func() string)
 	EndRun() []record.Call
+	LateCalls() []record.Call // calls that arrived after an earlier run's window closed
 	Close() error
 }
 
@@ -370,6 +371,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		m := execute.Run(ctx, job)
 		if proxy != nil {
 			m.Calls = proxy.EndRun()
+			m.LateCalls = proxy.LateCalls()
 			m.FailIfCallsFailed()
 			for _, w := range undeclaredPhaseWarnings(m.Calls) {
 				job.Warn(w)
@@ -618,6 +620,9 @@ func scrub(r *record.Run) {
 	r.Error = redact.String(r.Error)
 	for i := range r.Calls {
 		r.Calls[i].Error = redact.String(r.Calls[i].Error)
+	}
+	for i := range r.LateCalls {
+		r.LateCalls[i].Error = redact.String(r.LateCalls[i].Error)
 	}
 }
 

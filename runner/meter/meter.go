@@ -145,6 +145,12 @@ type Proxy struct {
 
 	mu  sync.Mutex
 	run *run
+	// late collects the calls that arrive after a run ended (and before
+	// the next began) and those still in flight when EndRun stopped
+	// waiting: a process the run left behind made them. They are never
+	// added to a run's calls; LateCalls hands them out.
+	late  *run
+	ended bool // a run ended and no other has begun
 
 	closeOnce sync.Once
 	closeErr  error
@@ -168,6 +174,8 @@ type run struct {
 	calls  [][]record.Call // in blocks of callBlock, so that adding never copies
 	n      int
 	closed bool
+	lateTo *run // where calls finishing after close go
+	late   bool // the proxy's collector of late calls
 }
 
 // Start listens on 127.0.0.1 (a free port per API) and serves until Close or
@@ -181,7 +189,7 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 			return nil, fmt.Errorf("metering proxy: unknown API %q (want openai, anthropic, gemini or ollama)", api)
 		}
 	}
-	p := &Proxy{transport: newTransport()}
+	p := &Proxy{transport: newTransport(), late: &run{late: true}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -275,19 +283,29 @@ func (p *Proxy) Env() []string {
 // BeginRun attributes the calls that start from now on to a run that started at
 // start. phase, called once at the start of each call from the proxy's own
 // goroutines (so it must be safe for concurrent use), names the open phase; it
-// may be nil. Calls made while no run is open are forwarded and not recorded.
+// may be nil. Calls made before the first run are forwarded and not
+// recorded; calls made after a run ended are late (see LateCalls).
 func (p *Proxy) BeginRun(start time.Time, phase func() string) {
 	p.mu.Lock()
 	p.run = &run{start: start, phase: phase}
+	p.ended = false
 	p.mu.Unlock()
 }
 
-// EndRun closes the run: it waits up to EndRunWait for calls still in flight,
-// then returns the run's calls in order of start. Calls finishing later are lost.
+// EndRun closes the run's window: it waits up to EndRunWait for calls still
+// in flight, then returns the run's calls in order of start. Calls finishing
+// later, and calls arriving before the next BeginRun, are late: they are
+// not the run's, and LateCalls returns them.
 func (p *Proxy) EndRun() []record.Call {
 	p.mu.Lock()
 	r := p.run
 	p.run = nil
+	if r != nil {
+		p.ended = true
+		p.late.mu.Lock()
+		p.late.start = r.start // late calls are timed from the run they outlived
+		p.late.mu.Unlock()
+	}
 	p.mu.Unlock()
 	if r == nil {
 		return nil
@@ -304,9 +322,24 @@ func (p *Proxy) EndRun() []record.Call {
 	for _, b := range r.calls {
 		calls = append(calls, b...)
 	}
-	r.calls, r.closed = nil, true
+	r.calls, r.closed, r.lateTo = nil, true, p.late
 	r.mu.Unlock()
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Start < calls[j].Start })
+	return calls
+}
+
+// LateCalls returns, and forgets, the calls that reached the proxy after
+// their run's window closed (see EndRun), each marked Late. A runner
+// attaches them to the next run's record, which does not count them.
+func (p *Proxy) LateCalls() []record.Call {
+	l := p.late
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var calls []record.Call
+	for _, b := range l.calls {
+		calls = append(calls, b...)
+	}
+	l.calls, l.n = nil, 0
 	return calls
 }
 
@@ -331,6 +364,9 @@ func (p *Proxy) Close() error {
 func (p *Proxy) begin() *run {
 	p.mu.Lock()
 	r := p.run
+	if r == nil && p.ended {
+		r = p.late
+	}
 	if r != nil {
 		r.inflight.Add(1)
 	}
@@ -342,6 +378,14 @@ const callBlock = 256
 
 func (r *run) add(c record.Call) {
 	r.mu.Lock()
+	if r.closed && r.lateTo != nil {
+		r.mu.Unlock()
+		r.lateTo.add(c)
+		return
+	}
+	if r.late {
+		c.Late = true
+	}
 	if !r.closed {
 		if k := len(r.calls); k == 0 || len(r.calls[k-1]) == cap(r.calls[k-1]) {
 			r.calls = append(r.calls, make([]record.Call, 0, callBlock))

@@ -59,9 +59,13 @@ type Run struct {
 	CPUPercent  float64   `json:"cpu_pct"`     // (user+sys)/wall*100
 	PeakRSSMB   float64   `json:"peak_rss_mb"` // largest resident set of the process tree's largest member
 
-	Phases    []Phase             `json:"phases,omitempty"`    // in order of first start; includes "(other)"
-	Usage     []Usage             `json:"usage,omitempty"`     // token reports from events or regex
-	Calls     []Call              `json:"calls,omitempty"`     // LLM requests seen by the metering proxy
+	Phases []Phase `json:"phases,omitempty"` // in order of first start; includes "(other)"
+	Usage  []Usage `json:"usage,omitempty"`  // token reports from events or regex
+	Calls  []Call  `json:"calls,omitempty"`  // LLM requests seen by the metering proxy
+	// LateCalls reached the proxy after the previous run of the cell ended
+	// (made by a process it left behind, or still in flight when its window
+	// closed); they are kept to be seen, never counted in any run's tokens.
+	LateCalls []Call              `json:"late_calls,omitempty"`
 	Metrics   map[string]float64  `json:"metrics,omitempty"`   // named values (metric events, extract.metrics)
 	Artifacts map[string]Artifact `json:"artifacts,omitempty"` // artifact name -> size
 
@@ -138,6 +142,7 @@ type Call struct {
 	TTFTS           float64 `json:"ttft_s,omitempty"`       // time to first content token (streams) or to headers
 	OutputTPS       float64 `json:"output_tps,omitempty"`   // output tokens per second of generation
 	UsageStatus     string  `json:"usage_status,omitempty"` // reported | estimated | missing
+	Late            bool    `json:"late,omitempty"`         // reached the proxy after its run ended (see Run.LateCalls)
 	Tokens
 }
 

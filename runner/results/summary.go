@@ -265,6 +265,13 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	if w := capPhases(s.Phases, sum.Runs, phaseSeen); w != "" {
 		sum.Warnings = append(sum.Warnings, w)
 	}
+	late := 0
+	for i := range recs {
+		late += len(recs[i].LateCalls)
+	}
+	if late > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d LLM calls reached the proxy after their run had ended (a process the run left behind, or a call still in flight); they are in runs.jsonl as late_calls and counted in no run", late))
+	}
 	sum.Phases = phaseOrder(s.Phases, phaseSeen)
 	if n, first := logErrors(recs); n > 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d run logs could not be written whole (first: %s); those runs' measurements stand", n, first))
