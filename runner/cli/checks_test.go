@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -95,5 +97,28 @@ thresholds: [ { name: t, target: total.time.mean < 60 } ]
 	}
 	if code, stdout, stderr := runner(t, context.Background(), p, "--dry-run", "--output", dir+"/out2"); code != ExitOK {
 		t.Errorf("a required variable in a dry run: exit %d: %s %s", code, stdout, stderr)
+	}
+}
+
+// A report template that cannot render fails validate, plan and run before
+// anything runs, not after the benchmark.
+func TestReportTemplateTrialRendered(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "typo.md.tmpl"), []byte("# {{ .Title }}\n{{ range .Cells }}{{ .Modle }}{{ end }}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "broken.md.tmpl"), []byte("# {{ .Title }\n"), 0o644)
+	for tmpl, want := range map[string]string{
+		"typo.md.tmpl":   `typo.md.tmpl:2:21: <.Modle>: can't evaluate field Modle in type *results.Cell; did you mean .Model?`,
+		"broken.md.tmpl": `broken.md.tmpl:1: unexpected "}"`,
+	} {
+		p := writeSpec(t, dir, "name: c\nruns: 1\ncommand: 'true'\nphases: [ A ]\nreport: { template: "+tmpl+" }\n")
+		for _, cmd := range [][]string{{"validate", p}, {"plan", p}, {p, "--output", filepath.Join(dir, "out")}} {
+			code, _, stderr := runner(t, context.Background(), cmd...)
+			if code != ExitUsage || !strings.Contains(stderr, want) {
+				t.Errorf("%s with %s: exit %d, stderr lacks %q:\n%s", cmd[0], tmpl, code, want, stderr)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out", "runs.jsonl")); err == nil {
+			t.Errorf("%s: the benchmark ran", tmpl)
+		}
 	}
 }

@@ -37,6 +37,9 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	if err := bench.TrialRender(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if err := output.TrialReport(s, cells); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", pos[0])
 	printPlan(e.stdout, s, cells, plan.Runs(cells, s.Runs, s.Order, plan.Shard{K: 1, N: 1}), false)
 	return nil
@@ -64,6 +67,9 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := bench.TrialRender(s, cells); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := output.TrialReport(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)

@@ -262,6 +262,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := bench.TrialRender(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if err := output.TrialReport(s, cells); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	if f.dryRun {
 		for _, w := range unsimulated(s, cells) {
 			fmt.Fprintln(e.stderr, "warning:", w)
