@@ -78,7 +78,7 @@ type Run struct {
 	// LogError says the log could not be written whole (e.g. the disk was
 	// full): the run's measurements stand, its log is cut short or missing.
 	LogError string `json:"log_error,omitempty"`
-	Dir      string   `json:"dir,omitempty"` // the run's working output folder, relative
+	Dir      string `json:"dir,omitempty"` // the run's working output folder, relative
 }
 
 // Phase is one phase's time within a run.
