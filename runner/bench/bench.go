@@ -70,6 +70,7 @@ type Options struct {
 type Outcome struct {
 	Runs       int    // records written (measured and warmup)
 	StopReason string // "" when every planned run was done
+	Budget     bool   // stopped by the budget: the runs not started are not measured
 }
 
 // Run executes the benchmark. Records go to Dir/runs.jsonl as each run ends,
@@ -157,6 +158,7 @@ feed:
 		out.StopReason = "interrupted"
 	} else if why := b.halted.Load(); why != nil {
 		out.StopReason = *why
+		out.Budget = b.budgetStop.Load()
 	}
 	return out, b.err
 }
@@ -165,6 +167,8 @@ type benchmark struct {
 	Options
 	w       *record.Writer
 	halted  atomic.Pointer[string] // why no new run may start; runs in flight finish
+	// budgetStop says the budget set halted.
+	budgetStop atomic.Bool
 	runDirs bool                   // each run gets runs/<cell>/<run>/ (the spec uses it)
 	environ []string               // the runner's environment, read once
 	envMap  map[string]string      // the same, for templates (.env)
@@ -397,8 +401,9 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		b.mu.Lock()
 		why := b.BudgetExceeded(b.done)
 		b.mu.Unlock()
-		if why != "" {
-			b.halt(why)
+		if why != "" && b.halted.CompareAndSwap(nil, &why) {
+			b.budgetStop.Store(true)
+			b.Progress.Note("stopping: " + why + "; the runs in flight finish and no new run starts")
 		}
 	}
 }

@@ -37,8 +37,12 @@ func TestBudgetStopsTheBenchmark(t *testing.T) {
 			os.WriteFile(path, []byte(strings.Replace(costlySpec, "%s", tt.budget, 1)), 0o644)
 			out := filepath.Join(dir, "out")
 			code, stdout, stderr := mainRun(t, path, "--output", out, "--quiet", "--no-progress")
-			if code != ExitOK {
-				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			// A stop is a console line and exit 6: cells were left unmeasured.
+			if want := map[bool]int{true: ExitOK, false: ExitBudget}[tt.stop == ""]; code != want {
+				t.Fatalf("exit %d, want %d\n%s%s", code, want, stdout, stderr)
+			}
+			if tt.stop != "" && (!strings.Contains(stderr, "stopped early: budget.max_cost") || !strings.Contains(stderr, "--resume "+out)) {
+				t.Errorf("stderr does not say that the budget stopped the benchmark, nor how to continue:\n%s", stderr)
 			}
 			recs, err := record.ReadFile(filepath.Join(out, output.RunsFile))
 			if err != nil {

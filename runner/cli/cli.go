@@ -95,7 +95,7 @@ Usage:
 Run 'runner COMMAND --help' for a command's flags.
 Exit codes: 0 ok, 1 thresholds failed, 2 bad spec or usage, 3 runs failed with
 no verdict, 4 nothing measured (every cell skipped), 5 outputs could not be
-written, 130 interrupted.
+written, 6 stopped by budget.max_cost, 130 interrupted.
 `)
 }
 

@@ -14,6 +14,7 @@ const (
 	ExitRunsFailed  = 3   // runs failed and no threshold verdict could be reached
 	ExitNothingRan  = 4   // every cell was skipped: nothing was measured
 	ExitOutputs     = 5   // outputs (run records, results, report) could not be written
+	ExitBudget      = 6   // stopped by budget.max_cost: the runs not started are not measured
 	ExitInterrupted = 130 // interrupted (Ctrl-C); finished runs are kept
 )
 

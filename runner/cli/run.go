@@ -387,6 +387,10 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if outcome.StopReason == "interrupted" {
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s", pos[0], dir))
 	}
+	if outcome.Budget {
+		return withCode(ExitBudget, fmt.Errorf("stopped early: %s. %d of the %d planned runs were not started and are not measured; the report covers the rest. To finish, raise budget.max_cost and continue: runner %s --resume %s",
+			outcome.StopReason, len(pairs)-outcome.Runs, len(pairs), pos[0], dir))
+	}
 	return verdictError(sum, f.failOn)
 }
 
