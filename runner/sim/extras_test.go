@@ -165,6 +165,9 @@ func TestModelListsAndCounts(t *testing.T) {
 	if b := get200(t, srv.URL+"/"); b != "Ollama is running" {
 		t.Errorf("GET /: %q", b)
 	}
+	if resp, err := http.Head(srv.URL + "/api/tags"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("HEAD /api/tags: %v %v", err, resp)
+	}
 	if b := get200(t, srv.URL+"/api/version"); !strings.Contains(b, `"version"`) {
 		t.Errorf("ollama version: %s", b)
 	}
