@@ -424,7 +424,7 @@ func (b *benchmark) job(ctx context.Context, c *plan.Cell, p plan.Pair, runDir s
 		return execute.Job{}, err
 	}
 	if proxy != nil {
-		env = append(env, proxy.Env()...)
+		env = appendProxyEnv(env, proxy.Env())
 	}
 	job := execute.Job{
 		Command: cmd, Env: env,
@@ -636,3 +636,23 @@ func scrub(r *record.Run) {
 type scrubbed struct{ Progress }
 
 func (p scrubbed) Note(msg string) { p.Progress.Note(redact.String(msg)) }
+
+// appendProxyEnv adds the proxy's variables to a run's environment. A
+// NODE_OPTIONS from the proxy (interception mode's preload) is added to the
+// run's own, from the spec's env or the runner's, instead of replacing it.
+func appendProxyEnv(env, extra []string) []string {
+	for _, kv := range extra {
+		if v, ok := strings.CutPrefix(kv, "NODE_OPTIONS="); ok {
+			for i := len(env) - 1; i >= 0; i-- {
+				if prev, ok := strings.CutPrefix(env[i], "NODE_OPTIONS="); ok {
+					if prev != "" {
+						kv = "NODE_OPTIONS=" + prev + " " + v
+					}
+					break
+				}
+			}
+		}
+		env = append(env, kv)
+	}
+	return env
+}

@@ -103,10 +103,10 @@ type interceptedProxy struct {
 	fwd *intercept.Proxy
 }
 
-// Env adds the forward proxy's variables to the metering proxy's. The
-// preload is added to the NODE_OPTIONS the runner itself was given.
+// Env adds the forward proxy's variables to the metering proxy's; the run
+// adds the preload's NODE_OPTIONS to its own.
 func (ip *interceptedProxy) Env() []string {
-	return append(ip.Proxy.Env(), ip.fwd.Env(os.Getenv("NODE_OPTIONS"))...)
+	return append(ip.Proxy.Env(), ip.fwd.Env("")...)
 }
 
 func (ip *interceptedProxy) Close() error {

@@ -91,6 +91,10 @@ var (
 			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
 		"APIUpstream.base_url": "the API's upstream base URL; empty: its public URL. " +
 			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
+		"Spec.intercept": "interception mode (also --intercept), for clients that read no base-URL variable: " +
+			"each run gets HTTPS_PROXY/HTTP_PROXY pointing at a loopback forward proxy that answers for the known API hosts " +
+			"with a CA made for this benchmark (its certificate in NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE; " +
+			"its key never written) and meters their calls; other hosts are tunnelled untouched. See docs/clients.md",
 		"Spec.simulate": "how the built-in simulator answers in a dry run (--dry-run, runner sim --spec): " +
 			"tool calls whose arguments satisfy the tool's schema, structured output that satisfies its schema, " +
 			"embeddings, model lists and token counts, in each API's own format",
