@@ -233,7 +233,13 @@ func simCmd(ctx context.Context, e *env, args []string) error {
 	srv := &http.Server{Handler: sim.New(cfg), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stderr, "runner sim: serving on %s (SIMULATED answers; Ctrl-C to stop)\n", base)
-	fmt.Fprintf(e.stdout, "export OPENAI_BASE_URL=%s/v1 ANTHROPIC_BASE_URL=%s GOOGLE_GEMINI_BASE_URL=%s OLLAMA_HOST=%s\n", base, base, base, base)
+	var exports []string
+	for _, api := range llmapi.APIs {
+		for _, v := range llmapi.EnvVars[api] {
+			exports = append(exports, v.Name+"="+base+v.Suffix)
+		}
+	}
+	fmt.Fprintf(e.stdout, "export %s\n", strings.Join(exports, " "))
 	go func() {
 		<-ctx.Done()
 		srv.Close()
