@@ -126,15 +126,16 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
 	var name llmapi.Endpoint
 	var pathModel string
-	var ok bool
+	var dec decoder
 	if r.Method == http.MethodPost {
-		name, pathModel, ok = llmapi.Route(e.api, r.URL.Path)
+		if n, m, ok := llmapi.Route(e.api, r.URL.Path); ok {
+			name, pathModel, dec = n, m, decoders[n] // nil: a kind no decoder reads
+		}
 	}
-	if !ok {
+	if dec == nil {
 		e.pass(w, r)
 		return
 	}
-	dec := decoders[name]
 	run := e.p.begin()
 	if run != nil {
 		defer run.inflight.Add(-1)
