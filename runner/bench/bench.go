@@ -66,6 +66,9 @@ type Options struct {
 	BudgetExceeded func(done []*record.Run) string
 }
 
+// SetupFailed starts the stop reason of a benchmark whose setup failed.
+const SetupFailed = "setup failed: "
+
 // Outcome says how the benchmark ended.
 type Outcome struct {
 	Runs       int    // records written (measured and warmup)
@@ -128,7 +131,8 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		if ctx.Err() != nil {
 			return Outcome{Runs: b.count, StopReason: "interrupted"}, nil
 		}
-		return Outcome{Runs: b.count}, err
+		// The report opens with it: nothing after setup ran.
+		return Outcome{Runs: b.count, StopReason: SetupFailed + err.Error()}, err
 	}
 
 	b.Progress.Start(len(o.Pairs))

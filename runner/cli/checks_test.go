@@ -122,3 +122,24 @@ func TestReportTemplateTrialRendered(t *testing.T) {
 		}
 	}
 }
+
+// A failed setup leaves its log and a report that opens by saying so.
+func TestSetupFailureLogAndReport(t *testing.T) {
+	dir := t.TempDir()
+	p := writeSpec(t, dir, "name: c\nruns: 1\nsetup: [ 'true', 'exit 7' ]\ncommand: 'true'\n")
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runner(t, context.Background(), p, "--output", out)
+	if code != ExitRunsFailed || !strings.Contains(stderr, "logs/setup.log") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "logs", "setup.log")); err != nil {
+		t.Errorf("the message names logs/setup.log, which is not there: %v", err)
+	}
+	report, err := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(report), "> **Setup failed:** setup command 2 (exit 7) failed: exit code 7; see logs/setup.log") {
+		t.Errorf("the report does not open with the setup failure:\n%.300s", report)
+	}
+}
