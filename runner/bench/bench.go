@@ -169,17 +169,17 @@ feed:
 
 type benchmark struct {
 	Options
-	w       *record.Writer
-	halted  atomic.Pointer[string] // why no new run may start; runs in flight finish
+	w      *record.Writer
+	halted atomic.Pointer[string] // why no new run may start; runs in flight finish
 	// budgetStop says the budget set halted.
 	budgetStop atomic.Bool
-	runDirs bool                   // each run gets runs/<cell>/<run>/ (the spec uses it)
-	environ []string               // the runner's environment, read once
-	envMap  map[string]string      // the same, for templates (.env)
-	mu      sync.Mutex
-	count   int
-	done    []*record.Run
-	err     error
+	runDirs    bool              // each run gets runs/<cell>/<run>/ (the spec uses it)
+	environ    []string          // the runner's environment, read once
+	envMap     map[string]string // the same, for templates (.env)
+	mu         sync.Mutex
+	count      int
+	done       []*record.Run
+	err        error
 }
 
 // queues groups pairs into per-cell queues that workers take whole, keeping
