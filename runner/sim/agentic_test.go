@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"math/rand/v2"
+	"regexp"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -82,6 +83,14 @@ func TestInstanceSatisfiesSchemas(t *testing.T) {
 	var o map[string]any
 	if err := json.Unmarshal(Instance(json.RawMessage(weatherSchema), newTestRNG(1)), &o); err != nil || o["when"] == nil || o["owner"] == nil {
 		t.Errorf("optional properties should be filled in too: %v", o)
+	}
+	keys := regexp.MustCompile(`"(city|unit|days|when|tags|geo|owner)":`).FindAllStringSubmatch(string(Instance(json.RawMessage(weatherSchema), newTestRNG(1))), -1)
+	var order []string
+	for _, k := range keys {
+		order = append(order, k[1])
+	}
+	if strings.Join(order, " ") != "city unit days when tags geo owner" {
+		t.Errorf("properties not in the schema's order: %v", order)
 	}
 	if got := string(Instance(geminiSchema(json.RawMessage(geminiWeatherSchema)), newTestRNG(1))); !strings.HasPrefix(got, `{"unit":`) {
 		t.Errorf("Gemini propertyOrdering not followed: %s", got)

@@ -28,7 +28,7 @@ func Instance(schema json.RawMessage, rng *rand.Rand) json.RawMessage {
 	if len(bytes.TrimSpace(schema)) == 0 || json.Unmarshal(schema, &root) != nil {
 		return json.RawMessage("{}")
 	}
-	g := &instGen{root: root, rng: rng}
+	g := &instGen{root: root, rng: rng, order: propertyOrders(schema)}
 	out := g.emit(root, 0, 0, true)
 	check := compileSchema(schema)
 	if check == nil || validates(check, out) {
@@ -62,8 +62,60 @@ func validates(s *jsonschema.Schema, v json.RawMessage) bool {
 }
 
 type instGen struct {
-	root any
-	rng  *rand.Rand
+	root  any
+	rng   *rand.Rand
+	order map[string][]string // see propertyOrders
+}
+
+// propertyOrders reads, from the schema's text, the order in which each
+// "properties" object names its keys (a Go map forgets it), keyed by the
+// sorted names joined with NUL. Answers list properties in the schema's
+// order, as OpenAI's structured outputs do.
+func propertyOrders(schema []byte) map[string][]string {
+	out := map[string][]string{}
+	d := json.NewDecoder(bytes.NewReader(schema))
+	var walk func(underProperties bool) bool
+	walk = func(underProperties bool) bool {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'):
+			var keys []string
+			for d.More() {
+				kt, err := d.Token()
+				k, ok := kt.(string)
+				if err != nil || !ok {
+					return false
+				}
+				keys = append(keys, k)
+				if !walk(k == "properties" && !underProperties) {
+					return false
+				}
+			}
+			if _, err := d.Token(); err != nil {
+				return false
+			}
+			if underProperties {
+				sorted := slices.Clone(keys)
+				slices.Sort(sorted)
+				out[strings.Join(sorted, "\x00")] = keys
+			}
+		case json.Delim('['):
+			for d.More() {
+				if !walk(false) {
+					return false
+				}
+			}
+			if _, err := d.Token(); err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	walk(false)
+	return out
 }
 
 // maxDepth bounds recursive schemas: deeper, only what is required is made.
@@ -267,12 +319,23 @@ func schemaType(m map[string]any) string {
 }
 
 // propertyOrder is the order to write an object's keys: Gemini's
-// propertyOrdering when given, else the names sorted (JSON objects decoded
-// into Go maps have lost their order; sorted is at least stable).
-func propertyOrder(m map[string]any, props map[string]any) []string {
+// propertyOrdering when given, else the order the schema's text lists them
+// in, else sorted.
+func (g *instGen) propertyOrder(m map[string]any, props map[string]any) []string {
 	var keys []string
 	seen := map[string]bool{}
-	if po, ok := m["propertyOrdering"].([]any); ok {
+	po, ok := m["propertyOrdering"].([]any)
+	if !ok {
+		names := make([]string, 0, len(props))
+		for k := range props {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range g.order[strings.Join(names, "\x00")] {
+			po = append(po, k)
+		}
+	}
+	if len(po) > 0 {
 		for _, k := range po {
 			if s, ok := k.(string); ok && props[s] != nil && !seen[s] {
 				keys = append(keys, s)
@@ -314,7 +377,7 @@ func (g *instGen) object(b *bytes.Buffer, m map[string]any, depth int, full bool
 		n++
 	}
 	written := map[string]bool{}
-	for _, k := range propertyOrder(m, props) {
+	for _, k := range g.propertyOrder(m, props) {
 		if required[k] || (full && depth < maxDepth) {
 			write(k, props[k])
 			written[k] = true
