@@ -195,6 +195,10 @@ thresholds:
 	if !strings.Contains(string(report), flag) || strings.Contains(string(report), "PASS") || strings.Contains(string(report), "$0.0000") {
 		t.Errorf("report:\n%s", report)
 	}
+	csv, _ := os.ReadFile(filepath.Join(out, "benchmark_results.csv"))
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 3 || !strings.Contains(lines[1], ",,,,,") {
+		t.Errorf("CSV rows must leave the unknown tokens and cost empty:\n%s", csv)
+	}
 	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
 	var sum struct {
 		Cells []struct {

@@ -36,11 +36,15 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 		if r.Cost != nil {
 			cost = f(*r.Cost, 6)
 		}
+		tok := i64
+		if r.Unmetered != "" { // unknown, not 0
+			tok = func(int64) string { return "" }
+		}
 		row = append(row, strconv.FormatBool(r.Simulated), r.Cell, r.Provider, r.Model, matrix(r.Matrix),
 			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), r.Status, strconv.Itoa(r.ExitCode), r.Signal,
 			r.Started.Format(time.RFC3339), f(r.WallSeconds, 3), f(r.UserSeconds, 3), f(r.SysSeconds, 3),
 			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
-			i64(r.Tokens.Input), i64(r.Tokens.Output), i64(r.Tokens.CachedInput), i64(r.Tokens.Total()), cost, r.TokenSource,
+			tok(r.Tokens.Input), tok(r.Tokens.Output), tok(r.Tokens.CachedInput), tok(r.Tokens.Total()), cost, r.TokenSource,
 			strconv.Itoa(len(r.Calls)), strconv.Itoa(r.CallErrors), opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
 		for _, p := range sum.Phases {
 			if ph := r.Phases[p]; ph != nil {
@@ -48,7 +52,7 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 				if r.Cost != nil {
 					pc = f(ph.Cost, 6)
 				}
-				row = append(row, f(ph.Seconds, 3), i64(ph.Tokens.Input), i64(ph.Tokens.Output), pc)
+				row = append(row, f(ph.Seconds, 3), tok(ph.Tokens.Input), tok(ph.Tokens.Output), pc)
 			} else {
 				row = append(row, "", "", "", "")
 			}
