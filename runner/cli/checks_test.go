@@ -143,3 +143,35 @@ func TestSetupFailureLogAndReport(t *testing.T) {
 		t.Errorf("the report does not open with the setup failure:\n%.300s", report)
 	}
 }
+
+// A pricing typo and a model without a price are warned about before the
+// run; after it, a cost rule that could not be judged names the missing
+// price and the cell is not rated PASS.
+func TestPricingChecks(t *testing.T) {
+	dir := t.TempDir()
+	p := writeSpec(t, dir, `name: c
+runs: 1
+command: |
+  echo '::runner::{"event":"usage","model":"gpt-4o-mini","input_tokens":1000,"output_tokens":10}'
+providers: [ { name: a, api: openai, models: [ gpt-4o-mini ] } ]
+pricing: { gpt-4o-mni: { input: 1, output: 2 } }
+thresholds:
+  - { name: Time, target: total.time.mean < 60 }
+  - { name: Cost, target: cost.mean < 1 }
+`)
+	code, stdout, stderr := runner(t, context.Background(), "validate", p)
+	for _, want := range []string{`pricing.gpt-4o-mni matches no model of the matrix; did you mean "gpt-4o-mini"?`, `model "gpt-4o-mini" has no price`} {
+		if code != ExitOK || !strings.Contains(stdout, want) {
+			t.Errorf("validate: exit %d, output lacks %q:\n%s%s", code, want, stdout, stderr)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr = runner(t, context.Background(), p, "--dry-run", "--output", out)
+	if !strings.Contains(stdout, "NOT RATED") || strings.Contains(stdout, "PASS") {
+		t.Errorf("a cell whose cost rule could not be judged passed: exit %d\n%s%s", code, stdout, stderr)
+	}
+	report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if !strings.Contains(string(report), `no price for model \"gpt-4o-mini\"`) && !strings.Contains(string(report), `no price for model "gpt-4o-mini"`) {
+		t.Errorf("the report does not say the cost rule lacks a price:\n%s", report)
+	}
+}

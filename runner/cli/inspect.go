@@ -11,6 +11,7 @@ import (
 	"github.com/runner-bench/runner/runner/bench"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
+	"github.com/runner-bench/runner/runner/results"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -41,6 +42,9 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 		return withCode(ExitUsage, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", pos[0])
+	for _, w := range results.PricingWarnings(s, cells) {
+		fmt.Fprintln(e.stdout, "warning:", w)
+	}
 	printPlan(e.stdout, s, cells, plan.Runs(cells, s.Runs, s.Order, plan.Shard{K: 1, N: 1}), false)
 	return nil
 }
@@ -74,6 +78,9 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	printPlan(e.stdout, s, cells, pairs, true)
+	for _, w := range results.PricingWarnings(s, cells) {
+		fmt.Fprintln(e.stdout, "warning:", w)
+	}
 	if f.dryRun {
 		for _, w := range unsimulated(s, cells) {
 			fmt.Fprintln(e.stdout, "warning:", w)

@@ -265,6 +265,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := output.TrialReport(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
+	for _, w := range results.PricingWarnings(s, cells) {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
 	if f.dryRun {
 		for _, w := range unsimulated(s, cells) {
 			fmt.Fprintln(e.stderr, "warning:", w)

@@ -1,8 +1,12 @@
 package results
 
 import (
+	"fmt"
 	"path"
+	"slices"
+	"strings"
 
+	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/spec"
 )
@@ -51,4 +55,51 @@ func Cost(pr spec.Price, t record.Tokens) float64 {
 	}
 	return (float64(plain)*pr.Input + float64(t.CachedInput)*cached +
 		float64(t.CacheWrite)*write + float64(t.Output)*pr.Output) / 1e6
+}
+
+// PricingWarnings are the price-table problems visible before anything runs:
+// a key of the spec's own pricing that matches no model of the cells (a
+// typo prices nothing), and a model of an LLM cell with no price (its cost
+// will be unknown and its cost rules N/A).
+func PricingWarnings(s *spec.Spec, cells []plan.Cell) []string {
+	var models []string
+	for _, c := range cells {
+		if c.Model != "" && !slices.Contains(models, c.Model) {
+			models = append(models, c.Model)
+		}
+	}
+	if len(models) == 0 {
+		return nil
+	}
+	var out []string
+	for _, e := range s.Pricing {
+		if e.Source != "spec" && e.Source != "" {
+			continue // a pricing file lists many models on purpose
+		}
+		used := false
+		for _, m := range models {
+			ok, _ := path.Match(e.Pattern, m)
+			used = used || ok || e.Pattern == m
+		}
+		if used {
+			continue
+		}
+		msg := fmt.Sprintf("pricing.%s matches no model of the matrix", e.Pattern)
+		if near := spec.Closest(e.Pattern, models); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+		}
+		out = append(out, msg+" (models: "+strings.Join(models, ", ")+")")
+	}
+	prices := NewPrices(s.Pricing)
+	seen := map[string]bool{}
+	for _, c := range cells {
+		if c.Model == "" || c.Provider.API == "none" || seen[c.Model] {
+			continue
+		}
+		seen[c.Model] = true
+		if _, ok := prices.Lookup(c.Model); !ok {
+			out = append(out, fmt.Sprintf("model %q has no price: its cost will be unknown and rules reading cost N/A (add it to pricing, or use pricing_file)", c.Model))
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -190,6 +191,8 @@ type Run struct {
 	*record.Run
 	Tokens record.Tokens
 	Cost   *float64 // nil when a model has no price, or the tokens are unknown
+	// Unpriced names the models whose tokens have no price, in first-seen order.
+	Unpriced []string
 	// Unmetered says why the run's tokens are unknown (an API cell's run
 	// whose LLM calls the proxy did not see or could not read); "" = known.
 	Unmetered string
@@ -357,6 +360,9 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 		if !ok {
 			if t.Total() > 0 {
 				priced = false
+				if !slices.Contains(run.Unpriced, model) {
+					run.Unpriced = append(run.Unpriced, model)
+				}
 				unpriced[model] = true
 			}
 			return

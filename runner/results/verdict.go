@@ -2,6 +2,7 @@ package results
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,6 +70,11 @@ func (c *Cell) judge(s *spec.Spec) {
 		v.Level, v.Reason = level(t, env)
 		if v.Level == NA && v.Reason == "" {
 			continue // `when` does not apply to this cell: not shown
+		}
+		if v.Level == NA && readsCost(t) {
+			if models := c.unpriced(); len(models) > 0 {
+				v.Reason = fmt.Sprintf("no value to judge: no price for model %s (add it to pricing)", strings.Join(quoteAll(models), ", "))
+			}
 		}
 		v.Actual, v.Value, v.Unit = actual(t.Target, env)
 		c.Verdicts = append(c.Verdicts, v)
@@ -171,4 +177,38 @@ func RatingText(level string) string {
 		return "NEEDS OPTIMIZATION"
 	}
 	return "NOT RATED"
+}
+
+// readsCost says whether a rule reads a cost (cost, or a phase's .cost).
+func readsCost(t spec.Threshold) bool {
+	for _, e := range []*spec.Expr{t.When, t.Target, t.Acceptable} {
+		if e != nil && strings.Contains(e.Source, "cost") {
+			return true
+		}
+	}
+	return false
+}
+
+// unpriced lists the models of the cell's successful runs that have no price.
+func (c *Cell) unpriced() []string {
+	var models []string
+	for _, r := range c.runs {
+		if !r.OK() {
+			continue
+		}
+		for _, m := range r.Unpriced {
+			if !slices.Contains(models, m) {
+				models = append(models, m)
+			}
+		}
+	}
+	return models
+}
+
+func quoteAll(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = strconv.Quote(x)
+	}
+	return out
 }
