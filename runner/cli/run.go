@@ -195,7 +195,10 @@ func (f *runFlags) optionFlags() string {
 	for _, o := range f.only {
 		fmt.Fprintf(&b, " --only %s", o)
 	}
-	for _, kv := range secretSets(f.sets) {
+	for _, kv := range f.sets {
+		if k, _, _ := strings.Cut(kv, "="); redact.SecretName(k) {
+			kv = k + "=" + redact.Mask
+		}
 		fmt.Fprintf(&b, " --set %s", kv)
 	}
 	if f.shard != "" {
@@ -486,7 +489,11 @@ func sameMeasurement(dir string, s *spec.Spec, anyway bool, warn io.Writer) erro
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("--resume %s: %w", dir, err))
 	}
-	diff := measuredDiff(old, s.Source)
+	cur := s.Source
+	if red, err := spec.RedactSource(s.File, cur); err == nil {
+		cur = red // spec.yaml holds secret values as REDACTED: compare alike
+	}
+	diff := measuredDiff(old, cur)
 	if len(diff) == 0 {
 		return nil
 	}

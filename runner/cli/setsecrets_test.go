@@ -69,6 +69,9 @@ command: 'test "${#SERVICE_SECRET}" = 25 && test "{{ len .vars.api_token }}" = 2
 	if code != ExitOK {
 		t.Errorf("resume with the secret given again: exit %d, stderr:\n%s", code, stderr)
 	}
+	if strings.Contains(stderr, "FAKE-set-token-777777") {
+		t.Errorf("the resume shows the secret:\n%s", stderr)
+	}
 	recs, _ := record.ReadFile(filepath.Join(out, "runs.jsonl"))
 	if len(recs) != 1 || !recs[0].OK() {
 		t.Errorf("resumed runs %+v (the run must see words=many restored and the secret given again)", recs)

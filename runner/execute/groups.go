@@ -24,19 +24,6 @@ func unregister(t *procTree) {
 	live.mu.Unlock()
 }
 
-// isShell tells whether pid is the shell of a command still registered
-// (one the runner waits for itself).
-func isShell(pid int) bool {
-	live.mu.Lock()
-	defer live.mu.Unlock()
-	for t := range live.trees {
-		if t.pid == pid {
-			return true
-		}
-	}
-	return false
-}
-
 // KillAll sends SIGKILL to every process of every command still running.
 // It is for a runner that must exit now (a third Ctrl-C); the runs it ends
 // are not recorded.

@@ -174,10 +174,9 @@ func (t *procTree) killMarked() []int {
 		if err != nil || pid == self || pid == t.pid || pid < t.pid && !wrapped {
 			continue
 		}
+		// A zombie is left alone: it may be a child the runner started
+		// itself (git, a requirement check) whose Wait must get its status.
 		ppid, state := statOf(pid)
-		if state == 'Z' && ppid == self && !isShell(pid) {
-			syscall.Wait4(pid, nil, syscall.WNOHANG, nil) // an adopted orphan that ended
-		}
 		if state == 'Z' || ppid < 0 {
 			continue
 		}
