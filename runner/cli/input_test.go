@@ -144,3 +144,28 @@ func checkTables(t *testing.T, md string) {
 		}
 	}
 }
+
+// Merged shards keep the custom report template: the merged folder renders
+// it, from anywhere, after the original is gone.
+func TestMergeKeepsTheReportTemplate(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "mine.md.tmpl")
+	os.WriteFile(tmpl, []byte("# Merged {{ .Title }}\n"), 0o644)
+	path := writeSpec(t, dir, "name: tm\nruns: 2\ncommand: 'true'\nreport: { template: mine.md.tmpl }\n")
+	var shards []string
+	for _, k := range []string{"1/2", "2/2"} {
+		out := filepath.Join(dir, "shard"+k[:1])
+		if code, _, stderr := runner(t, context.Background(), path, "--shard", k, "--output", out, "--quiet", "--no-progress"); code != ExitOK {
+			t.Fatalf("shard %s: exit %d: %s", k, code, stderr)
+		}
+		shards = append(shards, out)
+	}
+	os.Remove(tmpl)
+	merged := filepath.Join(dir, "merged")
+	if code, _, stderr := runner(t, context.Background(), append([]string{"merge", merged}, shards...)...); code != ExitOK {
+		t.Fatalf("merge: exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(merged, "PERFORMANCE_BENCHMARKS.md")); err != nil || string(b) != "# Merged tm\n" {
+		t.Errorf("merged report = %q, %v", b, err)
+	}
+}
