@@ -216,7 +216,49 @@ func (c *nameCheck) Visit(node *ast.Node) {
 		c.err = fmt.Errorf("%s(%q): the spec declares no %ss", name, arg.Value, name)
 		return
 	}
+	if near := Closest(arg.Value, known); near != "" {
+		c.err = fmt.Errorf("%s(%q): no such %s; did you mean %q? (names are case-sensitive; declared: %s)", name, arg.Value, name, near, quoteAll(known))
+		return
+	}
 	c.err = fmt.Errorf("%s(%q): no such %s; declared: %s", name, arg.Value, name, quoteAll(known))
+}
+
+// Closest returns the candidate that differs from s only in case, or else
+// the nearest within two edits, or "": the "did you mean" of every name a
+// user types.
+func Closest(s string, candidates []string) string {
+	for _, c := range candidates {
+		if strings.EqualFold(c, s) {
+			return c
+		}
+	}
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func quoteAll(ss []string) string {
@@ -248,8 +290,46 @@ var fieldsOf = map[string]string{
 
 var noFieldRE = regexp.MustCompile(`^type (\S+) has no field (\S+)`)
 
+var mismatchRE = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (\S+) and (\S+)\)`)
+
+// typeWords names an expr type as the spec author sees it.
+func typeWords(t string) string {
+	switch t {
+	case "int", "float64", "int64":
+		return "a number"
+	case "string":
+		return "text"
+	case "bool":
+		return "true/false"
+	}
+	if what, ok := fieldsOf[t]; ok {
+		return what
+	}
+	return t
+}
+
+// mismatchHint says how to turn the non-number side into a number.
+func mismatchHint(a, b string) string {
+	for _, t := range []string{a, b} {
+		switch strings.TrimPrefix(t, "*") {
+		case "rules.Stat":
+			return ": pick one value of the statistic, e.g. total.time.mean < 300"
+		case "rules.Phase", "rules.DeltaPhase":
+			return `: pick a measure and a value, e.g. phase("Name").time.mean < 60`
+		case "rules.Change":
+			return ": pick a value of the change, e.g. delta.total.time.pct < 10"
+		case "rules.Totals":
+			return ": pick a measure and a value, e.g. total.tokens.mean < 30000"
+		}
+	}
+	return ""
+}
+
 // explain rewrites expr's Go type names into the names a spec author uses.
 func explain(msg string) string {
+	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s compares %s with %s%s", m[1], typeWords(m[2]), typeWords(m[3]), mismatchHint(m[2], m[3]))
+	}
 	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
 		if what, ok := fieldsOf[m[1]]; ok {
 			return fmt.Sprintf("unknown name %q in %s", m[2], what)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runner-bench/runner/runner/rules"
 	"gopkg.in/yaml.v3"
 )
 
@@ -317,35 +318,7 @@ func (e *Expr) decodeYAML(d *decoder, n *yaml.Node, field string) {
 }
 
 // closest returns the candidate within two edits of s, if any.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+func closest(s string, candidates []string) string { return rules.Closest(s, candidates) }
 
 // Closest returns the candidate nearest to s within two edits, or "" when
 // none is that near: the "did you mean" of every name the user typed.
