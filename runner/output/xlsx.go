@@ -136,7 +136,7 @@ func newBook(f *excelize.File, sum *results.Summary) (*book, error) {
 	seenName := map[string]bool{}
 	seenModel := map[string]bool{}
 	for _, c := range sum.Cells {
-		if c.Runs == 0 {
+		if !workbookCell(c) {
 			continue // absent, not zero
 		}
 		name := c.Name()
@@ -487,7 +487,7 @@ func (b *book) measured() error {
 	phases := b.phases()
 	note := "Means over each cell's successful measured runs. Cost per workflow = (uncached input x input price + cached input x cached price + output x output price) / 1,000,000, with prices from the Pricing sheet."
 	if skipped := b.absent(); skipped != "" {
-		note += " Not listed (no successful runs): " + skipped + "."
+		note += " Not listed (no successful runs, or no metered tokens): " + skipped + "."
 	}
 	b.titleRows(g, "Measured: mean per workflow", note)
 	heads := []string{mCell: "Provider / model", mProvider: "Provider", mModel: "Model", mRuns: "Successful runs",
@@ -592,14 +592,24 @@ func phaseOf(c *results.Cell, name string) *results.PhaseStats {
 func (b *book) absent() string {
 	var out []string
 	for _, c := range b.sum.Cells {
-		if c.Runs == 0 {
+		switch {
+		case c.Runs == 0:
 			out = append(out, c.Name())
+		case !workbookCell(c):
+			out = append(out, c.Name()+" (tokens not metered)")
 		}
 	}
 	for _, s := range b.sum.Skipped {
 		out = append(out, s.Cell+" (skipped)")
 	}
 	return strings.Join(out, ", ")
+}
+
+// workbookCell says whether a cell is listed: it has successful runs, and
+// their tokens are known (a cell whose calls the proxy never saw would price
+// at $0).
+func workbookCell(c *results.Cell) bool {
+	return c.Runs > 0 && !(c.Tokens.N == 0 && len(c.Unmetered) > 0)
 }
 
 // projections prices every cell at every usage frequency and a custom one.
