@@ -24,6 +24,7 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 		"Merge the output folders of shards of one benchmark (--shard K/N) into OUT: runs.jsonl in the order an\n"+
 			"unsharded run writes, spec.yaml, benchmark.json, logs and run folders, then every report file.\n"+
 			"Refuses folders of different specs. Exits like a run: 1 when thresholds fail.")
+	partial := fs.Bool("partial", false, "merge even when shards are missing (the report names them); without it an incomplete set is refused")
 	failOn := fs.String("fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -41,6 +42,11 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if len(m.missing) > 0 && !*partial {
+		return usageErrorf("shard %s missing from the merge: its cells would be reported as not measured. Give every shard's folder, or --partial to merge what is there", strings.Join(m.missing, ", "))
+	}
+	// The merged files describe the merge, not the first shard's run.
+	m.bm.Command = "runner " + strings.Join(append([]string{"merge"}, args...), " ")
 	for _, w := range m.warnings {
 		fmt.Fprintln(e.stderr, "runner: warning:", w)
 	}
@@ -69,6 +75,7 @@ type merged struct {
 	bm       record.Benchmark
 	recs     []sourced // canonical order
 	warnings []string
+	missing  []string // shards K/N of the set that were not given
 }
 
 // sourced is a record and the shard folder it came from.
@@ -158,6 +165,7 @@ func readShards(dirs []string) (*merged, error) {
 			}
 		}
 		if len(missing) > 0 {
+			m.missing = missing
 			msg := "shard " + strings.Join(missing, ", ") + " missing from the merge"
 			m.warnings = append(m.warnings, msg)
 			stops = append(stops, msg)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,6 +94,10 @@ func splitIntoShards(t *testing.T, orig string, n int, dst string) []string {
 	return dirs
 }
 
+var commandLine = regexp.MustCompile(`(?m)^\s*"command": ".*",?\n`)
+
+func must(b []byte, _ error) []byte { return b }
+
 func TestShardsMergeEqualUnshardedRun(t *testing.T) {
 	for _, order := range []string{"sequential", "interleaved"} {
 		t.Run(order, func(t *testing.T) {
@@ -115,8 +120,9 @@ func TestShardsMergeEqualUnshardedRun(t *testing.T) {
 				t.Fatalf("report: %s", errs)
 			}
 			for _, f := range []string{output.SummaryFile, output.CSVFile} {
-				want, _ := os.ReadFile(filepath.Join(orig, f))
-				got, _ := os.ReadFile(filepath.Join(merged, f))
+				// The command differs on purpose: the merged files name the merge.
+				want := commandLine.ReplaceAll(must(os.ReadFile(filepath.Join(orig, f))), nil)
+				got := commandLine.ReplaceAll(must(os.ReadFile(filepath.Join(merged, f))), nil)
 				if len(want) == 0 || !bytes.Equal(got, want) {
 					t.Errorf("%s differs from the unsharded run's:\n--- merged\n%s\n--- unsharded\n%s", f, got, want)
 				}
@@ -166,12 +172,28 @@ func TestMergeNotesMissingShard(t *testing.T) {
 	bm.Shard = "1/2"
 	writeJSON(filepath.Join(a, output.BenchmarkFile), bm)
 	out := filepath.Join(dir, "out")
+	// An incomplete set is refused unless --partial says it is meant.
 	code, _, errs := mainRun(t, "merge", out, a)
+	if code != ExitUsage || !strings.Contains(errs, "shard 2/2 missing") || !strings.Contains(errs, "--partial") {
+		t.Fatalf("without --partial: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(out, output.RunsFile)); err == nil {
+		t.Fatal("a refused merge wrote its output")
+	}
+	code, _, errs = mainRun(t, "merge", out, a, "--partial")
 	if code != 0 || !strings.Contains(errs, "shard 2/2 missing") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	got, _ := readBenchmark(out)
 	if !strings.Contains(got.StopReason, "shard 2/2 missing") {
 		t.Errorf("stop reason %q", got.StopReason)
+	}
+	// The merged benchmark.json and report name the merge, not shard 1's command.
+	if want := "runner merge " + out + " " + a + " --partial"; got.Command != want {
+		t.Errorf("benchmark.json command %q, want %q", got.Command, want)
+	}
+	report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
+	if !strings.Contains(string(report), "runner merge ") {
+		t.Errorf("the report does not name the merge command")
 	}
 }
