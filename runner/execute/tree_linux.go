@@ -54,11 +54,35 @@ var cgroupParent = sync.OnceValue(func() string {
 			if unix.Access(dir, unix.W_OK) != nil {
 				return ""
 			}
+			sweepCgroups(dir)
 			return dir
 		}
 	}
 	return ""
 })
+
+// sweepCgroups removes the empty cgroups that runners no longer running
+// left in dir (one killed with SIGKILL cannot remove its own).
+func sweepCgroups(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "runner-")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pid, _, _ := strings.Cut(rest, "-")
+		if n, err := strconv.Atoi(pid); err != nil || n == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + pid); err == nil {
+			continue // its runner still runs
+		}
+		os.Remove(filepath.Join(dir, e.Name())) // fails, harmlessly, while populated
+	}
+}
 
 // cgroup2Mount finds where the cgroup v2 hierarchy is mounted
 // (/sys/fs/cgroup, or /sys/fs/cgroup/unified in hybrid mode).
@@ -259,4 +283,12 @@ func (t *procTree) release() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	go func(dir string) { // a busy machine: keep trying on the side
+		for i := 0; i < 60; i++ {
+			time.Sleep(time.Second)
+			if err := os.Remove(dir); err == nil || !errors.Is(err, syscall.EBUSY) {
+				return
+			}
+		}
+	}(t.cg)
 }

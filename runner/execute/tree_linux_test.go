@@ -65,3 +65,21 @@ func TestEscapedProcessesDieWithTheRun(t *testing.T) {
 		}
 	}
 }
+
+// The empty cgroups of a runner that was killed (and so could not remove
+// them) are removed by the next runner.
+func TestStaleCgroupsAreSwept(t *testing.T) {
+	parent := cgroupParent()
+	if parent == "" {
+		t.Skip("no writable cgroup v2 here")
+	}
+	stale := filepath.Join(parent, "runner-999999999-1") // no such process
+	if err := os.Mkdir(stale, 0o755); err != nil {
+		t.Skip(err)
+	}
+	defer os.Remove(stale)
+	sweepCgroups(parent)
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a dead runner's empty cgroup was left")
+	}
+}
