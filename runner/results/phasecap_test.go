@@ -86,3 +86,18 @@ func TestFewUndeclaredPhasesUncapped(t *testing.T) {
 		t.Errorf("phases %v, warnings %v", sum.Phases, sum.Warnings)
 	}
 }
+
+// A run whose artifact walk stopped at its bound makes the artifact's sizes
+// lower bounds, and the summary counts those runs.
+func TestPartialArtifactCounted(t *testing.T) {
+	s := load(t, "name: p\ncommand: x\nartifacts: { all: / }\n")
+	var recs []record.Run
+	for i, partial := range []bool{true, false, true} {
+		recs = append(recs, record.Run{Cell: "c", Provider: "c", Index: i + 1, Status: record.StatusOK, WallSeconds: 1,
+			Artifacts: map[string]record.Artifact{"all": {MB: 100, Files: 100000, Partial: partial}}})
+	}
+	sum := Compute(s, record.Benchmark{}, recs)
+	if a := sum.Cells[0].Artifacts[0]; a.Partial != 2 {
+		t.Errorf("partial runs = %d, want 2", a.Partial)
+	}
+}

@@ -141,6 +141,9 @@ type ArtifactStats struct {
 	Name  string `json:"name"`
 	MB    Stats  `json:"mb"`
 	Files Stats  `json:"files"`
+	// Partial counts the runs whose walk of the artifact stopped at its
+	// bound: their sizes are lower bounds.
+	Partial int `json:"partial_runs,omitempty"`
 }
 
 // MetricStats are one named metric's values.
@@ -603,6 +606,11 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 		as := &ArtifactStats{Name: name}
 		as.MB = collect(func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return v.MB, has })
 		as.Files = collect(func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return float64(v.Files), has })
+		for _, r := range ok {
+			if r.Artifacts[name].Partial {
+				as.Partial++
+			}
+		}
 		c.Artifacts = append(c.Artifacts, as)
 	}
 	metricNames := map[string]bool{}
