@@ -312,3 +312,66 @@ func TestFullDiskWhileLoggingIsMarked(t *testing.T) {
 		t.Errorf("the summary must warn about the log:\n%s", stdout)
 	}
 }
+
+// A NaN metric lost the run's record and halted the benchmark; two metrics of
+// 1e308 overflowed the mean so summary.json could not be written; token
+// counts near int64's maximum wrapped negative and cost trillions.
+func TestNonFiniteNumbersNeverReachTheOutputs(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	spec := `name: nan
+runs: 2
+command: |
+  echo "score: NaN"
+  echo "ratio: 1e999"
+  echo '::runner::{"event":"metric","name":"huge","value":1e308}'
+  echo '::runner::{"event":"usage","model":"m","input_tokens":9223372036854775000,"output_tokens":1}'
+  echo '::runner::{"event":"usage","model":"m","input_tokens":-5,"output_tokens":1}'
+  echo '::runner::{"event":"usage","model":"m","input_tokens":100,"output_tokens":10}'
+extract:
+  metrics:
+    score: 'score: (?P<value>\S+)'
+    ratio: 'ratio: (?P<value>\S+)'
+pricing:
+  m: { input: 3.00, output: 15.00 }
+`
+	code, stdout, stderr := runner(t, context.Background(), writeSpec(t, dir, spec), "--output", out, "--no-progress")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, `"NaN" is not a number`) || !strings.Contains(stderr, "token count over") {
+		t.Errorf("the rejected values must be warned about:\n%s", stderr)
+	}
+	recs, err := record.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records (%v), want both runs", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.BadEvents != 2 {
+			t.Errorf("run %d: %d bad events, want 2 (the absurd and the negative count)", r.Index, r.BadEvents)
+		}
+		if _, ok := r.Metrics["score"]; ok {
+			t.Errorf("run %d kept a NaN metric", r.Index)
+		}
+	}
+	var sum struct {
+		Cells []struct {
+			Metrics []struct{ Mean float64 } `json:"metrics"`
+			Cost    struct{ Mean float64 }   `json:"cost_usd"`
+		} `json:"cells"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	c := sum.Cells[0]
+	if len(c.Metrics) != 1 || c.Metrics[0].Mean != 1e308 {
+		t.Errorf("want the one finite metric, mean 1e308 over two runs: %+v", c.Metrics)
+	}
+	if want := (100*3.0 + 10*15.0) / 1e6; c.Cost.Mean < want-1e-12 || c.Cost.Mean > want+1e-12 {
+		t.Errorf("cost %v, want %v from the one sane usage report", c.Cost.Mean, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -88,13 +89,15 @@ func parseEvent(b []byte) (event, error) {
 		ev.kind = evUsage
 		ev.provider, ev.model = w.Provider, w.Model
 		ev.tokens = record.Tokens{Input: *w.Input, Output: *w.Output, CachedInput: w.Cached, CacheWrite: w.CacheWrite, Reasoning: w.Reasoning}
-		t := ev.tokens
-		if t.Input < 0 || t.Output < 0 || t.CachedInput < 0 || t.CacheWrite < 0 || t.Reasoning < 0 {
-			return event{}, errors.New("usage with a negative token count")
+		if err := checkTokens(ev.tokens); err != nil {
+			return event{}, err
 		}
 	case "metric":
 		if w.Name == "" || w.Value == nil {
 			return event{}, errors.New("metric needs \"name\" and \"value\"")
+		}
+		if math.IsNaN(*w.Value) || math.IsInf(*w.Value, 0) {
+			return event{}, fmt.Errorf("metric %q is not a finite number", w.Name)
 		}
 		ev.kind = evMetric
 		ev.name, ev.value = w.Name, *w.Value
@@ -190,7 +193,7 @@ func (x *extractor) apply(line []byte, evs []event, problems []string) ([]event,
 		}
 		s := group(line, m, mr.idx)
 		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			problems = append(problems, fmt.Sprintf("extract metric %q: %q is not a number", mr.name, s))
 			continue
 		}
@@ -207,10 +210,24 @@ func parseCount(s string) (int64, error) {
 	}
 	s = strings.NewReplacer(",", "", "_", "").Replace(s)
 	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%q is not a token count", s)
+	if err != nil || v < 0 || v > record.MaxTokens {
+		return 0, fmt.Errorf("%q is not a token count (0 to %.0e)", s, float64(record.MaxTokens))
 	}
 	return v, nil
+}
+
+// checkTokens refuses counts no provider reports: negative ones, and ones
+// so large that sums and costs would overflow.
+func checkTokens(t record.Tokens) error {
+	for _, n := range []int64{t.Input, t.Output, t.CachedInput, t.CacheWrite, t.Reasoning} {
+		if n < 0 {
+			return errors.New("usage with a negative token count")
+		}
+		if n > record.MaxTokens {
+			return fmt.Errorf("usage with a token count over %.0e", float64(record.MaxTokens))
+		}
+	}
+	return nil
 }
 
 // replay applies events in time order (ties keep arrival order) and returns

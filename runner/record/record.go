@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -100,15 +101,30 @@ type Tokens struct {
 	Reasoning   int64 `json:"reasoning_tokens,omitempty"`
 }
 
-// Add returns the sum of t and o.
+// MaxTokens is the largest token count one report may carry; parsers refuse
+// larger ones (and negative ones), so that sums and costs stay finite.
+const MaxTokens = 1_000_000_000_000
+
+// Add returns the sum of t and o; a sum past int64 stops at its maximum
+// rather than wrapping negative.
 func (t Tokens) Add(o Tokens) Tokens {
 	return Tokens{
-		Input:       t.Input + o.Input,
-		Output:      t.Output + o.Output,
-		CachedInput: t.CachedInput + o.CachedInput,
-		CacheWrite:  t.CacheWrite + o.CacheWrite,
-		Reasoning:   t.Reasoning + o.Reasoning,
+		Input:       addSat(t.Input, o.Input),
+		Output:      addSat(t.Output, o.Output),
+		CachedInput: addSat(t.CachedInput, o.CachedInput),
+		CacheWrite:  addSat(t.CacheWrite, o.CacheWrite),
+		Reasoning:   addSat(t.Reasoning, o.Reasoning),
 	}
+}
+
+func addSat(a, b int64) int64 {
+	if s := a + b; (s > a) == (b > 0) {
+		return s
+	}
+	if b > 0 {
+		return math.MaxInt64
+	}
+	return math.MinInt64
 }
 
 // Total is input plus output tokens.

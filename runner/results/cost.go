@@ -53,8 +53,9 @@ func Cost(pr spec.Price, t record.Tokens) float64 {
 	if plain < 0 {
 		plain = 0
 	}
-	return (float64(plain)*pr.Input + float64(t.CachedInput)*cached +
+	c := (float64(plain)*pr.Input + float64(t.CachedInput)*cached +
 		float64(t.CacheWrite)*write + float64(t.Output)*pr.Output) / 1e6
+	return max(0, clampFinite(c)) // a cost is never negative, nor past a float64
 }
 
 // PricingWarnings are the price-table problems visible before anything runs:

@@ -41,24 +41,36 @@ func NewStats(values []float64) Stats {
 	sample := benchmath.NewSample(values, thresholds) // sorts values
 	v := sample.Values
 	n := float64(len(v))
+	// Values near the float64 limit (a metric of 1e308) would overflow a plain
+	// sum: the mean and the deviations are taken on values scaled to at most
+	// 1 and scaled back, clamped to finite.
+	scale := max(math.Abs(v[0]), math.Abs(v[len(v)-1]))
+	if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
+		scale = 1
+	}
 	var sum float64
 	for _, x := range v {
-		sum += x
+		sum += x / scale
 	}
 	mean := sum / n
 	var ss float64
 	for _, x := range v {
-		ss += (x - mean) * (x - mean)
+		d := x/scale - mean
+		ss += d * d
 	}
-	st := Stats{N: len(v), Mean: mean, Min: v[0], Max: v[len(v)-1], P95: quantile(v, 0.95)}
+	st := Stats{N: len(v), Mean: clampFinite(mean * scale), Min: v[0], Max: v[len(v)-1], P95: quantile(v, 0.95)}
+	mean = st.Mean
 	if len(v) > 1 {
-		st.Stddev = math.Sqrt(ss / (n - 1))
+		st.Stddev = clampFinite(math.Sqrt(ss/(n-1)) * scale)
 	}
 	if mean != 0 {
 		st.CV = st.Stddev / math.Abs(mean)
 	}
 	sum95 := benchmath.AssumeNothing.Summary(sample, 0.95)
 	st.Median, st.Lo, st.Hi = sum95.Center, sum95.Lo, sum95.Hi
+	if math.IsInf(st.Median, 0) || math.IsNaN(st.Median) { // benchmath overflows near the limit
+		st.Median = quantile(v, 0.5)
+	}
 	if len(sum95.Warnings) > 0 {
 		st.Note = sum95.Warnings[0].Error()
 	}
@@ -79,7 +91,21 @@ func quantile(v []float64, q float64) float64 {
 		return v[len(v)-1]
 	}
 	frac := pos - float64(lo)
-	return v[lo] + frac*(v[lo+1]-v[lo])
+	return clampFinite(v[lo]*(1-frac) + v[lo+1]*frac) // no difference of two huge values
+}
+
+// clampFinite clamps ±Inf to the largest finite float64 and NaN to 0: a statistic
+// is always a number JSON can carry.
+func clampFinite(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case math.IsInf(x, 1):
+		return math.MaxFloat64
+	case math.IsInf(x, -1):
+		return -math.MaxFloat64
+	}
+	return x
 }
 
 // Rule returns the statistic as rules see it: nil when there is no value.

@@ -1,0 +1,43 @@
+package results
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/spec"
+)
+
+// Statistics of values near the float64 limit stay finite and encodable.
+func TestStatsNeverOverflow(t *testing.T) {
+	for _, v := range [][]float64{{1e308, 1e308}, {-1.7e308, 1.7e308}, {math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64}} {
+		st := NewStats(append([]float64(nil), v...))
+		for name, x := range map[string]float64{"mean": st.Mean, "stddev": st.Stddev, "p95": st.P95, "median": st.Median} {
+			if math.IsInf(x, 0) || math.IsNaN(x) {
+				t.Errorf("%v: %s = %v", v, name, x)
+			}
+		}
+		if _, err := json.Marshal(st); err != nil {
+			t.Errorf("%v: %v", v, err)
+		}
+	}
+	if st := NewStats([]float64{1e308, 1e308}); st.Mean != 1e308 {
+		t.Errorf("mean of 1e308 twice = %v", st.Mean)
+	}
+}
+
+// Sums of token counts never wrap negative, and a cost is never negative.
+func TestTokensAndCostStayInRange(t *testing.T) {
+	big := record.Tokens{Input: math.MaxInt64 - 1, Output: 5}
+	sum := big.Add(big)
+	if sum.Input != math.MaxInt64 || sum.Output != 10 {
+		t.Errorf("sum %+v", sum)
+	}
+	if c := Cost(spec.Price{Input: 3, Output: 15}, sum); c < 0 || math.IsInf(c, 0) {
+		t.Errorf("cost %v", c)
+	}
+	if c := Cost(spec.Price{Input: -3, Output: 15}, record.Tokens{Input: 100}); c < 0 {
+		t.Errorf("cost %v from a negative price", c)
+	}
+}
