@@ -17,8 +17,10 @@ import (
 // compareCmd compares two result folders cell by cell and metric by metric.
 func compareCmd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "compare", "OLD_DIR NEW_DIR [--format text|markdown|json]",
-		"Compare two benchmark output folders per cell and metric: old and new medians, the change, and\n"+
-			"whether it is significant (Mann-Whitney U test, alpha 0.05; \"~\" when it is not), as benchstat does.")
+		"Compare two benchmark output folders per cell and metric: old and new medians, the change in %,\n"+
+			"and \"~\" when it is not significant (Mann-Whitney U test, alpha 0.05) or smaller than --min-change,\n"+
+			"as benchstat does. With too few runs for any significance, one footnote says how many it takes.")
+	minChange := fs.Float64("min-change", 5, "flag no change smaller than `PCT` percent, however significant")
 	format := fs.String("format", "text", "output `format`: "+strings.Join(compare.Formats, ", "))
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -43,6 +45,7 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "runner: warning: comparing different specs (%s and %s); cells are matched by ID\n", old.Name, new.Name)
 	}
 	cmp := results.Compare(old, new)
+	cmp.MinChange(*minChange)
 	cmp.Old.Dir, cmp.New.Dir = pos[0], pos[1]
 	return compare.Write(e.stdout, cmp, *format)
 }

@@ -71,7 +71,7 @@ func TestCompareCommand(t *testing.T) {
 		want              []string
 	}{
 		{"shift text", slow, "text", []string{"total.time (s)", "10.0 s", "12.0 s", "+20.00%", "p=0.002 n=6", "¹ all samples are equal"}},
-		{"null text", null, "text", []string{"total.time (s)", "~  p="}},
+		{"null text", null, "text", []string{"total.time (s)", "0%  p=1.000"}},
 		{"shift markdown", slow, "markdown", []string{"| `total.time (s)` | 10.0 s ± ", "| +20.00% | p=0.002 n=6 |", "<sup>1</sup> all samples are equal"}},
 	}
 	for _, tt := range tests {
@@ -90,10 +90,13 @@ func TestCompareCommand(t *testing.T) {
 
 	for _, tt := range []struct {
 		new         string
+		flags       []string
 		significant bool
 		delta       string
-	}{{slow, true, "+20.00%"}, {null, false, "~"}} {
-		code, out, errs := mainRun(t, "compare", "--format", "json", old, tt.new)
+	}{{slow, nil, true, "+20.00%"}, {null, nil, false, "0%"},
+		// a change below --min-change is not flagged, however significant
+		{slow, []string{"--min-change", "25"}, false, "+20.00% ~"}} {
+		code, out, errs := mainRun(t, append([]string{"compare", "--format", "json", old, tt.new}, tt.flags...)...)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}

@@ -173,7 +173,6 @@ func compareValues(name, unit string, old, new []float64) *Change {
 		NewLo: finite(sum2.Lo, sum2.Center), NewHi: finite(sum2.Hi, sum2.Center),
 		P: cmp.P, N1: cmp.N1, N2: cmp.N2, Alpha: cmp.Alpha,
 		Significant: cmp.P <= cmp.Alpha,
-		Delta:       cmp.FormatDelta(sum1.Center, sum2.Center),
 	}
 	switch {
 	case c.Old == c.New:
@@ -186,6 +185,7 @@ func compareValues(name, unit string, old, new []float64) *Change {
 	default:
 		c.Pct = (c.New - c.Old) / math.Abs(c.Old) * 100
 	}
+	c.setDelta()
 	for _, ws := range [][]error{sum1.Warnings, sum2.Warnings, cmp.Warnings} {
 		for _, w := range ws {
 			c.Warnings = appendNew(c.Warnings, w.Error())
@@ -285,6 +285,50 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// setDelta writes the change in percent, always; "~" marks a change that is
+// not significant only when the runs could have shown one (with fewer, the
+// footnote says how many it takes, once, instead of a "~" on every line).
+func (c *Change) setDelta() {
+	switch {
+	case c.Old == c.New:
+		c.Delta = "0%"
+	case math.IsInf(c.Pct, 0):
+		c.Delta = "new"
+	default:
+		c.Delta = fmt.Sprintf("%+.2f%%", c.Pct)
+	}
+	if !c.Significant && c.Old != c.New && canBeSignificant(c.N1, c.N2, c.Alpha) {
+		c.Delta += " ~"
+	}
+}
+
+// canBeSignificant says whether a two-sided Mann-Whitney U test of n1 and n2
+// samples can reach alpha at all: its smallest p is 2 / C(n1+n2, n1).
+func canBeSignificant(n1, n2 int, alpha float64) bool {
+	if n1 == 0 || n2 == 0 {
+		return false
+	}
+	ways := 1.0
+	for i := 1; i <= n1; i++ {
+		ways = ways * float64(n2+i) / float64(i)
+	}
+	return 2/ways <= alpha
+}
+
+// MinChange un-flags the changes smaller than pct percent: a significant but
+// tiny change (runs on a quiet machine vary little) is not worth a flag.
+func (cmp *Comparison) MinChange(pct float64) {
+	for _, cc := range cmp.Cells {
+		for _, c := range cc.Changes {
+			if c.Significant && math.Abs(c.Pct) < pct {
+				c.Significant = false
+				c.setDelta()
+				c.Warnings = appendNew(c.Warnings, fmt.Sprintf("changes below %g%% are not flagged (--min-change)", pct))
+			}
+		}
+	}
 }
 
 // Footnotes numbers the distinct warnings of a comparison's changes in the

@@ -63,9 +63,11 @@ func TestCompareShiftAndNull(t *testing.T) {
 		warn        string
 	}{
 		{"20% slower", base6, scaled(base6, 1.2), true, "+20.00%", ""},
-		{"null shift", base6, []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}, false, "~", ""},
-		{"interleaved, no shift", base6, []float64{10.02, 10.12, 9.92, 10.07, 9.97, 10.01}, false, "~", ""},
-		{"too few runs", base6[:3], scaled(base6[:3], 1.2), false, "~", "need >= 4 samples to detect a difference at alpha level 0.05"},
+		{"null shift", base6, []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}, false, "0%", ""},
+		{"interleaved, no shift", base6, []float64{10.02, 10.12, 9.92, 10.07, 9.97, 10.01}, false, "-0.10% ~", ""},
+		// Too few runs for any significance: the change in %, no "~" on the
+		// line, and the number of runs needed once, as a footnote.
+		{"too few runs", base6[:3], scaled(base6[:3], 1.2), false, "+20.00%", "need >= 4 samples to detect a difference at alpha level 0.05"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,7 +90,7 @@ func TestCompareShiftAndNull(t *testing.T) {
 			if ph := cmp.Cells[0].Get(`phase("A").time`); ph == nil || ph.Delta != tt.delta {
 				t.Errorf("phase A change %+v", ph)
 			}
-			if tok := cmp.Cells[0].Get("total.tokens"); tok == nil || tok.Delta != "~" || tok.Pct != 0 {
+			if tok := cmp.Cells[0].Get("total.tokens"); tok == nil || tok.Delta != "0%" || tok.Pct != 0 {
 				t.Errorf("constant tokens: %+v", tok)
 			}
 		})
