@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"github.com/runner-bench/runner/runner/record"
 )
@@ -45,6 +45,10 @@ func newProgress(w io.Writer, quiet, plain bool) *progress {
 	}
 	return p
 }
+
+// isTerminal uses golang.org/x/term, which knows each OS's ioctl (Linux's
+// TCGETS does not exist on macOS).
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // plan lists the cells in the order they will run, so the live block shows
 // every one from the start.
@@ -205,9 +209,9 @@ func (p *progress) redraw() {
 // cursor arithmetic of the redraw.
 func (p *progress) fit(line string) string {
 	if p.term != nil {
-		if ws, err := unix.IoctlGetWinsize(int(p.term.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 1 {
-			if r := []rune(line); len(r) >= int(ws.Col) {
-				line = string(r[:ws.Col-1])
+		if cols, _, err := term.GetSize(int(p.term.Fd())); err == nil && cols > 1 {
+			if r := []rune(line); len(r) >= cols {
+				line = string(r[:cols-1])
 			}
 		}
 	}
