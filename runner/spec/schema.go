@@ -75,39 +75,6 @@ var (
 		"Recommendation": {"when", "text"},
 		"Projection":     {"label", "per_month"},
 	}
-	descriptions = map[string]string{
-		"Commands":  "a shell command (text/template) or a list of them",
-		"Axes":      "extra matrix axes: axis name to a list of values, crossed in YAML order",
-		"Artifacts": "artifact name to a glob or folder (text/template) whose size is recorded per run",
-		"Pricing":   "USD per 1M tokens; key = model name or glob",
-		"Duration":  "a Go duration such as \"5s\" or \"10m\"",
-		"Expr":      "an expr-lang rule evaluated per cell, e.g. total.time.mean < 300",
-		"Template":  "text/template with sprig functions",
-		"Regexp":    "a Go regular expression (RE2)",
-		// Fields, as Type.key.
-		"Spec.apis": "where each API's calls go in cells whose provider speaks another API: " +
-			"every run is given a metering listener for all four APIs (a dry run sends them all to the simulator)",
-		"Provider.base_url": "the upstream of the provider's API; empty: its public URL. " +
-			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
-		"APIUpstream.base_url": "the API's upstream base URL; empty: its public URL. " +
-			"An OpenAI base URL without a path gets /v1; one with a path is kept as given",
-		"Spec.intercept": "interception mode (also --intercept), for clients that read no base-URL variable: " +
-			"each run gets HTTPS_PROXY/HTTP_PROXY pointing at a loopback forward proxy that answers for the known API hosts " +
-			"with a CA made for this benchmark (its certificate in NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE; " +
-			"its key never written) and meters their calls; other hosts are tunnelled untouched. See docs/clients.md",
-		"Spec.simulate": "how the built-in simulator answers in a dry run (--dry-run, runner sim --spec): " +
-			"tool calls whose arguments satisfy the tool's schema, structured output that satisfies its schema, " +
-			"embeddings, model lists and token counts, in each API's own format",
-		"Simulate.seed": "seed of every simulated answer (text, tool-call arguments, JSON, embeddings, ids); " +
-			"the same seed and the same requests give the same answers. Default 0, itself a fixed seed",
-		"Simulate.models":            "per-model behaviour; key = model name or glob (an exact name wins, then the longest glob)",
-		"SimModel.ttft":              "time to the first token; default 0",
-		"SimModel.tokens_per_second": "output pace after the first token; default 2000",
-		"SimModel.output_tokens":     "length of a text answer in tokens; 0: 200 to 600 drawn from the seed. JSON and tool-call answers are as long as their JSON",
-		"SimModel.error_rate_429":    "probability of a rate-limit error, in the API's error format",
-		"SimModel.error_rate_500":    "probability of a server error, in the API's error format",
-		"SimModel.truncate_rate":     "probability that a stream is cut half-way without its final event",
-	}
 )
 
 // schema returns the schema of a value of type t.
@@ -117,14 +84,14 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return g.ref("Commands", func() map[string]any {
 			tmpl := g.schema(templateType)
 			return map[string]any{
-				"description": descriptions["Commands"],
+				"description": typeDocs["Commands"],
 				"anyOf":       []any{tmpl, map[string]any{"type": "array", "items": tmpl}},
 			}
 		})
 	case axesType:
 		return g.ref("Axes", func() map[string]any {
 			return map[string]any{
-				"description":          descriptions["Axes"],
+				"description":          typeDocs["Axes"],
 				"type":                 "object",
 				"additionalProperties": map[string]any{"type": "array", "items": scalar, "minItems": 1},
 			}
@@ -132,7 +99,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case artifactsType:
 		return g.ref("Artifacts", func() map[string]any {
 			return map[string]any{
-				"description":          descriptions["Artifacts"],
+				"description":          typeDocs["Artifacts"],
 				"type":                 "object",
 				"additionalProperties": g.schema(templateType),
 			}
@@ -140,7 +107,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case pricingType:
 		return g.ref("Pricing", func() map[string]any {
 			return map[string]any{
-				"description":          descriptions["Pricing"],
+				"description":          typeDocs["Pricing"],
 				"type":                 "object",
 				"additionalProperties": g.schema(priceType),
 			}
@@ -148,7 +115,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case durationType:
 		return g.ref("Duration", func() map[string]any {
 			return map[string]any{
-				"description": descriptions["Duration"],
+				"description": typeDocs["Duration"],
 				"anyOf": []any{
 					map[string]any{"type": "string", "pattern": `^(0|([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`},
 					map[string]any{"const": 0},
@@ -157,15 +124,15 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		})
 	case exprType:
 		return g.ref("Expr", func() map[string]any {
-			return map[string]any{"description": descriptions["Expr"], "type": "string", "minLength": 1}
+			return map[string]any{"description": typeDocs["Expr"], "type": "string", "minLength": 1}
 		})
 	case templateType:
 		return g.ref("Template", func() map[string]any {
-			return map[string]any{"description": descriptions["Template"], "type": "string"}
+			return map[string]any{"description": typeDocs["Template"], "type": "string"}
 		})
 	case regexpType:
 		return g.ref("Regexp", func() map[string]any {
-			return map[string]any{"description": descriptions["Regexp"], "type": "string"}
+			return map[string]any{"description": typeDocs["Regexp"], "type": "string"}
 		})
 	}
 	switch t.Kind() {
@@ -226,8 +193,10 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 			s = map[string]any{"type": "string", "pattern": p}
 		}
 		s = nullable(s)
-		if d, ok := descriptions[key]; ok {
-			s["description"] = d
+		if d := fieldDescription(key); d != "" {
+			// A property's own description, next to a $ref or an anyOf, is
+			// what editors show on hover (fielddoc.go).
+			s = withDescription(s, d)
 		}
 		props[tag] = s
 	}
@@ -267,4 +236,14 @@ func anySlice(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// withDescription returns a copy of s with a description.
+func withDescription(s map[string]any, d string) map[string]any {
+	c := make(map[string]any, len(s)+1)
+	for k, v := range s {
+		c[k] = v
+	}
+	c["description"] = d
+	return c
 }
