@@ -20,7 +20,7 @@ const testKey = "sk-test-SECRET-0123456789"
 const answer = "## Overview\nSolid block of training.\n\n- Keep the long rides\n- Add **VO2max** work <script>alert(1)</script>\n"
 
 // fakeAPIs serves the four native APIs on 127.0.0.1 with the non-streaming
-// response shapes of shared/reference/llm-apis.md, and records the requests.
+// response shapes the providers document, and records the requests.
 type fakeAPIs struct {
 	t        *testing.T
 	mu       sync.Mutex

@@ -317,7 +317,7 @@ var fieldDocs = map[string]FieldDoc{
 
 	// Report.
 	"Report.template": {
-		Desc:    "A text/template file replacing the embedded default report template (docs/templates.md). Relative to the current folder.",
+		Desc:    "A text/template file replacing the embedded default report template (docs/templates.md). A relative path is read from the spec's folder; the output folder keeps a copy, so `runner report DIR` renders the same report from anywhere.",
 		Default: "the embedded `templates/report.md.tmpl`",
 		Example: "template: my-report.md.tmpl",
 	},

@@ -1,0 +1,137 @@
+// Package docs holds the user documentation; its test checks that every
+// relative link of README.md and docs/*.md resolves inside the repository.
+package docs
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	linkRE    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	headingRE = regexp.MustCompile(`(?m)^#{1,6}\s+(.+?)\s*#*\s*$`)
+	fenceRE   = regexp.MustCompile("(?ms)^\\s*```.*?^\\s*```[^\n]*$")
+	codeRE    = regexp.MustCompile("`[^`\n]*`")
+)
+
+// mdFiles are the pages whose links must resolve: the front page and docs/.
+func mdFiles(t *testing.T) []string {
+	files, err := filepath.Glob("*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join("..", "README.md"), filepath.Join("..", "examples", "ci", "README.md"))
+	if len(files) < 5 {
+		t.Fatalf("found only %v", files)
+	}
+	return files
+}
+
+// prose drops fenced code blocks and inline code, whose brackets are not links.
+func prose(src string) string {
+	return codeRE.ReplaceAllString(fenceRE.ReplaceAllString(src, ""), "")
+}
+
+// slug is the anchor GitHub gives a heading: lower case, punctuation other
+// than - and _ dropped, spaces as -.
+func slug(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	var b strings.Builder
+	for _, r := range h {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && r != '→' && r != '—' && r != '·':
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// anchors lists the anchors of a Markdown file's headings.
+func anchors(src string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range headingRE.FindAllStringSubmatch(fenceRE.ReplaceAllString(src, ""), -1) {
+		s := slug(m[1])
+		for n := 1; out[s]; n++ { // GitHub numbers repeated headings
+			s = slug(m[1]) + "-" + string(rune('0'+n))
+		}
+		out[s] = true
+	}
+	return out
+}
+
+func TestLinksResolveInsideTheRepo(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, file := range mdFiles(t) {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range linkRE.FindAllStringSubmatch(prose(string(src)), -1) {
+			link := m[1]
+			if strings.HasPrefix(link, "http://") || strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "mailto:") {
+				continue
+			}
+			n++
+			target, frag, _ := strings.Cut(link, "#")
+			path := file
+			if target != "" {
+				path = filepath.Join(filepath.Dir(file), target)
+			}
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rel, err := filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
+				t.Errorf("%s: link %q points outside the repository", file, link)
+				continue
+			}
+			st, err := os.Stat(abs)
+			if err != nil {
+				t.Errorf("%s: link %q: no such file", file, link)
+				continue
+			}
+			if frag == "" {
+				continue
+			}
+			if st.IsDir() || !strings.HasSuffix(abs, ".md") {
+				t.Errorf("%s: link %q: an anchor into something that is not a Markdown file", file, link)
+				continue
+			}
+			dst, err := os.ReadFile(abs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !anchors(string(dst))[frag] {
+				t.Errorf("%s: link %q: %s has no heading with anchor #%s", file, link, target, frag)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("checked only %d relative links; is the link pattern still right?", n)
+	}
+}
+
+// TestNoPathOutsideTheRepo catches mentions of files outside the repository
+// that are not links, such as ../shared/DESIGN.md in prose.
+func TestNoPathOutsideTheRepo(t *testing.T) {
+	for _, file := range mdFiles(t) {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"../shared", "DESIGN.md", "/work/"} {
+			if strings.Contains(string(src), bad) {
+				t.Errorf("%s mentions %q, which is not in the repository", file, bad)
+			}
+		}
+	}
+}
