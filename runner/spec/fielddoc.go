@@ -215,7 +215,7 @@ var fieldDocs = map[string]FieldDoc{
 	},
 	"Provider.env": {
 		Desc:    "Environment variables added to this provider's runs (templates; they win over the spec's env), e.g. to map the provider's key to the variable the client reads.",
-		Example: "env:\n  OPENAI_API_KEY: '{{ env \"MISTRAL_API_KEY\" }}'",
+		Example: "env:\n  OPENAI_API_KEY: '{{ .env.MISTRAL_API_KEY }}'",
 	},
 
 	// APIUpstreams and APIUpstream: the apis key.
