@@ -131,10 +131,15 @@ func TestCompareCommand(t *testing.T) {
 // TestBaselineGate runs a real workload against a baseline folder: a rule
 // on delta fails the exit code when the workload got slower.
 func TestBaselineGate(t *testing.T) {
+	// The baselines are far from what the workload takes on any machine, so
+	// that a loaded machine (sleep 0.01 taking 0.2 s) cannot flip the verdict.
 	dir := t.TempDir()
-	old := filepath.Join(dir, "old")
-	writeFolder(t, old, syntheticSpec, []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1})
-	gate := func(sleep string) string {
+	slowOld := filepath.Join(dir, "slow-old")
+	writeFolder(t, slowOld, syntheticSpec, []float64{100, 100, 100, 100, 100, 100})
+	fastOld := filepath.Join(dir, "fast-old")
+	writeFolder(t, fastOld, syntheticSpec, []float64{0.001, 0.001, 0.001, 0.001, 0.001, 0.001})
+	old := fastOld
+	gate := func(sleep, old string) string {
 		return fmt.Sprintf(`name: synth
 command: sleep %s
 runs: 6
@@ -151,8 +156,8 @@ thresholds:
 		want       int
 		level      string
 	}{
-		{"faster passes", gate("0.01"), ExitOK, "PASS"},
-		{"slower fails", gate("0.3"), ExitThresholds, "FAIL"},
+		{"faster passes", gate("0.01", slowOld), ExitOK, "PASS"},
+		{"slower fails", gate("0.3", fastOld), ExitThresholds, "FAIL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,7 +182,7 @@ thresholds:
 	t.Run("missing baseline is a usage error", func(t *testing.T) {
 		d := t.TempDir()
 		path := filepath.Join(d, "gate.yaml")
-		os.WriteFile(path, []byte(strings.Replace(gate("0"), old, filepath.Join(d, "nowhere"), 1)), 0o644)
+		os.WriteFile(path, []byte(strings.Replace(gate("0", old), old, filepath.Join(d, "nowhere"), 1)), 0o644)
 		if code, _, stderr := mainRun(t, path, "--output", filepath.Join(d, "out")); code != ExitUsage || !strings.Contains(stderr, "baseline") {
 			t.Errorf("exit %d: %s", code, stderr)
 		}
