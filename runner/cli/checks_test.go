@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
 )
 
 // Checks made before anything runs: each catches a mistake that would
@@ -173,5 +175,21 @@ thresholds:
 	report, _ := os.ReadFile(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
 	if !strings.Contains(string(report), `no price for model \"gpt-4o-mini\"`) && !strings.Contains(string(report), `no price for model "gpt-4o-mini"`) {
 		t.Errorf("the report does not say the cost rule lacks a price:\n%s", report)
+	}
+}
+
+// A run stopped by Ctrl-C shows as interrupted in the live block, not failed.
+func TestProgressInterruptedIsNotFailed(t *testing.T) {
+	var b strings.Builder
+	p := newProgress(&b, false, false)
+	p.live = true
+	p.planned = map[string]int{"a": 2}
+	p.plan([]string{"a"})
+	p.Start(2)
+	p.RunDone(&record.Run{Cell: "a", Index: 1, Status: record.StatusOK, WallSeconds: 1})
+	p.RunDone(&record.Run{Cell: "a", Index: 2, Status: record.StatusInterrupted, WallSeconds: 1})
+	out := b.String()
+	if !strings.Contains(out, "1 interrupted") || strings.Contains(out, "failed") {
+		t.Errorf("live block:\n%s", out)
 	}
 }

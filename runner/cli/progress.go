@@ -34,6 +34,7 @@ type progress struct {
 
 type cellState struct {
 	done, failed int
+	interrupted  int // stopped by Ctrl-C: not a failure of the workload
 	running      string
 	lastSecs     float64
 }
@@ -114,7 +115,10 @@ func (p *progress) RunDone(r *record.Run) {
 	if !r.Warmup {
 		p.done++
 		st.done++
-		if !r.OK() {
+		switch {
+		case r.Status == record.StatusInterrupted:
+			st.interrupted++
+		case !r.OK():
 			st.failed++
 		}
 	}
@@ -197,6 +201,9 @@ func (p *progress) redraw() {
 		}
 		if st.failed > 0 {
 			status += fmt.Sprintf(", %d failed", st.failed)
+		}
+		if st.interrupted > 0 {
+			status += fmt.Sprintf(", %d interrupted", st.interrupted)
 		}
 		b.WriteString(p.fit(fmt.Sprintf("%-40s %s %d/%d %s", id, bar, st.done, n, status)))
 	}
