@@ -33,6 +33,7 @@ type event struct {
 	provider string  // usage
 	model    string  // usage
 	tokens   record.Tokens
+	count    int    // usage: reports merged into this one (0 = 1)
 	source   string // events | regex
 	line     int    // log line, or events file line when file is set
 	file     bool
@@ -243,6 +244,8 @@ func replay(evs []event, wall float64) (phases []record.Phase, usage []record.Us
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
 
 	index := map[string]int{} // phase name -> position in phases
+	type usageKey struct{ phase, provider, model, source string }
+	var usageAt map[usageKey]int
 	open, openAt := "", 0.0
 	free := 0.0 // start of the current stretch outside every phase
 	other, otherStart := 0.0, -1.0
@@ -286,7 +289,17 @@ func replay(evs []event, wall float64) (phases []record.Phase, usage []record.Us
 			if phase == "" {
 				phase = record.OtherPhase
 			}
-			usage = append(usage, record.Usage{Phase: phase, Provider: ev.provider, Model: ev.model, At: ev.at, Source: ev.source, Tokens: ev.tokens})
+			k := usageKey{phase, ev.provider, ev.model, ev.source}
+			if i, ok := usageAt[k]; ok { // one entry per phase, model and source
+				usage[i].Tokens = usage[i].Tokens.Add(ev.tokens)
+				usage[i].Count = max(usage[i].Count, 1) + max(ev.count, 1)
+				continue
+			}
+			if usageAt == nil {
+				usageAt = map[usageKey]int{}
+			}
+			usageAt[k] = len(usage)
+			usage = append(usage, record.Usage{Phase: phase, Provider: ev.provider, Model: ev.model, At: ev.at, Source: ev.source, Tokens: ev.tokens, Count: ev.count})
 		case evMetric:
 			if metrics == nil {
 				metrics = map[string]float64{}

@@ -293,8 +293,8 @@ echo 'Quality score: n/a'
 	}
 	between(t, "Plan seconds", phase(t, r, "Plan").Seconds, 0.15, 1)
 	want := []record.Usage{
-		{Phase: "Plan", Source: record.SourceRegex, Tokens: record.Tokens{Input: 1200, Output: 20}},
-		{Phase: "Plan", Source: record.SourceRegex, Tokens: record.Tokens{Input: 5, Output: 1}},
+		// Two reports in one phase for one model: one entry, added up.
+		{Phase: "Plan", Source: record.SourceRegex, Count: 2, Tokens: record.Tokens{Input: 1205, Output: 21}},
 	}
 	if len(r.Usage) != len(want) {
 		t.Fatalf("usage %+v, want %+v", r.Usage, want)
@@ -757,5 +757,31 @@ func TestLivePhaseSeesOutputWrittenBeforeARequest(t *testing.T) {
 		if p := <-got; p != "B" {
 			t.Fatalf("attempt %d: phase at request time = %q, want B", i, p)
 		}
+	}
+}
+
+// A run reporting usage a million times keeps one entry per phase and model:
+// its record stays small and reads back (it was 104 MB, past the reader).
+func TestMillionUsageEventsStaySmall(t *testing.T) {
+	cmd := `echo '::runner::{"event":"phase_start","phase":"A"}'; yes '::runner::{"event":"usage","model":"m","input_tokens":3,"output_tokens":1}' | head -n 1000000`
+	r, _, _ := run(t, Job{Command: cmd}, record.StatusOK)
+	if len(r.Usage) != 1 || r.Usage[0].Count != 1000000 || r.Usage[0].Input != 3000000 || r.Usage[0].Output != 1000000 {
+		t.Fatalf("usage %+v, want one entry of 1,000,000 reports", r.Usage)
+	}
+	path := filepath.Join(t.TempDir(), "runs.jsonl")
+	w, err := record.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(r); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if st, _ := os.Stat(path); st.Size() > 64<<10 {
+		t.Errorf("record of %d bytes", st.Size())
+	}
+	back, err := record.ReadFile(path)
+	if err != nil || len(back) != 1 || back[0].Usage[0].Count != 1000000 {
+		t.Errorf("read back %d records (%v)", len(back), err)
 	}
 }

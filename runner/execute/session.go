@@ -353,6 +353,17 @@ func trimEOL(b []byte) []byte {
 // add records an event; live events also drive OnPhase. Callers hold mu, or
 // the readers are done.
 func (s *session) add(ev event, live bool) {
+	// A usage report right after another of the same phase, model and
+	// source adds to it: a run may report usage a million times, and the
+	// run keeps one entry per stretch, not one per report.
+	if n := len(s.events); n > 0 && ev.kind == evUsage && !ev.timed {
+		if last := &s.events[n-1]; last.kind == evUsage && !last.timed && last.file == ev.file &&
+			last.phase == ev.phase && last.model == ev.model && last.provider == ev.provider && last.source == ev.source {
+			last.tokens = last.tokens.Add(ev.tokens)
+			last.count = max(last.count, 1) + max(ev.count, 1)
+			return
+		}
+	}
 	s.events = append(s.events, ev)
 	if ev.phase != "" && len(s.job.Phases) > 0 && !s.declared(ev.phase) && !s.warned[ev.phase] {
 		if s.warned == nil {

@@ -130,13 +130,17 @@ func addSat(a, b int64) int64 {
 // Total is input plus output tokens.
 func (t Tokens) Total() int64 { return t.Input + t.Output }
 
-// Usage is one token report made by the workload (event or regex match).
+// Usage is the token reports made by the workload (events or regex
+// matches) in one phase for one model, added up.
 type Usage struct {
 	Phase    string  `json:"phase"`              // phase open when reported, or the event's own
 	Provider string  `json:"provider,omitempty"` // as the workload named it
 	Model    string  `json:"model,omitempty"`
-	At       float64 `json:"at_s"`   // offset from the run's start
+	At       float64 `json:"at_s"`   // offset from the run's start of the first report
 	Source   string  `json:"source"` // events | regex
+	// Count is how many reports of this phase, model and source the
+	// entry adds up (a run keeps one entry each, however often it reports).
+	Count int `json:"count,omitempty"`
 	Tokens
 }
 
