@@ -39,7 +39,7 @@ func commands() []command {
 		{"sim", "[--listen ADDR]", "serve the simulated LLM APIs standalone", simCmd},
 		{"schema", "", "print the JSON Schema of the spec", schemaCmd},
 		{"version", "", "print the runner's version", func(_ context.Context, e *env, _ []string) error {
-			fmt.Fprintln(e.stdout, "runner", Version)
+			fmt.Fprintln(e.stdout, "runner", version()) // as benchmark.json records it
 			return nil
 		}},
 	}
