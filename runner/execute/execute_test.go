@@ -491,10 +491,13 @@ func TestInterrupted(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Now()
 	r := Run(ctx, Job{
-		Command: `echo '::runner::{"event":"phase_start","phase":"Long"}'; sleep 30`,
+		Command: `echo '::runner::{"event":"phase_start","phase":"Long"}'; sleep 120`,
 		LogPath: filepath.Join(dir, "run.log"),
 	})
-	if took := time.Since(start); took > 2*time.Second {
+	// Bounds far from the command's 120 s, so that a loaded machine cannot
+	// fail the test: what matters is that Run ends at the cancel, not then.
+	took := time.Since(start)
+	if took > 60*time.Second {
 		t.Errorf("Run took %v after cancel", took)
 	}
 	if r.Status != record.StatusInterrupted || r.Error != "interrupted" {
@@ -503,7 +506,7 @@ func TestInterrupted(t *testing.T) {
 	if len(r.Phases) == 0 || r.Phases[0].Name != "Long" {
 		t.Fatalf("phases %+v: want the partial phase", r.Phases)
 	}
-	between(t, "Long seconds", r.Phases[0].Seconds, 0.1, 2)
+	between(t, "Long seconds", r.Phases[0].Seconds, 0, took.Seconds())
 
 	r = Run(ctx, Job{Command: "true"})
 	if r.Status != record.StatusInterrupted || r.ExitCode != -1 {
