@@ -14,14 +14,15 @@ import (
 
 // escapees are commands whose processes leave the process group with
 // setsid(): directly, after a double fork that orphans them, and with the
-// command itself still running when its timeout ends it.
+// command itself still running when its timeout ends it. Each waits for the
+// escapee's pid file rather than a fixed time, which a loaded machine overruns.
 var escapees = []struct {
 	name, cmd, status string
 	timeout           time.Duration
 }{
-	{"setsid child, command exits", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 0.2; echo done`, record.StatusOK, 0},
-	{"orphaned daemon", `sh -c 'setsid sh -c "echo \$\$ > \"$PIDFILE\"; exec sleep 300" </dev/null >/dev/null 2>&1 &'; sleep 0.2; echo done`, record.StatusOK, 0},
-	{"setsid child, timeout", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 300`, record.StatusTimeout, time.Second},
+	{"setsid child, command exits", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & until [ -s "$PIDFILE" ]; do sleep 0.01; done; echo done`, record.StatusOK, 0},
+	{"orphaned daemon", `sh -c 'setsid sh -c "echo \$\$ > \"$PIDFILE\"; exec sleep 300" </dev/null >/dev/null 2>&1 &'; until [ -s "$PIDFILE" ]; do sleep 0.01; done; echo done`, record.StatusOK, 0},
+	{"setsid child, timeout", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & until [ -s "$PIDFILE" ]; do sleep 0.01; done; sleep 300`, record.StatusTimeout, 3 * time.Second},
 }
 
 // Every process of a run dies with it, also one that left the process
