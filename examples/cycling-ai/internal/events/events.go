@@ -1,5 +1,5 @@
 // Package events prints the runner's line protocol: one "::runner::" line
-// with a JSON object per event (see DESIGN.md "Events").
+// with a JSON object per event (see docs/events.md).
 package events
 
 import (
