@@ -296,12 +296,17 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u.sim.ServeHTTP(w, r)
 		return
 	}
+	// The case is the one open when the request arrives: a library may read
+	// a stream's last chunk and start the next case before this handler
+	// returns.
+	u.mu.Lock()
+	phase := u.cur[apiOf(r.URL.Path)]
+	u.mu.Unlock()
 	rec := &teeWriter{ResponseWriter: w}
 	u.sim.ServeHTTP(rec, r)
 	a := answer{path: r.URL.Path}
 	a.in, a.out, a.reported = usageOf(rec.body.Bytes())
 	u.mu.Lock()
-	phase := u.cur[apiOf(r.URL.Path)]
 	u.log[phase] = append(u.log[phase], a)
 	u.mu.Unlock()
 }
