@@ -396,10 +396,7 @@ func serveCompletions(w http.ResponseWriter, r *http.Request, g *gen) {
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
 	for i, c := range chunks {
-		if i == cut {
-			s.abort()
-		}
-		if !g.wait(r.Context(), i*tokensPerChunk) {
+		if !g.pace(r.Context(), s, i, cut) {
 			return
 		}
 		b.Choices = []choice{{Text: c, Logprobs: jsonNull}}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -114,6 +115,15 @@ func (g *gen) cutAt(chunks int) int {
 	return chunks / 2
 }
 
+// pace holds chunk i of a stream until it is due, first cutting the
+// connection at cut (see cutAt); false when the client has gone.
+func (g *gen) pace(ctx context.Context, s *stream, i, cut int) bool {
+	if i == cut {
+		s.abort()
+	}
+	return g.wait(ctx, i*tokensPerChunk)
+}
+
 // --- OpenAI Chat Completions (and Ollama's compatible endpoint) ---
 
 type chatMsg struct {
@@ -225,10 +235,7 @@ func serveChat(w http.ResponseWriter, r *http.Request, g *gen) {
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
 	for i, c := range chunks {
-		if i == cut {
-			s.abort()
-		}
-		if !g.wait(r.Context(), i*tokensPerChunk) {
+		if !g.pace(r.Context(), s, i, cut) {
 			return
 		}
 		d := &chatMsg{Content: jsonString(c)}
@@ -314,10 +321,7 @@ func serveResponses(w http.ResponseWriter, r *http.Request, g *gen) {
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
 	for i, c := range chunks {
-		if i == cut {
-			s.abort()
-		}
-		if !g.wait(r.Context(), i*tokensPerChunk) {
+		if !g.pace(r.Context(), s, i, cut) {
 			return
 		}
 		if g.kind == toolAnswer {
@@ -391,10 +395,7 @@ func serveMessages(w http.ResponseWriter, r *http.Request, g *gen) {
 	chunks := g.chunks()
 	cut := g.cutAt(len(chunks))
 	for i, c := range chunks {
-		if i == cut {
-			s.abort()
-		}
-		if !g.wait(r.Context(), i*tokensPerChunk) {
+		if !g.pace(r.Context(), s, i, cut) {
 			return
 		}
 		delta := map[string]any{"type": "text_delta", "text": c}
@@ -454,10 +455,7 @@ func serveGemini(w http.ResponseWriter, r *http.Request, g *gen) {
 	cut := g.cutAt(len(chunks))
 	sent := 0
 	for i, c := range chunks {
-		if i == cut {
-			s.abort()
-		}
-		if !g.wait(r.Context(), i*tokensPerChunk) {
+		if !g.pace(r.Context(), s, i, cut) {
 			return
 		}
 		sent = min(sent+tokensPerChunk, g.output())
@@ -544,10 +542,7 @@ func serveOllama(w http.ResponseWriter, r *http.Request, g *gen) {
 	cut := g.cutAt(len(chunks))
 	var genStart time.Time
 	for i, c := range chunks {
-		if i == cut {
-			s.abort()
-		}
-		if !g.wait(r.Context(), i*tokensPerChunk) {
+		if !g.pace(r.Context(), s, i, cut) {
 			return
 		}
 		if i == 0 {
