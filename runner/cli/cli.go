@@ -149,6 +149,3 @@ type multi []string
 
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
-
-// errNotYet marks a subcommand whose implementation has not landed.
-var errNotYet = errors.New("not available in this build")

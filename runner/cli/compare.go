@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/runner-bench/runner/runner/compare"
@@ -30,7 +31,7 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageErrorf("compare takes two output folders, got %d arguments", len(pos))
 	}
-	if !contains(compare.Formats, *format) {
+	if !slices.Contains(compare.Formats, *format) {
 		return usageErrorf("--format %q: expected one of %s", *format, strings.Join(compare.Formats, ", "))
 	}
 	old, err := loadResults(pos[0])
@@ -48,15 +49,6 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	cmp.MinChange(*minChange)
 	cmp.Old.Dir, cmp.New.Dir = pos[0], pos[1]
 	return compare.Write(e.stdout, cmp, *format)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // loadResults computes the summary of a benchmark output folder from its

@@ -364,14 +364,12 @@ func costTime(path, title string, cells []*results.Cell) (bool, error) {
 
 	front := paretoFront(cells)
 	var onFront, behind plotter.XYs
-	var frontCells []*results.Cell
 	maxX, maxY := 0.0, 0.0
 	for i, c := range cells {
 		pt := plotter.XY{X: c.Time.Mean, Y: c.Cost.Mean}
 		maxX, maxY = math.Max(maxX, pt.X), math.Max(maxY, pt.Y)
 		if front[i] {
 			onFront = append(onFront, pt)
-			frontCells = append(frontCells, c)
 		} else {
 			behind = append(behind, pt)
 		}

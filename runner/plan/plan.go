@@ -8,11 +8,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,7 +164,7 @@ func checkFilters(s *spec.Spec, only []Filter) error {
 	names, values := axisValues(s)
 	var errs []string
 	for _, f := range only {
-		for _, k := range sortedKeys(f) {
+		for _, k := range slices.Sorted(maps.Keys(f)) {
 			vs, ok := values[k]
 			if !ok && k != "model" {
 				msg := fmt.Sprintf("--only %s=%s: unknown axis %q", k, f[k], k)
@@ -197,20 +198,11 @@ func checkFilters(s *spec.Spec, only []Filter) error {
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func filtersText(only []Filter) string {
 	var parts []string
 	for _, f := range only {
 		var kv []string
-		for _, k := range sortedKeys(f) {
+		for _, k := range slices.Sorted(maps.Keys(f)) {
 			kv = append(kv, k+"="+f[k])
 		}
 		parts = append(parts, strings.Join(kv, ","))

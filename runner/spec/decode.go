@@ -2,9 +2,10 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,10 +203,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 		k, val := n.Content[i], n.Content[i+1]
 		idx, ok := fields[k.Value]
 		if !ok {
-			if near := closest(k.Value, sortedKeys(fields)); near != "" {
+			if near := closest(k.Value, slices.Sorted(maps.Keys(fields))); near != "" {
 				d.errorf(k, "%s: unknown field %q; did you mean %q?", join(field, k.Value), k.Value, near)
 			} else {
-				d.errorf(k, "%s: unknown field %q; expected one of: %s", join(field, k.Value), k.Value, strings.Join(sortedKeys(fields), ", "))
+				d.errorf(k, "%s: unknown field %q; expected one of: %s", join(field, k.Value), k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 			}
 			continue
 		}
@@ -218,15 +219,6 @@ func join(field, key string) string {
 		return key
 	}
 	return field + "." + key
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Custom forms.

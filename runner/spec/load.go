@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -263,7 +264,7 @@ func (s *Spec) validate(d *decoder) {
 		}
 	}
 	axes := map[string]bool{"provider": true, "model": true}
-	for i, a := range s.Matrix {
+	for _, a := range s.Matrix {
 		if axes[a.Name] {
 			fail("matrix."+a.Name, "axis %q is already defined (provider and model come from providers)", a.Name)
 		}
@@ -271,7 +272,6 @@ func (s *Spec) validate(d *decoder) {
 		if len(a.Values) == 0 {
 			fail("matrix."+a.Name, "needs at least one value")
 		}
-		_ = i
 	}
 	s.checkMatrixSize(fail)
 	for i, ex := range s.Exclude {
@@ -314,12 +314,10 @@ func (s *Spec) validate(d *decoder) {
 				Msg: fmt.Sprintf("artifacts.%s: %q %s; measuring it may walk much of the disk (each run stops its walk at a cap and says so)", a.Name, a.Path.Source, why)})
 		}
 	}
-	for i, p := range s.Pricing {
-		f := "pricing." + p.Pattern
+	for _, p := range s.Pricing {
 		if p.Input < 0 || p.Output < 0 {
-			fail(f, "prices must not be negative")
+			fail("pricing."+p.Pattern, "prices must not be negative")
 		}
-		_ = i
 	}
 	if err := s.loadPricingFile(); err != nil {
 		fail("pricing_file", "%v", err)
@@ -552,14 +550,7 @@ func oneOf(fail func(string, string, ...any), field, v string, allowed ...string
 	fail(field, "%q is not one of: %s", v, strings.Join(allowed, ", "))
 }
 
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedSet(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }
 
 func quoteExpr(s string) string {
 	if len(s) > 60 {
@@ -567,9 +558,6 @@ func quoteExpr(s string) string {
 	}
 	return "`" + s + "`"
 }
-
-// PhaseNames returns the declared phases.
-func (s *Spec) PhaseNames() []string { return s.Phases }
 
 // ProviderByName returns the provider named name, or nil.
 func (s *Spec) ProviderByName(name string) *Provider {
