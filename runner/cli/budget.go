@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"path"
 	"sort"
 
 	"github.com/runner-bench/runner/runner/output"
@@ -183,7 +182,7 @@ func estimateCell(s *spec.Spec, c *plan.Cell, prior *results.Summary, prices res
 		}
 		e.note = "not in the prior results"
 	}
-	if sm, ok := simModel(s, c.Model); ok && sm.OutputTokens > 0 {
+	if sm, ok := s.Simulate.Model(c.Model); ok && sm.OutputTokens > 0 {
 		msg := fmt.Sprintf("simulate: %d output tokens per call; calls per run and input tokens are unknown", sm.OutputTokens)
 		if p, ok := prices.Lookup(c.Model); ok {
 			msg += fmt.Sprintf(" (output alone: %s per call)", output.USD(float64(sm.OutputTokens)*p.Output/1e6))
@@ -191,26 +190,6 @@ func estimateCell(s *spec.Spec, c *plan.Cell, prior *results.Summary, prices res
 		e.note = msg
 	}
 	return e
-}
-
-// simModel finds the simulate: settings of a model, exact key first.
-func simModel(s *spec.Spec, model string) (spec.SimModel, bool) {
-	if m, ok := s.Simulate.Models[model]; ok {
-		return m, true
-	}
-	keys := make([]string, 0, len(s.Simulate.Models))
-	for k := range s.Simulate.Models {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return len(keys[i]) > len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j]
-	})
-	for _, k := range keys {
-		if ok, _ := path.Match(k, model); ok {
-			return s.Simulate.Models[k], true
-		}
-	}
-	return spec.SimModel{}, false
 }
 
 func allSkipped(cells []plan.Cell) bool {

@@ -182,7 +182,7 @@ func unsimulated(s *spec.Spec, cells []plan.Cell) []string {
 			continue
 		}
 		seen[c.Model] = true
-		if _, ok := simModel(s, c.Model); !ok {
+		if _, ok := s.Simulate.Model(c.Model); !ok {
 			models = append(models, c.Model)
 		}
 	}

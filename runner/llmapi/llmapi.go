@@ -6,6 +6,8 @@ package llmapi
 
 import (
 	"encoding/json"
+	"iter"
+	"path"
 	"strings"
 	"unicode/utf8"
 )
@@ -206,4 +208,23 @@ func textChars(v any, key string) int {
 // ceil(chars/4), at least 1.
 func TokensForChars(chars int) int {
 	return max(1, (chars+3)/4)
+}
+
+// MatchModel is the one rule by which a model finds its entry in a table
+// keyed by model names and path.Match globs (pricing, simulate.models): the
+// exact key wins; otherwise the longest glob that matches, the smallest key
+// among globs of one length (so the answer never depends on map order).
+func MatchModel(model string, keys iter.Seq[string]) (key string, ok bool) {
+	for k := range keys {
+		if k == model {
+			return k, true
+		}
+		if len(k) < len(key) || len(k) == len(key) && ok && k > key {
+			continue
+		}
+		if m, _ := path.Match(k, model); m {
+			key, ok = k, true
+		}
+	}
+	return key, ok
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/spec"
@@ -15,23 +16,25 @@ import (
 type Prices struct{ table spec.Pricing }
 
 // NewPrices wraps a price table. The spec's own entries win over those of a
-// pricing file; within each, exact keys win over globs, and globs go in order.
+// pricing file; within each, llmapi.MatchModel picks the entry (the exact
+// key, else the longest glob), as the simulator picks its settings.
 func NewPrices(t spec.Pricing) Prices { return Prices{t} }
 
 // Lookup returns the price entry for model, or false.
 func (p Prices) Lookup(model string) (spec.PriceEntry, bool) {
 	for _, fromSpec := range []bool{true, false} {
-		for _, e := range p.table {
-			if (e.Source == "spec" || e.Source == "") == fromSpec && e.Pattern == model {
-				return e, true
+		patterns := func(yield func(string) bool) {
+			for _, e := range p.table {
+				if (e.Source == "spec" || e.Source == "") == fromSpec && !yield(e.Pattern) {
+					return
+				}
 			}
 		}
-		for _, e := range p.table {
-			if (e.Source == "spec" || e.Source == "") != fromSpec {
-				continue
-			}
-			if ok, _ := path.Match(e.Pattern, model); ok {
-				return e, true
+		if key, ok := llmapi.MatchModel(model, patterns); ok {
+			for _, e := range p.table {
+				if e.Pattern == key && (e.Source == "spec" || e.Source == "") == fromSpec {
+					return e, true
+				}
 			}
 		}
 	}

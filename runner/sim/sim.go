@@ -57,10 +57,9 @@ import (
 	"errors"
 	"hash/fnv"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
-	"path"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -99,24 +98,11 @@ type Config struct {
 
 // New returns the simulator as an http.Handler.
 func New(cfg Config) http.Handler {
-	s := &simulator{cfg: cfg, seen: make(map[uint64]uint64)}
-	for k := range cfg.Models {
-		if strings.ContainsAny(k, "*?[") {
-			s.globs = append(s.globs, k)
-		}
-	}
-	sort.Slice(s.globs, func(i, j int) bool {
-		if len(s.globs[i]) != len(s.globs[j]) {
-			return len(s.globs[i]) > len(s.globs[j])
-		}
-		return s.globs[i] < s.globs[j]
-	})
-	return s
+	return &simulator{cfg: cfg, seen: make(map[uint64]uint64)}
 }
 
 type simulator struct {
-	cfg   Config
-	globs []string
+	cfg Config
 
 	mu   sync.Mutex
 	seen map[uint64]uint64 // request hash -> times seen
@@ -126,13 +112,8 @@ type simulator struct {
 const maxSeen = 1 << 16
 
 func (s *simulator) model(name string) Model {
-	if m, ok := s.cfg.Models[name]; ok {
-		return m
-	}
-	for _, g := range s.globs {
-		if ok, _ := path.Match(g, name); ok {
-			return s.cfg.Models[g]
-		}
+	if k, ok := llmapi.MatchModel(name, maps.Keys(s.cfg.Models)); ok {
+		return s.cfg.Models[k]
 	}
 	return s.cfg.Default
 }

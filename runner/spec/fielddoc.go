@@ -144,7 +144,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "intercept: true",
 	},
 	"Spec.pricing": {
-		Desc:    "Prices in USD per 1M tokens, per model name or glob (an exact name wins over a glob). A model without a price has no cost: rules on cost are N/A for it.",
+		Desc:    "Prices in USD per 1M tokens, per model name or glob (an exact name wins, then the longest glob, as in simulate.models). A model without a price has no cost: rules on cost are N/A for it.",
 		Example: "pricing:\n  claude-3-5-sonnet-20241022: { input: 3.00, output: 15.00, cached_input: 0.30 }\n  \"llama*\": { input: 0, output: 0 }",
 	},
 	"Spec.pricing_file": {

@@ -4,10 +4,12 @@
 package spec
 
 import (
+	"maps"
 	"regexp"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // Spec is a loaded, validated benchmark spec.
@@ -220,6 +222,13 @@ type Budget struct {
 type Simulate struct {
 	Seed   int64               `yaml:"seed"`
 	Models map[string]SimModel `yaml:"models"` // key: model name or glob
+}
+
+// Model returns the settings of model by llmapi.MatchModel, the rule the
+// simulator itself follows.
+func (s Simulate) Model(model string) (SimModel, bool) {
+	k, ok := llmapi.MatchModel(model, maps.Keys(s.Models))
+	return s.Models[k], ok
 }
 
 // SimModel is one simulated model's behaviour.
