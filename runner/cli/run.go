@@ -280,7 +280,6 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		// A cool-down lets a real provider's rate limits and caches settle;
 		// the simulator has neither, so a rehearsal does not wait.
 		fmt.Fprintf(e.stderr, "dry run: cooldown %v skipped (the simulator needs no rest)\n", s.Cooldown.D())
-		s.Cooldown = 0
 	}
 
 	started := time.Now()
@@ -342,8 +341,16 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		prog.planned[p.Cell.ID]++
 	}
 	prog.plan(order)
+	runSpec := s
+	if f.dryRun && s.Cooldown > 0 {
+		// The runs skip the cool-down; the report's methodology still
+		// reads the spec's, to say it was skipped.
+		cp := *s
+		cp.Cooldown = 0
+		runSpec = &cp
+	}
 	o := bench.Options{
-		Spec: s, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
+		Spec: runSpec, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
 		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog, Resuming: f.resume != "",
 	}
 	llm, err := startLLM(ctx, s, f.dryRun, f.intercept || s.Intercept, tmp)

@@ -17,7 +17,8 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	cw := inertWriter{csv.NewWriter(w)}
 	head := []string{"simulated", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
 		"started", "wall_s", "user_s", "sys_s", "cpu_pct", "peak_rss_mb",
-		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd", "token_source",
+		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd",
+		"input_cost_usd", "output_cost_usd", "cached_input_cost_usd", "token_source",
 		"calls", "call_errors", "mean_ttft_s", "mean_output_tps", "bad_events"}
 	for _, p := range sum.Phases {
 		head = append(head, p+" s", p+" input_tokens", p+" output_tokens", p+" cost_usd")
@@ -32,9 +33,9 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	row := make([]string, 0, len(head))
 	for _, r := range sum.Runs {
 		row = row[:0]
-		cost := ""
+		cost, inCost, outCost, cachedCost := "", "", "", ""
 		if r.Cost != nil {
-			cost = f(*r.Cost, 6)
+			cost, inCost, outCost, cachedCost = f(*r.Cost, 6), f(r.InputCost, 6), f(r.OutputCost, 6), f(r.CachedInputCost, 6)
 		}
 		tok := i64
 		if r.Unmetered != "" { // unknown, not 0
@@ -44,7 +45,8 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), r.Status, strconv.Itoa(r.ExitCode), r.Signal,
 			r.Started.Format(time.RFC3339), f(r.WallSeconds, 3), f(r.UserSeconds, 3), f(r.SysSeconds, 3),
 			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
-			tok(r.Tokens.Input), tok(r.Tokens.Output), tok(r.Tokens.CachedInput), tok(r.Tokens.Total()), cost, r.TokenSource,
+			tok(r.Tokens.Input), tok(r.Tokens.Output), tok(r.Tokens.CachedInput), tok(r.Tokens.Total()), cost,
+			inCost, outCost, cachedCost, r.TokenSource,
 			strconv.Itoa(len(r.Calls)), strconv.Itoa(r.CallErrors), opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
 		for _, p := range sum.Phases {
 			if ph := r.Phases[p]; ph != nil {

@@ -61,6 +61,24 @@ func Cost(pr spec.Price, t record.Tokens) float64 {
 	return max(0, clampFinite(c)) // a cost is never negative, nor past a float64
 }
 
+// CostSplit prices tokens as Cost does, in its halves: input (cache reads
+// and writes included, as they are input tokens) and output; cached is the
+// cache-read part of input.
+func CostSplit(pr spec.Price, t record.Tokens) (input, cached, output float64) {
+	cachedRate, write := pr.Input, pr.Input
+	if pr.CachedInput != nil {
+		cachedRate = *pr.CachedInput
+	}
+	if pr.CacheWrite != nil {
+		write = *pr.CacheWrite
+	}
+	plain := max(0, t.Input-t.CachedInput-t.CacheWrite)
+	cached = max(0, clampFinite(float64(t.CachedInput)*cachedRate/1e6))
+	input = max(0, clampFinite((float64(plain)*pr.Input+float64(t.CachedInput)*cachedRate+float64(t.CacheWrite)*write)/1e6))
+	output = max(0, clampFinite(float64(t.Output)*pr.Output/1e6))
+	return input, cached, output
+}
+
 // PricingWarnings are the price-table problems visible before anything runs:
 // a key of the spec's own pricing that matches no model of the cells (a
 // typo prices nothing), and a model of an LLM cell with no price (its cost

@@ -50,6 +50,11 @@ type Summary struct {
 	// PricingFile is the pricing_file that priced models the spec's own
 	// pricing does not list (path and sha256), if the spec names one.
 	PricingFile *spec.PricingFileInfo `json:"pricing_file,omitempty"`
+	// Reference is the cell report.reference names (the first measured
+	// one it matches): the executive summary speaks for it.
+	Reference string `json:"reference,omitempty"`
+	// Method says how the benchmark was run and measured, from what happened.
+	Method Methodology `json:"methodology"`
 	// Baseline is the result set the cells were compared with (spec baseline).
 	Baseline *Baseline `json:"baseline,omitempty"`
 	Runs     []*Run    `json:"-"` // every record with what results derived from it, in file order
@@ -82,24 +87,32 @@ type Cell struct {
 	OutputTokens Stats `json:"output_tokens"`
 	CachedTokens Stats `json:"cached_input_tokens"`
 	Cost         Stats `json:"cost_usd"` // per workflow; N = 0 when unpriced
-	MemoryMB     Stats `json:"peak_rss_mb"`
-	CPUPercent   Stats `json:"cpu_percent"`
-	CPUSeconds   Stats `json:"cpu_seconds"`
+	// InputCost and OutputCost split Cost; CachedInputCost is the part of
+	// InputCost paid for cache reads.
+	InputCost       Stats `json:"input_cost_usd"`
+	OutputCost      Stats `json:"output_cost_usd"`
+	CachedInputCost Stats `json:"cached_input_cost_usd"`
+	MemoryMB        Stats `json:"peak_rss_mb"`
+	CPUPercent      Stats `json:"cpu_percent"`
+	CPUSeconds      Stats `json:"cpu_seconds"`
 
 	Phases    []*PhaseStats    `json:"phases"`
 	Artifacts []*ArtifactStats `json:"artifacts,omitempty"`
 	Metrics   []*MetricStats   `json:"metrics,omitempty"`
 	Calls     *CallStats       `json:"calls,omitempty"`
 	Quality   *float64         `json:"quality,omitempty"`
-	Price     *spec.PriceEntry `json:"price,omitempty"`
-	Monthly   []ProjectionCost `json:"projections,omitempty"`
-	Verdicts  []Verdict        `json:"verdicts,omitempty"`
-	Rating    string           `json:"rating"`
-	Advice    []string         `json:"advice,omitempty"` // the spec's recommendations that hold
-	Slowest   *Share           `json:"bottleneck_time,omitempty"`
-	Hungriest *Share           `json:"bottleneck_tokens,omitempty"`
-	Errors    map[string]int   `json:"errors,omitempty"` // failure status -> count
-	Failed    []Failure        `json:"failed,omitempty"` // the first failed runs, with why
+	// QualitySource says where Quality comes from: "judged" (a quality
+	// metric the runs reported) or "typed" (the spec's quality score).
+	QualitySource string           `json:"quality_source,omitempty"`
+	Price         *spec.PriceEntry `json:"price,omitempty"`
+	Monthly       []ProjectionCost `json:"projections,omitempty"`
+	Verdicts      []Verdict        `json:"verdicts,omitempty"`
+	Rating        string           `json:"rating"`
+	Advice        []string         `json:"advice,omitempty"` // the spec's recommendations that hold
+	Slowest       *Share           `json:"bottleneck_time,omitempty"`
+	Hungriest     *Share           `json:"bottleneck_tokens,omitempty"`
+	Errors        map[string]int   `json:"errors,omitempty"` // failure status -> count
+	Failed        []Failure        `json:"failed,omitempty"` // the first failed runs, with why
 	// Interrupted counts runs stopped by Ctrl-C: neither successes nor failures.
 	Interrupted int `json:"interrupted,omitempty"`
 	// Unmetered says, when some successful runs of an LLM API cell metered no
@@ -141,6 +154,10 @@ type ArtifactStats struct {
 	Name  string `json:"name"`
 	MB    Stats  `json:"mb"`
 	Files Stats  `json:"files"`
+	// Unit is the unit reports show the size in (the spec's, else KB when
+	// every cell's mean is under 1 MB, else MB); Size is MB in that unit.
+	Unit string `json:"unit"`
+	Size Stats  `json:"size"`
 	// Partial counts the runs whose walk of the artifact stopped at its
 	// bound: their sizes are lower bounds.
 	Partial int `json:"partial_runs,omitempty"`
@@ -187,6 +204,10 @@ type Verdict struct {
 	Value      *float64 `json:"value,omitempty"`  // the same as a number
 	Unit       string   `json:"unit,omitempty"`   // its unit: s, USD, tokens, MB, %
 	Reason     string   `json:"reason,omitempty"` // why N/A
+	// Op and Limit are the target's comparison when it compares the value
+	// with a number ("<" and 300 for total.time.mean < 300).
+	Op    string   `json:"target_op,omitempty"`
+	Limit *float64 `json:"target_limit,omitempty"`
 }
 
 // Run is one record with the values results derived from it.
@@ -194,6 +215,9 @@ type Run struct {
 	*record.Run
 	Tokens record.Tokens
 	Cost   *float64 // nil when a model has no price, or the tokens are unknown
+	// InputCost (cache reads and writes included), CachedInputCost (cache
+	// reads) and OutputCost split Cost; meaningful only when Cost is set.
+	InputCost, CachedInputCost, OutputCost float64
 	// Unpriced names the models whose tokens have no price, in first-seen order.
 	Unpriced []string
 	// Unmetered says why the run's tokens are unknown (an API cell's run
@@ -302,6 +326,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		sum.Rating = worse(sum.Rating, c.Rating)
 	}
 	sum.Ranking = rank(sum.Cells, sum.HasTokens)
+	sum.describe(s, bench, recs)
 	seen := map[string]bool{}
 	for _, c := range sum.Cells {
 		seen[c.ID] = true
@@ -329,7 +354,7 @@ func newCell(s *spec.Spec, r *record.Run) *Cell {
 		c.Label, c.API = p.Label, p.API
 	}
 	if q, ok := s.Quality[r.Provider]; ok {
-		c.Quality = &q
+		c.Quality, c.QualitySource = &q, "typed"
 	}
 	return c
 }
@@ -373,6 +398,10 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 		c := Cost(e.Price, t)
 		p.Cost += c
 		cost += c
+		in, cached, out := CostSplit(e.Price, t)
+		run.InputCost += in
+		run.CachedInputCost += cached
+		run.OutputCost += out
 	}
 	if usesProxy(r) {
 		for _, c := range r.Calls {
@@ -571,6 +600,12 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 		}
 		return *r.Cost, true
 	})
+	priced := func(f func(*Run) float64) Stats {
+		return collect(func(r *Run) (float64, bool) { return f(r), r.Cost != nil })
+	}
+	c.InputCost = priced(func(r *Run) float64 { return r.InputCost })
+	c.OutputCost = priced(func(r *Run) float64 { return r.OutputCost })
+	c.CachedInputCost = priced(func(r *Run) float64 { return r.CachedInputCost })
 	c.MemoryMB = always(func(r *Run) float64 { return r.PeakRSSMB })
 	c.CPUPercent = always(func(r *Run) float64 { return r.CPUPercent })
 	c.CPUSeconds = always(func(r *Run) float64 { return r.UserSeconds + r.SysSeconds })
@@ -625,7 +660,7 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 		c.Metrics = append(c.Metrics, ms)
 		if name == "quality" && ms.N > 0 {
 			q := ms.Mean
-			c.Quality = &q
+			c.Quality, c.QualitySource = &q, "judged"
 		}
 	}
 	c.Calls = callStats(c.runs)

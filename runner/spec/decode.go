@@ -288,7 +288,31 @@ func (r *Regexp) decodeYAML(d *decoder, n *yaml.Node, field string) {
 func (as *Artifacts) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	d.ordered(n, field, "artifact name to a glob or folder", func(key string, val *yaml.Node, field string) {
 		a := Artifact{Name: key}
-		a.Path.decodeYAML(d, val, field)
+		if val.Kind == yaml.MappingNode { // the long form: { path: ..., unit: KB }
+			for i := 0; i+1 < len(val.Content); i += 2 {
+				k, v := val.Content[i], val.Content[i+1]
+				switch k.Value {
+				case "path":
+					a.Path.decodeYAML(d, v, field+".path")
+				case "unit":
+					if v.Kind != yaml.ScalarNode || !slices.Contains(ArtifactUnits, v.Value) {
+						d.errorf(v, "%s.unit: expected one of %s, got %s", field, strings.Join(ArtifactUnits, ", "), kindName(v))
+					}
+					a.Unit = v.Value
+				default:
+					if near := closest(k.Value, []string{"path", "unit"}); near != "" {
+						d.errorf(k, "%s: unknown field %q; did you mean %q?", join(field, k.Value), k.Value, near)
+					} else {
+						d.errorf(k, "%s: unknown field %q; expected one of: path, unit", join(field, k.Value), k.Value)
+					}
+				}
+			}
+			if a.Path.Source == "" && a.Path.Empty() {
+				d.errorf(val, "%s: needs a path (a glob or folder)", field)
+			}
+		} else {
+			a.Path.decodeYAML(d, val, field)
+		}
 		*as = append(*as, a)
 	})
 }

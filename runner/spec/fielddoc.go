@@ -131,8 +131,8 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "tokens: events",
 	},
 	"Spec.artifacts": {
-		Desc:    "Files whose size is recorded after each run: name to a glob (total size and count of the matching files) or a folder (its size, recursively). Rules read them as artifact(\"NAME\").mb and .files.",
-		Example: "artifacts:\n  reports: \"{{ .run.dir }}/*.html\"\n  sessions: \"{{ .run.dir }}/sessions\"",
+		Desc:    "Files whose size is recorded after each run: name to a glob (total size and count of the matching files) or a folder (its size, recursively), or to `{ path: GLOB, unit: KB }` to choose the unit the report shows its size in (`KB` or `MB`; by default KB when every cell's mean is under 1 MB, else MB). Rules read them as artifact(\"NAME\").mb and .files, in MB whatever the unit.",
+		Example: "artifacts:\n  reports: { path: \"{{ .run.dir }}/*.html\", unit: KB }\n  sessions: \"{{ .run.dir }}/sessions\"",
 	},
 	"Spec.simulate": {
 		Desc:    "How the built-in simulator answers in a dry run (--dry-run, runner sim --spec): per model, latency, speed, output length and error rates. It answers tool calls with arguments that satisfy the tool's schema, structured output that satisfies its schema, embeddings, model lists and token counts, in each API's own format.",
@@ -326,6 +326,18 @@ var fieldDocs = map[string]FieldDoc{
 		Default: "`" + DefaultReportFile + "`",
 		Example: "file: BENCHMARKS.md",
 	},
+	"Report.reference": {
+		Desc:    "The cell the report's executive summary and one-line targets speak for (total time in minutes, tokens, cost per workflow, rating): a provider name, or provider/model (the model may be a glob); the first measured cell it matches. Without it the executive summary is the table of every cell.",
+		Example: "reference: anthropic",
+	},
+	"Report.prices_date": {
+		Desc:    "When the spec's prices were read (free text), shown with the price cards in the report's methodology.",
+		Example: "prices_date: 2024-10-22",
+	},
+	"Report.prices_source": {
+		Desc:    "Where the spec's prices come from (free text or a URL), shown with the price cards in the report's methodology.",
+		Example: "prices_source: the providers' list prices",
+	},
 
 	// Budget.
 	"Budget.max_cost": {
@@ -383,7 +395,7 @@ var fieldDocs = map[string]FieldDoc{
 var typeDocs = map[string]string{
 	"Commands":  "a shell command (text/template) or a list of them",
 	"Axes":      "extra matrix axes: axis name to a list of values, crossed in YAML order",
-	"Artifacts": "artifact name to a glob or folder (text/template) whose size is recorded per run",
+	"Artifacts": "artifact name to a glob or folder (text/template) whose size is recorded per run, or to { path, unit } with unit KB or MB",
 	"Pricing":   "USD per 1M tokens; key = model name or glob",
 	"Duration":  "a Go duration such as \"5s\" or \"10m\"",
 	"Expr":      "an expr-lang rule evaluated per cell, e.g. total.time.mean < 300",

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -228,6 +229,9 @@ func (s *Spec) validate(d *decoder) {
 	checkEnvNames(fail, "env", sortedTemplateKeys(s.Env), false)
 	if err := checkReportFile(s.Report.File); err != nil {
 		fail("report.file", "%q %v", s.Report.File, err)
+	}
+	if msg := s.checkReference(); msg != "" {
+		fail("report.reference", "%s", msg)
 	}
 	if s.Command.Empty() && s.Command.Source == "" {
 		fail("command", "required: the command under test")
@@ -557,6 +561,61 @@ func quoteExpr(s string) string {
 		s = s[:57] + "..."
 	}
 	return "`" + s + "`"
+}
+
+// checkReference says what is wrong with report.reference, or "".
+func (s *Spec) checkReference() string {
+	ref := s.Report.Reference
+	if ref == "" {
+		return ""
+	}
+	name, model, hasModel := strings.Cut(ref, "/")
+	p := s.ProviderByName(name)
+	if p == nil {
+		var names []string
+		for _, p := range s.Providers {
+			names = append(names, p.Name)
+		}
+		msg := fmt.Sprintf("%q names no provider (a provider name, or provider/model)", ref)
+		if near := Closest(name, names); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+		}
+		return msg + "; providers: " + strings.Join(names, ", ")
+	}
+	if !hasModel {
+		return ""
+	}
+	if _, err := path.Match(model, ""); err != nil {
+		return fmt.Sprintf("%q: bad glob: %v", model, err)
+	}
+	for _, m := range p.Models {
+		if ok, _ := path.Match(model, m); ok || m == model {
+			return ""
+		}
+	}
+	msg := fmt.Sprintf("%q: provider %s has no model %q", ref, name, model)
+	if near := Closest(model, p.Models); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+	}
+	return msg + "; its models: " + strings.Join(p.Models, ", ")
+}
+
+// IsReference says whether the cell of provider and model is one that
+// report.reference names (false when it names none).
+func (s *Spec) IsReference(provider, model string) bool {
+	ref := s.Report.Reference
+	if ref == "" {
+		return false
+	}
+	name, pattern, hasModel := strings.Cut(ref, "/")
+	if name != provider {
+		return false
+	}
+	if !hasModel {
+		return true
+	}
+	ok, _ := path.Match(pattern, model)
+	return ok || pattern == model
 }
 
 // ProviderByName returns the provider named name, or nil.

@@ -144,6 +144,11 @@ func TestLoadErrors(t *testing.T) {
 		{"projection without frequency", "name: d\ncommand: x\nprojections: [ { label: x } ]\n", "projections[0].per_month: must be more than 0"},
 		{"yaml syntax", "name: d\ncommand: [x\n", "bad.yaml:"},
 		{"tokens", "name: d\ncommand: x\ntokens: all\n", `tokens: "all" is not one of: proxy, events, auto`},
+		{"reference unknown provider", "name: d\ncommand: x\nproviders: [ { name: anthropic } ]\nreport: { reference: antropic }\n", `bad.yaml:4:22: report.reference: "antropic" names no provider (a provider name, or provider/model); did you mean "anthropic"?`},
+		{"reference unknown model", "name: d\ncommand: x\nproviders: [ { name: a, models: [m1, m2] } ]\nreport: { reference: a/m3 }\n", `report.reference: "a/m3": provider a has no model "m3"`},
+		{"artifact unit", "name: d\ncommand: x\nartifacts: { r: { path: '*.html', unit: GB } }\n", `bad.yaml:3:41: artifacts.r.unit: expected one of KB, MB, got "GB"`},
+		{"artifact key", "name: d\ncommand: x\nartifacts: { r: { path: '*.html', units: KB } }\n", `artifacts.r.units: unknown field "units"; did you mean "unit"?`},
+		{"artifact without path", "name: d\ncommand: x\nartifacts: { r: { unit: KB } }\n", `artifacts.r: needs a path`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -152,6 +157,26 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("got %v\nwant it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestReferenceAndArtifactUnit(t *testing.T) {
+	src := "name: d\ncommand: x\nproviders: [ { name: a, models: [m1, big-2] }, { name: b } ]\n" +
+		"report: { reference: a/big-* }\nartifacts: { r: { path: '*.html', unit: KB }, s: sessions }\n"
+	s, err := Parse("good.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		provider, model string
+		want            bool
+	}{{"a", "big-2", true}, {"a", "m1", false}, {"b", "", false}} {
+		if got := s.IsReference(c.provider, c.model); got != c.want {
+			t.Errorf("IsReference(%s, %s) = %v, want %v", c.provider, c.model, got, c.want)
+		}
+	}
+	if len(s.Artifacts) != 2 || s.Artifacts[0].Unit != "KB" || s.Artifacts[0].Path.Source != "*.html" || s.Artifacts[1].Unit != "" {
+		t.Errorf("artifacts = %+v", s.Artifacts)
 	}
 }
 

@@ -99,9 +99,17 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case artifactsType:
 		return g.ref("Artifacts", func() map[string]any {
 			return map[string]any{
-				"description":          typeDocs["Artifacts"],
-				"type":                 "object",
-				"additionalProperties": g.schema(templateType),
+				"description": typeDocs["Artifacts"],
+				"type":        "object",
+				"additionalProperties": map[string]any{"anyOf": []any{
+					g.schema(templateType),
+					map[string]any{
+						"type":                 "object",
+						"properties":           map[string]any{"path": g.schema(templateType), "unit": map[string]any{"type": "string", "enum": anySlice(ArtifactUnits)}},
+						"required":             anySlice([]string{"path"}),
+						"additionalProperties": false,
+					},
+				}},
 			}
 		})
 	case pricingType:

@@ -155,7 +155,13 @@ type Artifacts []Artifact
 type Artifact struct {
 	Name string
 	Path Template
+	// Unit is how reports show its size: "KB" or "MB"; "" picks the one
+	// that reads best for the sizes measured.
+	Unit string
 }
+
+// ArtifactUnits are the units an artifact's size may be shown in.
+var ArtifactUnits = []string{"KB", "MB"}
 
 // Price is USD per 1M tokens.
 type Price struct {
@@ -209,6 +215,14 @@ type Projection struct {
 type Report struct {
 	Template string `yaml:"template"` // path as written, relative to the spec's folder; "" = embedded default
 	File     string `yaml:"file"`
+	// Reference names the cell the executive summary and the one-line
+	// targets speak for: a provider name, or provider/model (model may be
+	// a glob); the first measured cell it matches.
+	Reference string `yaml:"reference"`
+	// PricesDate and PricesSource say when and where the spec's prices
+	// were read, for the report's methodology.
+	PricesDate   string `yaml:"prices_date"`
+	PricesSource string `yaml:"prices_source"`
 	// TemplatePath is Template resolved against the spec's folder.
 	TemplatePath string `yaml:"-"`
 }
