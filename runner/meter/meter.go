@@ -51,6 +51,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"sort"
 	"strings"
@@ -163,6 +164,7 @@ type endpoint struct {
 	upstream *url.URL
 	url      string // http://127.0.0.1:PORT
 	srv      *http.Server
+	passer   *httputil.ReverseProxy // what is not metered
 }
 
 type run struct {
@@ -217,6 +219,7 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 			return nil, fmt.Errorf("metering proxy: listening for %s: %w", api, err)
 		}
 		ep := &endpoint{p: p, api: api, upstream: u, url: "http://" + ln.Addr().String()}
+		ep.passer = ep.newPasser()
 		ep.srv = &http.Server{
 			Handler:           ep,
 			ReadHeaderTimeout: 30 * time.Second,

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -133,7 +135,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if dec == nil {
-		e.pass(w, r)
+		e.passer.ServeHTTP(w, r)
 		return
 	}
 	run := e.p.begin()
@@ -259,51 +261,43 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pass forwards a request that is not metered, streaming its response.
-func (e *endpoint) pass(w http.ResponseWriter, r *http.Request) {
-	out, err := e.newOutRequest(r, r.Body)
-	if err != nil {
-		proxyError(w, http.StatusBadGateway, redact.String(err.Error()))
-		return
-	}
-	if r.ContentLength == 0 {
-		out.Body = nil
-	}
-	out.ContentLength = r.ContentLength
-	resp, err := e.p.transport.RoundTrip(out)
-	if err != nil {
-		if r.Context().Err() == nil {
-			proxyError(w, http.StatusBadGateway, "upstream "+redact.String(e.upstream.Redacted())+" unreachable: "+describe(err))
-		}
-		return
-	}
-	defer resp.Body.Close()
-	copyHeader(w.Header(), resp.Header)
-	w.WriteHeader(resp.StatusCode)
-	var fl http.Flusher
-	if resp.ContentLength < 0 {
-		fl, _ = w.(http.Flusher)
-	}
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	for {
-		n, err := resp.Body.Read(*bp)
-		if n > 0 {
-			if _, werr := w.Write((*bp)[:n]); werr != nil {
-				return
+// newPasser forwards the requests that are not metered (model lists, uploads, an
+// Upgrade) with httputil.ReverseProxy: off the metered path its extra cost
+// per request does not matter, and it brings what a plain copy loop lacks
+// (protocol switches, trailers, 1xx responses).
+func (e *endpoint) newPasser() *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL = e.target(pr.In)
+			pr.Out.Host = e.upstream.Host
+			// Forwarded as they came, as the metered path does (Rewrite
+			// drops them).
+			for _, k := range forwardedHeaders {
+				if v, ok := pr.In.Header[k]; ok {
+					pr.Out.Header[k] = v
+				}
 			}
-			if fl != nil {
-				fl.Flush()
+			pr.Out.Header.Del("Expect")
+			pr.Out.Header.Del(PhaseHeader)
+		},
+		Transport:  e.p.transport,
+		BufferPool: bufPoolAdapter{},
+		ErrorLog:   log.New(io.Discard, "", 0),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if r.Context().Err() == nil {
+				proxyError(w, http.StatusBadGateway, "upstream "+redact.String(e.upstream.Redacted())+" unreachable: "+describe(err))
 			}
-		}
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			panic(http.ErrAbortHandler)
-		}
+		},
 	}
 }
+
+var forwardedHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
+
+// bufPoolAdapter lends ReverseProxy the copy buffers of the metered path.
+type bufPoolAdapter struct{}
+
+func (bufPoolAdapter) Get() []byte  { return *bufPool.Get().(*[]byte) }
+func (bufPoolAdapter) Put(b []byte) { bufPool.Put(&b) }
 
 // describe says why the upstream could not be reached, without its URL (which
 // may carry a key).
