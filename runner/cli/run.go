@@ -14,6 +14,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/bench"
 	"github.com/runner-bench/runner/runner/execute"
+	"github.com/runner-bench/runner/runner/host"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
@@ -283,7 +284,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 
 	started := time.Now()
-	commit := startGitCommit()
+	commit := host.StartGitCommit()
 	dir, done, lock, err := outputDir(s, &f, started, e.stderr)
 	if err != nil {
 		return err
