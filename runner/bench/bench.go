@@ -39,6 +39,9 @@ type Proxy interface {
 type Progress interface {
 	Start(total int) // measured runs to do
 	RunStarted(cell string, run int, warmup bool)
+	// RunPhase says which phase the cell's running run has open ("" none),
+	// from its ::runner:: events or phase pattern. It must not block.
+	RunPhase(cell, phase string)
 	RunDone(r *record.Run)
 	Note(msg string) // setup, cleanup, warnings
 }
@@ -372,6 +375,7 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		job.StaleEvents = b.Resuming
 		job.AppendLog = b.Resuming
 		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
+		job.OnPhase = func(phase string) { b.Progress.RunPhase(c.ID, phase) }
 		if proxy != nil {
 			job.Live = &execute.Live{}
 			proxy.BeginRun(time.Now(), job.Live.Phase)
@@ -619,6 +623,7 @@ type nopProgress struct{}
 
 func (nopProgress) Start(int)                    {}
 func (nopProgress) RunStarted(string, int, bool) {}
+func (nopProgress) RunPhase(string, string)      {}
 func (nopProgress) RunDone(*record.Run)          {}
 func (nopProgress) Note(string)                  {}
 
@@ -640,6 +645,9 @@ func scrub(r *record.Run) {
 type scrubbed struct{ Progress }
 
 func (p scrubbed) Note(msg string) { p.Progress.Note(redact.String(msg)) }
+
+// RunPhase: a phase name comes from the workload's output too.
+func (p scrubbed) RunPhase(cell, phase string) { p.Progress.RunPhase(cell, redact.String(phase)) }
 
 // appendProxyEnv adds the proxy's variables to a run's environment. A
 // NODE_OPTIONS from the proxy (interception mode's preload) is added to the

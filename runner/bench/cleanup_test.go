@@ -20,6 +20,7 @@ type notes struct {
 
 func (n *notes) Start(int)                    {}
 func (n *notes) RunStarted(string, int, bool) {}
+func (n *notes) RunPhase(string, string)      {}
 func (n *notes) RunDone(*record.Run)          {}
 func (n *notes) Note(msg string) {
 	n.mu.Lock()

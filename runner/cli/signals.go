@@ -45,13 +45,14 @@ func Signals(stderr io.Writer) (context.Context, func()) {
 				n++
 				switch n {
 				case 1:
-					fmt.Fprintf(stderr, "\nrunner: %s: stopping runs, writing the report from finished runs (again to skip cleanup and the report)\n", name(sig))
+					say(stderr, fmt.Sprintf("runner: %s: stopping runs, writing the report from finished runs (again to skip cleanup and the report)", name(sig)))
 					cancel()
 				case 2:
-					fmt.Fprintf(stderr, "\nrunner: %s again: killing the runs now; cleanup and the report are skipped (again to quit without recording them)\n", name(sig))
+					say(stderr, fmt.Sprintf("runner: %s again: killing the runs now; cleanup and the report are skipped (again to quit without recording them)", name(sig)))
 					close(abort)
 				default:
-					fmt.Fprintf(stderr, "\nrunner: %s a third time: quitting; the runs in flight are not recorded\n", name(sig))
+					say(stderr, fmt.Sprintf("runner: %s a third time: quitting; the runs in flight are not recorded", name(sig)))
+					restoreConsole()
 					execute.KillAll()
 					removeTemps()
 					os.Exit(ExitInterrupted)
