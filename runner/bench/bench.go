@@ -29,8 +29,8 @@ import (
 type Proxy interface {
 	Env() []string
 	BeginRun(start time.Time, phase func() string)
-	EndRun() []record.Call
-	LateCalls() []record.Call // calls that arrived after an earlier run's window closed
+	EndRun() record.CallLog
+	LateCalls() record.CallLog // calls that arrived after an earlier run's window closed
 	Close() error
 }
 
@@ -382,10 +382,11 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		}
 		m := execute.Run(ctx, job)
 		if proxy != nil {
-			m.Calls = proxy.EndRun()
-			m.LateCalls = proxy.LateCalls()
+			m.CallLog = proxy.EndRun()
+			late := proxy.LateCalls()
+			m.LateCalls, m.LateDropped = late.Calls, late.Count()-len(late.Calls)
 			m.FailIfCallsFailed()
-			for _, w := range undeclaredPhaseWarnings(m.Calls) {
+			for _, w := range undeclaredPhaseWarnings(m.Undeclared) {
 				job.Warn(w)
 				m.Warnings = append(m.Warnings, w)
 			}
@@ -503,14 +504,10 @@ func (b *benchmark) env(c *plan.Cell, data map[string]any, runDir string, p plan
 
 // undeclaredPhaseWarnings says, once per name, which X-Runner-Phase headers
 // named no declared phase (the proxy counted those calls in the open phase).
-func undeclaredPhaseWarnings(calls []record.Call) []string {
+func undeclaredPhaseWarnings(headers []string) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, c := range calls {
-		if h := c.UndeclaredPhase; h != "" && !seen[h] {
-			seen[h] = true
-			out = append(out, fmt.Sprintf("an X-Runner-Phase header names %q, which is not among the declared phases; its calls count in the phase open at the time", h))
-		}
+	for _, h := range headers {
+		out = append(out, fmt.Sprintf("an X-Runner-Phase header names %q, which is not among the declared phases; its calls count in the phase open at the time", h))
 	}
 	return out
 }
@@ -602,7 +599,7 @@ func (b *benchmark) halt(why string) {
 // tokenSource decides where a run's token totals come from: the proxy when
 // asked or (auto) when it saw calls; otherwise the workload's own reports.
 func tokenSource(want string, r *record.Run) string {
-	if want == "proxy" || want == "auto" && len(r.Calls) > 0 {
+	if want == "proxy" || want == "auto" && r.CallLog.Count() > 0 {
 		return record.SourceProxy
 	}
 	for _, u := range r.Usage {

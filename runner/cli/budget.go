@@ -164,7 +164,7 @@ func estimateCell(s *spec.Spec, c *plan.Cell, prior *results.Summary, prices res
 				continue
 			}
 			n++
-			e.calls += float64(len(r.Calls))
+			e.calls += float64(r.CallLog.Count())
 			e.in += float64(r.Tokens.Input)
 			e.out += float64(r.Tokens.Output)
 			cost, missing := results.RunCost(r.Run, prices)

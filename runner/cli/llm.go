@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -270,7 +270,17 @@ func proxyCmd(ctx context.Context, e *env, args []string) error {
 			upstreams[api] = ""
 		}
 	}
-	p, err := meter.Start(ctx, upstreams)
+	var opts []meter.Option
+	if *callsFile != "" {
+		f, err := os.OpenFile(*callsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		enc := json.NewEncoder(f)
+		opts = append(opts, meter.OnCall(func(c record.Call) { enc.Encode(c) }))
+	}
+	p, err := meter.Start(ctx, upstreams, opts...)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -281,61 +291,27 @@ func proxyCmd(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "export "+kv)
 	}
 	<-ctx.Done()
-	calls := p.EndRun()
-	if *callsFile != "" {
-		f, err := os.OpenFile(*callsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(f)
-		for _, c := range calls {
-			enc.Encode(c)
-		}
-		f.Close()
-	}
-	printCalls(e, calls)
+	log := p.EndRun()
+	printCalls(e, log.Groups())
 	return nil
 }
 
-// printCalls summarises calls by phase and model.
-func printCalls(e *env, calls []record.Call) {
-	type agg struct {
-		n, errs  int
-		tok      record.Tokens
-		lat, ttf float64
-	}
-	groups := map[string]*agg{}
-	for _, c := range calls {
-		phase := c.Phase
-		if phase == "" {
-			phase = record.OtherPhase
-		}
-		k := phase + "\x00" + c.API + "\x00" + c.Model
-		g := groups[k]
-		if g == nil {
-			g = &agg{}
-			groups[k] = g
-		}
-		g.n++
-		if c.Error != "" {
-			g.errs++
-		}
-		g.tok = g.tok.Add(c.Tokens)
-		g.lat += c.LatencyS
-		g.ttf += c.TTFTS
-	}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// printCalls shows the calls added up by phase and model.
+func printCalls(e *env, groups []record.CallGroup) {
+	groups = slices.Clone(groups)
+	slices.SortFunc(groups, func(a, b record.CallGroup) int {
+		return cmp.Or(strings.Compare(a.Phase, b.Phase), strings.Compare(a.API, b.API), strings.Compare(a.Model, b.Model))
+	})
 	t := newTable(e.stdout)
 	t.row("PHASE", "API", "MODEL", "CALLS", "ERRORS", "INPUT", "OUTPUT", "CACHED", "MEAN LATENCY", "MEAN TTFT")
-	for _, k := range keys {
-		parts := strings.Split(k, "\x00")
-		g := groups[k]
-		t.row(parts[0], parts[1], parts[2], fmt.Sprint(g.n), fmt.Sprint(g.errs), fmt.Sprint(g.tok.Input), fmt.Sprint(g.tok.Output),
-			fmt.Sprint(g.tok.CachedInput), fmt.Sprintf("%.3fs", g.lat/float64(g.n)), fmt.Sprintf("%.3fs", g.ttf/float64(g.n)))
+	for _, g := range groups {
+		lat, _ := g.Latency.Mean()
+		ttft := "-"
+		if m, ok := g.TTFT.Mean(); ok {
+			ttft = fmt.Sprintf("%.3fs", m)
+		}
+		t.row(g.Phase, g.API, g.Model, fmt.Sprint(g.Calls), fmt.Sprint(g.ErrorCount()), fmt.Sprint(g.Input), fmt.Sprint(g.Output),
+			fmt.Sprint(g.CachedInput), fmt.Sprintf("%.3fs", lat), ttft)
 	}
 	t.flush()
 }

@@ -788,3 +788,24 @@ func TestMillionUsageEventsStaySmall(t *testing.T) {
 		t.Errorf("read back %d records (%v)", len(back), err)
 	}
 }
+
+// A run that names more metrics than record.MaxMetrics keeps the first
+// ones and says, once, how many values it dropped.
+func TestMetricNamesAreBounded(t *testing.T) {
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	var b strings.Builder
+	for i := range record.MaxMetrics + 500 {
+		fmt.Fprintf(&b, `{"event":"metric","name":"m%d","value":%d}`+"\n", i, i)
+	}
+	b.WriteString(`{"event":"metric","name":"m0","value":7}` + "\n") // a known name still updates
+	if err := os.WriteFile(events, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, w, _ := run(t, Job{Command: "true", EventsPath: events}, record.StatusOK)
+	if len(r.Metrics) != record.MaxMetrics || r.Metrics["m0"] != 7 {
+		t.Errorf("%d metrics (m0 = %v), want %d with m0 = 7", len(r.Metrics), r.Metrics["m0"], record.MaxMetrics)
+	}
+	if n := strings.Count(w.all(), "metric values were dropped"); n != 1 || !strings.Contains(w.all(), "500 metric values were dropped") {
+		t.Errorf("warnings %q, want one naming 500 dropped values", w.all())
+	}
+}

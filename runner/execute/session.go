@@ -33,6 +33,10 @@ type session struct {
 	bad     int
 	live    string // phase open as seen in arrival order, for OnPhase
 	warned  map[string]bool
+	// metricNames are the distinct metric names seen, up to
+	// record.MaxMetrics; metricsDropped counts the events of names past it.
+	metricNames    map[string]bool
+	metricsDropped int
 
 	warnings  []string // the first maxRunWarnings, for the record
 	warnCount int
@@ -364,6 +368,16 @@ func (s *session) add(ev event, live bool) {
 			return
 		}
 	}
+	if ev.kind == evMetric && !s.metricNames[ev.name] {
+		if len(s.metricNames) >= record.MaxMetrics {
+			s.metricsDropped++
+			return
+		}
+		if s.metricNames == nil {
+			s.metricNames = map[string]bool{}
+		}
+		s.metricNames[ev.name] = true
+	}
 	s.events = append(s.events, ev)
 	if ev.phase != "" && len(s.job.Phases) > 0 && !s.declared(ev.phase) && !s.warned[ev.phase] {
 		if s.warned == nil {
@@ -454,6 +468,9 @@ func (s *session) finish(r *record.Run, wall float64) {
 	r.Phases, r.Usage, r.Metrics, warnings = replay(s.events, wall)
 	for _, w := range warnings {
 		s.warn(w)
+	}
+	if s.metricsDropped > 0 {
+		s.warn(fmt.Sprintf("%d metric values were dropped: a run keeps at most %d distinct metric names", s.metricsDropped, record.MaxMetrics))
 	}
 }
 

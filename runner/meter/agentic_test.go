@@ -60,7 +60,7 @@ func TestAgenticAnswersFromSimulatorMeteredExactly(t *testing.T) {
 		}
 		want = append(want, [2]int64{last(body, r.in), last(body, r.out)})
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	if len(calls) != len(reqs) {
 		t.Fatalf("%d calls recorded, want %d", len(calls), len(reqs))
 	}
@@ -100,7 +100,7 @@ func TestEmbeddingsAndCompletionsFromSimulatorMetered(t *testing.T) {
 			t.Fatalf("%s: %v %d %.200s", r.path, err, resp.StatusCode, body)
 		}
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	if len(calls) != len(reqs) {
 		t.Fatalf("%d calls recorded, want %d", len(calls), len(reqs))
 	}

@@ -88,7 +88,7 @@ func TestFaults(t *testing.T) {
 	if resp.StatusCode != 200 || err != nil {
 		t.Errorf("stream without [DONE]: %d %v", resp.StatusCode, err)
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 
 	want2 := []struct {
 		status      int
@@ -123,7 +123,7 @@ func TestRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "connection refused") || strings.Contains(body, geminiKey) {
 		t.Errorf("refused: client got %d %s", resp.StatusCode, body)
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	if len(calls) != 1 || calls[0].Error != "refused" || calls[0].Status != 0 || calls[0].Model != "gemini-2.5-flash" {
 		t.Errorf("calls: %+v", calls)
 	}
@@ -143,7 +143,7 @@ func TestClientCancelMidStream(t *testing.T) {
 	bufio.NewReader(resp.Body).ReadString('\n')
 	cancel()
 	resp.Body.Close()
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	if len(calls) != 1 || calls[0].Error != "canceled" || calls[0].LatencyS > 1 {
 		t.Errorf("calls: %+v", calls)
 	}
@@ -255,7 +255,7 @@ func TestNoLeaks(t *testing.T) {
 			resp.Body.Close()
 		}
 		cancel()
-		if n := len(p.EndRun()); n != 85 {
+		if n := len(p.EndRun().Calls); n != 85 {
 			t.Errorf("%d calls recorded, want 85", n)
 		}
 	}()
@@ -302,7 +302,7 @@ func TestUpstreamThatNeverAnswers(t *testing.T) {
 	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(body, "timeout") {
 		t.Errorf("client got %d %q, want 504 naming the timeout", resp.StatusCode, body)
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	if len(calls) != 1 || calls[0].Error != "timeout" || calls[0].Status != 0 {
 		t.Fatalf("calls = %+v, want one call with error timeout", calls)
 	}

@@ -116,7 +116,7 @@ func TestMoreCallKinds(t *testing.T) {
 		if strings.Contains(c.body, `"stream":true`) && strings.Contains(string(body), `"usage"`) {
 			t.Errorf("the client of a stream that did not ask for usage got it: %s", body)
 		}
-		calls := p.EndRun()
+		calls := p.EndRun().Calls
 		if c.want == nil {
 			if len(calls) != 0 {
 				t.Errorf("%s %s recorded: %+v", c.method, c.path, calls)

@@ -42,7 +42,7 @@ func TestLateCallsAreNotTheNextRuns(t *testing.T) {
 	slowDone := make(chan struct{})
 	go func() { call("slow"); close(slowDone) }()
 	call("fast")
-	first := p.EndRun() // the slow call is still waiting upstream
+	first := p.EndRun().Calls // the slow call is still waiting upstream
 	if len(first) != 1 || first[0].Model != "fast" {
 		t.Fatalf("first run's calls %+v, want the fast one", first)
 	}
@@ -52,11 +52,11 @@ func TestLateCallsAreNotTheNextRuns(t *testing.T) {
 
 	p.BeginRun(time.Now(), nil)
 	call("fast")
-	second := p.EndRun()
+	second := p.EndRun().Calls
 	if len(second) != 1 || second[0].Model != "fast" || second[0].Total() != 15 {
 		t.Errorf("second run's calls %+v, want only its own fast call", second)
 	}
-	late := p.LateCalls()
+	late := p.LateCalls().Calls
 	models := map[string]bool{}
 	for _, c := range late {
 		models[c.Model] = true
@@ -67,7 +67,7 @@ func TestLateCallsAreNotTheNextRuns(t *testing.T) {
 	if len(late) != 2 || !models["slow"] || !models["between"] {
 		t.Errorf("late calls %+v, want the slow and the between call", late)
 	}
-	if again := p.LateCalls(); len(again) != 0 {
+	if again := p.LateCalls().Calls; len(again) != 0 {
 		t.Errorf("late calls handed out twice: %+v", again)
 	}
 }

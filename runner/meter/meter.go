@@ -117,6 +117,11 @@ func Phases(names []string) Option {
 	}
 }
 
+// OnCall has f called with every call of a run as it finishes, one call at
+// a time: for a caller that keeps them all (a run's record keeps the first
+// record.MaxCalls and totals).
+func OnCall(f func(record.Call)) Option { return func(p *Proxy) { p.onCall = f } }
+
 // Primary names the API whose listener RUNNER_PROXY_URL points at: the
 // cell's own. Without it, RUNNER_PROXY_URL is the first listener.
 func Primary(api string) Option { return func(p *Proxy) { p.primary = api } }
@@ -143,6 +148,7 @@ type Proxy struct {
 	eps       []*endpoint
 	primary   string
 	phases    map[string]bool // declared phases; nil: any
+	onCall    func(record.Call)
 
 	mu  sync.Mutex
 	run *run
@@ -173,8 +179,8 @@ type run struct {
 	inflight atomic.Int64
 
 	mu     sync.Mutex
-	calls  [][]record.Call // in blocks of callBlock, so that adding never copies
-	n      int
+	log    record.CallLog // bounded: aggregates and the first calls
+	onCall func(record.Call)
 	closed bool
 	lateTo *run // where calls finishing after close go
 	late   bool // the proxy's collector of late calls
@@ -290,16 +296,17 @@ func (p *Proxy) Env() []string {
 // recorded; calls made after a run ended are late (see LateCalls).
 func (p *Proxy) BeginRun(start time.Time, phase func() string) {
 	p.mu.Lock()
-	p.run = &run{start: start, phase: phase}
+	p.run = &run{start: start, phase: phase, onCall: p.onCall}
 	p.ended = false
 	p.mu.Unlock()
 }
 
 // EndRun closes the run's window: it waits up to EndRunWait for calls still
-// in flight, then returns the run's calls in order of start. Calls finishing
-// later, and calls arriving before the next BeginRun, are late: they are
-// not the run's, and LateCalls returns them.
-func (p *Proxy) EndRun() []record.Call {
+// in flight, then returns the run's calls: every one added up, the first
+// record.MaxCalls one by one in order of start. Calls finishing later, and
+// calls arriving before the next BeginRun, are late: they are not the
+// run's, and LateCalls returns them.
+func (p *Proxy) EndRun() record.CallLog {
 	p.mu.Lock()
 	r := p.run
 	p.run = nil
@@ -311,39 +318,32 @@ func (p *Proxy) EndRun() []record.Call {
 	}
 	p.mu.Unlock()
 	if r == nil {
-		return nil
+		return record.CallLog{}
 	}
 	deadline := time.Now().Add(EndRunWait)
 	for r.inflight.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	r.mu.Lock()
-	var calls []record.Call // nil when there were none, as before
-	if r.n > 0 {
-		calls = make([]record.Call, 0, r.n)
-	}
-	for _, b := range r.calls {
-		calls = append(calls, b...)
-	}
-	r.calls, r.closed, r.lateTo = nil, true, p.late
+	log := r.log
+	r.log, r.closed, r.lateTo = record.CallLog{}, true, p.late
 	r.mu.Unlock()
+	calls := log.Calls
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Start < calls[j].Start })
-	return calls
+	return log
 }
 
 // LateCalls returns, and forgets, the calls that reached the proxy after
-// their run's window closed (see EndRun), each marked Late. A runner
-// attaches them to the next run's record, which does not count them.
-func (p *Proxy) LateCalls() []record.Call {
+// their run's window closed (see EndRun), each marked Late: the first
+// record.MaxCalls, and how many more. A runner attaches them to the next
+// run's record, which does not count them.
+func (p *Proxy) LateCalls() record.CallLog {
 	l := p.late
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var calls []record.Call
-	for _, b := range l.calls {
-		calls = append(calls, b...)
-	}
-	l.calls, l.n = nil, 0
-	return calls
+	log := l.log
+	l.log = record.CallLog{}
+	return log
 }
 
 // Close stops every listener, ends open connections and drops idle upstream
@@ -377,8 +377,6 @@ func (p *Proxy) begin() *run {
 	return r
 }
 
-const callBlock = 256
-
 func (r *run) add(c record.Call) {
 	r.mu.Lock()
 	if r.closed && r.lateTo != nil {
@@ -390,12 +388,10 @@ func (r *run) add(c record.Call) {
 		c.Late = true
 	}
 	if !r.closed {
-		if k := len(r.calls); k == 0 || len(r.calls[k-1]) == cap(r.calls[k-1]) {
-			r.calls = append(r.calls, make([]record.Call, 0, callBlock))
+		r.log.Add(c)
+		if r.onCall != nil {
+			r.onCall(c)
 		}
-		k := len(r.calls) - 1
-		r.calls[k] = append(r.calls[k], c)
-		r.n++
 	}
 	r.mu.Unlock()
 }

@@ -71,7 +71,7 @@ func TestIncludeUsageRewriteIsInvisible(t *testing.T) {
 	if !sent.StreamOptions["include_usage"] || sent.StreamOptions["include_obfuscation"] {
 		t.Errorf("stream_options sent: %v", sent.StreamOptions)
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	if len(calls) != 2 || calls[0].Input != 9 || calls[1].UsageStatus != "reported" {
 		t.Errorf("calls: %+v", calls)
 	}
@@ -91,7 +91,7 @@ func TestNonMeteredPathsPassThrough(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"list"`) {
 		t.Errorf("GET /v1/models: %d %s", resp.StatusCode, b)
 	}
-	if calls := p.EndRun(); len(calls) != 0 {
+	if calls := p.EndRun().Calls; len(calls) != 0 {
 		t.Errorf("non-metered call recorded: %+v", calls)
 	}
 }

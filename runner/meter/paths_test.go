@@ -65,7 +65,7 @@ func TestPathsReachTheUpstreamAsItServesThem(t *testing.T) {
 			t.Errorf("%s %s: %d %s", c.api, c.path, resp.StatusCode, body)
 		}
 	}
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	var got []string
 	for _, c := range calls {
 		got = append(got, c.API+" "+c.Endpoint+" "+c.UsageStatus)

@@ -32,7 +32,7 @@ func TestPhaseHeaderMustNameADeclaredPhase(t *testing.T) {
 		resp.Body.Close()
 	}
 	var got []string
-	for _, c := range p.EndRun() {
+	for _, c := range p.EndRun().Calls {
 		got = append(got, c.Phase+"/"+c.UndeclaredPhase)
 	}
 	if strings.Join(got, " ") != "Write/ Plan/Wirte Plan/" {

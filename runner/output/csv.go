@@ -47,7 +47,7 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
 			tok(r.Tokens.Input), tok(r.Tokens.Output), tok(r.Tokens.CachedInput), tok(r.Tokens.Total()), cost,
 			inCost, outCost, cachedCost, r.TokenSource,
-			strconv.Itoa(len(r.Calls)), strconv.Itoa(r.CallErrors), opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
+			strconv.Itoa(r.CallLog.Count()), strconv.Itoa(r.CallErrors), opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
 		for _, p := range sum.Phases {
 			if ph := r.Phases[p]; ph != nil {
 				pc := ""

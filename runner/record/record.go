@@ -62,13 +62,17 @@ type Run struct {
 
 	Phases []Phase `json:"phases,omitempty"` // in order of first start; includes "(other)"
 	Usage  []Usage `json:"usage,omitempty"`  // token reports from events or regex
-	Calls  []Call  `json:"calls,omitempty"`  // LLM requests seen by the metering proxy
+	// CallLog is the LLM requests seen by the metering proxy: the first
+	// MaxCalls one by one, and every one added up per phase and model.
+	CallLog
 	// LateCalls reached the proxy after the previous run of the cell ended
 	// (made by a process it left behind, or still in flight when its window
-	// closed); they are kept to be seen, never counted in any run's tokens.
-	LateCalls []Call              `json:"late_calls,omitempty"`
-	Metrics   map[string]float64  `json:"metrics,omitempty"`   // named values (metric events, extract.metrics)
-	Artifacts map[string]Artifact `json:"artifacts,omitempty"` // artifact name -> size
+	// closed); they are kept to be seen, never counted in any run's tokens:
+	// the first MaxCalls, and how many more in LateDropped.
+	LateCalls   []Call              `json:"late_calls,omitempty"`
+	LateDropped int                 `json:"late_calls_dropped,omitempty"`
+	Metrics     map[string]float64  `json:"metrics,omitempty"`   // named values (metric events, extract.metrics)
+	Artifacts   map[string]Artifact `json:"artifacts,omitempty"` // artifact name -> size
 
 	TokenSource string `json:"token_source,omitempty"` // events | regex | proxy: which source the totals use
 	BadEvents   int    `json:"bad_events,omitempty"`   // malformed ::runner:: lines (kept in the log)
@@ -166,6 +170,12 @@ type Call struct {
 	Tokens
 }
 
+// MaxMetrics bounds the distinct metric names one run keeps: a workload
+// that names a metric per item would otherwise grow its record, and every
+// table of the report, without bound. Values of further names are dropped
+// with one warning that counts them.
+const MaxMetrics = 1000
+
 // Artifact is the size of one declared artifact after a run.
 type Artifact struct {
 	MB    float64 `json:"mb"`
@@ -198,29 +208,21 @@ func (c *Call) Failed() bool { return c.Status == 0 && c.Error != "" || c.Status
 // must not be judged or recommended. The error names what the calls got,
 // e.g. "every LLM call failed: 3 × HTTP 429, 1 × refused".
 func (r *Run) FailIfCallsFailed() {
-	if r.Status != StatusOK || len(r.Calls) == 0 {
+	if r.Status != StatusOK {
 		return
 	}
-	counts := map[string]int{}
-	var kinds []string
-	for i := range r.Calls {
-		c := &r.Calls[i]
-		if !c.Failed() {
-			return
-		}
-		k := c.Error
-		if c.Status != 0 {
-			k = fmt.Sprintf("HTTP %d", c.Status)
-		}
-		if counts[k] == 0 {
-			kinds = append(kinds, k)
-		}
-		counts[k]++
+	t := r.Total()
+	if t.Calls == 0 || t.FailedCount() < t.Calls {
+		return
+	}
+	kinds := make([]string, 0, len(t.Failed))
+	for k := range t.Failed {
+		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = fmt.Sprintf("%d × %s", counts[k], k)
+		parts[i] = fmt.Sprintf("%d × %s", t.Failed[k], k)
 	}
 	r.Status = StatusFailed
 	r.Error = "every LLM call failed: " + strings.Join(parts, ", ")
@@ -229,7 +231,7 @@ func (r *Run) FailIfCallsFailed() {
 // MaxRecordSize is the largest record, in bytes of its JSON line, that the
 // writer accepts and the reader reads: one limit, so that a record once
 // written can always be read back. A run keeps aggregates, not every event
-// (see Usage.Count and CompactCalls), so a real record is far below it.
+// (see Usage.Count and CallLog), so a real record is far below it.
 const MaxRecordSize = 16 << 20
 
 // Writer appends records to a JSONL file, one line per record, each written

@@ -41,3 +41,27 @@ func TestTokensAndCostStayInRange(t *testing.T) {
 		t.Errorf("cost %v from a negative price", c)
 	}
 }
+
+// Per-run sums and means of huge values (a phase reopened twice at 1e308 s,
+// TTFTs of 1e308 s) stay finite, so summary.json and the CSV never carry
+// Inf or NaN.
+func TestPerRunMeansStayFinite(t *testing.T) {
+	t.Parallel()
+	s := load(t, "name: c\ncommand: x\nphases: [ A ]\nproviders: [ { name: p, api: openai, models: [ m ] } ]\npricing: { m: { input: 3, output: 15 } }\n")
+	r := record.Run{Cell: "p_m", Provider: "p", Model: "m", Index: 1, Status: record.StatusOK, WallSeconds: 1,
+		Phases: []record.Phase{{Name: "A", Seconds: 1e308}, {Name: "A", Seconds: 1e308}}}
+	for range 2 {
+		r.CallLog.Add(record.Call{API: "openai", Model: "m", Phase: "A", Status: 200, Stream: true, TTFTS: 1e308, OutputTPS: 1e308, LatencyS: 1e308,
+			UsageStatus: "reported", Tokens: record.Tokens{Input: record.MaxTokens, Output: record.MaxTokens}})
+	}
+	sum := Compute(s, record.Benchmark{}, []record.Run{r})
+	run := sum.Runs[0]
+	for name, v := range map[string]*float64{"ttft": run.TTFT, "tps": run.OutputTPS, "cost": run.Cost, "phase A": &run.Phases["A"].Seconds} {
+		if v == nil || math.IsInf(*v, 0) || math.IsNaN(*v) {
+			t.Errorf("%s = %v, want a finite value", name, v)
+		}
+	}
+	if _, err := json.Marshal(sum); err != nil {
+		t.Errorf("summary.json: %v", err)
+	}
+}

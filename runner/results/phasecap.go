@@ -15,7 +15,7 @@ import (
 const MaxPhases = 20
 
 // OtherPhases sums the undeclared phases past MaxPhases.
-const OtherPhases = "(other phases)"
+const OtherPhases = record.OtherPhases
 
 // capPhases folds the undeclared phases past the limit into OtherPhases in
 // every run's derived phases (the records keep them all) and returns the

@@ -38,6 +38,9 @@ func NewStats(values []float64) Stats {
 	if len(values) == 0 {
 		return Stats{}
 	}
+	for i, v := range values { // a sum of huge values in a run may be ±Inf
+		values[i] = clampFinite(v)
+	}
 	sample := benchmath.NewSample(values, thresholds) // sorts values
 	v := sample.Values
 	n := float64(len(v))

@@ -297,7 +297,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	}
 	late := 0
 	for i := range recs {
-		late += len(recs[i].LateCalls)
+		late += len(recs[i].LateCalls) + recs[i].LateDropped
 	}
 	if late > 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d LLM calls reached the proxy after their run had ended (a process the run left behind, or a call still in flight); they are in runs.jsonl as late_calls and counted in no run", late))
@@ -374,7 +374,8 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 		return p
 	}
 	for _, ph := range r.Phases {
-		phase(ph.Name).Seconds += ph.Seconds
+		p := phase(ph.Name)
+		p.Seconds = clampFinite(p.Seconds + ph.Seconds)
 	}
 	cost, priced := 0.0, true
 	add := func(phaseName, model string, t record.Tokens) {
@@ -396,16 +397,17 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 			return
 		}
 		c := Cost(e.Price, t)
-		p.Cost += c
-		cost += c
+		p.Cost = clampFinite(p.Cost + c)
+		cost = clampFinite(cost + c)
 		in, cached, out := CostSplit(e.Price, t)
 		run.InputCost += in
 		run.CachedInputCost += cached
 		run.OutputCost += out
 	}
+	groups := r.Groups()
 	if usesProxy(r) {
-		for _, c := range r.Calls {
-			add(c.Phase, c.Model, c.Tokens)
+		for _, g := range groups {
+			add(g.Phase, g.Model, g.Tokens)
 		}
 	} else {
 		for _, u := range r.Usage {
@@ -415,49 +417,22 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 	if priced {
 		run.Cost = &cost
 	}
-	var ttft, tps []float64
-	for _, c := range r.Calls {
-		if c.Error != "" {
-			run.CallErrors++
-		}
-		if v, ok := callTTFT(c); ok {
-			ttft = append(ttft, v)
-		}
-		if v, ok := callTPS(c); ok {
-			tps = append(tps, v)
-		}
+	var ttft, tps record.Sum
+	for _, g := range groups {
+		run.CallErrors += g.ErrorCount()
+		ttft.Merge(g.TTFT)
+		tps.Merge(g.OutputTPS)
 	}
 	run.TTFT, run.OutputTPS = meanOf(ttft), meanOf(tps)
 	return run
 }
 
-// callTTFT is a call's time to first token: streams only, since a whole
-// response has no first token to time.
-func callTTFT(c record.Call) (float64, bool) {
-	return c.TTFTS, c.Stream && c.TTFTS > 0
-}
-
-// callTPS is a call's output tokens per second: the generation rate the
-// proxy measured, else output over latency (end to end, for whole responses).
-func callTPS(c record.Call) (float64, bool) {
-	switch {
-	case c.OutputTPS > 0:
-		return c.OutputTPS, true
-	case c.Error == "" && c.Output > 0 && c.LatencyS > 0:
-		return float64(c.Output) / c.LatencyS, true
-	}
-	return 0, false
-}
-
-func meanOf(v []float64) *float64 {
-	if len(v) == 0 {
+// meanOf is the mean of s, finite; nil when s has no value.
+func meanOf(s record.Sum) *float64 {
+	m, ok := s.Mean()
+	if !ok {
 		return nil
 	}
-	sum := 0.0
-	for _, x := range v {
-		sum += x
-	}
-	m := sum / float64(len(v))
 	return &m
 }
 
@@ -471,19 +446,15 @@ const (
 // unknown, or "": no call reached the proxy and the workload reported no
 // usage, or every call the totals come from has usage "missing".
 func unmetered(r *record.Run) string {
-	if len(r.Calls) == 0 {
+	t := r.Total()
+	if t.Calls == 0 {
 		if len(r.Usage) == 0 {
 			return UnmeteredNoCall
 		}
 		return ""
 	}
-	if !usesProxy(r) {
+	if !usesProxy(r) || t.Metered > 0 {
 		return ""
-	}
-	for _, c := range r.Calls {
-		if c.UsageStatus != "missing" && c.Error == "" {
-			return ""
-		}
 	}
 	return UnmeteredNoUsage
 }
@@ -519,7 +490,7 @@ func usesProxy(r *record.Run) bool {
 	case record.SourceEvents, record.SourceRegex:
 		return false
 	}
-	return len(r.Calls) > 0
+	return r.CallLog.Count() > 0
 }
 
 func phaseOrder(declared []string, seen map[string]bool) []string {
@@ -709,38 +680,65 @@ func joinAnd(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
+// callStats summarises the calls of a cell's runs: counts, and the mean,
+// deviation and range of latency, TTFT and output rate, exact from the runs'
+// call groups; median and p95 from the calls the records keep one by one
+// (every call, unless a run made more than record.MaxCalls).
 func callStats(runs []*Run) *CallStats {
 	cs := &CallStats{}
-	var lat, ttft, tps []float64
+	var lat, ttft, tps record.Sum
+	var latV, ttftV, tpsV []float64
+	dropped := false
 	for _, r := range runs {
-		for _, c := range r.Calls {
-			cs.Calls++
-			if c.Error != "" {
+		for _, g := range r.Groups() {
+			cs.Calls += g.Calls
+			for e, n := range g.Errors {
 				if cs.Errors == nil {
 					cs.Errors = map[string]int{}
 				}
-				cs.Errors[c.Error]++
+				cs.Errors[e] += n
 			}
-			switch c.UsageStatus {
-			case "estimated":
-				cs.Estimated++
-			case "missing":
-				cs.Missing++
+			cs.Estimated += g.Estimated
+			cs.Missing += g.Missing
+			lat.Merge(g.Latency)
+			ttft.Merge(g.TTFT)
+			tps.Merge(g.OutputTPS)
+		}
+		dropped = dropped || r.CallsDropped > 0
+		for i := range r.Calls {
+			c := &r.Calls[i]
+			latV = append(latV, c.LatencyS)
+			if v, ok := c.FirstToken(); ok {
+				ttftV = append(ttftV, v)
 			}
-			lat = append(lat, c.LatencyS)
-			if v, ok := callTTFT(c); ok {
-				ttft = append(ttft, v)
-			}
-			if v, ok := callTPS(c); ok {
-				tps = append(tps, v)
+			if v, ok := c.GenerationTPS(); ok {
+				tpsV = append(tpsV, v)
 			}
 		}
 	}
 	if cs.Calls == 0 {
 		return nil
 	}
-	cs.Latency, cs.TTFT, cs.OutputTPS = NewStats(lat), NewStats(ttft), NewStats(tps)
+	cs.Latency, cs.TTFT, cs.OutputTPS = sumStats(lat, latV, dropped), sumStats(ttft, ttftV, dropped), sumStats(tps, tpsV, dropped)
 	return cs
+}
+
+// sumStats are the statistics of values of which s adds up all and kept
+// holds the ones kept one by one: all of them unless some were dropped,
+// when only the median, p95 and interval come from kept.
+func sumStats(s record.Sum, kept []float64, dropped bool) Stats {
+	st := NewStats(kept)
+	if !dropped || s.N == 0 {
+		return st
+	}
+	mean, _ := s.Mean()
+	st.N, st.Mean, st.Stddev, st.Min, st.Max = s.N, mean, s.Stddev(), s.Min, s.Max
+	st.CV = 0
+	if mean != 0 {
+		st.CV = st.Stddev / math.Abs(mean)
+	}
+	st.Note = fmt.Sprintf("median and p95 over the first %d calls of each run", record.MaxCalls)
+	return st
 }
 
 func sortedKeys(m map[string]bool) []string {
