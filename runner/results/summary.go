@@ -400,9 +400,9 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 		p.Cost = clampFinite(p.Cost + c)
 		cost = clampFinite(cost + c)
 		in, cached, out := CostSplit(e.Price, t)
-		run.InputCost += in
-		run.CachedInputCost += cached
-		run.OutputCost += out
+		run.InputCost = clampFinite(run.InputCost + in)
+		run.CachedInputCost = clampFinite(run.CachedInputCost + cached)
+		run.OutputCost = clampFinite(run.OutputCost + out)
 	}
 	groups := r.Groups()
 	if usesProxy(r) {
