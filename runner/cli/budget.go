@@ -14,7 +14,7 @@ import (
 
 // budgetCheck stops the benchmark before metered cost passes
 // budget.max_cost. After each run it prices every record of this session
-// (warmups too: they cost the same) with the spec's prices; when the cost so
+// (warmups too: they cost the same; and the judge's calls) with the spec's prices; when the cost so
 // far plus the dearest run seen so far would pass the budget, no new run
 // starts (runs in flight finish). Tokens of unpriced models are not counted.
 func budgetCheck(s *spec.Spec) func([]*record.Run) string {
@@ -27,6 +27,7 @@ func budgetCheck(s *spec.Spec) func([]*record.Run) string {
 		spent, dearest := 0.0, 0.0
 		for _, r := range done {
 			c, _ := results.RunCost(r, prices)
+			c += results.JudgeCost(r, prices) // the judge's calls are paid for too
 			spent += c
 			dearest = max(dearest, c)
 		}

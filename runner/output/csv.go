@@ -27,6 +27,9 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 		head = append(head, a+" mb", a+" files")
 	}
 	head = append(head, "error", "log")
+	// The judge's columns: its score of the run and its own tokens and
+	// cost, which are in no other column.
+	head = append(head, "judge_score", "judge_status", "judge_reason", "judge_tokens", "judge_cost_usd")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -67,6 +70,7 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 			}
 		}
 		row = append(row, r.Error, r.Log)
+		row = append(row, judgeColumns(r)...)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -110,4 +114,17 @@ func opt(v *float64, prec int) string {
 		return ""
 	}
 	return f(*v, prec)
+}
+
+// judgeColumns are a run's judge_* columns; empty when it was not judged.
+func judgeColumns(r *results.Run) []string {
+	j := r.Judge
+	if j == nil {
+		return []string{"", "", "", "", ""}
+	}
+	reason := j.Reason
+	if j.Score == nil && j.Error != "" {
+		reason = j.Error
+	}
+	return []string{opt(j.Score, 2), j.Status, reason, i64(r.JudgeTokens.Total()), opt(r.JudgeCost, 6)}
 }

@@ -112,6 +112,9 @@ func Expand(s *spec.Spec, only []Filter) ([]Cell, error) {
 	if err := assignIDs(all); err != nil {
 		return nil, err
 	}
+	if err := checkQuality(s, all); err != nil {
+		return nil, err
+	}
 	var cells []Cell
 	for _, c := range all {
 		if excluded(&c, s.Exclude) || !selected(&c, only) {

@@ -84,6 +84,48 @@ type Run struct {
 	// full): the run's measurements stand, its log is cut short or missing.
 	LogError string `json:"log_error,omitempty"`
 	Dir      string `json:"dir,omitempty"` // the run's working output folder, relative
+	// MetricReasons are the reasons metric events gave with their values
+	// (`"reason"`), by metric name.
+	MetricReasons map[string]string `json:"metric_reasons,omitempty"`
+	// Judge is what the spec's judge made of the run (successful measured
+	// runs only). Its calls and tokens are its own: never in the run's.
+	Judge *Judge `json:"judge,omitempty"`
+}
+
+// Judge statuses: JudgeOK has a score; the others say why there is none.
+const (
+	JudgeOK      = "ok"
+	JudgeNoScore = "no_score" // exited 0 without a score in 1..10
+	// and StatusFailed, StatusTimeout, StatusInterrupted, as for runs
+)
+
+// Judge is the outcome of the judge command on one run.
+type Judge struct {
+	Status      string   `json:"status"`           // ok | no_score | failed | timeout | interrupted
+	Score       *float64 `json:"score,omitempty"`  // 1 to 10; nil without a score
+	Reason      string   `json:"reason,omitempty"` // the judge's own short reason
+	Error       string   `json:"error,omitempty"`  // why there is no score, in words
+	ExitCode    int      `json:"exit_code"`
+	WallSeconds float64  `json:"wall_s"`
+	Calls       []Call   `json:"calls,omitempty"` // the judge's LLM calls the proxy saw
+	Usage       []Usage  `json:"usage,omitempty"` // token reports the judge printed
+	Log         string   `json:"log,omitempty"`   // its log, relative to the output folder
+}
+
+// Tokens are the judge's tokens: the proxy's counts when it saw calls,
+// else the usage the judge reported.
+func (j *Judge) Tokens() Tokens {
+	var t Tokens
+	if len(j.Calls) > 0 {
+		for _, c := range j.Calls {
+			t = t.Add(c.Tokens)
+		}
+		return t
+	}
+	for _, u := range j.Usage {
+		t = t.Add(u.Tokens)
+	}
+	return t
 }
 
 // Phase is one phase's time within a run.

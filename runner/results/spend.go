@@ -22,3 +22,13 @@ func RunCost(r *record.Run, prices Prices) (usd float64, unpriced []string) {
 	sort.Strings(unpriced)
 	return usd, unpriced
 }
+
+// JudgeCost prices the judge's tokens of one record (0 when it was not
+// judged); the judge's models without a price are not counted.
+func JudgeCost(r *record.Run, prices Prices) float64 {
+	_, cost, _ := judgeRun(r, prices)
+	if cost == nil {
+		return 0
+	}
+	return *cost
+}

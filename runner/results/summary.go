@@ -57,7 +57,10 @@ type Summary struct {
 	Method Methodology `json:"methodology"`
 	// Baseline is the result set the cells were compared with (spec baseline).
 	Baseline *Baseline `json:"baseline,omitempty"`
-	Runs     []*Run    `json:"-"` // every record with what results derived from it, in file order
+	// Judge is what the spec's judge did over the benchmark: runs scored,
+	// its own tokens and cost, never in any workflow figure.
+	Judge *JudgeTotals `json:"judge,omitempty"`
+	Runs  []*Run       `json:"-"` // every record with what results derived from it, in file order
 }
 
 // Skipped is a cell that did not run.
@@ -100,19 +103,25 @@ type Cell struct {
 	Artifacts []*ArtifactStats `json:"artifacts,omitempty"`
 	Metrics   []*MetricStats   `json:"metrics,omitempty"`
 	Calls     *CallStats       `json:"calls,omitempty"`
-	Quality   *float64         `json:"quality,omitempty"`
-	// QualitySource says where Quality comes from: "judged" (a quality
-	// metric the runs reported) or "typed" (the spec's quality score).
-	QualitySource string           `json:"quality_source,omitempty"`
-	Price         *spec.PriceEntry `json:"price,omitempty"`
-	Monthly       []ProjectionCost `json:"projections,omitempty"`
-	Verdicts      []Verdict        `json:"verdicts,omitempty"`
-	Rating        string           `json:"rating"`
-	Advice        []string         `json:"advice,omitempty"` // the spec's recommendations that hold
-	Slowest       *Share           `json:"bottleneck_time,omitempty"`
-	Hungriest     *Share           `json:"bottleneck_tokens,omitempty"`
-	Errors        map[string]int   `json:"errors,omitempty"` // failure status -> count
-	Failed        []Failure        `json:"failed,omitempty"` // the first failed runs, with why
+	// Quality is the cell's quality score (0-10): the judge's mean when it
+	// scored runs, else a quality metric's mean, else the spec's typed
+	// score; QualitySource says which (judged | metric | typed).
+	Quality       *float64 `json:"quality,omitempty"`
+	QualityStddev *float64 `json:"quality_stddev,omitempty"`
+	QualitySource string   `json:"quality_source,omitempty"`
+	// QualityKey is the spec's quality key that typed the score.
+	QualityKey string `json:"quality_key,omitempty"`
+	// Judge sums up the judge's scores of the cell's runs and their cost.
+	Judge     *JudgeStats      `json:"judge,omitempty"`
+	Price     *spec.PriceEntry `json:"price,omitempty"`
+	Monthly   []ProjectionCost `json:"projections,omitempty"`
+	Verdicts  []Verdict        `json:"verdicts,omitempty"`
+	Rating    string           `json:"rating"`
+	Advice    []string         `json:"advice,omitempty"` // the spec's recommendations that hold
+	Slowest   *Share           `json:"bottleneck_time,omitempty"`
+	Hungriest *Share           `json:"bottleneck_tokens,omitempty"`
+	Errors    map[string]int   `json:"errors,omitempty"` // failure status -> count
+	Failed    []Failure        `json:"failed,omitempty"` // the first failed runs, with why
 	// Interrupted counts runs stopped by Ctrl-C: neither successes nor failures.
 	Interrupted int `json:"interrupted,omitempty"`
 	// Unmetered says, when some successful runs of an LLM API cell metered no
@@ -225,6 +234,11 @@ type Run struct {
 	Unmetered string
 	Phases    map[string]*PhaseRun
 
+	// The judge's tokens and cost for this run, never in Tokens or Cost.
+	JudgeTokens   record.Tokens
+	JudgeCost     *float64 // nil when unpriced or not judged
+	JudgeUnpriced []string
+
 	CallErrors int      // proxied calls that failed
 	TTFT       *float64 // mean time to first token of its streamed calls
 	OutputTPS  *float64 // mean output tokens per second of its calls
@@ -327,6 +341,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	}
 	sum.Ranking = rank(sum.Cells, sum.HasTokens)
 	sum.describe(s, bench, recs)
+	if sum.Judge = judgeTotals(sum.Runs); sum.Judge != nil && len(sum.Judge.Unpriced) > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no price for the judge's model %s: the judge's cost is unknown (add it to pricing)", strings.Join(quoteAll(sum.Judge.Unpriced), ", ")))
+	}
 	seen := map[string]bool{}
 	for _, c := range sum.Cells {
 		seen[c.ID] = true
@@ -352,9 +369,6 @@ func newCell(s *spec.Spec, r *record.Run) *Cell {
 	c := &Cell{ID: r.Cell, Provider: r.Provider, Label: r.Provider, API: "none", Model: r.Model, Matrix: r.Matrix}
 	if p := s.ProviderByName(r.Provider); p != nil {
 		c.Label, c.API = p.Label, p.API
-	}
-	if q, ok := s.Quality[r.Provider]; ok {
-		c.Quality, c.QualitySource = &q, "typed"
 	}
 	return c
 }
@@ -424,6 +438,7 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 		tps.Merge(g.OutputTPS)
 	}
 	run.TTFT, run.OutputTPS = meanOf(ttft), meanOf(tps)
+	run.JudgeTokens, run.JudgeCost, run.JudgeUnpriced = judgeRun(r, prices)
 	return run
 }
 
@@ -629,11 +644,9 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 		ms := &MetricStats{Name: name}
 		ms.Stats = collect(func(r *Run) (float64, bool) { v, has := r.Metrics[name]; return v, has })
 		c.Metrics = append(c.Metrics, ms)
-		if name == "quality" && ms.N > 0 {
-			q := ms.Mean
-			c.Quality, c.QualitySource = &q, "judged"
-		}
 	}
+	c.Judge = judgeStats(ok)
+	c.setQuality(s)
 	c.Calls = callStats(c.runs)
 	if e, found := prices.Lookup(c.Model); found {
 		c.Price = &e
@@ -791,17 +804,32 @@ func rank(cells []*Cell, priced bool) []Pick {
 		func(c *Cell) string { return fmt.Sprintf("$%.4f per workflow", c.Cost.Mean) })
 	best("speed", func(c *Cell) (float64, bool) { return -c.Time.Mean, c.Time.N > 0 },
 		func(c *Cell) string { return fmt.Sprintf("%.1f s per workflow", c.Time.Mean) })
-	best("quality", func(c *Cell) (float64, bool) { return deref(c.Quality), c.Quality != nil },
+	// Quality: the best judged cell when the judge scored any, so that a
+	// typed guess never beats a measured score; else the best score there is.
+	judged := false
+	for _, c := range cells {
+		judged = judged || c.Runs > 0 && c.QualitySource == QualityJudged
+	}
+	quality := func(c *Cell) (float64, bool) {
+		if c.Quality == nil || judged && c.QualitySource != QualityJudged {
+			return 0, false
+		}
+		return *c.Quality, true
+	}
+	best("quality", quality,
 		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10%s", *c.Quality, c.qualityNote()) })
+	// Balance: the best quality per dollar among the cells that pass their
+	// rules (a cheap cell that fails its targets is no bargain).
 	best("balance", func(c *Cell) (float64, bool) {
-		if c.Quality == nil || c.Cost.N == 0 || !priced {
+		q, ok := quality(c)
+		if !ok || c.Cost.N == 0 || !priced || c.Rating == Fail {
 			return 0, false
 		}
 		// Quality per dollar; a free cell is scored by quality alone above every paid one.
 		if c.Cost.Mean == 0 {
-			return math.MaxFloat64 / 100 * (*c.Quality / 10), true
+			return math.MaxFloat64 / 100 * (q / 10), true
 		}
-		return *c.Quality / c.Cost.Mean, true
+		return q / c.Cost.Mean, true
 	}, func(c *Cell) string {
 		if c.Cost.Mean == 0 {
 			return fmt.Sprintf("quality %.1f/10%s at no token cost", *c.Quality, c.qualityNote())
@@ -811,14 +839,18 @@ func rank(cells []*Cell, priced bool) []Pick {
 	return picks
 }
 
-// qualityNote says where a quality score came from when a person gave it.
+// qualityNote says where a quality score came from.
 func (c *Cell) qualityNote() string {
-	for _, m := range c.Metrics {
-		if m.Name == "quality" && m.N > 0 {
-			return ""
+	switch c.QualitySource {
+	case QualityJudged:
+		if c.Judge.Simulated {
+			return " (judged, SIMULATED)"
 		}
+		return fmt.Sprintf(" (judged, mean of %d %s)", c.Judge.Judged, pluralRuns(c.Judge.Judged))
+	case QualityMetric:
+		return " (reported by the runs)"
 	}
-	return " (score from the spec)"
+	return " (typed in the spec)"
 }
 
 func deref(f *float64) float64 {

@@ -45,6 +45,9 @@ func (c *Cell) Env() rules.Env {
 		return nil
 	}
 	env.MetricOf = func(name string) *rules.Stat {
+		if j := c.Judge; name == spec.JudgeMetric && j != nil && j.Judged > 0 {
+			return j.Score.Rule() // the judge's scores are the quality measured
+		}
 		for _, m := range c.Metrics {
 			if m.Name == name {
 				return m.Stats.Rule()

@@ -164,8 +164,12 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "projections:\n  - { label: 1/week, per_month: 4 }\n  - { label: 1/day, per_month: 30 }",
 	},
 	"Spec.quality": {
-		Desc:    "A quality score (0 to 10) per provider name, for the report's provider recommendations. A `quality` metric reported by the runs wins over it.",
-		Example: "quality:\n  anthropic: 8\n  openai: 7.5",
+		Desc:    "Typed quality scores (0 to 10) for the report's Quality Score column and provider recommendations, keyed by cell ID, model, provider name or a glob of cell IDs or models. A key naming the cell or its model exactly wins; then the longest matching glob, a provider name counting as the glob of its cells (`anthropic` as `anthropic_*`): `claude-3-haiku*` beats `anthropic`, which beats `*`. A key that scores no cell is an error. A judge's mean score, or a `quality` metric reported by the runs, wins over it; the report says which it shows.",
+		Example: "quality:\n  anthropic: 8\n  claude-3-haiku-20240307: 6.5\n  \"openai_*_temperature-0.7\": 7",
+	},
+	"Spec.judge": {
+		Desc:    "A command run after each successful measured run that scores the run's output 1 to 10 by printing `::runner::{\"event\":\"metric\",\"name\":\"quality\",\"value\":8,\"reason\":\"...\"}`. It sees the run's template values (.run.dir, .provider, .model, ...) plus .run.log and .artifacts, and the variables RUNNER_RUN_DIR, RUNNER_ARTIFACT_<NAME>, RUNNER_RUN_LOG (docs/judge.md). Its LLM calls go through the cell's metering proxy (in a dry run: the simulator) and are accounted apart, as judge tokens and cost, never in the run's. A judge that fails or prints no score leaves the run as it was, without a score, and says why.",
+		Example: "judge:\n  command: ./judge --dir {{ .run.dir }} --model claude-3-5-sonnet-20241022\n  timeout: 2m",
 	},
 	"Spec.report": {
 		Desc:    "The Markdown report: its template and file name.",
@@ -337,6 +341,21 @@ var fieldDocs = map[string]FieldDoc{
 	"Report.prices_source": {
 		Desc:    "Where the spec's prices come from (free text or a URL), shown with the price cards in the report's methodology.",
 		Example: "prices_source: the providers' list prices",
+	},
+
+	// Judge: the command that scores each run.
+	"Judge.command": {
+		Desc:    "The judge's shell command (text/template, run with /bin/sh -c in the output folder's parent, like the run's command).",
+		Example: "command: \"{{ .tmp }}/cycling-ai judge --dir {{ .run.dir }} --provider anthropic --model claude-3-5-sonnet-20241022\"",
+	},
+	"Judge.timeout": {
+		Desc:    "Longest one judge command may take; then it is killed and the run keeps no score (the reason says it timed out).",
+		Default: "`5m`",
+		Example: "timeout: 2m",
+	},
+	"Judge.env": {
+		Desc:    "Variables added to the judge's environment (templated), on top of the run's.",
+		Example: "env: { JUDGE_RUBRIC: rubric.md }",
 	},
 
 	// Budget.

@@ -37,6 +37,11 @@ const (
 	// axes, before exclude): a typo such as three 1,000-value axes would
 	// otherwise be a billion cells, expanded in memory before anything runs.
 	DefaultMaxCells = 10_000
+	// DefaultJudgeTimeout bounds one judge command when judge.timeout is
+	// not set: a judge that hangs must not hold the benchmark.
+	DefaultJudgeTimeout = 5 * time.Minute
+	// JudgeMetric is the metric a judge prints its score as.
+	JudgeMetric = "quality"
 )
 
 // APIs a provider may speak.
@@ -374,11 +379,28 @@ func (s *Spec) validate(d *decoder) {
 		}
 	}
 	for name, q := range s.Quality {
-		if !providers[name] {
-			fail("quality."+name, "no provider named %q", name)
-		}
 		if q < 0 || q > 10 {
 			fail("quality."+name, "scores are 0 to 10, got %g", q)
+		}
+		if IsGlob(name) {
+			if _, err := path.Match(name, ""); err != nil {
+				fail("quality."+name, "%q is not a valid glob: %v", name, err)
+			}
+		}
+		if n := d.nodes["quality."+name]; n != nil {
+			if s.QualityPos == nil {
+				s.QualityPos = map[string]Pos{}
+			}
+			s.QualityPos[name] = Pos{n.Line, n.Column}
+		}
+	}
+	if j := s.Judge; j != nil {
+		if j.Command.Empty() {
+			fail("judge.command", "required: the command that scores a run (see docs/judge.md)")
+		}
+		checkEnvNames(fail, "judge.env", sortedTemplateKeys(j.Env), false)
+		if j.Timeout == 0 {
+			j.Timeout = Duration(DefaultJudgeTimeout)
 		}
 	}
 	if s.Report.Template != "" {

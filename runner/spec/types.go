@@ -56,6 +56,7 @@ type Spec struct {
 	Recommendations []Recommendation   `yaml:"recommendations"`
 	Projections     []Projection       `yaml:"projections"`
 	Quality         map[string]float64 `yaml:"quality"`
+	Judge           *Judge             `yaml:"judge"`
 	Report          Report             `yaml:"report"`
 	Output          Template           `yaml:"output"`
 	Baseline        string             `yaml:"baseline"`
@@ -69,6 +70,20 @@ type Spec struct {
 	// Warnings are problems that do not stop the spec (an artifact glob
 	// that reaches outside the run folder), with their positions.
 	Warnings Errors `yaml:"-"`
+	// QualityPos is where each quality key was written, for errors found
+	// once the matrix is expanded (a key that scores no cell).
+	QualityPos map[string]Pos `yaml:"-"`
+}
+
+// Judge is a command run after each successful measured run that scores
+// the run's output 1-10 (a ::runner:: metric named quality). Its LLM calls
+// go through the cell's metering proxy and are accounted apart from the
+// run's.
+type Judge struct {
+	Pos     `yaml:"-"`
+	Command Template            `yaml:"command"`
+	Timeout Duration            `yaml:"timeout"` // default DefaultJudgeTimeout
+	Env     map[string]Template `yaml:"env"`
 }
 
 // Pos is a position in the spec file, set for every decoded struct.
