@@ -327,6 +327,12 @@ func usesRunDir(s *spec.Spec) bool {
 	for _, a := range s.Artifacts {
 		srcs = append(srcs, a.Path.Source)
 	}
+	if s.Judge != nil {
+		srcs = append(srcs, s.Judge.Command.Source)
+		for _, t := range s.Judge.Env {
+			srcs = append(srcs, t.Source)
+		}
+	}
 	for _, src := range srcs {
 		if strings.Contains(src, ".run.dir") || strings.Contains(src, "RUNNER_RUN_DIR") {
 			return true
@@ -404,6 +410,9 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		}
 	}
 	r.TokenSource = tokenSource(b.Spec.Tokens, r)
+	if b.Spec.Judge != nil && !p.Warmup && r.OK() && ctx.Err() == nil {
+		r.Judge = b.judge(ctx, p, proxy, fl, r)
+	}
 	b.write(r)
 	b.Progress.RunDone(r)
 	if b.BudgetExceeded != nil {
@@ -634,6 +643,12 @@ func scrub(r *record.Run) {
 	}
 	for i := range r.LateCalls {
 		r.LateCalls[i].Error = redact.String(r.LateCalls[i].Error)
+	}
+	if j := r.Judge; j != nil {
+		j.Error, j.Reason = redact.String(j.Error), redact.String(j.Reason)
+		for i := range j.Calls {
+			j.Calls[i].Error = redact.String(j.Calls[i].Error)
+		}
 	}
 }
 

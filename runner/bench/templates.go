@@ -134,6 +134,18 @@ func TrialRender(s *spec.Spec, cells []plan.Cell) error {
 		for j := range s.Artifacts {
 			try(&s.Artifacts[j].Path, data)
 		}
+		if jd := s.Judge; jd != nil {
+			arts := map[string][]string{}
+			for _, a := range s.Artifacts {
+				arts[a.Name] = []string{"ARTIFACT"}
+			}
+			data := judgeData(data, "RUN_LOG", arts)
+			try(&jd.Command, data)
+			for k := range jd.Env {
+				t := jd.Env[k]
+				try(&t, data)
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))

@@ -30,6 +30,7 @@ type event struct {
 	phase    string  // phase events; usage: its own phase, if given
 	name     string  // metric
 	value    float64 // metric
+	reason   string  // metric: why that value, if the event says
 	provider string  // usage
 	model    string  // usage
 	tokens   record.Tokens
@@ -61,6 +62,7 @@ type wireEvent struct {
 	Reasoning  int64    `json:"reasoning_tokens"`
 	Name       string   `json:"name"`
 	Value      *float64 `json:"value"`
+	Reason     string   `json:"reason"`
 }
 
 // parseEvent decodes one event object (without the ::runner:: prefix).
@@ -102,6 +104,7 @@ func parseEvent(b []byte) (event, error) {
 		}
 		ev.kind = evMetric
 		ev.name, ev.value = w.Name, *w.Value
+		ev.reason = shortReason(w.Reason)
 	case "":
 		return event{}, errors.New("no \"event\" field")
 	default:
@@ -323,4 +326,40 @@ func describeOpen(open string) string {
 		return "no phase is open"
 	}
 	return fmt.Sprintf("%q is open", open)
+}
+
+// maxReason bounds the reason a metric event may carry: it is shown in
+// tables, not a transcript.
+const maxReason = 300
+
+// shortReason is a metric's reason on one line, cut at maxReason runes.
+func shortReason(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxReason {
+		s = string(r[:maxReason-1]) + "…"
+	}
+	return s
+}
+
+// metricReasons are the reasons of the last metric event of each name
+// (events in time order, as replay leaves them).
+func metricReasons(evs []event) map[string]string {
+	var out map[string]string
+	for i := range evs {
+		if ev := &evs[i]; ev.kind == evMetric {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[ev.name] = ev.reason
+		}
+	}
+	for k, v := range out {
+		if v == "" {
+			delete(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

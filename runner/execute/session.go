@@ -466,6 +466,7 @@ func (s *session) finish(r *record.Run, wall float64) {
 	r.BadEvents = s.bad
 	var warnings []string
 	r.Phases, r.Usage, r.Metrics, warnings = replay(s.events, wall)
+	r.MetricReasons = metricReasons(s.events)
 	for _, w := range warnings {
 		s.warn(w)
 	}
