@@ -91,12 +91,32 @@ Usage:
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  runner %-22s %s\n", c.name+" "+firstWord(c.args), c.short)
 	}
-	fmt.Fprint(w, `
-Run 'runner COMMAND --help' for a command's flags.
-Exit codes: 0 ok, 1 thresholds failed, 2 bad spec or usage, 3 runs failed with
-no verdict, 4 nothing measured (every cell skipped), 5 outputs could not be
-written, 6 stopped by budget.max_cost, 130 interrupted.
-`)
+	fmt.Fprint(w, "\nRun 'runner COMMAND --help' for a command's flags.\n")
+	var codes []string
+	for _, c := range exitCodes {
+		codes = append(codes, fmt.Sprintf("%d %s", c.code, c.short))
+	}
+	fmt.Fprintln(w, wrap("Exit codes: "+strings.Join(codes, ", ")+".", 80))
+}
+
+// wrap breaks text into lines of at most width columns between words.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		switch {
+		case n == 0:
+		case n+1+len(word) > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += len(word)
+	}
+	return b.String()
 }
 
 func firstWord(s string) string {

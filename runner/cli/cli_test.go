@@ -308,3 +308,19 @@ func TestInterruptThenResume(t *testing.T) {
 		}
 	}
 }
+
+// An error no code was attached to (here the temporary folder the runner
+// cannot make) is an internal error, not "bad spec".
+func TestInternalErrorExitCode(t *testing.T) {
+	dir := t.TempDir()
+	p := writeSpec(t, dir, "name: internal\ncommand: 'true'\nruns: 1\n")
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", notDir) // os.MkdirTemp fails under a file
+	code, _, stderr := runner(t, context.Background(), p, "--output", filepath.Join(dir, "out"))
+	if code != ExitInternal {
+		t.Errorf("exit %d, want %d (internal error):\n%s", code, ExitInternal, stderr)
+	}
+}

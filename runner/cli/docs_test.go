@@ -37,6 +37,14 @@ func TestCLIDocs(t *testing.T) {
 	}
 	gendoc.Check(t, "docs/cli.md", "commands", strings.TrimRight(b.String(), "\n"),
 		"go test ./runner/cli -run TestCLIDocs -update", *updateDocs)
+
+	b.Reset()
+	b.WriteString("| code | meaning |\n|---|---|\n")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "| %d | %s |\n", c.code, c.long)
+	}
+	gendoc.Check(t, "docs/cli.md", "exit-codes", b.String(),
+		"go test ./runner/cli -run TestCLIDocs -update", *updateDocs)
 }
 
 // TestExitCodesDocumented checks every Exit* constant of exit.go has a row

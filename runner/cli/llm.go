@@ -274,7 +274,7 @@ func proxyCmd(ctx context.Context, e *env, args []string) error {
 	if *callsFile != "" {
 		f, err := os.OpenFile(*callsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return err
+			return withCode(ExitUsage, err) // the --calls file named cannot be written
 		}
 		defer f.Close()
 		enc := json.NewEncoder(f)

@@ -54,7 +54,7 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("%s already holds a benchmark; merge into a new folder", out)
 	}
 	if err := writeMerged(out, m); err != nil {
-		return err
+		return withCode(ExitOutputs, err)
 	}
 	s, err := spec.Load(filepath.Join(out, output.SpecFile), nil)
 	if err != nil {

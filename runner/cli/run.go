@@ -329,7 +329,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if err := writeInputs(dir, s, bm); err != nil {
-		return err
+		return withCode(ExitOutputs, err)
 	}
 
 	prog := newProgress(e.stderr, f.quiet, f.noProgress)
@@ -476,7 +476,7 @@ func outputDir(s *spec.Spec, f *runFlags, started time.Time, warn io.Writer) (st
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, withCode(ExitUsage, err) // the output folder named cannot be made
 	}
 	lock, err := lockOutput(dir)
 	if err != nil {
