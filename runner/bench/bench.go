@@ -218,7 +218,7 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 			p.Close()
 		}
 	}()
-	seq := b.withWarmups(q)
+	seq := plan.WithWarmups(q, b.Spec.Warmup)
 	next := make(chan runFiles, 1)
 	go func() { next <- b.files(seq[0]) }()
 	pending := true
@@ -259,22 +259,6 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 		}
 		b.run(ctx, p, proxy, fl)
 	}
-}
-
-// withWarmups puts each cell's warmup runs before its first measured run.
-func (b *benchmark) withWarmups(q []plan.Pair) []plan.Pair {
-	seq := make([]plan.Pair, 0, len(q))
-	warmed := map[string]bool{}
-	for _, p := range q {
-		if !warmed[p.Cell.ID] {
-			warmed[p.Cell.ID] = true
-			for i := 1; i <= b.Spec.Warmup; i++ {
-				seq = append(seq, plan.Pair{Cell: p.Cell, Index: i, Warmup: true})
-			}
-		}
-		seq = append(seq, p)
-	}
-	return seq
 }
 
 // runFiles name a run's folder and log; the folder is made before the run

@@ -1,14 +1,16 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/runner-bench/runner/runner/output"
@@ -185,25 +187,31 @@ func readShards(dirs []string) (*merged, error) {
 }
 
 // canonical orders the records of all shards as one unsharded run with one
-// worker writes them: skipped cells first, then the measured runs in plan
-// order (sequential: cell by cell; interleaved: run by run), each cell's
-// warmups just before its first measured run. A measured run found in two
-// folders is an error; warmups, which every shard runs for its cells, are
-// kept once (the first folder's).
+// worker writes them: skipped cells first, then the measured runs found in
+// the plan's schedule (plan.Runs, then plan.WithWarmups: each cell's warmups
+// just before its first measured run), then the warmups of cells with no
+// measured run. A measured run found in two folders is an error; warmups,
+// which every shard runs for its cells, are kept once (the first folder's).
 func canonical(all []sourced, cells []plan.Cell, order string) ([]sourced, error) {
-	idx := map[string]int{}
+	cellIndex := map[string]int{}
 	for i, c := range cells {
-		idx[c.ID] = i
+		cellIndex[c.ID] = i
 	}
-	cellIndex := func(id string) int {
-		if i, ok := idx[id]; ok {
-			return i
+	byCell := func(a, b sourced) int { // plan order; cells the plan lacks last, by ID
+		ia, oka := cellIndex[a.Cell]
+		ib, okb := cellIndex[b.Cell]
+		if !oka {
+			ia = len(cells)
 		}
-		return len(cells) // unknown cells last, by ID (see below)
+		if !okb {
+			ib = len(cells)
+		}
+		return cmp.Or(cmp.Compare(ia, ib), cmp.Compare(a.Cell, b.Cell), cmp.Compare(a.Index, b.Index))
 	}
 	var skips, runs []sourced
-	warmups := map[string][]sourced{}
-	seen := map[string]string{} // key -> folder
+	warmups := map[string]sourced{} // key -> record
+	seen := map[string]string{}     // key -> folder
+	maxRun, maxWarmup := 0, 0
 	for _, r := range all {
 		key := r.Key()
 		if r.Status == record.StatusSkipped {
@@ -220,57 +228,54 @@ func canonical(all []sourced, cells []plan.Cell, order string) ([]sourced, error
 		case r.Status == record.StatusSkipped:
 			skips = append(skips, r)
 		case r.Warmup:
-			warmups[r.Cell] = append(warmups[r.Cell], r)
+			warmups[key] = r
+			maxWarmup = max(maxWarmup, r.Index)
 		default:
 			runs = append(runs, r)
+			maxRun = max(maxRun, r.Index)
 		}
 	}
-	less := func(a, b sourced, byRun bool) bool {
-		ca, cb := cellIndex(a.Cell), cellIndex(b.Cell)
-		if byRun && a.Index != b.Index {
-			return a.Index < b.Index
-		}
-		if ca != cb {
-			return ca < cb
-		}
-		if a.Cell != b.Cell {
-			return a.Cell < b.Cell
-		}
-		return a.Index < b.Index
+	slices.SortStableFunc(skips, byCell)
+
+	// The measured runs in the order of the whole plan's schedule.
+	position := map[string]int{}
+	for i, p := range plan.Runs(cells, maxRun, order, plan.Shard{K: 1, N: 1}) {
+		position[p.Key()] = i
 	}
-	sort.SliceStable(skips, func(i, j int) bool { return less(skips[i], skips[j], false) })
-	sort.SliceStable(runs, func(i, j int) bool { return less(runs[i], runs[j], order == "interleaved") })
-	out := append([]sourced(nil), skips...)
-	emitted := map[string]bool{}
-	emitWarmups := func(cell string) {
-		if emitted[cell] {
-			return
+	slices.SortStableFunc(runs, func(a, b sourced) int {
+		pa, oka := position[a.Key()]
+		pb, okb := position[b.Key()]
+		switch {
+		case oka && okb:
+			return cmp.Compare(pa, pb)
+		case oka:
+			return -1 // runs the plan knows first
+		case okb:
+			return 1
 		}
-		emitted[cell] = true
-		ws := warmups[cell]
-		sort.SliceStable(ws, func(i, j int) bool { return ws[i].Index < ws[j].Index })
-		out = append(out, ws...)
-	}
-	for _, r := range runs {
-		emitWarmups(r.Cell)
-		out = append(out, r)
-	}
-	var rest []string
-	for cell := range warmups {
-		if !emitted[cell] {
-			rest = append(rest, cell)
-		}
-	}
-	sort.Slice(rest, func(i, j int) bool {
-		if ci, cj := cellIndex(rest[i]), cellIndex(rest[j]); ci != cj {
-			return ci < cj
-		}
-		return rest[i] < rest[j]
+		return byCell(a, b)
 	})
-	for _, cell := range rest {
-		emitWarmups(cell)
+	measured := map[string]sourced{}
+	pairs := make([]plan.Pair, len(runs))
+	for i, r := range runs {
+		measured[r.Key()] = r
+		c := &plan.Cell{ID: r.Cell}
+		if j, ok := cellIndex[r.Cell]; ok {
+			c = &cells[j]
+		}
+		pairs[i] = plan.Pair{Cell: c, Index: r.Index}
 	}
-	return out, nil
+	out := append([]sourced(nil), skips...)
+	for _, p := range plan.WithWarmups(pairs, maxWarmup) {
+		if !p.Warmup {
+			out = append(out, measured[p.Key()])
+		} else if w, ok := warmups[p.Key()]; ok {
+			out = append(out, w)
+			delete(warmups, p.Key())
+		}
+	}
+	rest := slices.SortedStableFunc(maps.Values(warmups), byCell) // cells with no measured run
+	return append(out, rest...), nil
 }
 
 // writeMerged writes OUT's inputs (spec.yaml, benchmark.json, runs.jsonl)

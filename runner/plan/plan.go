@@ -419,6 +419,24 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.K, s.N)
 }
 
+// WithWarmups is the schedule of pairs: each cell's warmup runs (1..warmup)
+// just before its first measured pair. The runner runs a queue in this
+// order; merge orders the records of shards by it.
+func WithWarmups(pairs []Pair, warmup int) []Pair {
+	seq := make([]Pair, 0, len(pairs))
+	warmed := map[string]bool{}
+	for _, p := range pairs {
+		if !warmed[p.Cell.ID] {
+			warmed[p.Cell.ID] = true
+			for i := 1; i <= warmup; i++ {
+				seq = append(seq, Pair{Cell: p.Cell, Index: i, Warmup: true})
+			}
+		}
+		seq = append(seq, p)
+	}
+	return seq
+}
+
 // Runs lists the measured (cell, run) pairs of the runnable cells, in the
 // spec's order: "sequential" runs each cell's runs together, "interleaved"
 // alternates cells run by run. A shard keeps every N-th pair of that list,

@@ -221,3 +221,16 @@ providers:
 		}
 	}
 }
+
+func TestWithWarmups(t *testing.T) {
+	a, b := &Cell{ID: "a"}, &Cell{ID: "b"}
+	seq := WithWarmups([]Pair{{Cell: a, Index: 1}, {Cell: b, Index: 1}, {Cell: a, Index: 2}}, 2)
+	var got []string
+	for _, p := range seq {
+		got = append(got, p.Key())
+	}
+	want := "a#w1 a#w2 a#1 b#w1 b#w2 b#1 a#2"
+	if strings.Join(got, " ") != want {
+		t.Errorf("WithWarmups = %s; want %s", strings.Join(got, " "), want)
+	}
+}
