@@ -64,4 +64,3 @@ command: 'echo "::runner::{\"event\":\"phase_start\",\"phase\":\"analyze\"}"; ex
 		t.Errorf("screen after Ctrl-C:\n%s", text)
 	}
 }
-

@@ -28,14 +28,18 @@ const (
 	firstRow = 4
 )
 
-// Columns of the Measured sheet (1-based); phase columns follow mPhases,
-// three per phase (time, input, output), then the note.
+// Columns of the Measured sheet (1-based); when some cell has a quality
+// score, two quality columns follow mPriceCached; then three columns per
+// phase (time, input, output), then the note.
 const (
 	mCell = iota + 1
 	mProvider
 	mModel
 	mRuns
 	mCost
+	mInCost
+	mCachedCost
+	mOutCost
 	mTime
 	mIn
 	mOut
@@ -43,7 +47,9 @@ const (
 	mPriceIn
 	mPriceOut
 	mPriceCached
-	mPhases
+	mQuality    // only with quality scores
+	mQualityHow // only with quality scores
+	mJudgeCost  // only with quality scores
 )
 
 // Columns of the Pricing sheet.
@@ -56,10 +62,13 @@ const (
 	pNote
 )
 
-// Rows of the Calculator sheet.
+// Rows of the Calculator sheet. The figures of the chosen provider/model
+// run from cModel to cMonth, then its quality score when there are scores;
+// the table of every provider/model starts at cTableHead either way.
 const (
 	cChoice      = 10
 	cVolume      = 11
+	cCheck       = 12 // says what to do when the choice is not on the list
 	cModel       = 13
 	cRuns        = 14
 	cTime        = 15
@@ -67,13 +76,24 @@ const (
 	cOut         = 17
 	cPriceIn     = 18
 	cPriceOut    = 19
-	cCost        = 20
-	cMonth       = 21
-	cTableHead   = 23
-	cTableFirst  = 24
+	cInCost      = 20
+	cCachedCost  = 21
+	cOutCost     = 22
+	cCost        = 23
+	cMonth       = 24
+	cQuality     = 25
+	cTableHead   = 27
+	cTableFirst  = 28
 	noPrice      = "no price"
 	cellListName = "MeasuredCells"
+	// notOnList is what a figure shows when the choice in B10 is not one of
+	// the measured providers/models; the row under the choice says more.
+	notOnList = "choose from the list in B10"
 )
+
+// volumeRef is the one "workflows per month" input; the Calculator's table
+// and the Projections sheet's last column both use it.
+var volumeRef = fmt.Sprintf("%s!$B$%d", SheetCalculator, cVolume)
 
 // Workbook writes the cost calculator to path.
 func Workbook(path string, s *spec.Spec, sum *results.Summary) error {
@@ -119,7 +139,8 @@ type book struct {
 	names  []string        // their unique display names
 	models []priceRow      // one Pricing row per model measured
 	volume float64         // default workflows per month on the Calculator
-	custom float64         // default custom frequency on Projections
+	// quality: some listed cell has a quality score (judged or typed).
+	quality bool
 }
 
 type priceRow struct {
@@ -128,7 +149,7 @@ type priceRow struct {
 }
 
 func newBook(f *excelize.File, sum *results.Summary) (*book, error) {
-	b := &book{f: f, sum: sum, volume: 30, custom: 100}
+	b := &book{f: f, sum: sum, volume: 30}
 	var err error
 	if b.st, err = newStyles(f); err != nil {
 		return nil, err
@@ -146,6 +167,7 @@ func newBook(f *excelize.File, sum *results.Summary) (*book, error) {
 		seenName[name] = true
 		b.cells = append(b.cells, c)
 		b.names = append(b.names, name)
+		b.quality = b.quality || c.Quality != nil || c.Judge != nil
 		if k := modelKey(c.Model); !seenModel[k] {
 			seenModel[k] = true
 			b.models = append(b.models, priceRow{key: k, entry: c.Price})
@@ -167,13 +189,27 @@ func newBook(f *excelize.File, sum *results.Summary) (*book, error) {
 	}
 	// Before any sheet is streamed: afterwards this would read them all back.
 	f.SetActiveSheet(0)
-	// Printed (or exported to PDF), every sheet is landscape and one page wide.
+	// Printed (or exported to PDF), every sheet is landscape and one page
+	// wide, as many pages long as it needs; a table's header row is printed
+	// again at the top of every page.
 	landscape, wide, tall, fit := "landscape", 1, 0, true
 	for _, name := range []string{SheetCalculator, SheetPricing, SheetMeasured, SheetProjections, SheetRuns} {
 		if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
 			return nil, err
 		}
 		if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+			return nil, err
+		}
+		if name == SheetCalculator {
+			continue
+		}
+		repeat := headRow
+		if name == SheetProjections {
+			repeat = firstRow // its workflows per month
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{
+			Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("%s!$%d:$%d", name, headRow, repeat), Scope: name,
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -229,7 +265,8 @@ func (b *book) titleRows(g *grid, title, note string) {
 	g.set(2, 1, text(note, stNote))
 }
 
-// calculator is the first sheet: pick a cell, type a volume, read the cost.
+// calculator is the first sheet: choose a provider/model, type a volume,
+// read the cost. Its words are a reader's, not the runner's.
 func (b *book) calculator() error {
 	g := &grid{}
 	f := b.f
@@ -241,15 +278,15 @@ func (b *book) calculator() error {
 		g.set(2, 1, text(b.describe(), stNote))
 	}
 	g.set(4, 1, text("How to use", stLabel))
-	g.set(5, 1, text(fmt.Sprintf("1. Pick a provider and model in the yellow cell %s (click it, then the arrow, for the list).", ref(2, cChoice)), stNote))
-	g.set(6, 1, text(fmt.Sprintf("2. Type how many workflows you expect to run per month in the yellow cell %s.", ref(2, cVolume)), stNote))
-	g.set(7, 1, text("3. Read the cost per workflow and per month below. Prices (USD per 1M tokens) are on the Pricing sheet: edit them and every figure recalculates.", stNote))
-	g.set(8, 1, text("Measured: the benchmark's mean tokens and time per workflow for each provider/model. Projections: monthly cost at usual frequencies. Runs: every run.", stNote))
+	g.set(5, 1, text(fmt.Sprintf("1. Choose a provider and model in the yellow box %s: click it, then the arrow beside it, and pick from the list.", ref(2, cChoice)), stNote))
+	g.set(6, 1, text(fmt.Sprintf("2. Type how many times a month the workflow will run in the yellow box %s. The monthly costs below and the last column of the Projections sheet use this number.", ref(2, cVolume)), stNote))
+	g.set(7, 1, text("3. Read the cost of one workflow and of a month below. Prices are in US dollars per million tokens (a token is about three quarters of a word) on the Pricing sheet: change one there and every figure follows.", stNote))
+	g.set(8, 1, text("Other sheets: Measured has the averages the benchmark measured for each provider and model; Projections, the monthly cost at several volumes; Runs, every test run.", stNote))
 	g.set(cChoice, 1, text("Provider / model", stLabel))
 	g.set(cVolume, 1, text("Workflows per month", stLabel))
 	g.set(cVolume, 2, xcell{v: b.volume, st: stIntIn})
 	if len(b.cells) == 0 {
-		g.set(cChoice, 2, text("(nothing measured: every cell was skipped or failed)", stChoiceIn))
+		g.set(cChoice, 2, text("(nothing measured: no provider/model finished a successful run)", stChoiceIn))
 		return b.stream(SheetCalculator, g, nil)
 	}
 
@@ -262,8 +299,9 @@ func (b *book) calculator() error {
 	dv := excelize.NewDataValidation(false)
 	dv.Sqref = ref(2, cChoice)
 	dv.SetSqrefDropList(cellListName)
-	dv.SetInput("Provider / model", "Pick one of the measured cells.")
-	dv.SetError(excelize.DataValidationErrorStyleStop, "Not measured", "Pick a provider and model from the list.")
+	dv.SetInput("Provider / model", "Click the arrow and choose one from the list.")
+	dv.SetError(excelize.DataValidationErrorStyleStop, "Not on the list",
+		"Only the providers and models the benchmark measured can be costed. Click Cancel, then click the arrow beside the box and choose one from the list.")
 	if err := f.AddDataValidation(SheetCalculator, dv); err != nil {
 		return err
 	}
@@ -272,7 +310,7 @@ func (b *book) calculator() error {
 	if err := dvn.SetRange(0, 1e12, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween); err != nil {
 		return err
 	}
-	dvn.SetError(excelize.DataValidationErrorStyleStop, "Workflows per month", "Type a number of workflows (0 or more).")
+	dvn.SetError(excelize.DataValidationErrorStyleStop, "Workflows per month", "Type a number: how many times a month the workflow runs (0 or more).")
 	if err := f.AddDataValidation(SheetCalculator, dvn); err != nil {
 		return err
 	}
@@ -288,8 +326,14 @@ func (b *book) calculator() error {
 	c0 := b.cells[pick0]
 	g.set(cChoice, 2, text(b.names[pick0], stChoiceIn))
 	match := fmt.Sprintf("MATCH($B$%d,%s!%s,0)", cChoice, SheetMeasured, absRange(mCell, first, last))
+	// A pasted value gets past the list; this row then says what to do.
+	g.set(cCheck, 2, xcell{
+		f: fmt.Sprintf(`IF(ISNA(%s),"%s is not one of the measured providers/models: click it, then the arrow beside it, and choose one from the list.","")`,
+			match, ref(2, cChoice)),
+		v: "", st: stWarn,
+	})
 	pick := func(mcol int) string {
-		return fmt.Sprintf("IFERROR(INDEX(%s!%s,%s),\"pick a cell\")", SheetMeasured, absRange(mcol, first, last), match)
+		return fmt.Sprintf(`IFERROR(INDEX(%s!%s,%s),"%s")`, SheetMeasured, absRange(mcol, first, last), match, notOnList)
 	}
 	rows := []struct {
 		row   int
@@ -299,13 +343,25 @@ func (b *book) calculator() error {
 		st    style
 	}{
 		{cModel, "Model", mModel, modelKey(c0.Model), stText},
-		{cRuns, "Successful runs measured", mRuns, c0.Runs, stTokens},
-		{cTime, "Mean time per workflow (s)", mTime, c0.Time.Mean, stSeconds},
-		{cIn, "Mean input tokens per workflow", mIn, c0.InputTokens.Mean, stTokens},
-		{cOut, "Mean output tokens per workflow", mOut, c0.OutputTokens.Mean, stTokens},
-		{cPriceIn, "Input price (USD per 1M tokens)", mPriceIn, priceValue(c0.Price, pIn), stPrice},
-		{cPriceOut, "Output price (USD per 1M tokens)", mPriceOut, priceValue(c0.Price, pOut), stPrice},
+		{cRuns, "Successful test runs measured", mRuns, c0.Runs, stTokens},
+		{cTime, "Average time per workflow (seconds)", mTime, c0.Time.Mean, stSeconds},
+		{cIn, "Average input tokens per workflow (text sent to the model)", mIn, c0.InputTokens.Mean, stTokens},
+		{cOut, "Average output tokens per workflow (text the model wrote)", mOut, c0.OutputTokens.Mean, stTokens},
+		{cPriceIn, "Input price (US dollars per million tokens)", mPriceIn, priceValue(c0.Price, pIn), stPrice},
+		{cPriceOut, "Output price (US dollars per million tokens)", mPriceOut, priceValue(c0.Price, pOut), stPrice},
+		{cInCost, "Input cost per workflow", mInCost, b.splitValue(c0, mInCost), stMoney4},
+		{cCachedCost, "   of which reused input (billed at a lower price)", mCachedCost, b.splitValue(c0, mCachedCost), stMoney4},
+		{cOutCost, "Output cost per workflow", mOutCost, b.splitValue(c0, mOutCost), stMoney4},
 		{cCost, "Cost per workflow", mCost, b.costValue(c0), stResult4},
+	}
+	if b.quality {
+		rows = append(rows, struct {
+			row   int
+			label string
+			mcol  int
+			v     any
+			st    style
+		}{cQuality, "Quality score (1 to 10)", mQuality, qualityValue(c0), stScore})
 	}
 	for _, r := range rows {
 		st := stLabel
@@ -316,30 +372,80 @@ func (b *book) calculator() error {
 		g.set(r.row, 2, xcell{f: pick(r.mcol), v: r.v, st: r.st})
 	}
 	g.set(cMonth, 1, text("Cost per month", stLabel))
-	g.set(cMonth, 2, xcell{
-		f:  fmt.Sprintf("IF(ISNUMBER(B%d),B%d*B%d,\"%s\")", cCost, cCost, cVolume, noPrice),
-		v:  b.monthValue(c0, b.volume),
-		st: stResult2,
-	})
+	g.set(cMonth, 2, xcell{f: perMonth(ref(2, cCost), "$B$"+fmt.Sprint(cVolume)), v: b.monthValue(c0, b.volume), st: stResult2})
 
 	g.set(cTableHead, 1, text("Every measured provider / model", stHeader))
 	g.set(cTableHead, 2, text("Cost per workflow", stHeader))
-	g.set(cTableHead, 3, text("Cost per month at this volume", stHeader))
+	g.set(cTableHead, 3, text("Cost per month at your volume", stHeader))
+	if b.quality {
+		g.set(cTableHead, 4, text("Quality score (1 to 10)", stHeader))
+	}
 	for i, c := range b.cells {
 		r, mr := cTableFirst+i, measuredRow(i)
 		g.set(r, 1, xcell{f: fmt.Sprintf("%s!%s", SheetMeasured, ref(mCell, mr)), v: b.names[i], st: stText})
 		g.set(r, 2, xcell{f: fmt.Sprintf("%s!%s", SheetMeasured, ref(mCost, mr)), v: b.costValue(c), st: stMoney4})
-		g.set(r, 3, xcell{
-			f:  fmt.Sprintf("IF(ISNUMBER(B%d),B%d*$B$%d,\"%s\")", r, r, cVolume, noPrice),
-			v:  b.monthValue(c, b.volume),
-			st: stMoney2,
-		})
+		g.set(r, 3, xcell{f: perMonth(ref(2, r), fmt.Sprintf("$B$%d", cVolume)), v: b.monthValue(c, b.volume), st: stMoney2})
+		if b.quality {
+			g.set(r, 4, xcell{f: fmt.Sprintf(`IF(%s!%s="","",%s!%s)`, SheetMeasured, ref(mQuality, mr), SheetMeasured, ref(mQuality, mr)), v: qualityValue(c), st: stScore})
+		}
+	}
+	// The chart stays within the table's columns, so it prints on the page.
+	w := g.widths()
+	px := 0.0
+	for c := 1; c <= 4; c++ {
+		px += w[c] * 7
 	}
 	chartAt := ref(1, cTableFirst+len(b.cells)+2)
-	if err := b.costChart(chartAt); err != nil {
+	if err := b.costChart(chartAt, uint(min(760, max(px, 480)))); err != nil {
 		return err
 	}
 	return b.stream(SheetCalculator, g, nil)
+}
+
+// perMonth is cost x volume; a text in the cost (no price, not on the
+// list) passes through, a volume that is not a number says so.
+func perMonth(cost, volume string) string {
+	return fmt.Sprintf(`IF(ISNUMBER(%s),IF(ISNUMBER(%s),%s*%s,"type a number of workflows in %s"),%s)`,
+		cost, volume, cost, volume, strings.ReplaceAll(strings.TrimPrefix(volume, SheetCalculator+"!"), "$", ""), cost)
+}
+
+// qualityValue is a cell's quality score, or "" without one.
+func qualityValue(c *results.Cell) any {
+	if c.Quality == nil {
+		return ""
+	}
+	return *c.Quality
+}
+
+// qualityHow says in a reader's words where a score comes from.
+func qualityHow(c *results.Cell) string {
+	switch {
+	case c.Quality == nil:
+		return ""
+	case c.QualitySource == results.QualityJudged && c.Judge != nil && c.Judge.Simulated:
+		return "SIMULATED: a stand-in judge scored the dry run; it says nothing of real quality"
+	case c.QualitySource == results.QualityJudged && c.Judge != nil:
+		return fmt.Sprintf("scored by the benchmark's judge: average of %d runs%s", c.Judge.Judged, spread(c))
+	case c.QualitySource == results.QualityMetric:
+		return "reported by the workflow itself: average of its runs" + spread(c)
+	default:
+		return "typed into the benchmark's settings, not measured"
+	}
+}
+
+func spread(c *results.Cell) string {
+	if c.QualityStddev == nil || *c.QualityStddev == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", give or take %.1f", *c.QualityStddev)
+}
+
+// judgeCostValue is what the judge's calls cost per scored run, or "".
+func judgeCostValue(c *results.Cell) any {
+	if c.Judge == nil || c.Judge.Cost.N == 0 {
+		return ""
+	}
+	return c.Judge.Cost.Mean
 }
 
 func (b *book) describe() string {
@@ -351,11 +457,12 @@ func (b *book) describe() string {
 	if !b.sum.Benchmark.Started.IsZero() {
 		when = ", " + b.sum.Benchmark.Started.UTC().Format("2006-01-02")
 	}
-	return fmt.Sprintf("From benchmark %q%s: %d successful runs over %d provider/model cells.", b.sum.Name, when, runs, len(b.cells))
+	return fmt.Sprintf("From benchmark %q%s: %d successful test runs of %d providers/models.", b.sum.Name, when, runs, len(b.cells))
 }
 
-// costChart is a native bar chart of cost per workflow by cell.
-func (b *book) costChart(at string) error {
+// costChart is a native bar chart of cost per workflow by cell, width
+// pixels wide.
+func (b *book) costChart(at string, width uint) error {
 	first, last := firstRow, b.lastMeasured()
 	height := uint(120 + 28*len(b.cells))
 	if height < 260 {
@@ -380,20 +487,20 @@ func (b *book) costChart(at string) error {
 		XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Color: "262626", Size: 10}},
 		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "$0.0000"}, Font: excelize.Font{Color: "262626", Size: 10}},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "$0.0000"}},
-		Dimension: excelize.ChartDimension{Width: 760, Height: height},
+		Dimension: excelize.ChartDimension{Width: width, Height: height},
 	})
 }
 
 // pricing lists one editable price row per measured model.
 func (b *book) pricing() error {
 	g := &grid{}
-	b.titleRows(g, "Pricing: USD per 1 million tokens",
-		"Yellow cells are editable: change a price and Measured, Projections and the Calculator recalculate.")
+	b.titleRows(g, "Pricing: US dollars per million tokens",
+		"Yellow boxes can be changed: change a price and Measured, Projections and the Calculator follow. Reused input (\"cached\") is text the provider has already seen in an earlier call, such as a long set of instructions; most providers bill it at a lower price.")
 	g.set(headRow, pModel, text("Model", stHeader))
-	g.set(headRow, pKey, text("Pricing key matched in the spec", stHeader))
-	g.set(headRow, pIn, text("Input (USD / 1M)", stHeader))
-	g.set(headRow, pOut, text("Output (USD / 1M)", stHeader))
-	g.set(headRow, pCached, text("Cached input (USD / 1M)", stHeader))
+	g.set(headRow, pKey, text("Price list entry used", stHeader))
+	g.set(headRow, pIn, text("Input (USD per 1M tokens)", stHeader))
+	g.set(headRow, pOut, text("Output (USD per 1M tokens)", stHeader))
+	g.set(headRow, pCached, text("Reused input (USD per 1M tokens)", stHeader))
 	g.set(headRow, pNote, text("Note", stHeader))
 	for i, m := range b.models {
 		r := firstRow + i
@@ -403,7 +510,7 @@ func (b *book) pricing() error {
 			g.set(r, pIn, xcell{st: stPriceIn})
 			g.set(r, pOut, xcell{st: stPriceIn})
 			g.set(r, pCached, xcell{st: stPriceIn})
-			g.set(r, pNote, text("Not in the spec's pricing: type its prices to cost this model.", stText))
+			g.set(r, pNote, text("The benchmark has no price for this model: type its prices to cost it.", stText))
 			continue
 		}
 		e := m.entry
@@ -419,10 +526,10 @@ func (b *book) pricing() error {
 			g.set(r, pCached, xcell{v: *e.CachedInput, st: stPriceIn})
 		} else {
 			g.set(r, pCached, xcell{f: fmt.Sprintf("%s%d", col(pIn), r), v: e.Input, st: stPriceIn})
-			note = "The spec sets no cached-input price: cached input is billed at the input price."
+			note = "No separate price for reused input: it is billed at the input price."
 		}
 		if e.CacheWrite != nil {
-			note = strings.TrimSpace(note + fmt.Sprintf(" Cache writes cost %s per 1M in the runner's figures; this sheet bills them as input.", USD(*e.CacheWrite)))
+			note = strings.TrimSpace(note + fmt.Sprintf(" The provider charges %s per million tokens the first time it stores text for reuse; this workbook bills that text at the input price, so its costs can differ slightly from the report's.", USD(*e.CacheWrite)))
 		}
 		g.set(r, pNote, text(note, stText))
 	}
@@ -458,6 +565,31 @@ func (b *book) costValue(c *results.Cell) any {
 	return noPrice
 }
 
+// splitValue is the cached value of an input, reused-input or output cost
+// column: the runner's figure, or the formula's when the runner has none.
+func (b *book) splitValue(c *results.Cell, mcol int) any {
+	if c.Cost.N > 0 {
+		switch mcol {
+		case mInCost:
+			return c.InputCost.Mean
+		case mCachedCost:
+			return c.CachedInputCost.Mean
+		}
+		return c.OutputCost.Mean
+	}
+	in, cached, out, ok := formulaSplit(c)
+	if !ok {
+		return noPrice
+	}
+	switch mcol {
+	case mInCost:
+		return in
+	case mCachedCost:
+		return cached
+	}
+	return out
+}
+
 func (b *book) monthValue(c *results.Cell, perMonth float64) any {
 	v := b.costValue(c)
 	if f, ok := v.(float64); ok {
@@ -469,41 +601,60 @@ func (b *book) monthValue(c *results.Cell, perMonth float64) any {
 // formulaCost is what the Measured sheet's cost formula yields for c at the
 // spec's prices; it prices the cell's mean tokens at its own model's price.
 func formulaCost(c *results.Cell) (float64, bool) {
+	in, _, out, ok := formulaSplit(c)
+	return in + out, ok
+}
+
+// formulaSplit is what the Measured sheet's input, reused-input and output
+// cost formulas yield for c at the spec's prices.
+func formulaSplit(c *results.Cell) (in, cached, out float64, ok bool) {
 	if c.Price == nil {
-		return 0, false
+		return 0, 0, 0, false
 	}
 	p := c.Price.Price
-	cached := p.Input
+	rate := p.Input
 	if p.CachedInput != nil {
-		cached = *p.CachedInput
+		rate = *p.CachedInput
 	}
 	plain := math.Max(0, c.InputTokens.Mean-c.CachedTokens.Mean)
-	return (plain*p.Input + c.CachedTokens.Mean*cached + c.OutputTokens.Mean*p.Output) / 1e6, true
+	cached = c.CachedTokens.Mean * rate / 1e6
+	return plain*p.Input/1e6 + cached, cached, c.OutputTokens.Mean * p.Output / 1e6, true
+}
+
+// phaseCol is the Measured sheet's first phase column.
+func (b *book) phaseCol() int {
+	if b.quality {
+		return mJudgeCost + 1
+	}
+	return mQuality
 }
 
 // measured lists the mean figures of every cell with successful runs.
 func (b *book) measured() error {
 	g := &grid{}
 	phases := b.phases()
-	note := "Means over each cell's successful measured runs. Cost per workflow = (uncached input x input price + cached input x cached price + output x output price) / 1,000,000, with prices from the Pricing sheet."
+	note := "Averages over each provider/model's successful test runs. Cost per workflow = input cost + output cost; input cost = (new input tokens x input price + reused input tokens x reused-input price) / 1,000,000, output cost = output tokens x output price / 1,000,000, with the prices of the Pricing sheet."
 	if skipped := b.absent(); skipped != "" {
-		note += " Not listed (no successful runs, or no metered tokens): " + skipped + "."
+		note += " Not listed (no successful run, or its token use was not recorded): " + skipped + "."
 	}
-	b.titleRows(g, "Measured: mean per workflow", note)
-	heads := []string{mCell: "Provider / model", mProvider: "Provider", mModel: "Model", mRuns: "Successful runs",
-		mCost: "Cost per workflow (USD)", mTime: "Total time (s)", mIn: "Input tokens", mOut: "Output tokens",
-		mCached: "Cached input tokens", mPriceIn: "Input price (USD / 1M)", mPriceOut: "Output price (USD / 1M)",
-		mPriceCached: "Cached input price (USD / 1M)"}
-	for c := mCell; c < mPhases; c++ {
+	b.titleRows(g, "Measured: average per workflow", note)
+	heads := map[int]string{mCell: "Provider / model", mProvider: "Provider", mModel: "Model", mRuns: "Successful runs",
+		mCost: "Cost per workflow (USD)", mInCost: "Input cost (USD)", mCachedCost: "of which reused input (USD)", mOutCost: "Output cost (USD)",
+		mTime: "Time per workflow (s)", mIn: "Input tokens", mOut: "Output tokens",
+		mCached: "of which reused input tokens", mPriceIn: "Input price (USD per 1M)", mPriceOut: "Output price (USD per 1M)",
+		mPriceCached: "Reused input price (USD per 1M)", mQuality: "Quality score (1 to 10)", mQualityHow: "How quality was scored",
+		mJudgeCost: "Cost of scoring quality, per run (USD, not in the cost)"}
+	base0 := b.phaseCol()
+	for c := mCell; c < base0; c++ {
 		g.set(headRow, c, text(heads[c], stHeader))
 	}
 	for j, p := range phases {
-		base := mPhases + 3*j
+		base := base0 + 3*j
 		g.set(headRow, base, text(p+": time (s)", stHeader))
 		g.set(headRow, base+1, text(p+": input tokens", stHeader))
 		g.set(headRow, base+2, text(p+": output tokens", stHeader))
 	}
-	noteCol := mPhases + 3*len(phases)
+	noteCol := base0 + 3*len(phases)
 	g.set(headRow, noteCol, text("Note", stHeader))
 
 	lastP := b.lastPricing()
@@ -530,14 +681,34 @@ func (b *book) measured() error {
 		}
 		in, out, cached := ref(mIn, r), ref(mOut, r), ref(mCached, r)
 		pin, pout, pcached := ref(mPriceIn, r), ref(mPriceOut, r), ref(mPriceCached, r)
+		unpriced := fmt.Sprintf(`OR(%s="",%s="")`, pin, pout)
+		g.set(r, mInCost, xcell{
+			f:  fmt.Sprintf(`IF(%s,"%s",(MAX(0,%s-%s)*%s+%s*%s)/1000000)`, unpriced, noPrice, in, cached, pin, cached, pcached),
+			v:  b.splitValue(c, mInCost),
+			st: stMoney4,
+		})
+		g.set(r, mCachedCost, xcell{
+			f:  fmt.Sprintf(`IF(%s,"%s",%s*%s/1000000)`, unpriced, noPrice, cached, pcached),
+			v:  b.splitValue(c, mCachedCost),
+			st: stMoney4,
+		})
+		g.set(r, mOutCost, xcell{
+			f:  fmt.Sprintf(`IF(%s,"%s",%s*%s/1000000)`, unpriced, noPrice, out, pout),
+			v:  b.splitValue(c, mOutCost),
+			st: stMoney4,
+		})
 		g.set(r, mCost, xcell{
-			f: fmt.Sprintf(`IF(OR(%s="",%s=""),"%s",(MAX(0,%s-%s)*%s+%s*%s+%s*%s)/1000000)`,
-				pin, pout, noPrice, in, cached, pin, cached, pcached, out, pout),
+			f:  fmt.Sprintf(`IF(%s,"%s",%s+%s)`, unpriced, noPrice, ref(mInCost, r), ref(mOutCost, r)),
 			v:  b.costValue(c),
 			st: stMoney4,
 		})
+		if b.quality {
+			g.set(r, mQuality, xcell{v: qualityValue(c), st: stScore})
+			g.set(r, mQualityHow, text(qualityHow(c), stText))
+			g.set(r, mJudgeCost, xcell{v: judgeCostValue(c), st: stMoney4})
+		}
 		for j, name := range phases {
-			base := mPhases + 3*j
+			base := base0 + 3*j
 			if ps := phaseOf(c, name); ps != nil {
 				g.set(r, base, xcell{v: ps.Time.Mean, st: stSeconds})
 				g.set(r, base+1, xcell{v: ps.InputTokens.Mean, st: stTokens})
@@ -556,11 +727,11 @@ func costNote(c *results.Cell) string {
 	v, ok := formulaCost(c)
 	switch {
 	case c.Cost.N == 0 && c.Price == nil:
-		return "No price for this model in the spec: type one on the Pricing sheet."
+		return "The benchmark has no price for this model: type one on the Pricing sheet."
 	case c.Cost.N == 0:
-		return "Some tokens were billed to models without a price: the runner could not cost this cell."
+		return "Some calls went to models without a price, so the benchmark could not cost this one."
 	case ok && math.Abs(v-c.Cost.Mean) > 1e-9*math.Max(1, c.Cost.Mean):
-		return fmt.Sprintf("The runner's figure, %s, also prices calls to other models or cache writes at their own rates; the formula bills every token at this model's price.", USD(c.Cost.Mean))
+		return fmt.Sprintf("The report's figure is %s: it prices calls to other models, and text stored for reuse, at their own prices; this sheet bills every token at this model's prices.", USD(c.Cost.Mean))
 	}
 	return ""
 }
@@ -596,7 +767,7 @@ func (b *book) absent() string {
 		case c.Runs == 0:
 			out = append(out, c.Name())
 		case !workbookCell(c):
-			out = append(out, c.Name()+" (tokens not metered)")
+			out = append(out, c.Name()+" (token use not recorded)")
 		}
 	}
 	for _, s := range b.sum.Skipped {
@@ -612,47 +783,44 @@ func workbookCell(c *results.Cell) bool {
 	return c.Runs > 0 && !(c.Tokens.N == 0 && len(c.Unmetered) > 0)
 }
 
-// projections prices every cell at every usage frequency and a custom one.
+// projections prices every cell (a row each, so 14 cells still print on a
+// page) at each usage frequency of the spec and at the Calculator's volume.
 func (b *book) projections() error {
 	g := &grid{}
 	b.titleRows(g, "Projections: cost per month",
-		"Cost per month = cost per workflow (Measured sheet) x workflows per month. Yellow cells are editable; the last row is yours.")
-	g.set(headRow, 1, text("Usage", stHeader))
-	g.set(headRow, 2, text("Workflows per month", stHeader))
-	g.set(firstRow, 1, text("Cost per workflow", stLabel))
+		"Cost per month = cost per workflow (Measured sheet) x workflows per month. The last column follows the volume typed on the Calculator sheet.")
+	g.set(headRow, 1, text("Provider / model", stHeader))
+	g.set(headRow, 2, text("Cost per workflow", stHeader))
+	g.set(firstRow, 1, text("Workflows per month", stLabel))
+	freqs := b.sum.Projections
+	last := 3 + len(freqs) // the Calculator's volume
+	for j, p := range freqs {
+		g.set(headRow, 3+j, text(p.Label, stHeader))
+		st := stTokens
+		if p.PerMonth != math.Trunc(p.PerMonth) {
+			st = stNum2
+		}
+		g.set(firstRow, 3+j, xcell{v: p.PerMonth, st: st})
+	}
+	g.set(headRow, last, text("Your volume (Calculator)", stHeader))
+	g.set(firstRow, last, xcell{f: volumeRef, v: b.volume, st: stTokens})
 	for i, c := range b.cells {
-		cc := 3 + i
-		g.set(headRow, cc, text(b.names[i], stHeader))
-		g.set(firstRow, cc, xcell{f: fmt.Sprintf("%s!%s", SheetMeasured, ref(mCost, measuredRow(i))), v: b.costValue(c), st: stMoney4})
-	}
-	row := firstRow + 1
-	line := func(label string, perMonth float64, labelStyle style, value func(*results.Cell) any) {
-		g.set(row, 1, text(label, labelStyle))
-		st := stIntIn
-		if perMonth != math.Trunc(perMonth) {
-			st = stNumIn
-		}
-		g.set(row, 2, xcell{v: perMonth, st: st})
-		for i, c := range b.cells {
-			cc := col(3 + i)
-			g.set(row, 3+i, xcell{
-				f:  fmt.Sprintf(`IF(ISNUMBER(%s$%d),%s$%d*$B%d,"%s")`, cc, firstRow, cc, firstRow, row, noPrice),
-				v:  value(c),
-				st: stMoney2,
-			})
-		}
-		row++
-	}
-	for j, p := range b.sum.Projections {
-		line(p.Label, p.PerMonth, stText, func(c *results.Cell) any {
-			if c.Cost.N > 0 && j < len(c.Monthly) {
-				return c.Monthly[j].USD // the runner's own projection
+		r := firstRow + 1 + i
+		g.set(r, 1, xcell{f: fmt.Sprintf("%s!%s", SheetMeasured, ref(mCell, measuredRow(i))), v: b.names[i], st: stText})
+		g.set(r, 2, xcell{f: fmt.Sprintf("%s!%s", SheetMeasured, ref(mCost, measuredRow(i))), v: b.costValue(c), st: stMoney4})
+		for j := range len(freqs) + 1 {
+			cc := 3 + j
+			var v any
+			if j < len(freqs) {
+				v = b.monthValue(c, freqs[j].PerMonth)
+				if c.Cost.N > 0 && j < len(c.Monthly) {
+					v = c.Monthly[j].USD // the runner's own projection
+				}
+			} else {
+				v = b.monthValue(c, b.volume)
 			}
-			return b.monthValue(c, p.PerMonth)
-		})
+			g.set(r, cc, xcell{f: perMonth(fmt.Sprintf("$B%d", r), fmt.Sprintf("%s$%d", col(cc), firstRow)), v: v, st: stMoney2})
+		}
 	}
-	line("Custom: type workflows per month in the yellow cell", b.custom, stLabel, func(c *results.Cell) any {
-		return b.monthValue(c, b.custom)
-	})
-	return b.stream(SheetProjections, g, &excelize.Panes{Freeze: true, XSplit: 2, YSplit: headRow, TopLeftCell: ref(3, firstRow), ActivePane: "bottomRight"})
+	return b.stream(SheetProjections, g, &excelize.Panes{Freeze: true, XSplit: 1, YSplit: firstRow, TopLeftCell: ref(2, firstRow+1), ActivePane: "bottomRight"})
 }

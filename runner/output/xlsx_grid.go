@@ -32,6 +32,10 @@ const (
 	stIntIn
 	stNumIn
 	stChoiceIn
+	stWarn     // what to do about a wrong input: bold dark red
+	stScore    // 0.0 (a quality score)
+	stNum2     // #,##0.00
+	stNoteWrap // a note alone on its row, wrapped across the sheet's columns
 	numStyles
 )
 
@@ -67,6 +71,10 @@ func newStyles(f *excelize.File) (styles, error) {
 		stIntIn:    {Fill: input, Border: border, NumFmt: 3},
 		stNumIn:    {Fill: input, Border: border, NumFmt: 4},
 		stChoiceIn: {Fill: input, Border: border, Font: &excelize.Font{Bold: true}},
+		stWarn:     {Font: &excelize.Font{Bold: true, Color: "C00000"}},
+		stScore:    {Alignment: right, CustomNumFmt: fmtp("0.0")},
+		stNum2:     {NumFmt: 4},
+		stNoteWrap: {Font: &excelize.Font{Italic: true, Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}},
 	}
 	for s, d := range defs {
 		id, err := f.NewStyle(d)
@@ -112,13 +120,10 @@ func (b *book) stream(sheet string, g *grid, panes *excelize.Panes) error {
 	if err != nil {
 		return err
 	}
-	widths := map[int]float64{}
-	for _, r := range g.rows {
-		for c, x := range r {
-			if w := cellWidth(x); w > widths[c+1] {
-				widths[c+1] = w
-			}
-		}
+	widths := g.widths()
+	total := 0.0
+	for _, w := range widths {
+		total += w
 	}
 	for c := 1; c <= len(widths); c++ {
 		if w := widths[c]; w > 0 {
@@ -151,8 +156,21 @@ func (b *book) stream(sheet string, g *grid, panes *excelize.Panes) error {
 		if head {
 			opts = append(opts, excelize.RowOpts{Height: 32})
 		}
+		// A note alone on its row wraps within the sheet's columns: spilled
+		// past the last one, it would be cut off on a printed page.
+		wrap := len(r) == 1 && r[0].st == stNote && len(widths) > 1
+		if wrap {
+			vals[0] = excelize.Cell{StyleID: b.st[stNoteWrap], Value: r[0].v}
+			lines := math.Ceil(float64(utf8.RuneCountInString(display(r[0]))) * 1.1 / math.Max(total, 1))
+			opts = append(opts, excelize.RowOpts{Height: 15 * math.Max(lines, 1)})
+		}
 		if err := sw.SetRow(ref(1, i+1), vals, opts...); err != nil {
 			return err
+		}
+		if wrap {
+			if err := sw.MergeCell(ref(1, i+1), ref(len(widths), i+1)); err != nil {
+				return err
+			}
 		}
 		// A banner alone on its row spans the sheet: some viewers clip
 		// filled text at the cell's edge instead of letting it spill.
@@ -163,6 +181,19 @@ func (b *book) stream(sheet string, g *grid, panes *excelize.Panes) error {
 		}
 	}
 	return sw.Flush()
+}
+
+// widths are the column widths (1-based) g's content needs.
+func (g *grid) widths() map[int]float64 {
+	widths := map[int]float64{}
+	for _, r := range g.rows {
+		for c, x := range r {
+			if w := cellWidth(x); w > widths[c+1] {
+				widths[c+1] = w
+			}
+		}
+	}
+	return widths
 }
 
 // cellWidth is the column width x needs, in characters; notes, titles and
@@ -207,8 +238,10 @@ func display(x xcell) string {
 			return fmt.Sprintf("%.1f", v)
 		case stDate:
 			return "2006-01-02 15:04:05"
-		case stNumIn:
+		case stNumIn, stNum2:
 			return Thousands2(v)
+		case stScore:
+			return fmt.Sprintf("%.1f", v)
 		default:
 			return Thousands(v)
 		}

@@ -2,9 +2,12 @@ package output
 
 import (
 	"fmt"
+	"math"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/runner-bench/runner/runner/record"
 )
 
 // runs streams every run as a filterable table; a row is written and
@@ -15,11 +18,21 @@ func (b *book) runs() error {
 		return err
 	}
 	phases := b.sum.Phases
-	heads := []string{"Cell", "Provider", "Model", "Run", "Warmup", "Status", "Exit code", "Started (UTC)",
-		"Wall time (s)", "CPU time (s)", "Peak RSS (MB)", "Input tokens", "Output tokens", "Cached input tokens",
-		"Total tokens", "Cost (USD, spec prices)", "Token source"}
+	heads := []string{"Provider / model", "Provider", "Model", "Run", "Warm-up (not counted)", "Status", "Exit code", "Started (UTC)",
+		"Time (s)", "CPU time (s)", "Peak memory (MB)", "Input tokens", "Output tokens", "of which reused input tokens",
+		"Total tokens", "Cost (USD, benchmark prices)", "Input cost (USD)", "Output cost (USD)", "Tokens counted from"}
+	const firstPhase = 19
 	for _, p := range phases {
 		heads = append(heads, p+" (s)", p+" tokens")
+	}
+	// The judge's score and reason, when it scored any run.
+	judged := false
+	for _, r := range b.sum.Runs {
+		judged = judged || r.Judge != nil
+	}
+	judgeCol := len(heads)
+	if judged {
+		heads = append(heads, "Quality score (1 to 10)", "Why (the judge's words)")
 	}
 	heads = append(heads, "Error")
 	heads = unique(heads)
@@ -40,6 +53,9 @@ func (b *book) runs() error {
 		fit(2, r.Model)
 		fit(5, r.Status)
 		fit(len(heads)-1, r.Error)
+		if judged && r.Judge != nil {
+			fit(judgeCol+1, r.Judge.Reason)
+		}
 	}
 	widths[7] = max(widths[7], 21)
 	for i, w := range widths {
@@ -64,8 +80,18 @@ func (b *book) runs() error {
 			return err
 		}
 	}
-	note := "Warmup runs are included (Warmup = yes) but never measured. Use the arrows in the header row to filter or sort. Cost is at the spec's prices: it does not follow edits to the Pricing sheet."
-	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st[stNote], Value: note}}); err != nil {
+	note := "Warm-up runs are listed (Warm-up = yes) but never counted in the averages. Use the arrows in the header row to filter or sort. Costs are at the benchmark's prices: they do not follow changes on the Pricing sheet."
+	// Wrapped across the table's columns: spilled past them it would be cut
+	// off on a printed page.
+	total := 0.0
+	for _, w := range widths {
+		total += max(w, 10)
+	}
+	lines := max(1, math.Ceil(float64(utf8.RuneCountInString(note))*1.1/total))
+	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: st[stNoteWrap], Value: note}}, excelize.RowOpts{Height: 15 * lines}); err != nil {
+		return err
+	}
+	if err := sw.MergeCell("A2", ref(len(heads), 2)); err != nil {
 		return err
 	}
 	row := make([]any, len(heads))
@@ -98,12 +124,23 @@ func (b *book) runs() error {
 		row[14] = num(float64(r.Tokens.Total()), stTokens)
 		if r.Cost != nil {
 			row[15] = excelize.Cell{StyleID: st[stMoney4], Value: *r.Cost}
+			row[16] = excelize.Cell{StyleID: st[stMoney4], Value: r.InputCost}
+			row[17] = excelize.Cell{StyleID: st[stMoney4], Value: r.OutputCost}
 		}
-		row[16] = r.TokenSource
+		row[18] = tokenSourceWords(r.TokenSource)
 		for j, p := range phases {
 			if ph := r.Phases[p]; ph != nil {
-				row[17+2*j] = num(ph.Seconds, stSeconds)
-				row[18+2*j] = num(float64(ph.Tokens.Total()), stTokens)
+				row[firstPhase+2*j] = num(ph.Seconds, stSeconds)
+				row[firstPhase+1+2*j] = num(float64(ph.Tokens.Total()), stTokens)
+			}
+		}
+		if judged && r.Judge != nil {
+			if r.Judge.Score != nil {
+				row[judgeCol] = excelize.Cell{StyleID: st[stScore], Value: *r.Judge.Score}
+			}
+			row[judgeCol+1] = r.Judge.Reason
+			if r.Judge.Reason == "" && r.Judge.Error != "" {
+				row[judgeCol+1] = "no score: " + r.Judge.Error
 			}
 		}
 		row[len(row)-1] = r.Error
@@ -121,6 +158,19 @@ func (b *book) runs() error {
 		}
 	}
 	return sw.Flush()
+}
+
+// tokenSourceWords says where a run's token counts come from, in words.
+func tokenSourceWords(src string) string {
+	switch src {
+	case record.SourceProxy:
+		return "the API calls (metered)"
+	case record.SourceEvents:
+		return "the workflow's own report"
+	case record.SourceRegex:
+		return "the workflow's output"
+	}
+	return src
 }
 
 // unique suffixes repeated headers, which a table does not allow.

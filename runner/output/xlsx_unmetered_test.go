@@ -27,7 +27,7 @@ func TestWorkbookLeavesOutUnmeteredCells(t *testing.T) {
 			t.Errorf("the unmetered cell is listed: %q", r)
 		}
 	}
-	if note := raw(t, f, SheetMeasured, "A2"); !strings.Contains(note, gone.Name()+" (tokens not metered)") {
+	if note := raw(t, f, SheetMeasured, "A2"); !strings.Contains(note, gone.Name()+" (token use not recorded)") {
 		t.Errorf("Measured note %q does not name the unmetered cell", note)
 	}
 }
