@@ -34,6 +34,15 @@ type Proxy interface {
 	Close() error
 }
 
+// Taped is a Proxy that records its calls into cassettes or answers them
+// from a recording (runner/cassette): it is told which run it serves before
+// the run starts, and says after it where the answers came from (nil when
+// recording), with warnings for the run's record.
+type Taped interface {
+	StartTape(cell, run string)
+	EndTape() (replay *record.Replay, simulated bool, warnings []string)
+}
+
 // Progress hears about the benchmark as it goes. Calls may come from
 // several workers at once; implementations synchronise.
 type Progress interface {
@@ -366,6 +375,10 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		job.AppendLog = b.Resuming
 		job.Warn = func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s: %s", c.ID, name, msg)) }
 		job.OnPhase = func(phase string) { b.Progress.RunPhase(c.ID, phase) }
+		taped, _ := proxy.(Taped)
+		if taped != nil {
+			taped.StartTape(c.ID, name)
+		}
 		if proxy != nil {
 			job.Live = &execute.Live{}
 			proxy.BeginRun(time.Now(), job.Live.Phase)
@@ -383,6 +396,14 @@ func (b *benchmark) run(ctx context.Context, p plan.Pair, proxy Proxy, fl runFil
 		}
 		m.Cell, m.Provider, m.Model, m.Matrix = r.Cell, r.Provider, r.Model, r.Matrix
 		m.Index, m.Warmup, m.Shard, m.Simulated, m.Dir = r.Index, r.Warmup, r.Shard, r.Simulated, r.Dir
+		if taped != nil {
+			rp, simulated, warns := taped.EndTape()
+			m.Replay, m.Simulated = rp, m.Simulated || simulated
+			for _, w := range warns {
+				job.Warn(w)
+				m.Warnings = append(m.Warnings, w)
+			}
+		}
 		if m.Log != "" { // empty when the command printed nothing
 			m.Log = logRel
 		}

@@ -37,6 +37,7 @@ func commands() []command {
 		{"merge", "OUT DIR...", "merge shard outputs into one result set", mergeCmd},
 		{"proxy", "[--upstream api=URL]... [--calls FILE]", "run the metering proxy standalone", proxyCmd},
 		{"sim", "[--listen ADDR]", "serve the simulated LLM APIs standalone", simCmd},
+		{"cassettes", "DIR [--spec SPEC]", "what a recording (--record) holds, and how a spec's runs would replay from it", cassettesCmd},
 		{"schema", "", "print the JSON Schema of the spec", schemaCmd},
 		{"version", "", "print the runner's version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintln(e.stdout, "runner", version()) // as benchmark.json records it

@@ -33,6 +33,9 @@ type llmLayer struct {
 	// in, in interception mode, makes each proxy's forward proxy (one CA
 	// for the whole benchmark, its files in the scratch folder).
 	in *intercept.Interceptor
+	// tapes, when set, record each proxy's calls or answer them from a
+	// recording.
+	tapes *tapes
 }
 
 func startLLM(ctx context.Context, s *spec.Spec, dry, intercepting bool, tmp string) (*llmLayer, error) {
@@ -84,16 +87,28 @@ func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy,
 			ups[api] = l.url
 		}
 	}
-	mp, err := meter.Start(ctx, ups, meter.Primary(p.API), meter.Phases(l.spec.Phases))
-	if err != nil || l.in == nil {
-		return mp, err
+	opts := []meter.Option{meter.Primary(p.API), meter.Phases(l.spec.Phases)}
+	tp := l.tapes.newTape()
+	if tp != nil {
+		opts = append(opts, meter.Tap(tp.Tap))
 	}
-	fp, err := l.in.Start(ctx, interceptRoutes(mp, configured))
+	mp, err := meter.Start(ctx, ups, opts...)
 	if err != nil {
-		mp.Close()
 		return nil, err
 	}
-	return &interceptedProxy{Proxy: mp, fwd: fp}, nil
+	var px bench.Proxy = mp
+	if l.in != nil {
+		fp, err := l.in.Start(ctx, interceptRoutes(mp, configured))
+		if err != nil {
+			mp.Close()
+			return nil, err
+		}
+		px = &interceptedProxy{Proxy: mp, fwd: fp}
+	}
+	if tp != nil {
+		px = &tapedProxy{Proxy: px, tape: tp}
+	}
+	return px, nil
 }
 
 // interceptedProxy is a metering proxy with the forward proxy of

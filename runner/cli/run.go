@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/cassette"
 	"github.com/runner-bench/runner/runner/execute"
 	"github.com/runner-bench/runner/runner/host"
 	"github.com/runner-bench/runner/runner/output"
@@ -32,6 +34,10 @@ type runFlags struct {
 	failOn             string
 	quiet, noProgress  bool
 	resumeAnyway       bool
+	record             bool
+	replay             string
+	replayMatch        string
+	replaySpeed        string
 }
 
 func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
@@ -45,6 +51,7 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 	}
 	fs.BoolVar(&f.intercept, "intercept", false, "interception mode: also meter clients that ignore the base-URL variables (HTTPS_PROXY and a per-benchmark CA; see docs/clients.md)")
 	fs.StringVar(&f.resume, "resume", "", "continue the benchmark in `DIR`, running only what is missing")
+	f.registerTapeFlags(fs)
 	fs.BoolVar(&f.resumeAnyway, "resume-anyway", false, "with --resume, continue even though the spec's measured fields changed since the folder was started")
 	fs.StringVar(&f.out, "output", "", "write results to `DIR` instead of the spec's output folder")
 	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
@@ -74,6 +81,9 @@ func (f *runFlags) load(path string, warn io.Writer) (*spec.Spec, []plan.Filter,
 	if f.runs > 0 {
 		s.Runs = f.runs
 	}
+	if err := f.applyTapeFlags(s); err != nil {
+		return nil, nil, plan.Shard{}, err
+	}
 	var filters []plan.Filter
 	for _, o := range f.only {
 		flt, err := plan.ParseFilter(o)
@@ -93,7 +103,13 @@ func (f *runFlags) load(path string, warn io.Writer) (*spec.Spec, []plan.Filter,
 
 // options are the flags that shape the benchmark, as --resume restores them.
 func (f *runFlags) options() record.Options {
-	o := record.Options{DryRun: f.dryRun, Intercept: f.intercept, Runs: f.runs, Only: f.only, Shard: f.shard}
+	o := record.Options{DryRun: f.dryRun, Intercept: f.intercept, Runs: f.runs, Only: f.only, Shard: f.shard,
+		Record: f.record, Replay: f.replay, ReplayMatch: f.replayMatch}
+	if f.replaySpeed != "" {
+		if v, err := strconv.ParseFloat(f.replaySpeed, 64); err == nil {
+			o.ReplaySpeed = &v
+		}
+	}
 	for _, kv := range f.sets {
 		if k, _, _ := strings.Cut(kv, "="); redact.SecretName(k) {
 			o.Withheld = append(o.Withheld, k) // never written to disk
@@ -147,6 +163,18 @@ func (f *runFlags) restore(given map[string]bool) error {
 	if !given["runs"] {
 		f.runs = o.Runs
 	}
+	if !given["record"] {
+		f.record = o.Record
+	}
+	if !given["replay"] {
+		f.replay = o.Replay
+	}
+	if !given["replay-match"] {
+		f.replayMatch = o.ReplayMatch
+	}
+	if !given["replay-speed"] && o.ReplaySpeed != nil {
+		f.replaySpeed = strconv.FormatFloat(*o.ReplaySpeed, 'g', -1, 64)
+	}
 	if !given["only"] {
 		f.only = o.Only
 	}
@@ -190,6 +218,18 @@ func (f *runFlags) optionFlags() string {
 	if f.dryRun {
 		b.WriteString(" --dry-run")
 	}
+	if f.record {
+		b.WriteString(" --record")
+	}
+	if f.replay != "" {
+		fmt.Fprintf(&b, " --replay %s", f.replay)
+	}
+	if f.replayMatch != "" {
+		fmt.Fprintf(&b, " --replay-match %s", f.replayMatch)
+	}
+	if f.replaySpeed != "" {
+		fmt.Fprintf(&b, " --replay-speed %s", f.replaySpeed)
+	}
 	if f.runs > 0 {
 		fmt.Fprintf(&b, " --runs %d", f.runs)
 	}
@@ -218,7 +258,7 @@ func (f *runFlags) cells(ctx context.Context, s *spec.Spec, filters []plan.Filte
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	if !f.dryRun {
+	if !f.dryRun && s.Replay == nil { // a rehearsal or a replay calls no provider
 		plan.CheckRequirements(ctx, cells)
 	}
 	return cells, nil
@@ -263,6 +303,12 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var tp *tapes
+	if s.Replay != nil {
+		if tp, err = openReplay(s, cells, plan.Runs(cells, s.Runs, s.Order, shard)); err != nil {
+			return err
+		}
+	}
 	if err := bench.TrialRender(s, cells); err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -276,6 +322,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		for _, w := range unsimulated(s, cells) {
 			fmt.Fprintln(e.stderr, "warning:", w)
 		}
+	}
+	if tp != nil && tp.lib != nil && s.Cooldown > 0 {
+		fmt.Fprintf(e.stderr, "replay: cooldown %v skipped (a recording needs no rest)\n", s.Cooldown.D())
 	}
 	if f.dryRun && s.Cooldown > 0 {
 		// A cool-down lets a real provider's rate limits and caches settle;
@@ -315,9 +364,17 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	defer removeTemp(tmp)
 
-	bm := benchmarkInfo(s, pos[0], started, f.dryRun, shard)
+	simulated := f.dryRun || tp.replaysSimulation()
+	bm := benchmarkInfo(s, pos[0], started, simulated, shard)
 	bm.Command = "runner " + strings.Join(append([]string{"run"}, secretSets(args)...), " ")
 	bm.Options = f.options()
+	bm.Replayed = tp.replayed(s)
+	if s.Record {
+		if tp, err = startRecording(dir, s, bm); err != nil {
+			return err
+		}
+		bm.Recorded = cassette.Folder
+	}
 	for _, c := range cells {
 		if c.Skip == "" {
 			bm.Cells = append(bm.Cells, c.ID)
@@ -343,7 +400,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	prog.plan(order)
 	runSpec := s
-	if f.dryRun && s.Cooldown > 0 {
+	if (f.dryRun || tp != nil && tp.lib != nil) && s.Cooldown > 0 {
 		// The runs skip the cool-down; the report's methodology still
 		// reads the spec's, to say it was skipped.
 		cp := *s
@@ -352,17 +409,19 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	o := bench.Options{
 		Spec: runSpec, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
-		Started: started, Shard: shard.String(), Simulated: f.dryRun, Progress: prog, Resuming: f.resume != "",
+		Started: started, Shard: shard.String(), Simulated: simulated, Progress: prog, Resuming: f.resume != "",
 	}
-	llm, err := startLLM(ctx, s, f.dryRun, f.intercept || s.Intercept, tmp)
+	llm, err := startLLM(ctx, s, f.dryRun || tp.simulateMissing(), f.intercept || s.Intercept, tmp)
 	if err != nil {
 		return err
 	}
 	defer llm.Close()
+	llm.tapes = tp
 	o.NewProxy = llm.NewProxy
 	o.BudgetExceeded = budgetCheck(s)
 
 	if !f.quiet {
+		announceTapes(e.stderr, tp, bm)
 		announce(e.stderr, s, cells, pairs, dir, f.dryRun)
 	}
 	outcome, runErr := bench.Run(ctx, o)
@@ -645,6 +704,9 @@ func announce(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, d
 
 // printSummary prints the per-cell result table on stdout.
 func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
+	if sum.Replayed != nil {
+		fmt.Fprintln(w, sum.Replayed.Notice())
+	}
 	if sum.Simulated {
 		fmt.Fprintln(w, "SIMULATED results (dry run)")
 	}

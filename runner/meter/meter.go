@@ -126,6 +126,19 @@ func OnCall(f func(record.Call)) Option { return func(p *Proxy) { p.onCall = f }
 // cell's own. Without it, RUNNER_PROXY_URL is the first listener.
 func Primary(api string) Option { return func(p *Proxy) { p.primary = api } }
 
+// Tap wraps the upstream transport of each API's listener, given the API
+// and its upstream base URL: a cassette recorder or player (runner/cassette)
+// sits there, below the metering, so recorded and replayed calls are metered
+// exactly as live ones.
+func Tap(wrap func(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper) Option {
+	return func(p *Proxy) { p.tap = wrap }
+}
+
+// CallErrorHeader, on an upstream's response, names the call's error class
+// in the record (e.g. "unmatched" from the cassette player); it is not
+// forwarded to the client.
+const CallErrorHeader = "X-Runner-Call-Error"
+
 // UpstreamHeaderTimeout bounds the wait for an upstream's response headers,
 // so an upstream that accepts a call and never answers cannot hang the
 // workload (and the benchmark) forever; the call is recorded with the error
@@ -149,6 +162,7 @@ type Proxy struct {
 	primary   string
 	phases    map[string]bool // declared phases; nil: any
 	onCall    func(record.Call)
+	tap       func(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper
 
 	mu  sync.Mutex
 	run *run
@@ -168,7 +182,8 @@ type endpoint struct {
 	p        *Proxy
 	api      string
 	upstream *url.URL
-	url      string // http://127.0.0.1:PORT
+	rt       http.RoundTripper // the upstream transport, tapped or not
+	url      string            // http://127.0.0.1:PORT
 	srv      *http.Server
 	passer   *httputil.ReverseProxy // what is not metered
 }
@@ -224,7 +239,10 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 			p.Close()
 			return nil, fmt.Errorf("metering proxy: listening for %s: %w", api, err)
 		}
-		ep := &endpoint{p: p, api: api, upstream: u, url: "http://" + ln.Addr().String()}
+		ep := &endpoint{p: p, api: api, upstream: u, rt: p.transport, url: "http://" + ln.Addr().String()}
+		if p.tap != nil {
+			ep.rt = p.tap(api, u, p.transport)
+		}
 		ep.passer = ep.newPasser()
 		ep.srv = &http.Server{
 			Handler:           ep,

@@ -186,7 +186,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Header["Accept-Encoding"] = identity
 
-	resp, err := e.p.transport.RoundTrip(out)
+	resp, err := e.rt.RoundTrip(out)
 	if err != nil {
 		why := describe(err)
 		c.rec.Error = "refused"
@@ -203,6 +203,10 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
+	if cls := resp.Header.Get(CallErrorHeader); cls != "" {
+		c.rec.Error = cls
+		resp.Header.Del(CallErrorHeader)
+	}
 	c.rec.Status = resp.StatusCode
 	c.ttfb = time.Since(t0)
 	c.ok = resp.StatusCode >= 200 && resp.StatusCode < 300
@@ -280,7 +284,11 @@ func (e *endpoint) newPasser() *httputil.ReverseProxy {
 			pr.Out.Header.Del("Expect")
 			pr.Out.Header.Del(PhaseHeader)
 		},
-		Transport:  e.p.transport,
+		Transport: e.rt,
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Del(CallErrorHeader)
+			return nil
+		},
 		BufferPool: bufPoolAdapter{},
 		ErrorLog:   log.New(io.Discard, "", 0),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

@@ -77,8 +77,8 @@ func Charts(dir string, sum *results.Summary) ([]Chart, error) {
 		return nil, err
 	}
 	title := func(s string) string {
-		if sum.Simulated {
-			return "SIMULATED - " + s
+		if w := markWord(sum); w != "" {
+			return w + " - " + s
 		}
 		return s
 	}

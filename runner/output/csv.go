@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
 )
 
@@ -15,11 +16,11 @@ import (
 // marked), with per-phase time, tokens and cost columns for every phase.
 func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	cw := inertWriter{csv.NewWriter(w)}
-	head := []string{"simulated", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
+	head := []string{"simulated", "replayed", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
 		"started", "wall_s", "user_s", "sys_s", "cpu_pct", "peak_rss_mb",
 		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd",
 		"input_cost_usd", "output_cost_usd", "cached_input_cost_usd", "token_source",
-		"calls", "call_errors", "mean_ttft_s", "mean_output_tps", "bad_events"}
+		"calls", "call_errors", "unmatched", "mean_ttft_s", "mean_output_tps", "bad_events"}
 	for _, p := range sum.Phases {
 		head = append(head, p+" s", p+" input_tokens", p+" output_tokens", p+" cost_usd")
 	}
@@ -44,13 +45,18 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 		if r.Unmetered != "" { // unknown, not 0
 			tok = func(int64) string { return "" }
 		}
-		row = append(row, strconv.FormatBool(r.Simulated), r.Cell, r.Provider, r.Model, matrix(r.Matrix),
+		replayed, unmatched := "", ""
+		if r.Replay != nil {
+			replayed = replayedFrom(sum.Replayed, r.Replay.From)
+			unmatched = strconv.Itoa(r.Replay.Unmatched)
+		}
+		row = append(row, strconv.FormatBool(r.Simulated), replayed, r.Cell, r.Provider, r.Model, matrix(r.Matrix),
 			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), r.Status, strconv.Itoa(r.ExitCode), r.Signal,
 			r.Started.Format(time.RFC3339), f(r.WallSeconds, 3), f(r.UserSeconds, 3), f(r.SysSeconds, 3),
 			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
 			tok(r.Tokens.Input), tok(r.Tokens.Output), tok(r.Tokens.CachedInput), tok(r.Tokens.Total()), cost,
 			inCost, outCost, cachedCost, r.TokenSource,
-			strconv.Itoa(r.CallLog.Count()), strconv.Itoa(r.CallErrors), opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
+			strconv.Itoa(r.CallLog.Count()), strconv.Itoa(r.CallErrors), unmatched, opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
 		for _, p := range sum.Phases {
 			if ph := r.Phases[p]; ph != nil {
 				pc := ""
@@ -127,4 +133,13 @@ func judgeColumns(r *results.Run) []string {
 		reason = j.Error
 	}
 	return []string{opt(j.Score, 2), j.Status, reason, i64(r.JudgeTokens.Total()), opt(r.JudgeCost, 6)}
+}
+
+// replayedFrom is the replayed column of a replayed run: the recording and
+// the recorded run that answered it.
+func replayedFrom(rp *record.Replayed, from string) string {
+	if rp == nil {
+		return from
+	}
+	return "REPLAYED from " + rp.Dir + " (recorded " + rp.Recorded.UTC().Format("2006-01-02") + ") " + from
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // SimulatedNotice heads every output of a dry run.
-const SimulatedNotice = "SIMULATED: dry run against the built-in simulator; no figure here is a real provider's"
+const SimulatedNotice = results.SimulatedNotice
 
 // JSON writes summary.json.
 func JSON(w io.Writer, sum *results.Summary) error {
@@ -16,9 +16,7 @@ func JSON(w io.Writer, sum *results.Summary) error {
 		Notice string `json:"notice,omitempty"`
 		*results.Summary
 	}{Summary: sum}
-	if sum.Simulated {
-		doc.Notice = SimulatedNotice
-	}
+	doc.Notice = sum.Notice()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)

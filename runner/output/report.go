@@ -199,6 +199,9 @@ func Conclusion(d ReportData) string {
 			parts = append(parts, fmt.Sprintf("The fastest is %s (%s).", MarkdownText(p.Label), MarkdownText(p.Why)))
 		}
 	}
+	if d.Replayed != nil {
+		parts = append(parts, "These figures are REPLAYED from a recording, not measured anew.")
+	}
 	if d.Simulated {
 		parts = append(parts, "These are SIMULATED figures from a dry run; run without --dry-run to measure real providers.")
 	}

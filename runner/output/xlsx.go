@@ -230,7 +230,23 @@ func (b *book) title() string {
 	return b.sum.Name
 }
 
+// word is the marking of a simulated or replayed benchmark ("" for a measured one).
+func (b *book) word() string { return markWord(b.sum) }
+
+func markWord(sum *results.Summary) string {
+	switch {
+	case sum.Replayed != nil:
+		return "REPLAYED"
+	case sum.Simulated:
+		return "SIMULATED"
+	}
+	return ""
+}
+
 func (b *book) simNote() string {
+	if b.sum.Replayed != nil {
+		return b.sum.Notice()
+	}
 	if !b.sum.Simulated {
 		return ""
 	}
@@ -257,7 +273,9 @@ func absRange(c, from, to int) string {
 
 // titleRows writes a data sheet's title and note, marking dry runs.
 func (b *book) titleRows(g *grid, title, note string) {
-	if b.sum.Simulated {
+	if b.sum.Replayed != nil {
+		g.set(1, 1, text("REPLAYED (a recording's figures, not measured anew): "+title, stBanner))
+	} else if b.sum.Simulated {
 		g.set(1, 1, text("SIMULATED (dry run, not real provider figures): "+title, stBanner))
 	} else {
 		g.set(1, 1, text(title, stTitle))
@@ -270,8 +288,8 @@ func (b *book) titleRows(g *grid, title, note string) {
 func (b *book) calculator() error {
 	g := &grid{}
 	f := b.f
-	if b.sum.Simulated {
-		g.set(1, 1, text("SIMULATED: cost calculator for "+b.title(), stBanner))
+	if w := b.word(); w != "" {
+		g.set(1, 1, text(w+": cost calculator for "+b.title(), stBanner))
 		g.set(2, 1, text(b.simNote(), stBanner))
 	} else {
 		g.set(1, 1, text("Cost calculator: "+b.title(), stTitle))
@@ -469,8 +487,8 @@ func (b *book) costChart(at string, width uint) error {
 		height = 260
 	}
 	title := "Cost per workflow (USD)"
-	if b.sum.Simulated {
-		title = "SIMULATED - " + title
+	if w := b.word(); w != "" {
+		title = w + " - " + title
 	}
 	vary := false
 	return b.f.AddChart(SheetCalculator, at, &excelize.Chart{

@@ -69,13 +69,15 @@ func (b *book) runs() error {
 
 	st := b.st
 	title, titleStyle := "Runs: every run as recorded", st[stTitle]
-	if b.sum.Simulated {
+	if b.sum.Replayed != nil {
+		title, titleStyle = "REPLAYED (a recording's figures, not measured anew): "+title, st[stBanner]
+	} else if b.sum.Simulated {
 		title, titleStyle = "SIMULATED (dry run, not real provider figures): "+title, st[stBanner]
 	}
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: titleStyle, Value: title}}); err != nil {
 		return err
 	}
-	if b.sum.Simulated {
+	if b.word() != "" {
 		if err := sw.MergeCell("A1", ref(min(len(heads), 10), 1)); err != nil {
 			return err
 		}

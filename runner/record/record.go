@@ -47,6 +47,7 @@ type Run struct {
 	Shard     string            `json:"shard,omitempty"`     // "K/N" when run as a shard
 	Warmup    bool              `json:"warmup,omitempty"`    // warmup runs are recorded but never measured
 	Simulated bool              `json:"simulated,omitempty"` // dry run against the simulator
+	Replay    *Replay           `json:"replay,omitempty"`    // answered from cassettes (runner --replay)
 
 	Status   string `json:"status"`           // ok | failed | timeout | interrupted
 	ExitCode int    `json:"exit_code"`        // -1 when killed by a signal or never started
@@ -126,6 +127,17 @@ func (j *Judge) Tokens() Tokens {
 		t = t.Add(u.Tokens)
 	}
 	return t
+}
+
+// Replay says where a replayed run's LLM answers came from.
+type Replay struct {
+	// From is the recorded run that answered, as cell/run2 (another run of
+	// the cell when this one was not recorded); "simulator" when the
+	// simulator answered (replay.missing: simulate); "" when nothing did.
+	From string `json:"from"`
+	// Unmatched counts the requests no recording matched: each got an
+	// error in its API's format.
+	Unmatched int `json:"unmatched,omitempty"`
 }
 
 // Phase is one phase's time within a run.
@@ -466,6 +478,8 @@ type Benchmark struct {
 	Started       time.Time `json:"started"`
 	Finished      time.Time `json:"finished,omitempty"`
 	Simulated     bool      `json:"simulated,omitempty"`
+	Replayed      *Replayed `json:"replayed,omitempty"` // answered from a recording (--replay)
+	Recorded      string    `json:"recorded,omitempty"` // cassettes folder written (--record), relative
 	Shard         string    `json:"shard,omitempty"`
 	StopReason    string    `json:"stop_reason,omitempty"` // "interrupted", "budget ..." when it ended early
 	Host          string    `json:"host"`
@@ -482,6 +496,25 @@ type Benchmark struct {
 	Cells         []string  `json:"cells,omitempty"`      // cells planned to run, so outputs can name those never reached
 }
 
+// Replayed describes the recording a replayed benchmark answered from.
+type Replayed struct {
+	Dir      string    `json:"dir"`      // the cassettes folder, as given
+	Recorded time.Time `json:"recorded"` // when the recording was made
+	Spec     string    `json:"spec,omitempty"`
+	Match    string    `json:"match"`   // body | sequence
+	Speed    float64   `json:"speed"`   // 1 as recorded, 0 at once
+	Missing  string    `json:"missing"` // reuse | simulate | refuse
+}
+
+// Notice is the line that opens every output of a replayed benchmark.
+func (r *Replayed) Notice() string {
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("REPLAYED from %s (recorded %s): answers, tokens and times are the recording's; its cost was not spent again",
+		r.Dir, r.Recorded.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
 // Options are the command-line choices that shape a benchmark; --resume
 // continues with the same ones.
 type Options struct {
@@ -491,6 +524,11 @@ type Options struct {
 	Only      []string `json:"only,omitempty"`
 	Set       []string `json:"set,omitempty"` // without the secret ones (see Withheld)
 	Shard     string   `json:"shard,omitempty"`
+	Record    bool     `json:"record,omitempty"`
+	Replay    string   `json:"replay,omitempty"`
+	// ReplaySpeed is --replay-speed when given (nil: the spec's).
+	ReplaySpeed *float64 `json:"replay_speed,omitempty"`
+	ReplayMatch string   `json:"replay_match,omitempty"`
 	// Withheld names the --set vars whose values were not stored because
 	// their names look secret (KEY, TOKEN, SECRET, PASSWORD): a resume must
 	// be given them again.

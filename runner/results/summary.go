@@ -23,10 +23,12 @@ const (
 
 // Summary is everything the outputs show, computed from the spec and records.
 type Summary struct {
-	Name        string            `json:"name"`
-	Title       string            `json:"title"`
-	Description string            `json:"description,omitempty"`
-	Simulated   bool              `json:"simulated"`
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Simulated   bool   `json:"simulated"`
+	// Replayed names the recording a replayed benchmark answered from.
+	Replayed    *record.Replayed  `json:"replayed,omitempty"`
 	Benchmark   record.Benchmark  `json:"benchmark"`
 	Phases      []string          `json:"phases"` // declared phases, then others seen, then "(other)"
 	Projections []spec.Projection `json:"projections"`
@@ -62,6 +64,23 @@ type Summary struct {
 	Judge *JudgeTotals `json:"judge,omitempty"`
 	Runs  []*Run       `json:"-"` // every record with what results derived from it, in file order
 }
+
+// Notice is the line every output of a simulated or replayed benchmark
+// opens with ("" for a measured one), so no figure from either is taken for
+// a real provider's measurement.
+func (s *Summary) Notice() string {
+	var parts []string
+	if s.Replayed != nil {
+		parts = append(parts, s.Replayed.Notice())
+	}
+	if s.Simulated {
+		parts = append(parts, SimulatedNotice)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// SimulatedNotice heads every output of a dry run.
+const SimulatedNotice = "SIMULATED: dry run against the built-in simulator; no figure here is a real provider's"
 
 // Skipped is a cell that did not run.
 type Skipped struct {
@@ -130,6 +149,9 @@ type Cell struct {
 	Unmetered []string `json:"unmetered,omitempty"`
 	// BadEvents counts malformed ::runner:: lines over the cell's runs.
 	BadEvents int `json:"bad_events,omitempty"`
+	// Unmatched counts the requests of the cell's runs (warmups too) that
+	// no recording matched in a replay: each got an error.
+	Unmatched int `json:"unmatched,omitempty"`
 	// Baseline compares the cell with the same cell of the spec's baseline.
 	Baseline *CellChanges `json:"baseline,omitempty"`
 	runs     []*Run
@@ -259,7 +281,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	}
 	sum := &Summary{
 		Name: s.Name, Title: s.Title, Description: s.Description,
-		Simulated: bench.Simulated, Benchmark: bench, Projections: s.Projections,
+		Simulated: bench.Simulated, Replayed: bench.Replayed, Benchmark: bench, Projections: s.Projections,
 		PricingFile: s.PricingFileInfo,
 	}
 	prices := NewPrices(s.Pricing)
@@ -267,6 +289,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	cells := map[string]*Cell{}
 	var order []*Cell
 	phaseSeen := map[string]bool{}
+	unmatched := map[string]int{}
 	for i := range recs {
 		r := &recs[i]
 		if r.Simulated {
@@ -291,6 +314,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			}
 		}
 		sum.Runs = append(sum.Runs, run)
+		if r.Replay != nil {
+			unmatched[r.Cell] += r.Replay.Unmatched
+		}
 		sum.HasTokens = sum.HasTokens || run.Tokens.Total() > 0
 		if r.Warmup {
 			continue
@@ -327,6 +353,14 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		sum.Baseline = b
 		if b.Err != "" {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("baseline %s: %s; rules reading delta are N/A", b.Dir, b.Err))
+		}
+	}
+	for cell, n := range unmatched {
+		if n > 0 {
+			if c := cells[cell]; c != nil {
+				c.Unmatched = n
+			}
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %d requests matched no recording (unmatched) and got an error; runs.jsonl names them in each run's warnings", cell, n))
 		}
 	}
 	sort.Strings(sum.Warnings)

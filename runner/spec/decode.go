@@ -234,6 +234,16 @@ func (t *Template) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	t.File, t.src = d.file, d.src
 }
 
+// decodeYAML of replay also takes the folder alone: `replay: cassettes/`.
+func (r *Replay) decodeYAML(d *decoder, n *yaml.Node, field string) {
+	if n.Kind == yaml.ScalarNode {
+		r.Pos = Pos{n.Line, n.Column}
+		r.Dir = n.Value
+		return
+	}
+	d.decodeStruct(n, reflect.ValueOf(r).Elem(), field)
+}
+
 // decodeYAML of a command list also takes one string: `setup: "make"`.
 func (c *Commands) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	if n.Kind == yaml.ScalarNode {

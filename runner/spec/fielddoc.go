@@ -143,6 +143,15 @@ var fieldDocs = map[string]FieldDoc{
 		Default: "`false`",
 		Example: "intercept: true",
 	},
+	"Spec.record": {
+		Desc:    "Record every call the metering proxies see, metered or passed through (also --record): request, status, the headers a client needs and the response chunk by chunk with its time, into the output folder's cassettes/<cell>/run<N>.jsonl. Keys, auth headers and cookies are never written. A later benchmark answers from them with `replay` (docs/replay.md).",
+		Default: "`false`",
+		Example: "record: true",
+	},
+	"Spec.replay": {
+		Desc:    "Answer every provider from a recording instead of its upstream (also --replay DIR): offline and free, with the recorded answers, tokens and timings. Every output is marked REPLAYED. `replay: DIR` is short for `replay: { dir: DIR }` (docs/replay.md).",
+		Example: "replay:\n  dir: outputs/phase4c/main\n  match: sequence\n  speed: 0",
+	},
 	"Spec.pricing": {
 		Desc:    "Prices in USD per 1M tokens, per model name or glob (an exact name wins, then the longest glob, as in simulate.models). A model without a price has no cost: rules on cost are N/A for it.",
 		Example: "pricing:\n  claude-3-5-sonnet-20241022: { input: 3.00, output: 15.00, cached_input: 0.30 }\n  \"llama*\": { input: 0, output: 0 }",
@@ -365,6 +374,27 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "max_cost: 5.00",
 	},
 
+	// Replay: answering from a recording.
+	"Replay.dir": {
+		Desc:    "The recording: a benchmark output folder made with `record`, or its cassettes folder. A relative path is read from the current folder.",
+		Example: "dir: outputs/phase4c/main",
+	},
+	"Replay.match": {
+		Desc:    "How a request finds its recorded answer within the run's recording: `body` (same API, method, path, model and normalised request body) or `sequence` (same API, method, path and model, next in the order recorded: for prompts that hold timestamps or random ids). A request that matches nothing gets an error in its API's format and counts as unmatched (--replay-match).",
+		Default: "`body`",
+		Example: "match: sequence",
+	},
+	"Replay.speed": {
+		Desc:    "Replay speed: 1 waits as recorded (first byte, then each chunk at its offset), 2 twice as fast, 0 answers at once (--replay-speed).",
+		Default: "`1`",
+		Example: "speed: 0",
+	},
+	"Replay.missing": {
+		Desc:    "What answers a run or cell the recording lacks: `reuse` (the cell's recorded runs round-robin: run 4 of a 3-run recording replays run 1; a cell never recorded is skipped), `simulate` (the built-in simulator, with a warning; those runs are marked SIMULATED) or `refuse` (the benchmark does not start).",
+		Default: "`reuse`",
+		Example: "missing: refuse",
+	},
+
 	// Simulate: the dry run's simulator.
 	"Simulate.seed": {
 		Desc:    "Seed of every simulated answer (text, tool-call arguments, JSON, embeddings, ids): the same seed and the same requests give the same answers; 0 is itself a fixed seed. `runner sim --seed` overrides it.",
@@ -413,6 +443,7 @@ var fieldDocs = map[string]FieldDoc{
 // wherever they appear.
 var typeDocs = map[string]string{
 	"Commands":  "a shell command (text/template) or a list of them",
+	"Replay":    "a recording's folder, or a mapping with dir, match, speed and missing",
 	"Axes":      "extra matrix axes: axis name to a list of values, crossed in YAML order",
 	"Artifacts": "artifact name to a glob or folder (text/template) whose size is recorded per run, or to { path, unit } with unit KB or MB",
 	"Pricing":   "USD per 1M tokens; key = model name or glob",

@@ -417,6 +417,23 @@ func (s *Spec) validate(d *decoder) {
 	if s.Budget.MaxCost < 0 {
 		fail("budget.max_cost", "must not be negative")
 	}
+	if r := s.Replay; r != nil {
+		if r.Dir == "" {
+			fail("replay.dir", "names the recording to answer from (a benchmark output folder or its cassettes folder)")
+		}
+		if r.Match != "" && !slices.Contains(ReplayMatches, r.Match) {
+			fail("replay.match", "expected one of %s, got %q", strings.Join(ReplayMatches, ", "), r.Match)
+		}
+		if r.Missing != "" && !slices.Contains(ReplayMissing, r.Missing) {
+			fail("replay.missing", "expected one of %s, got %q", strings.Join(ReplayMissing, ", "), r.Missing)
+		}
+		if r.Speed != nil && *r.Speed < 0 {
+			fail("replay.speed", "must not be negative (0 replays at once, 1 as recorded)")
+		}
+		if s.Record {
+			fail("record", "a benchmark either records (record: true) or replays (replay:), not both")
+		}
+	}
 }
 
 // checkGivenZeros rejects a zero written in the spec where zero means "use

@@ -49,6 +49,7 @@ var (
 	exprType      = reflect.TypeOf(Expr{})
 	regexpType    = reflect.TypeOf(Regexp{})
 	priceType     = reflect.TypeOf(Price{})
+	replayType    = reflect.TypeOf(Replay{})
 )
 
 // scalar is what Load accepts where it wants a string inside a map or list
@@ -60,9 +61,11 @@ var scalar = map[string]any{"type": []any{"string", "number", "integer", "boolea
 // key; the values come from the same variables Load validates against.
 var (
 	enums = map[string][]string{
-		"Spec.order":   {"sequential", "interleaved"},
-		"Spec.tokens":  {"proxy", "events", "auto"},
-		"Provider.api": APIs,
+		"Spec.order":     {"sequential", "interleaved"},
+		"Spec.tokens":    {"proxy", "events", "auto"},
+		"Provider.api":   APIs,
+		"Replay.match":   ReplayMatches,
+		"Replay.missing": ReplayMissing,
 	}
 	patterns = map[string]string{
 		"Spec.name":     nameRE.String(),
@@ -86,6 +89,13 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 			return map[string]any{
 				"description": typeDocs["Commands"],
 				"anyOf":       []any{tmpl, map[string]any{"type": "array", "items": tmpl}},
+			}
+		})
+	case replayType:
+		return g.ref("Replay", func() map[string]any {
+			return map[string]any{
+				"description": typeDocs["Replay"],
+				"anyOf":       []any{map[string]any{"type": "string", "minLength": 1}, g.object(replayType)},
 			}
 		})
 	case axesType:

@@ -48,6 +48,11 @@ type Spec struct {
 	// answers for the public API hosts with a CA made for this benchmark,
 	// so that clients which read no base-URL variable are metered too.
 	Intercept bool `yaml:"intercept"`
+	// Record writes every call the proxies see into the output folder's
+	// cassettes (also --record); Replay answers them from a recording
+	// instead of the upstreams (also --replay).
+	Record bool    `yaml:"record"`
+	Replay *Replay `yaml:"replay"`
 
 	Pricing     Pricing `yaml:"pricing"`
 	PricingFile string  `yaml:"pricing_file"`
@@ -246,6 +251,22 @@ type Report struct {
 type Budget struct {
 	MaxCost float64 `yaml:"max_cost"`
 }
+
+// Replay answers every provider from a recording (runner/cassette). In a
+// spec, `replay: DIR` is short for `replay: { dir: DIR }`.
+type Replay struct {
+	Pos     `yaml:"-"`
+	Dir     string   `yaml:"dir"`
+	Match   string   `yaml:"match"`   // body | sequence
+	Speed   *float64 `yaml:"speed"`   // 1 as recorded; 0 at once
+	Missing string   `yaml:"missing"` // reuse | simulate | refuse
+}
+
+// ReplayMatches, ReplayMissing are the values of replay.match and replay.missing.
+var (
+	ReplayMatches = []string{"body", "sequence"}
+	ReplayMissing = []string{"reuse", "simulate", "refuse"}
+)
 
 // Simulate configures the simulated upstream of a dry run.
 type Simulate struct {
