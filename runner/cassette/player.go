@@ -34,7 +34,7 @@ const (
 )
 
 // UnmatchedError is the error class of a request no recording matched.
-const UnmatchedError = "unmatched"
+const UnmatchedError = record.CallUnmatched
 
 // Library is a recording opened for replay.
 type Library struct {

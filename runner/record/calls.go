@@ -165,7 +165,7 @@ func (c *Call) GenerationTPS() (float64, bool) {
 
 // failure names what a failed call got: "HTTP 429", "refused".
 func (c *Call) failure() string {
-	if c.Status != 0 {
+	if c.Status != 0 && c.Error != CallUnmatched {
 		return fmt.Sprintf("HTTP %d", c.Status)
 	}
 	return c.Error

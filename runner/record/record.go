@@ -129,6 +129,9 @@ func (j *Judge) Tokens() Tokens {
 	return t
 }
 
+// CallUnmatched is the error of a replayed call no recording matched.
+const CallUnmatched = "unmatched"
+
 // Replay says where a replayed run's LLM answers came from.
 type Replay struct {
 	// From is the recorded run that answered, as cell/run2 (another run of
