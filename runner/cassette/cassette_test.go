@@ -76,7 +76,7 @@ func drive(t *testing.T, ups meter.Upstreams, tp interface {
 		resp.Body.Close()
 		bodies = append(bodies, resp.Status+" "+string(b))
 	}
-	return p.EndRun(), bodies
+	return p.EndRun().Calls, bodies
 }
 
 func upstreams(url string) meter.Upstreams {
@@ -257,7 +257,7 @@ func replayTimed(t *testing.T, speed float64) {
 		io.ReadAll(resp.Body)
 		resp.Body.Close()
 		took := time.Since(t0)
-		calls := p.EndRun()
+		calls := p.EndRun().Calls
 		p.Close()
 		if len(calls) != 1 || calls[0].Input != 5 || calls[0].Output != 7 {
 			t.Fatalf("speed %g: calls %+v", speed, calls)
