@@ -2,40 +2,22 @@ package spec
 
 import (
 	"path"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // IsGlob reports whether a key is a path.Match pattern rather than a name.
 func IsGlob(key string) bool { return strings.ContainsAny(key, "*?[") }
 
-// MatchKey is the one lookup rule for keys naming models or cells (pricing,
-// simulate.models, quality): a key equal to name wins; otherwise the longest
-// glob that matches (ties go to the one first in sort order).
+// MatchKey is llmapi.MatchModel, the one lookup rule for keys naming
+// models or cells (pricing, simulate.models, quality): a key equal to name
+// wins; otherwise the longest glob that matches (ties go to the one first
+// in sort order).
 func MatchKey(keys []string, name string) (string, bool) {
-	for _, k := range keys {
-		if k == name {
-			return k, true
-		}
-	}
-	globs := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if IsGlob(k) {
-			globs = append(globs, k)
-		}
-	}
-	sort.Slice(globs, func(i, j int) bool {
-		if len(globs[i]) != len(globs[j]) {
-			return len(globs[i]) > len(globs[j])
-		}
-		return globs[i] < globs[j]
-	})
-	for _, g := range globs {
-		if ok, _ := path.Match(g, name); ok {
-			return g, true
-		}
-	}
-	return "", false
+	return llmapi.MatchModel(name, slices.Values(keys))
 }
 
 // QualityKey is the quality key that scores a cell, or "": a key naming
