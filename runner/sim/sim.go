@@ -360,6 +360,9 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			lim = 0
 		}
 		g.setJSON(jsonAnswer, text, lim)
+	} else if text, ok := judgeAnswer(model, body); ok {
+		g.capped = false
+		g.setJSON(textAnswer, text, 0)
 	}
 
 	switch rt.endpoint {
