@@ -9,7 +9,9 @@
 // Analysis, Training Planning, Report Generation) each call the provider's
 // native API once and phase 4 writes three HTML reports. Every phase is
 // announced with a "::runner::" event line and every LLM call reports its
-// token usage the same way.
+// token usage the same way. `cycling-ai judge` rates one run's three reports
+// against rubric.md with an LLM and prints the score as the runner's
+// quality metric.
 package main
 
 import (
@@ -36,6 +38,7 @@ func main() {
 }
 
 const usage = `usage: cycling-ai generate --csv FILE --provider openai|anthropic|gemini|ollama [flags]
+       cycling-ai judge --dir RUN_DIR --provider NAME [--model M]   (rates a run's reports 1-10)
 
 Run "cycling-ai generate -h" for the flags.
 `
@@ -49,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 	switch args[0] {
 	case "generate":
 		return runGenerate(ctx, args[1:], stdout, stderr, env)
+	case "judge":
+		return runJudge(ctx, args[1:], stdout, stderr, env)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

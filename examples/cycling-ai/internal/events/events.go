@@ -52,6 +52,19 @@ func (e *Emitter) Usage(provider, model string, u llm.Usage) error {
 	return e.emit(usageEvent{"usage", provider, model, u.InputTokens, u.OutputTokens, u.CachedInputTokens})
 }
 
+type metricEvent struct {
+	Event  string  `json:"event"`
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	Reason string  `json:"reason,omitempty"`
+}
+
+// Metric reports a named value, with an optional short reason (a judge's
+// score and why).
+func (e *Emitter) Metric(name string, value float64, reason string) error {
+	return e.emit(metricEvent{"metric", name, value, reason})
+}
+
 func (e *Emitter) emit(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
