@@ -66,6 +66,17 @@ func TestPhase4cDryRun(t *testing.T) {
 			Runs     int
 			Cost     struct{ Mean float64 } `json:"cost_usd"`
 			Verdicts []struct{ Level string }
+			Quality  *float64
+			Source   string `json:"quality_source"`
+			Judge    *struct {
+				Judged    int
+				Simulated bool
+				Tokens    struct{ Mean float64 }
+			}
+		}
+		Judge *struct {
+			Runs, Scored int
+			Cost         float64 `json:"cost_usd"`
 		}
 	}
 	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
@@ -99,6 +110,27 @@ func TestPhase4cDryRun(t *testing.T) {
 		if len(c.Verdicts) < 7 {
 			t.Errorf("%s: %d verdicts", r.Provider, len(c.Verdicts))
 		}
+		// The reference judge rated the run through the simulator; its call
+		// is its own, never among the workflow's calls.
+		j := r.Judge
+		if j == nil || j.Score == nil || *j.Score < 1 || *j.Score > 10 || len(j.Calls) != 1 || j.Calls[0].Input == 0 {
+			t.Errorf("%s: judge %+v, want a 1-10 score from one metered call", r.Cell, j)
+		}
+		for _, call := range r.Calls {
+			if call.Phase == "" || call.Phase == record.OtherPhase {
+				t.Errorf("%s: a call outside the workflow's phases (the judge's?) counts in the run: %+v", r.Cell, call)
+			}
+		}
+		if c.Source != "judged" || c.Quality == nil || j != nil && j.Score != nil && *c.Quality != *j.Score ||
+			c.Judge == nil || c.Judge.Judged != 1 || !c.Judge.Simulated || c.Judge.Tokens.Mean == 0 {
+			t.Errorf("%s: quality %v (%s), judge %+v: want the judge's score, SIMULATED", r.Provider, c.Quality, c.Source, c.Judge)
+		}
+	}
+	if sum.Judge == nil || sum.Judge.Runs != 4 || sum.Judge.Scored != 4 || sum.Judge.Cost <= 0 {
+		t.Errorf("judge totals %+v, want 4 runs scored and the judge's own cost", sum.Judge)
+	}
+	if !strings.Contains(string(report), "(judged, 1 run, SIMULATED)") {
+		t.Error("the report does not show the judged quality as SIMULATED")
 	}
 	for _, f := range []string{"benchmark_results.csv", "cost_calculator.xlsx", "logs/anthropic_claude-3-5-sonnet-20241022_run1.log"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {

@@ -848,7 +848,8 @@ func rank(cells []*Cell, priced bool) []Pick {
 		if c.Quality == nil || judged && c.QualitySource != QualityJudged {
 			return 0, false
 		}
-		return *c.Quality, true
+		// As shown (one decimal): a mean that differs in its 15th digit is a tie.
+		return math.Round(*c.Quality*10) / 10, true
 	}
 	best("quality", quality,
 		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10%s", *c.Quality, c.qualityNote()) })
