@@ -81,57 +81,12 @@ type metric struct {
 	value      func(r *Run) (float64, bool)
 }
 
-func always(f func(r *Run) float64) func(r *Run) (float64, bool) {
-	return func(r *Run) (float64, bool) { return f(r), true }
-}
-
-// metered reads a token count of the runs whose tokens are known.
-func metered(f func(r *Run) float64) func(r *Run) (float64, bool) {
-	return func(r *Run) (float64, bool) { return f(r), r.Unmetered == "" }
-}
-
-// metrics are the compared metrics, whole-run first, then per phase.
-func metrics(phases []string) []metric {
-	ms := []metric{
-		{"total.time", "s", always(func(r *Run) float64 { return r.WallSeconds })},
-		{"total.tokens", "tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Total()) })},
-		{"total.input_tokens", "tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Input) })},
-		{"total.output_tokens", "tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Output) })},
-		{"cost", "USD", func(r *Run) (float64, bool) {
-			if r.Cost == nil {
-				return 0, false
-			}
-			return *r.Cost, true
-		}},
-		{"memory.peak_mb", "MB", always(func(r *Run) float64 { return r.PeakRSSMB })},
-		{"cpu.seconds", "s", always(func(r *Run) float64 { return r.UserSeconds + r.SysSeconds })},
-		{"cpu.percent", "%", always(func(r *Run) float64 { return r.CPUPercent })},
-	}
-	for _, p := range phases {
-		in := func(r *Run) *PhaseRun {
-			if ph := r.Phases[p]; ph != nil {
-				return ph
-			}
-			return &PhaseRun{}
-		}
-		name := fmt.Sprintf("phase(%q).", p)
-		ms = append(ms,
-			metric{name + "time", "s", always(func(r *Run) float64 { return in(r).Seconds })},
-			metric{name + "tokens", "tokens", metered(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })},
-			metric{name + "input_tokens", "tokens", metered(func(r *Run) float64 { return float64(in(r).Tokens.Input) })},
-			metric{name + "output_tokens", "tokens", metered(func(r *Run) float64 { return float64(in(r).Tokens.Output) })},
-			metric{name + "cost", "USD", func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil }},
-		)
-	}
-	return ms
-}
-
 // compareRuns compares two cells' successful measured runs metric by
 // metric. Metrics missing on either side, and metrics that are zero in
 // every run of both, are left out.
 func compareRuns(old, new []*Run, phases []string) []*Change {
 	var out []*Change
-	for _, m := range metrics(phases) {
+	for _, m := range compared(phases) {
 		ov, nv := values(old, m), values(new, m)
 		if len(ov) == 0 || len(nv) == 0 || allZero(ov) && allZero(nv) {
 			continue
@@ -401,19 +356,12 @@ func (c *Cell) delta() *rules.Delta {
 		}
 		return &rules.Change{Old: ch.Old, New: ch.New, Pct: ch.Pct, P: ch.P, Significant: ch.Significant}
 	}
-	d := &rules.Delta{
-		Total: rules.DeltaTotals{
-			Time: get("total.time"), Tokens: get("total.tokens"),
-			InputTokens: get("total.input_tokens"), OutputTokens: get("total.output_tokens"),
-		},
-		Cost:   get("cost"),
-		Memory: rules.DeltaMemory{PeakMB: get("memory.peak_mb")},
-		CPU:    rules.DeltaCPU{Percent: get("cpu.percent"), Seconds: get("cpu.seconds")},
-	}
-	d.PhaseOf = func(name string) *rules.DeltaPhase {
+	d := &rules.Delta{}
+	rules.Fill(d, get)
+	d.PhaseOf = func(name string) *rules.Phase[rules.Change] {
 		p := fmt.Sprintf("phase(%q).", name)
-		dp := &rules.DeltaPhase{Time: get(p + "time"), Tokens: get(p + "tokens"), InputTokens: get(p + "input_tokens"),
-			OutputTokens: get(p + "output_tokens"), Cost: get(p + "cost")}
+		dp := &rules.Phase[rules.Change]{}
+		rules.Fill(dp, func(path string) *rules.Change { return get(p + path) })
 		if dp.Time == nil && dp.Tokens == nil && dp.Cost == nil {
 			return nil
 		}

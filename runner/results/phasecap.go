@@ -73,6 +73,7 @@ func capPhases(declared []string, runs []*Run, seen map[string]bool) string {
 			other.Seconds += p.Seconds
 			other.Tokens = other.Tokens.Add(p.Tokens)
 			other.Cost += p.Cost
+			other.TTFT.Merge(p.TTFT)
 			delete(r.Phases, name)
 		}
 		if other != nil {

@@ -176,8 +176,9 @@ type PhaseStats struct {
 	InputTokens  Stats   `json:"input_tokens"`
 	OutputTokens Stats   `json:"output_tokens"`
 	Cost         Stats   `json:"cost_usd"`
-	TimeShare    float64 `json:"time_share"`  // of the cell's mean total time
-	TokenShare   float64 `json:"token_share"` // of the cell's mean total tokens
+	TTFT         Stats   `json:"ttft_s,omitzero"` // mean time to first token of a run's streamed calls in the phase
+	TimeShare    float64 `json:"time_share"`      // of the cell's mean total time
+	TokenShare   float64 `json:"token_share"`     // of the cell's mean total tokens
 }
 
 // ArtifactStats are one artifact's sizes.
@@ -271,6 +272,7 @@ type PhaseRun struct {
 	Seconds float64
 	Tokens  record.Tokens
 	Cost    float64
+	TTFT    record.Sum // of the phase's streamed calls
 }
 
 // Compute builds the summary of a benchmark from its spec and records.
@@ -467,6 +469,9 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 	}
 	var ttft, tps record.Sum
 	for _, g := range groups {
+		if p := run.Phases[g.Phase]; p != nil || usesProxy(r) {
+			phase(g.Phase).TTFT.Merge(g.TTFT)
+		}
 		run.CallErrors += g.ErrorCount()
 		ttft.Merge(g.TTFT)
 		tps.Merge(g.OutputTPS)
@@ -592,57 +597,11 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	if len(ok) > 0 {
 		c.TokenSource = ok[0].TokenSource
 	}
-	collect := func(f func(*Run) (float64, bool)) Stats {
-		vals := make([]float64, 0, len(ok))
-		for _, r := range ok {
-			if v, has := f(r); has {
-				vals = append(vals, v)
-			}
-		}
-		return NewStats(vals)
-	}
-	always := func(f func(*Run) float64) Stats {
-		return collect(func(r *Run) (float64, bool) { return f(r), true })
-	}
-	// metered: token counts of the runs whose tokens are known.
-	metered := func(f func(*Run) float64) Stats {
-		return collect(func(r *Run) (float64, bool) { return f(r), r.Unmetered == "" })
-	}
 	c.Unmetered = unmeteredNotes(c.API, ok)
-	c.Time = always(func(r *Run) float64 { return r.WallSeconds })
-	c.Tokens = metered(func(r *Run) float64 { return float64(r.Tokens.Total()) })
-	c.InputTokens = metered(func(r *Run) float64 { return float64(r.Tokens.Input) })
-	c.OutputTokens = metered(func(r *Run) float64 { return float64(r.Tokens.Output) })
-	c.CachedTokens = metered(func(r *Run) float64 { return float64(r.Tokens.CachedInput) })
-	c.Cost = collect(func(r *Run) (float64, bool) {
-		if r.Cost == nil {
-			return 0, false
-		}
-		return *r.Cost, true
-	})
-	priced := func(f func(*Run) float64) Stats {
-		return collect(func(r *Run) (float64, bool) { return f(r), r.Cost != nil })
-	}
-	c.InputCost = priced(func(r *Run) float64 { return r.InputCost })
-	c.OutputCost = priced(func(r *Run) float64 { return r.OutputCost })
-	c.CachedInputCost = priced(func(r *Run) float64 { return r.CachedInputCost })
-	c.MemoryMB = always(func(r *Run) float64 { return r.PeakRSSMB })
-	c.CPUPercent = always(func(r *Run) float64 { return r.CPUPercent })
-	c.CPUSeconds = always(func(r *Run) float64 { return r.UserSeconds + r.SysSeconds })
+	c.cellStats(ok)
 
 	for _, name := range phases {
-		ps := &PhaseStats{Name: name}
-		in := func(r *Run) *PhaseRun {
-			if p := r.Phases[name]; p != nil {
-				return p
-			}
-			return &PhaseRun{}
-		}
-		ps.Time = always(func(r *Run) float64 { return in(r).Seconds })
-		ps.Tokens = metered(func(r *Run) float64 { return float64(in(r).Tokens.Total()) })
-		ps.InputTokens = metered(func(r *Run) float64 { return float64(in(r).Tokens.Input) })
-		ps.OutputTokens = metered(func(r *Run) float64 { return float64(in(r).Tokens.Output) })
-		ps.Cost = collect(func(r *Run) (float64, bool) { return in(r).Cost, r.Cost != nil })
+		ps := phaseStats(name, ok)
 		if name == record.OtherPhase && ps.Tokens.Mean == 0 && (c.Time.Mean == 0 || ps.Time.Mean/c.Time.Mean < 0.01) {
 			continue // under 1% of the time and no tokens: noise, not a phase
 		}
@@ -659,8 +618,8 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	for _, a := range s.Artifacts {
 		name := a.Name
 		as := &ArtifactStats{Name: name}
-		as.MB = collect(func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return v.MB, has })
-		as.Files = collect(func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return float64(v.Files), has })
+		as.MB = collect(ok, func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return v.MB, has })
+		as.Files = collect(ok, func(r *Run) (float64, bool) { v, has := r.Artifacts[name]; return float64(v.Files), has })
 		for _, r := range ok {
 			if r.Artifacts[name].Partial {
 				as.Partial++
@@ -676,7 +635,7 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	}
 	for _, name := range sortedKeys(metricNames) {
 		ms := &MetricStats{Name: name}
-		ms.Stats = collect(func(r *Run) (float64, bool) { v, has := r.Metrics[name]; return v, has })
+		ms.Stats = collect(ok, func(r *Run) (float64, bool) { v, has := r.Metrics[name]; return v, has })
 		c.Metrics = append(c.Metrics, ms)
 	}
 	c.Judge = judgeStats(ok)

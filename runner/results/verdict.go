@@ -15,23 +15,18 @@ func (c *Cell) Env() rules.Env {
 	env := rules.Env{
 		Provider: c.Provider, Model: c.Model, Matrix: c.Matrix,
 		Runs: c.Runs, Failures: c.Failures,
-		Total: rules.Totals{
-			Time: c.Time.Rule(), Tokens: c.Tokens.Rule(),
-			InputTokens: c.InputTokens.Rule(), OutputTokens: c.OutputTokens.Rule(),
-		},
-		Cost:   c.Cost.Rule(),
-		Memory: rules.Memory{PeakMB: c.MemoryMB.Rule()},
-		CPU:    rules.CPU{Percent: c.CPUPercent.Rule(), Seconds: c.CPUSeconds.Rule()},
 	}
+	rules.Fill(&env, c.statOf)
 	if env.Matrix == nil {
 		env.Matrix = map[string]string{}
 	}
 	env.Delta = c.delta()
-	env.PhaseOf = func(name string) *rules.Phase {
+	env.PhaseOf = func(name string) *rules.Phase[rules.Stat] {
 		for _, p := range c.Phases {
 			if p.Name == name && p.Time.N > 0 {
-				return &rules.Phase{Time: p.Time.Rule(), Tokens: p.Tokens.Rule(), InputTokens: p.InputTokens.Rule(),
-					OutputTokens: p.OutputTokens.Rule(), Cost: p.Cost.Rule()}
+				ph := &rules.Phase[rules.Stat]{}
+				rules.Fill(ph, p.statOf)
+				return ph
 			}
 		}
 		return nil
@@ -71,13 +66,13 @@ func (c *Cell) judge(s *spec.Spec) {
 			v.Acceptable = t.Acceptable.Source
 		}
 		v.Level, v.Reason = level(t, env)
-		if v.Level == NA && v.Reason == "" {
-			continue // `when` does not apply to this cell: not shown
-		}
-		if v.Level == NA && readsCost(t) {
+		if v.Level == NA && strings.HasSuffix(v.Reason, "cost") {
 			if models := c.unpriced(); len(models) > 0 {
 				v.Reason = fmt.Sprintf("no value to judge: no price for model %s (add it to pricing)", strings.Join(quoteAll(models), ", "))
 			}
+		}
+		if v.Level == NA && v.Reason == "" {
+			continue // `when` does not apply to this cell: not shown
 		}
 		v.Actual, v.Value, v.Unit = actual(t.Target, env)
 		c.Verdicts = append(c.Verdicts, v)
@@ -98,28 +93,29 @@ func (c *Cell) judge(s *spec.Spec) {
 }
 
 // level returns the verdict of one rule; an N/A with no reason means the
-// rule's `when` excluded the cell.
+// rule's `when` excluded the cell. A rule that reads a value the cell lacks
+// is N/A, decided before it is evaluated.
 func level(t spec.Threshold, env rules.Env) (string, string) {
 	if t.When != nil {
-		ok, err := rules.Eval(t.When.Program, env)
-		if err != nil {
-			return NA, "when: " + missing(err)
+		ok, why := eval(t.When, env)
+		if why != "" {
+			return NA, "when: " + why
 		}
 		if !ok {
 			return NA, ""
 		}
 	}
-	ok, err := rules.Eval(t.Target.Program, env)
-	if err != nil {
-		return NA, missing(err)
+	ok, why := eval(t.Target, env)
+	if why != "" {
+		return NA, why
 	}
 	if ok {
 		return Pass, ""
 	}
 	if t.Acceptable != nil {
-		ok, err := rules.Eval(t.Acceptable.Program, env)
-		if err != nil {
-			return NA, missing(err)
+		ok, why := eval(t.Acceptable, env)
+		if why != "" {
+			return NA, why
 		}
 		if ok {
 			return Acceptable, ""
@@ -128,23 +124,37 @@ func level(t spec.Threshold, env rules.Env) (string, string) {
 	return Fail, ""
 }
 
-// missing explains an N/A: a rule read a value no successful run gave
-// (expr reports it as "cannot get X from Y", which means nothing to a reader).
-func missing(err error) string {
-	if strings.Contains(err.Error(), "cannot get") || strings.Contains(err.Error(), "nil") || strings.Contains(err.Error(), "zero Value") {
-		return "no value to judge: no successful run measured it"
+// eval evaluates a rule, or says why it has no value to judge.
+func eval(e *spec.Expr, env rules.Env) (bool, string) {
+	if path := rules.Missing(e.Program, env); path != "" {
+		return false, noValue(path)
 	}
-	return "no value to judge (" + err.Error() + ")"
+	ok, err := rules.Eval(e.Program, env)
+	if err != nil {
+		return false, "no value to judge (" + err.Error() + ")"
+	}
+	return ok, ""
+}
+
+// noValue says why the value at path is missing; it ends with the path,
+// so that a missing cost can be told (see judge).
+func noValue(path string) string {
+	switch {
+	case path == "delta":
+		return "no value to judge: the baseline has no successful runs of this cell to compare with"
+	case strings.HasPrefix(path, "delta."):
+		return "no value to judge: no change against the baseline for " + path
+	}
+	return "no value to judge: no successful run measured " + path
 }
 
 // actual is the value the target compares, when the rule is a comparison,
 // with its unit.
 func actual(e *spec.Expr, env rules.Env) (text string, value *float64, unit string) {
-	v, src, err := rules.Left(e.Program, env)
+	v, unit, err := rules.Left(e.Program, env)
 	if err != nil {
 		return "", nil, ""
 	}
-	unit = rules.UnitOf(src)
 	switch x := v.(type) {
 	case float64:
 		return strconv.FormatFloat(x, 'g', 6, 64), &x, unit
@@ -180,16 +190,6 @@ func RatingText(level string) string {
 		return "NEEDS OPTIMIZATION"
 	}
 	return "NOT RATED"
-}
-
-// readsCost says whether a rule reads a cost (cost, or a phase's .cost).
-func readsCost(t spec.Threshold) bool {
-	for _, e := range []*spec.Expr{t.When, t.Target, t.Acceptable} {
-		if e != nil && strings.Contains(e.Source, "cost") {
-			return true
-		}
-	}
-	return false
 }
 
 // unpriced lists the models of the cell's successful runs that have no price.

@@ -9,7 +9,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -17,10 +16,17 @@ import (
 	"github.com/expr-lang/expr/vm"
 )
 
+// The environment below is the metric table of rules: each field that
+// holds a statistic declares a metric once, its path (the expr tags from the
+// root), its unit and what it measures. Units, the names error messages
+// list, and which values a rule reads all derive from it (schema.go);
+// package results reads each metric from the runs by the same path.
+// Adding a metric is one field here plus its reader there.
+
 // Stat summarises one metric over the successful measured runs of a cell.
 // A nil *Stat means no run produced the value; a rule that reads it gets N/A.
 type Stat struct {
-	N      int     `expr:"n"`
+	N      int     `expr:"n" unit:"-"`
 	Mean   float64 `expr:"mean"`
 	Stddev float64 `expr:"stddev"`
 	Min    float64 `expr:"min"`
@@ -29,38 +35,41 @@ type Stat struct {
 	P95    float64 `expr:"p95"`
 }
 
-// Totals are whole-run metrics.
-type Totals struct {
-	Time         *Stat `expr:"time"` // seconds
-	Tokens       *Stat `expr:"tokens"`
-	InputTokens  *Stat `expr:"input_tokens"`
-	OutputTokens *Stat `expr:"output_tokens"`
+// Totals are whole-run metrics: statistics (S = Stat) in the environment,
+// changes (S = Change) under delta.
+type Totals[S any] struct {
+	Time              *S `expr:"time" unit:"s" help:"wall clock of the whole run"`
+	Tokens            *S `expr:"tokens" unit:"tokens" help:"input plus output tokens"`
+	InputTokens       *S `expr:"input_tokens" unit:"tokens" help:"prompt tokens, cached ones included"`
+	OutputTokens      *S `expr:"output_tokens" unit:"tokens" help:"completion tokens, reasoning included"`
+	CachedInputTokens *S `expr:"cached_input_tokens" unit:"tokens" help:"prompt tokens read from a provider's cache"`
 }
 
 // Phase holds one phase's metrics.
-type Phase struct {
-	Time         *Stat `expr:"time"`
-	Tokens       *Stat `expr:"tokens"`
-	InputTokens  *Stat `expr:"input_tokens"`
-	OutputTokens *Stat `expr:"output_tokens"`
-	Cost         *Stat `expr:"cost"`
+type Phase[S any] struct {
+	Time         *S `expr:"time" unit:"s" help:"time spent in the phase"`
+	Tokens       *S `expr:"tokens" unit:"tokens" help:"input plus output tokens of the phase"`
+	InputTokens  *S `expr:"input_tokens" unit:"tokens" help:"prompt tokens of the phase"`
+	OutputTokens *S `expr:"output_tokens" unit:"tokens" help:"completion tokens of the phase"`
+	Cost         *S `expr:"cost" unit:"USD" help:"cost of the phase's tokens"`
+	TTFT         *S `expr:"ttft" unit:"s" help:"mean time to first token of the phase's streamed LLM calls (metering proxy)"`
 }
 
 // Memory holds memory metrics.
-type Memory struct {
-	PeakMB *Stat `expr:"peak_mb"`
+type Memory[S any] struct {
+	PeakMB *S `expr:"peak_mb" unit:"MB" help:"peak resident memory of the process tree's largest member"`
 }
 
 // CPU holds CPU metrics.
-type CPU struct {
-	Percent *Stat `expr:"percent"`
-	Seconds *Stat `expr:"seconds"`
+type CPU[S any] struct {
+	Percent *S `expr:"percent" unit:"%" help:"(user+sys)/wall×100"`
+	Seconds *S `expr:"seconds" unit:"s" help:"user plus system CPU time of every descendant"`
 }
 
 // Artifact holds the size of one declared artifact.
 type Artifact struct {
-	MB    *Stat `expr:"mb"`
-	Files *Stat `expr:"files"`
+	MB    *Stat `expr:"mb" unit:"MB" help:"total size"`
+	Files *Stat `expr:"files" unit:"-" help:"number of files"`
 }
 
 // Env is what a rule sees for one cell.
@@ -71,14 +80,14 @@ type Env struct {
 	Runs     int               `expr:"runs"`     // measured runs that finished ok
 	Failures int               `expr:"failures"` // measured runs that did not
 
-	Total  Totals `expr:"total"`
-	Cost   *Stat  `expr:"cost"` // USD per workflow
-	Memory Memory `expr:"memory"`
-	CPU    CPU    `expr:"cpu"`
+	Total  Totals[Stat] `expr:"total"`
+	Cost   *Stat        `expr:"cost" unit:"USD" help:"cost of one workflow (one run)"`
+	Memory Memory[Stat] `expr:"memory"`
+	CPU    CPU[Stat]    `expr:"cpu"`
 
-	PhaseOf    func(name string) *Phase    `expr:"phase"`
-	ArtifactOf func(name string) *Artifact `expr:"artifact"`
-	MetricOf   func(name string) *Stat     `expr:"metric"`
+	PhaseOf    func(name string) *Phase[Stat] `expr:"phase"`
+	ArtifactOf func(name string) *Artifact    `expr:"artifact"`
+	MetricOf   func(name string) *Stat        `expr:"metric" unit:"-" help:"a value the workload reported"`
 
 	// Delta compares the cell with the same cell of the spec's baseline;
 	// nil without a baseline or when the baseline lacks the cell.
@@ -91,46 +100,19 @@ type Env struct {
 type Change struct {
 	Old         float64 `expr:"old"`
 	New         float64 `expr:"new"`
-	Pct         float64 `expr:"pct"`
-	P           float64 `expr:"p"`
-	Significant bool    `expr:"significant"`
+	Pct         float64 `expr:"pct" unit:"%"`
+	P           float64 `expr:"p" unit:"-"`
+	Significant bool    `expr:"significant" unit:"-"`
 }
 
-// Delta is the baseline comparison a rule sees as delta.
+// Delta is the baseline comparison a rule sees as delta: the environment's
+// metrics as changes.
 type Delta struct {
-	Total   DeltaTotals                   `expr:"total"`
-	Cost    *Change                       `expr:"cost"`
-	Memory  DeltaMemory                   `expr:"memory"`
-	CPU     DeltaCPU                      `expr:"cpu"`
-	PhaseOf func(name string) *DeltaPhase `expr:"phase"`
-}
-
-// DeltaTotals are whole-run changes.
-type DeltaTotals struct {
-	Time         *Change `expr:"time"`
-	Tokens       *Change `expr:"tokens"`
-	InputTokens  *Change `expr:"input_tokens"`
-	OutputTokens *Change `expr:"output_tokens"`
-}
-
-// DeltaPhase holds one phase's changes.
-type DeltaPhase struct {
-	Time         *Change `expr:"time"`
-	Tokens       *Change `expr:"tokens"`
-	InputTokens  *Change `expr:"input_tokens"`
-	OutputTokens *Change `expr:"output_tokens"`
-	Cost         *Change `expr:"cost"`
-}
-
-// DeltaMemory holds the memory change.
-type DeltaMemory struct {
-	PeakMB *Change `expr:"peak_mb"`
-}
-
-// DeltaCPU holds CPU changes.
-type DeltaCPU struct {
-	Percent *Change `expr:"percent"`
-	Seconds *Change `expr:"seconds"`
+	Total   Totals[Change]                  `expr:"total"`
+	Cost    *Change                         `expr:"cost" unit:"USD"`
+	Memory  Memory[Change]                  `expr:"memory"`
+	CPU     CPU[Change]                     `expr:"cpu"`
+	PhaseOf func(name string) *Phase[Change] `expr:"phase"`
 }
 
 // Names lists what a spec declares, so rules naming anything else are
@@ -269,74 +251,18 @@ func quoteAll(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// fieldsOf names each environment type as a user writes it, with its fields.
-var fieldsOf = map[string]string{
-	"rules.Env":         "the rule environment (provider, model, matrix, runs, failures, total, cost, memory, cpu, phase(), artifact(), metric(), delta)",
-	"rules.Delta":       "delta (total, cost, memory, cpu, phase())",
-	"rules.DeltaTotals": "delta.total (time, tokens, input_tokens, output_tokens)",
-	"rules.DeltaPhase":  "delta.phase(...) (time, tokens, input_tokens, output_tokens, cost)",
-	"rules.DeltaMemory": "delta.memory (peak_mb)",
-	"rules.DeltaCPU":    "delta.cpu (percent, seconds)",
-	"rules.Change":      "a change (old, new, pct, p, significant)",
-	"*rules.Change":     "a change (old, new, pct, p, significant)",
-	"rules.Totals":      "total (time, tokens, input_tokens, output_tokens)",
-	"rules.Phase":       "phase(...) (time, tokens, input_tokens, output_tokens, cost)",
-	"rules.Stat":        "a statistic (n, mean, stddev, min, max, median, p95)",
-	"*rules.Stat":       "a statistic (n, mean, stddev, min, max, median, p95)",
-	"rules.Memory":      "memory (peak_mb)",
-	"rules.CPU":         "cpu (percent, seconds)",
-	"rules.Artifact":    "artifact(...) (mb, files)",
-}
-
-var noFieldRE = regexp.MustCompile(`^type (\S+) has no field (\S+)`)
-
-var mismatchRE = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (\S+) and (\S+)\)`)
-
-// typeWords names an expr type as the spec author sees it.
-func typeWords(t string) string {
-	switch t {
-	case "int", "float64", "int64":
-		return "a number"
-	case "string":
-		return "text"
-	case "bool":
-		return "true/false"
-	}
-	if what, ok := fieldsOf[t]; ok {
-		return what
-	}
-	return t
-}
-
-// mismatchHint says how to turn the non-number side into a number.
-func mismatchHint(a, b string) string {
-	for _, t := range []string{a, b} {
-		switch strings.TrimPrefix(t, "*") {
-		case "rules.Stat":
-			return ": pick one value of the statistic, e.g. total.time.mean < 300"
-		case "rules.Phase", "rules.DeltaPhase":
-			return `: pick a measure and a value, e.g. phase("Name").time.mean < 60`
-		case "rules.Change":
-			return ": pick a value of the change, e.g. delta.total.time.pct < 10"
-		case "rules.Totals":
-			return ": pick a measure and a value, e.g. total.tokens.mean < 30000"
-		}
-	}
-	return ""
-}
-
 // explain rewrites expr's Go type names into the names a spec author uses.
 func explain(msg string) string {
 	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s compares %s with %s%s", m[1], typeWords(m[2]), typeWords(m[3]), mismatchHint(m[2], m[3]))
 	}
 	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
-		if what, ok := fieldsOf[m[1]]; ok {
+		if what, ok := words[m[1]]; ok {
 			return fmt.Sprintf("unknown name %q in %s", m[2], what)
 		}
 	}
 	if strings.HasPrefix(msg, "unknown name") {
-		return msg + "; known: " + strings.TrimPrefix(fieldsOf["rules.Env"], "the rule environment ")
+		return msg + "; known: " + strings.TrimPrefix(words[envType.String()], "the rule environment ")
 	}
 	return msg
 }
@@ -352,8 +278,9 @@ func oneLine(s string) string {
 
 // Left evaluates the left side of a comparison rule ("total.time.mean" of
 // "total.time.mean < 300") so reports can show the actual value next to the
-// target. Rules that are not a single comparison give an error.
-func Left(prog *vm.Program, env Env) (value any, source string, err error) {
+// target, with its unit (see UnitOf). Rules that are not a single
+// comparison give an error.
+func Left(prog *vm.Program, env Env) (value any, unit string, err error) {
 	bin, ok := prog.Node().(*ast.BinaryNode)
 	if !ok {
 		return nil, "", errors.New("not a comparison")
@@ -363,33 +290,10 @@ func Left(prog *vm.Program, env Env) (value any, source string, err error) {
 	default:
 		return nil, "", errors.New("not a comparison")
 	}
-	source = bin.Left.String()
-	left, err := expr.Compile(source, expr.Env(Env{}))
+	left, err := expr.Compile(bin.Left.String(), expr.Env(Env{}))
 	if err != nil {
 		return nil, "", err
 	}
 	value, err = expr.Run(left, env)
-	return value, source, err
-}
-
-// UnitOf tells the unit of a value a rule reads, from its path:
-// "s", "USD", "tokens", "MB", "%" or "" (a count, a score).
-func UnitOf(path string) string {
-	switch {
-	case strings.HasSuffix(path, ".n"):
-		return ""
-	case strings.HasPrefix(path, "delta.") && strings.Contains(path, ".pct"):
-		return "%"
-	case strings.Contains(path, "cost"):
-		return "USD"
-	case strings.Contains(path, ".time") || strings.Contains(path, "cpu.seconds"):
-		return "s"
-	case strings.Contains(path, "tokens"):
-		return "tokens"
-	case strings.Contains(path, "peak_mb") || strings.Contains(path, ".mb"):
-		return "MB"
-	case strings.Contains(path, "percent"):
-		return "%"
-	}
-	return ""
+	return value, unitOfNode(bin.Left), err
 }

@@ -1,0 +1,177 @@
+package results
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/runner-bench/runner/runner/rules"
+)
+
+// The readers of the metric table. Each metric is declared once in the rule
+// environment (package rules: its path, unit and meaning); here, under the
+// same path, is how to read it from a run and where a cell keeps its
+// statistics in summary.json. The cell's statistics, the rule environment,
+// the baseline deltas and `runner compare` all go through these two lists,
+// so a metric added to both shows up in all of them. Whole-run metrics
+// come first, in the order comparisons list them.
+var runMetrics = []runMetric{
+	{"total.time", always(func(r *Run) float64 { return r.WallSeconds }), func(c *Cell) *Stats { return &c.Time }},
+	{"total.tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Total()) }), func(c *Cell) *Stats { return &c.Tokens }},
+	{"total.input_tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Input) }), func(c *Cell) *Stats { return &c.InputTokens }},
+	{"total.output_tokens", metered(func(r *Run) float64 { return float64(r.Tokens.Output) }), func(c *Cell) *Stats { return &c.OutputTokens }},
+	{"total.cached_input_tokens", metered(func(r *Run) float64 { return float64(r.Tokens.CachedInput) }), func(c *Cell) *Stats { return &c.CachedTokens }},
+	{"cost", func(r *Run) (float64, bool) {
+		if r.Cost == nil {
+			return 0, false
+		}
+		return *r.Cost, true
+	}, func(c *Cell) *Stats { return &c.Cost }},
+	{"memory.peak_mb", always(func(r *Run) float64 { return r.PeakRSSMB }), func(c *Cell) *Stats { return &c.MemoryMB }},
+	{"cpu.seconds", always(func(r *Run) float64 { return r.UserSeconds + r.SysSeconds }), func(c *Cell) *Stats { return &c.CPUSeconds }},
+	{"cpu.percent", always(func(r *Run) float64 { return r.CPUPercent }), func(c *Cell) *Stats { return &c.CPUPercent }},
+}
+
+// phaseMetrics are read per phase: p is the run's phase, empty when the run
+// never entered it.
+var phaseMetrics = []phaseMetric{
+	{"time", func(r *Run, p *PhaseRun) (float64, bool) { return p.Seconds, true }, func(s *PhaseStats) *Stats { return &s.Time }},
+	{"tokens", func(r *Run, p *PhaseRun) (float64, bool) { return float64(p.Tokens.Total()), r.Unmetered == "" }, func(s *PhaseStats) *Stats { return &s.Tokens }},
+	{"input_tokens", func(r *Run, p *PhaseRun) (float64, bool) { return float64(p.Tokens.Input), r.Unmetered == "" }, func(s *PhaseStats) *Stats { return &s.InputTokens }},
+	{"output_tokens", func(r *Run, p *PhaseRun) (float64, bool) { return float64(p.Tokens.Output), r.Unmetered == "" }, func(s *PhaseStats) *Stats { return &s.OutputTokens }},
+	{"cost", func(r *Run, p *PhaseRun) (float64, bool) { return p.Cost, r.Cost != nil }, func(s *PhaseStats) *Stats { return &s.Cost }},
+	{"ttft", func(r *Run, p *PhaseRun) (float64, bool) { return p.TTFT.Mean() }, func(s *PhaseStats) *Stats { return &s.TTFT }},
+}
+
+// summaryOnly are statistics summary.json carries that rules do not read.
+var summaryOnly = []runMetric{
+	{"", priced(func(r *Run) float64 { return r.InputCost }), func(c *Cell) *Stats { return &c.InputCost }},
+	{"", priced(func(r *Run) float64 { return r.OutputCost }), func(c *Cell) *Stats { return &c.OutputCost }},
+	{"", priced(func(r *Run) float64 { return r.CachedInputCost }), func(c *Cell) *Stats { return &c.CachedInputCost }},
+}
+
+// runMetric reads one whole-run metric.
+type runMetric struct {
+	path  string                       // in the rule environment
+	read  func(r *Run) (float64, bool) // false: the run has no value
+	stats func(c *Cell) *Stats         // where the cell keeps its statistics
+}
+
+// phaseMetric reads one metric of one phase.
+type phaseMetric struct {
+	path  string // under phase("NAME").
+	read  func(r *Run, p *PhaseRun) (float64, bool)
+	stats func(s *PhaseStats) *Stats
+}
+
+func always(f func(r *Run) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) { return f(r), true }
+}
+
+// metered reads a token count of the runs whose tokens are known.
+func metered(f func(r *Run) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) { return f(r), r.Unmetered == "" }
+}
+
+// priced reads a cost of the runs whose cost is known.
+func priced(f func(r *Run) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) { return f(r), r.Cost != nil }
+}
+
+// The table and the rule environment declare the same metrics: a metric
+// without a reader, or a reader of no metric, stops every test at once.
+func init() {
+	check := func(what string, declared []string, read []string) {
+		if fmt.Sprint(declared) != fmt.Sprint(read) {
+			panic(fmt.Sprintf("results: the %s metrics of the rule environment %v and their readers %v differ", what, declared, read))
+		}
+	}
+	var run, phase []string
+	for _, m := range runMetrics {
+		run = append(run, m.path)
+	}
+	for _, m := range phaseMetrics {
+		phase = append(phase, m.path)
+	}
+	check("whole-run", sorted(rules.Paths[rules.Env, rules.Stat]()), sorted(run))
+	check("phase", sorted(rules.Paths[rules.Phase[rules.Stat], rules.Stat]()), sorted(phase))
+	check("delta", sorted(rules.Paths[rules.Delta, rules.Change]()), sorted(run))
+	check("delta phase", sorted(rules.Paths[rules.Phase[rules.Change], rules.Change]()), sorted(phase))
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+// cellStats computes a cell's statistics of every metric over its
+// successful runs ok.
+func (c *Cell) cellStats(ok []*Run) {
+	for _, m := range append(runMetrics[:len(runMetrics):len(runMetrics)], summaryOnly...) {
+		*m.stats(c) = collect(ok, m.read)
+	}
+}
+
+// phaseStats computes the statistics of one phase over the runs ok.
+func phaseStats(name string, ok []*Run) *PhaseStats {
+	ps := &PhaseStats{Name: name}
+	for _, m := range phaseMetrics {
+		*m.stats(ps) = collect(ok, func(r *Run) (float64, bool) { return m.read(r, r.phase(name)) })
+	}
+	return ps
+}
+
+// collect takes the statistics of the values read from runs.
+func collect(runs []*Run, read func(*Run) (float64, bool)) Stats {
+	vals := make([]float64, 0, len(runs))
+	for _, r := range runs {
+		if v, has := read(r); has {
+			vals = append(vals, v)
+		}
+	}
+	return NewStats(vals)
+}
+
+// phase is the run's phase of that name, empty when it never entered it.
+func (r *Run) phase(name string) *PhaseRun {
+	if p := r.Phases[name]; p != nil {
+		return p
+	}
+	return &PhaseRun{}
+}
+
+// statOf is the statistic of a whole-run metric, as rules see it.
+func (c *Cell) statOf(path string) *rules.Stat {
+	for _, m := range runMetrics {
+		if m.path == path {
+			return m.stats(c).Rule()
+		}
+	}
+	return nil
+}
+
+// phaseStatOf is the statistic of a phase metric, as rules see it.
+func (p *PhaseStats) statOf(path string) *rules.Stat {
+	for _, m := range phaseMetrics {
+		if m.path == path {
+			return m.stats(p).Rule()
+		}
+	}
+	return nil
+}
+
+// compared are the metrics a comparison reads from runs, whole-run first,
+// then per phase, each with its unit as the rule environment declares it.
+func compared(phases []string) []metric {
+	var ms []metric
+	for _, m := range runMetrics {
+		ms = append(ms, metric{m.path, rules.UnitOf(m.path), m.read})
+	}
+	for _, p := range phases {
+		for _, m := range phaseMetrics {
+			path := fmt.Sprintf("phase(%q).%s", p, m.path)
+			ms = append(ms, metric{path, rules.UnitOf(path), func(r *Run) (float64, bool) { return m.read(r, r.phase(p)) }})
+		}
+	}
+	return ms
+}
