@@ -110,6 +110,10 @@ func printPlan(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, 
 	}
 	t.flush()
 	fmt.Fprintf(w, "%d measured runs, %d thresholds, %d recommendations\n", len(pairs), len(s.Thresholds), len(s.Recommendations))
+	if j := s.Judge; j != nil {
+		fmt.Fprintf(w, "judge: after each successful measured run, %s (timeout %v); its calls are metered apart from the run's\n",
+			strings.Join(strings.Fields(j.Command.Source), " "), j.Timeout.D())
+	}
 }
 
 func reportCmd(ctx context.Context, e *env, args []string) error {
