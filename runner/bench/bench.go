@@ -612,8 +612,8 @@ func (b *benchmark) halt(why string) {
 
 // tokenSource decides where a run's token totals come from: the proxy when
 // asked or (auto) when it saw calls; otherwise the workload's own reports.
-func tokenSource(want string, r *record.Run) string {
-	if want == "proxy" || want == "auto" && r.CallLog.Count() > 0 {
+func tokenSource(want spec.TokenSource, r *record.Run) string {
+	if want == spec.TokensProxy || want == spec.TokensAuto && r.CallLog.Count() > 0 {
 		return record.SourceProxy
 	}
 	for _, u := range r.Usage {

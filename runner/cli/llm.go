@@ -193,7 +193,7 @@ func unsimulated(s *spec.Spec, cells []plan.Cell) []string {
 	var models []string
 	seen := map[string]bool{}
 	for _, c := range cells {
-		if c.Skip != "" || c.Provider.API == "none" || c.Model == "" || seen[c.Model] {
+		if c.Skip != "" || c.Provider.API == spec.APINone || c.Model == "" || seen[c.Model] {
 			continue
 		}
 		seen[c.Model] = true

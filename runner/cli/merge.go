@@ -192,7 +192,7 @@ func readShards(dirs []string) (*merged, error) {
 // just before its first measured run), then the warmups of cells with no
 // measured run. A measured run found in two folders is an error; warmups,
 // which every shard runs for its cells, are kept once (the first folder's).
-func canonical(all []sourced, cells []plan.Cell, order string) ([]sourced, error) {
+func canonical(all []sourced, cells []plan.Cell, order spec.Order) ([]sourced, error) {
 	cellIndex := map[string]int{}
 	for i, c := range cells {
 		cellIndex[c.ID] = i

@@ -153,7 +153,7 @@ func openReplay(s *spec.Spec, cells []plan.Cell, pairs []plan.Pair) (*tapes, err
 	var missing []string
 	for i := range cells {
 		c := &cells[i]
-		if c.Skip != "" || c.Provider.API == "none" || len(lib.Runs(c.ID)) > 0 {
+		if c.Skip != "" || c.Provider.API == spec.APINone || len(lib.Runs(c.ID)) > 0 {
 			continue
 		}
 		switch t.opts.Missing {
@@ -165,7 +165,7 @@ func openReplay(s *spec.Spec, cells []plan.Cell, pairs []plan.Pair) (*tapes, err
 	}
 	if t.opts.Missing == cassette.MissingRefuse {
 		for _, p := range pairs {
-			if p.Cell.Skip != "" || p.Cell.Provider.API == "none" || len(lib.Runs(p.Cell.ID)) == 0 {
+			if p.Cell.Skip != "" || p.Cell.Provider.API == spec.APINone || len(lib.Runs(p.Cell.ID)) == 0 {
 				continue
 			}
 			for _, name := range runNames(p, s.Warmup) {
@@ -287,7 +287,7 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 	t.row("CELL", "PLANNED", "ANSWERED BY", "MODEL")
 	exact, total := 0, 0
 	for _, c := range cells {
-		if c.Skip != "" || c.Provider.API == "none" {
+		if c.Skip != "" || c.Provider.API == spec.APINone {
 			continue
 		}
 		var answers []string

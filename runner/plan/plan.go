@@ -441,9 +441,9 @@ func WithWarmups(pairs []Pair, warmup int) []Pair {
 // spec's order: "sequential" runs each cell's runs together, "interleaved"
 // alternates cells run by run. A shard keeps every N-th pair of that list,
 // which balances cells across shards and is the same on every machine.
-func Runs(cells []Cell, runs int, order string, shard Shard) []Pair {
+func Runs(cells []Cell, runs int, order spec.Order, shard Shard) []Pair {
 	var all []Pair
-	if order == "interleaved" {
+	if order == spec.Interleaved {
 		for r := 1; r <= runs; r++ {
 			for i := range cells {
 				if cells[i].Skip == "" {

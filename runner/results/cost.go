@@ -115,7 +115,7 @@ func PricingWarnings(s *spec.Spec, cells []plan.Cell) []string {
 	prices := NewPrices(s.Pricing)
 	seen := map[string]bool{}
 	for _, c := range cells {
-		if c.Model == "" || c.Provider.API == "none" || seen[c.Model] {
+		if c.Model == "" || c.Provider.API == spec.APINone || seen[c.Model] {
 			continue
 		}
 		seen[c.Model] = true

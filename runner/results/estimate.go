@@ -98,7 +98,7 @@ func EstimatePlan(s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, prior *Sum
 // estimateCell estimates one cell from the prior results, or notes what the
 // simulator's settings say.
 func estimateCell(s *spec.Spec, c *plan.Cell, prior *Summary, prices Prices) CellEstimate {
-	e := CellEstimate{Cell: c.ID, Unmetered: c.Provider.API == "none"}
+	e := CellEstimate{Cell: c.ID, Unmetered: c.Provider.API == spec.APINone}
 	if prior != nil {
 		var n int
 		var unpriced []string

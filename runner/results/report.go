@@ -63,7 +63,7 @@ func (sum *Summary) describe(s *spec.Spec, bench record.Benchmark, recs []record
 	m := Methodology{
 		RunsPerCell: s.Runs, WarmupPerCell: s.Warmup,
 		CooldownS: s.Cooldown.D().Seconds(), TimeoutS: s.Timeout.D().Seconds(),
-		Order: s.Order, Concurrency: s.Concurrency,
+		Order: string(s.Order), Concurrency: s.Concurrency,
 		DryRun:     bench.Options.DryRun || sum.Simulated,
 		Intercept:  bench.Options.Intercept || s.Intercept,
 		PricesDate: s.Report.PricesDate, PricesSource: s.Report.PricesSource,
@@ -156,8 +156,8 @@ func measures(s *spec.Spec, sum *Summary, sources []string) []Measure {
 			how = append(how, "from the metering proxy or the workload's usage events")
 		}
 		tok := strings.Join(how, "; or ") + "; per run, per cell (the source of each cell is named under Detailed Results)"
-		if m := s.Tokens; m != "" && m != "auto" {
-			tok += "; the spec sets `tokens: " + m + "`"
+		if m := s.Tokens; m != "" && m != spec.TokensAuto {
+			tok += "; the spec sets `tokens: " + string(m) + "`"
 		}
 		add("Tokens", tok)
 		add("Cost", "each call's tokens times its model's price card (USD per 1M tokens): input at the input price with cache reads and writes at theirs, output at the output price; input cost includes cached input")

@@ -310,7 +310,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			r = &c
 		}
 		run := derive(r, prices, unpriced)
-		if p := s.ProviderByName(r.Provider); p != nil && p.API != "none" && r.OK() {
+		if p := s.ProviderByName(r.Provider); p != nil && p.API != spec.APINone && r.OK() {
 			if run.Unmetered = unmetered(r); run.Unmetered != "" {
 				run.Cost = nil
 			}
@@ -402,7 +402,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 }
 
 func newCell(s *spec.Spec, r *record.Run) *Cell {
-	c := &Cell{ID: r.Cell, Provider: r.Provider, Label: r.Provider, API: "none", Model: r.Model, Matrix: r.Matrix}
+	c := &Cell{ID: r.Cell, Provider: r.Provider, Label: r.Provider, API: spec.APINone, Model: r.Model, Matrix: r.Matrix}
 	if p := s.ProviderByName(r.Provider); p != nil {
 		c.Label, c.API = p.Label, p.API
 	}

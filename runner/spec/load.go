@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/rules"
 	"gopkg.in/yaml.v3"
 )
@@ -43,9 +44,6 @@ const (
 	// JudgeMetric is the metric a judge prints its score as.
 	JudgeMetric = "quality"
 )
-
-// APIs a provider may speak.
-var APIs = []string{"openai", "anthropic", "gemini", "ollama", "none"}
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
@@ -164,10 +162,10 @@ func (s *Spec) setDefaults() {
 		s.CleanupTimeout = Duration(DefaultCleanupTimeout)
 	}
 	if s.Tokens == "" {
-		s.Tokens = "auto"
+		s.Tokens = TokensAuto
 	}
 	if s.Order == "" {
-		s.Order = "sequential"
+		s.Order = Sequential
 	}
 	if s.Title == "" {
 		s.Title = s.Name
@@ -179,7 +177,7 @@ func (s *Spec) setDefaults() {
 		s.Output.parse("output", DefaultOutput, Pos{})
 	}
 	if len(s.Providers) == 0 {
-		s.Providers = []Provider{{Name: DefaultProvider, API: "none"}}
+		s.Providers = []Provider{{Name: DefaultProvider, API: APINone}}
 	}
 	for i := range s.Providers {
 		p := &s.Providers[i]
@@ -187,7 +185,7 @@ func (s *Spec) setDefaults() {
 			p.Label = p.Name
 		}
 		if p.API == "" {
-			p.API = "none"
+			p.API = APINone
 			for _, a := range APIs {
 				if a == p.Name {
 					p.API = a
@@ -241,8 +239,8 @@ func (s *Spec) validate(d *decoder) {
 	if s.Command.Empty() && s.Command.Source == "" {
 		fail("command", "required: the command under test")
 	}
-	oneOf(fail, "tokens", s.Tokens, "proxy", "events", "auto")
-	oneOf(fail, "order", s.Order, "sequential", "interleaved")
+	oneOf(fail, "tokens", string(s.Tokens), words(TokenSources)...)
+	oneOf(fail, "order", string(s.Order), words(Orders)...)
 
 	providers := map[string]bool{}
 	for i, p := range s.Providers {
@@ -265,7 +263,7 @@ func (s *Spec) validate(d *decoder) {
 		checkEnvNames(fail, f+".env", sortedTemplateKeys(p.Env), false)
 		checkEnvNames(fail, f+".requires.env", p.Requires.Env, true)
 	}
-	for _, api := range []string{"openai", "anthropic", "gemini", "ollama"} {
+	for _, api := range llmapi.APIs {
 		if u := s.APIs.BaseURL(api); u != "" {
 			if err := checkBaseURL(u); err != nil {
 				fail("apis."+api+".base_url", "%q %v", u, err)

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // PricingFileInfo names the price table a spec's pricing_file loaded: the
@@ -34,7 +36,7 @@ type litellmEntry struct {
 // preferredPrefixes decide which provider's price a bare model name gets when
 // the file lists it only under several "provider/model" keys: the APIs the
 // runner meters first, in this order, then the first key in sorted order.
-var preferredPrefixes = []string{"openai", "anthropic", "gemini", "ollama"}
+var preferredPrefixes = llmapi.APIs
 
 // ReadLiteLLM reads a LiteLLM model price file into price entries (USD per
 // 1M tokens) whose Source is source. A key "provider/model" is entered as is

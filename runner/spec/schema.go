@@ -61,8 +61,8 @@ var scalar = map[string]any{"type": []any{"string", "number", "integer", "boolea
 // key; the values come from the same variables Load validates against.
 var (
 	enums = map[string][]string{
-		"Spec.order":     {"sequential", "interleaved"},
-		"Spec.tokens":    {"proxy", "events", "auto"},
+		"Spec.order":     words(Orders),
+		"Spec.tokens":    words(TokenSources),
 		"Provider.api":   APIs,
 		"Replay.match":   ReplayMatches,
 		"Replay.missing": ReplayMissing,

@@ -22,7 +22,7 @@ type Spec struct {
 	Cooldown    Duration          `yaml:"cooldown"`
 	Timeout     Duration          `yaml:"timeout"` // default DefaultTimeout
 	Concurrency int               `yaml:"concurrency"`
-	Order       string            `yaml:"order"` // sequential (default) | interleaved
+	Order       Order             `yaml:"order"`
 	Vars        map[string]string `yaml:"vars"`
 	Setup       Commands          `yaml:"setup"`
 	Prepare     Commands          `yaml:"prepare"`
@@ -38,11 +38,11 @@ type Spec struct {
 	Exclude   []map[string]string `yaml:"exclude"`
 	MaxCells  int                 `yaml:"max_cells"` // cap on the matrix size before exclude; 0: DefaultMaxCells
 
-	Phases    []string  `yaml:"phases"`
-	Extract   Extract   `yaml:"extract"`
-	Tokens    string    `yaml:"tokens"` // proxy | events | auto
-	Artifacts Artifacts `yaml:"artifacts"`
-	Simulate  Simulate  `yaml:"simulate"`
+	Phases    []string    `yaml:"phases"`
+	Extract   Extract     `yaml:"extract"`
+	Tokens    TokenSource `yaml:"tokens"`
+	Artifacts Artifacts   `yaml:"artifacts"`
+	Simulate  Simulate    `yaml:"simulate"`
 	// Intercept turns on interception mode (also --intercept): each run gets
 	// HTTPS_PROXY/HTTP_PROXY pointing at a loopback forward proxy that
 	// answers for the public API hosts with a CA made for this benchmark,
@@ -99,7 +99,7 @@ type Provider struct {
 	Pos      `yaml:"-"`
 	Name     string              `yaml:"name"`
 	Label    string              `yaml:"label"`
-	API      string              `yaml:"api"` // openai | anthropic | gemini | ollama | none
+	API      string              `yaml:"api"` // one of APIs
 	BaseURL  string              `yaml:"base_url"`
 	Models   []string            `yaml:"models"`
 	Requires Requires            `yaml:"requires"`

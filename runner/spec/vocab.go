@@ -1,0 +1,44 @@
+package spec
+
+import "github.com/runner-bench/runner/runner/llmapi"
+
+// The words a spec chooses from, each a type with one list that the loader
+// checks against and the JSON Schema enumerates.
+
+// Order is how the runs of a benchmark follow each other (order:).
+type Order string
+
+const (
+	Sequential  Order = "sequential"  // each cell's runs together (the default)
+	Interleaved Order = "interleaved" // cells alternate run by run
+)
+
+// Orders lists every Order.
+var Orders = []Order{Sequential, Interleaved}
+
+// TokenSource is where a run's token counts come from (tokens:).
+type TokenSource string
+
+const (
+	TokensProxy  TokenSource = "proxy"  // the metering proxy
+	TokensEvents TokenSource = "events" // the workload's usage events and extract.usage
+	TokensAuto   TokenSource = "auto"   // the proxy when it saw calls, else the events (the default)
+)
+
+// TokenSources lists every TokenSource.
+var TokenSources = []TokenSource{TokensProxy, TokensEvents, TokensAuto}
+
+// APINone is the api: of a provider the runner does not meter (no proxy).
+const APINone = "none"
+
+// APIs a provider may speak: the metered ones of llmapi, and none.
+var APIs = append(append([]string(nil), llmapi.APIs...), APINone)
+
+// words spells a list of a vocabulary type as strings.
+func words[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, w := range list {
+		out[i] = string(w)
+	}
+	return out
+}

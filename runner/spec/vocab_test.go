@@ -1,0 +1,38 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Every word of a vocabulary loads, one outside it is refused with the whole
+// list, and the schema enumerates the same list.
+func TestVocabularies(t *testing.T) {
+	t.Parallel()
+	var schema struct {
+		Properties map[string]struct {
+			Enum []string `json:"enum"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(SchemaJSON(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	for field, words := range map[string][]string{"order": words(Orders), "tokens": words(TokenSources)} {
+		got := slices.DeleteFunc(schema.Properties[field].Enum, func(w string) bool { return w == "" }) // "" = the default
+		if !slices.Equal(got, words) {
+			t.Errorf("schema enum of %s = %q; the loader's list is %q", field, got, words)
+		}
+		for _, w := range words {
+			if _, err := Parse("v.yaml", []byte(fmt.Sprintf("name: v\ncommand: x\n%s: %s\n", field, w)), nil); err != nil {
+				t.Errorf("%s: %s refused: %v", field, w, err)
+			}
+		}
+		_, err := Parse("v.yaml", []byte(fmt.Sprintf("name: v\ncommand: x\n%s: nope\n", field)), nil)
+		if err == nil || !strings.Contains(err.Error(), strings.Join(words, ", ")) {
+			t.Errorf("%s: nope: error %v does not list %q", field, err, words)
+		}
+	}
+}
