@@ -104,6 +104,9 @@ func estimate(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, f
 	for _, n := range notes {
 		fmt.Fprintln(w, "  note:", n)
 	}
+	if s.Judge != nil {
+		fmt.Fprintln(w, judgeEstimate(prior, results.NewPrices(s.Pricing)))
+	}
 	if dry {
 		fmt.Fprintln(w, "With --dry-run nothing is spent: the simulator is free; the figures above are what real providers would cost.")
 	}
@@ -137,4 +140,23 @@ func estimateNote(e results.CellEstimate) string {
 		return "not in the prior results"
 	}
 	return ""
+}
+
+// judgeEstimate says what the judge adds per run, on top of the figures
+// above (its calls are priced apart), from the prior results when they have
+// judged runs.
+func judgeEstimate(prior *results.Summary, prices results.Prices) string {
+	n, cost := 0, 0.0
+	if prior != nil {
+		for _, r := range prior.Runs {
+			if r.Judge != nil && r.Measured() {
+				n++
+				cost += results.JudgeCost(r.Run, prices)
+			}
+		}
+	}
+	if n == 0 {
+		return "The judge scores each successful measured run with calls of its own, on top of the costs above (unknown without prior judged runs)."
+	}
+	return fmt.Sprintf("The judge scores each successful measured run with calls of its own: about %s per run on top of the costs above (from %d judged runs).", output.USD(cost/float64(n)), n)
 }

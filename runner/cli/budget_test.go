@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,5 +103,49 @@ func TestPlanEstimate(t *testing.T) {
 	}
 	if code, _, _ := mainRun(t, "plan", path, "--from", filepath.Join(dir, "nowhere")); code != ExitUsage {
 		t.Errorf("--from a missing folder: exit %d", code)
+	}
+}
+
+// The judge's calls are paid for: the budget counts them (here they double
+// each run's cost), while the report keeps them out of the workflow's cost.
+func TestBudgetCountsTheJudge(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spec.yaml")
+	src := strings.Replace(costlySpec, "%s", "0.45", 1) + `judge:
+  command: |
+    echo '::runner::{"event":"usage","model":"m","input_tokens":1000000,"output_tokens":0}'
+    echo '::runner::{"event":"metric","name":"quality","value":7}'
+`
+	os.WriteFile(path, []byte(src), 0o644)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := mainRun(t, path, "--output", out, "--quiet", "--no-progress")
+	if code != ExitBudget {
+		t.Fatalf("exit %d, want %d (budget)\n%s%s", code, ExitBudget, stdout, stderr)
+	}
+	recs, err := record.ReadFile(filepath.Join(out, output.RunsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// $0.20 a run with its judge: after two ($0.40) a third would pass $0.45.
+	if len(recs) != 2 {
+		t.Errorf("%d runs, want 2: the judge's spend must count against the budget", len(recs))
+	}
+	b, err := os.ReadFile(filepath.Join(out, output.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Cells []struct {
+			Cost  struct{ Mean float64 } `json:"cost_usd"`
+			Judge struct {
+				Cost struct{ Mean float64 } `json:"cost_usd"`
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &sum); err != nil || len(sum.Cells) != 1 {
+		t.Fatalf("summary: %v", err)
+	}
+	if c := sum.Cells[0]; math.Abs(c.Cost.Mean-0.10) > 1e-9 || math.Abs(c.Judge.Cost.Mean-0.10) > 1e-9 {
+		t.Errorf("cost per workflow %v, judge per run %v: want $0.10 each, apart", c.Cost.Mean, c.Judge.Cost.Mean)
 	}
 }
