@@ -140,21 +140,7 @@ func withCI(unit string, center, lo, hi float64) string {
 }
 
 // value formats a number in its unit.
-func value(unit string, v float64) string {
-	switch unit {
-	case "USD":
-		return output.USD(v)
-	case "tokens":
-		return output.Thousands(v)
-	case "s":
-		return output.Seconds(v)
-	case "MB":
-		return output.MB(v)
-	case "%":
-		return fmt.Sprintf("%.1f%%", v)
-	}
-	return fmt.Sprintf("%.4g", v)
-}
+func value(unit string, v float64) string { return output.Value(v, unit) }
 
 var superscripts = []string{"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"}
 

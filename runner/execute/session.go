@@ -368,6 +368,14 @@ func (s *session) add(ev event, live bool) {
 			return
 		}
 	}
+	// A metric right after another of the same name replaces it (the
+	// last value wins anyway): a run may report a metric a million times.
+	if n := len(s.events); n > 0 && ev.kind == evMetric && !ev.timed {
+		if last := &s.events[n-1]; last.kind == evMetric && !last.timed && last.file == ev.file && last.name == ev.name {
+			*last = ev
+			return
+		}
+	}
 	if ev.kind == evMetric && !s.metricNames[ev.name] {
 		if len(s.metricNames) >= record.MaxMetrics {
 			s.metricsDropped++

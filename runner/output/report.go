@@ -125,13 +125,23 @@ func MB(f float64) string {
 // Quantity formats a value in its unit (rules.UnitOf): "2.93 s", "$0.0584",
 // "8,651 tokens", "44.0 MB", "12.5%".
 func Quantity(v float64, unit string) string {
+	if unit == "tokens" {
+		return Value(v, unit) + " tokens"
+	}
+	return Value(v, unit)
+}
+
+// Value formats a value in its unit, the unit shown only where the number
+// alone would not tell it (tokens are a bare count): the one formatting of
+// every unit the metric table declares, for the report and compare alike.
+func Value(v float64, unit string) string {
 	switch unit {
 	case "s":
 		return Seconds(v)
 	case "USD":
 		return USD(v)
 	case "tokens":
-		return Thousands(v) + " tokens"
+		return Thousands(v)
 	case "MB":
 		return MB(v)
 	case "%":

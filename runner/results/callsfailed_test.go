@@ -11,6 +11,7 @@ import (
 // written before the runner failed such runs itself) is judged as failed:
 // its cell is neither rated nor recommended.
 func TestRunsWhoseCallsAllFailedAreFailures(t *testing.T) {
+	t.Parallel()
 	s := load(t, "name: c\ncommand: x\nproviders: [ { name: good }, { name: denied } ]\npricing: { m: { input: 3, output: 15 } }\nthresholds: [ { name: Time, target: total.time.mean < 10 } ]\n")
 	tok := map[string]record.Tokens{"A": {Input: 100, Output: 10}}
 	var recs []record.Run

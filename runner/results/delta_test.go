@@ -54,6 +54,7 @@ func scaled(vs []float64, f float64) []float64 {
 }
 
 func TestCompareShiftAndNull(t *testing.T) {
+	t.Parallel()
 	s := parseSpec(t, deltaSpec)
 	tests := []struct {
 		name        string
@@ -98,6 +99,7 @@ func TestCompareShiftAndNull(t *testing.T) {
 }
 
 func TestCompareCellsOnOneSide(t *testing.T) {
+	t.Parallel()
 	s := parseSpec(t, deltaSpec)
 	old := Compute(s, record.Benchmark{}, deltaRuns("a", base6...))
 	new := Compute(s, record.Benchmark{}, deltaRuns("b", base6...))
@@ -108,6 +110,7 @@ func TestCompareCellsOnOneSide(t *testing.T) {
 }
 
 func TestDeltaRules(t *testing.T) {
+	t.Parallel()
 	s := parseSpec(t, deltaSpec)
 	baseline := &Baseline{Dir: "old", Summary: Compute(s, record.Benchmark{}, deltaRuns("a", base6...))}
 	tests := []struct {
@@ -148,6 +151,7 @@ func TestDeltaRules(t *testing.T) {
 }
 
 func TestDeltaRulesCheckedAtLoad(t *testing.T) {
+	t.Parallel()
 	for _, rule := range []string{`delta.total.tiem.pct < 10`, `delta.phase("Z").time.pct < 10`, `delta.cost.percent < 1`} {
 		_, err := spec.Parse("d.yaml", []byte("name: d\ncommand: x\nphases: [A]\nthresholds: [ { name: T, target: '"+rule+"' } ]\n"), nil)
 		if err == nil {
@@ -159,6 +163,7 @@ func TestDeltaRulesCheckedAtLoad(t *testing.T) {
 }
 
 func TestChangeJSONPct(t *testing.T) {
+	t.Parallel()
 	c := compareValues("cost", "USD", []float64{0, 0, 0, 0}, []float64{1, 1, 1, 1})
 	if !math.IsInf(c.Pct, 1) || c.PctOrNil() != nil {
 		t.Errorf("pct from zero: %v", c.Pct)

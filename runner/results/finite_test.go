@@ -11,6 +11,7 @@ import (
 
 // Statistics of values near the float64 limit stay finite and encodable.
 func TestStatsNeverOverflow(t *testing.T) {
+	t.Parallel()
 	for _, v := range [][]float64{{1e308, 1e308}, {-1.7e308, 1.7e308}, {math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64}} {
 		st := NewStats(append([]float64(nil), v...))
 		for name, x := range map[string]float64{"mean": st.Mean, "stddev": st.Stddev, "p95": st.P95, "median": st.Median} {
@@ -29,6 +30,7 @@ func TestStatsNeverOverflow(t *testing.T) {
 
 // Sums of token counts never wrap negative, and a cost is never negative.
 func TestTokensAndCostStayInRange(t *testing.T) {
+	t.Parallel()
 	big := record.Tokens{Input: math.MaxInt64 - 1, Output: 5}
 	sum := big.Add(big)
 	if sum.Input != math.MaxInt64 || sum.Output != 10 {

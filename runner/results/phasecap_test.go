@@ -13,6 +13,7 @@ import (
 // phases and the undeclared ones that took the most time, sums the rest into
 // one phase, and says so once. No time or token is lost.
 func TestManyPhasesAreCappedAndSummed(t *testing.T) {
+	t.Parallel()
 	s := load(t, "name: p\ncommand: x\nphases: [ Load, Save ]\n")
 	const extra = 5000
 	var recs []record.Run
@@ -78,6 +79,7 @@ func TestManyPhasesAreCappedAndSummed(t *testing.T) {
 
 // A few undeclared phases are shown as they are.
 func TestFewUndeclaredPhasesUncapped(t *testing.T) {
+	t.Parallel()
 	s := load(t, "name: p\ncommand: x\nphases: [ A ]\n")
 	r := record.Run{Cell: "c", Provider: "c", Index: 1, Status: record.StatusOK, WallSeconds: 3,
 		Phases: []record.Phase{{Name: "A", Seconds: 1}, {Name: "x", Seconds: 1}, {Name: "y", Seconds: 1}}}
@@ -90,6 +92,7 @@ func TestFewUndeclaredPhasesUncapped(t *testing.T) {
 // A run whose artifact walk stopped at its bound makes the artifact's sizes
 // lower bounds, and the summary counts those runs.
 func TestPartialArtifactCounted(t *testing.T) {
+	t.Parallel()
 	s := load(t, "name: p\ncommand: x\nartifacts: { all: / }\n")
 	var recs []record.Run
 	for i, partial := range []bool{true, false, true} {

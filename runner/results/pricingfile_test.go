@@ -13,6 +13,7 @@ import (
 // TestLiteLLMFilePricesARun prices runs from a LiteLLM price file, with the
 // spec's own pricing winning even over an exact key of the file.
 func TestLiteLLMFilePricesARun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	prices := filepath.Join(dir, "model_prices_and_context_window.json")
 	os.WriteFile(prices, []byte(`{

@@ -53,6 +53,7 @@ projections: [ { label: 1/day, per_month: 30 } ]
 `
 
 func TestVerdictsAtEveryLevel(t *testing.T) {
+	t.Parallel()
 	s := load(t, verdictSpec)
 	tok := map[string]record.Tokens{"A": {Input: 1000, Output: 100}, "B": {Input: 2000, Output: 500}}
 	var recs []record.Run
@@ -104,6 +105,7 @@ func TestVerdictsAtEveryLevel(t *testing.T) {
 }
 
 func TestCostPricesEachClassOnce(t *testing.T) {
+	t.Parallel()
 	cached := 0.30
 	write := 3.75
 	pr := spec.Price{Input: 3, Output: 15, CachedInput: &cached, CacheWrite: &write}
@@ -132,6 +134,7 @@ func TestCostPricesEachClassOnce(t *testing.T) {
 }
 
 func TestCellCostAndProjection(t *testing.T) {
+	t.Parallel()
 	s := load(t, verdictSpec)
 	tok := map[string]record.Tokens{"A": {Input: 1000, Output: 100}, "B": {Input: 2000, Output: 500}}
 	sum := Compute(s, record.Benchmark{}, []record.Run{run("fast", 1, 5, tok), run("fast", 2, 7, tok)})
@@ -152,6 +155,7 @@ func TestCellCostAndProjection(t *testing.T) {
 }
 
 func TestUnpricedModelIsUnknownNotFree(t *testing.T) {
+	t.Parallel()
 	s := load(t, "name: u\ncommand: x\nphases: [A]\n")
 	sum := Compute(s, record.Benchmark{}, []record.Run{run("x", 1, 1, map[string]record.Tokens{"A": {Input: 10}})})
 	if sum.Cells[0].Cost.N != 0 || len(sum.Warnings) != 1 {
@@ -160,6 +164,7 @@ func TestUnpricedModelIsUnknownNotFree(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
+	t.Parallel()
 	st := NewStats([]float64{5, 1, 4, 2, 3, 6, 7, 8, 9, 10})
 	if st.N != 10 || st.Mean != 5.5 || st.Median != 5.5 || st.Min != 1 || st.Max != 10 {
 		t.Errorf("%+v", st)

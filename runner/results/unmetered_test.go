@@ -27,6 +27,7 @@ thresholds:
 // is flagged, and its cost rule is N/A so it is not rated PASS. A cell of api
 // none without calls is not flagged.
 func TestUnmeteredCellsAreUnknownNotFree(t *testing.T) {
+	t.Parallel()
 	s := load(t, unmeteredSpec)
 	var recs []record.Run
 	for i := 1; i <= 3; i++ {

@@ -8,6 +8,7 @@ import (
 // Compile errors speak the spec's language: no Go type names, and a phase
 // name in the wrong case gets the declared one.
 func TestCompileErrorsInTheUsersWords(t *testing.T) {
+	t.Parallel()
 	names := Names{Phases: []string{"Data Preparation"}}
 	cases := map[string][]string{
 		`total.time < 300`:                        {"< compares a statistic", "with a number", "e.g. total.time.mean < 300"},

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -229,4 +230,36 @@ func TestFillAndPaths(t *testing.T) {
 	if got := strings.Join(Paths[Phase[Change], Change](), ","); got != "time,tokens,input_tokens,output_tokens,cost,ttft" {
 		t.Errorf("delta phase paths %s", got)
 	}
+}
+
+// Every metric of the environment is documented in docs/rules.md, with a
+// unit and a meaning declared next to it.
+func TestEveryMetricIsDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := Reference()
+	if len(ref) < 15 {
+		t.Fatalf("reference of %d metrics: %+v", len(ref), ref)
+	}
+	for _, m := range ref {
+		if m.Help == "" {
+			t.Errorf("%s declares no help", m.Path)
+		}
+		name := "`" + m.Path + "`"
+		if i := strings.LastIndex(m.Path, ")."); i >= 0 { // phase("NAME").tokens is listed as .tokens
+			name = "`" + m.Path[i+1:] + "`"
+		}
+		if !strings.Contains(string(doc), name) && !strings.Contains(string(doc), "`"+m.Path+"`") {
+			t.Errorf("docs/rules.md does not mention %s", m.Path)
+		}
+	}
+	for _, m := range ref {
+		if m.Path == `phase("NAME").ttft` && m.Unit == "s" {
+			return
+		}
+	}
+	t.Errorf(`no phase("NAME").ttft in seconds in %+v`, ref)
 }

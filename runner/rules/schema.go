@@ -366,3 +366,40 @@ func (m *missing) resolve(n ast.Node) (v reflect.Value, path, miss string, ok bo
 	}
 	return v, "", "", false
 }
+
+// A MetricDoc is one metric of the environment as the user reads about it.
+type MetricDoc struct {
+	Path string // "total.time", `phase("NAME").ttft`, `artifact("NAME").mb`
+	Unit string
+	Help string
+}
+
+// Reference lists every metric the environment declares, in declaration
+// order: the whole-run ones, then those of phase("NAME") and
+// artifact("NAME"), then metric("NAME").
+func Reference() []MetricDoc {
+	var out []MetricDoc
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for f := range t.Fields() {
+			tag := f.Tag.Get("expr")
+			ft := f.Type
+			path := prefix + tag
+			if ft.Kind() == reflect.Func {
+				ft, path = ft.Out(0), path+`("NAME")`
+			}
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			switch {
+			case tag == "" || ft == changeType || t == envType && tag == "delta":
+			case ft == statType:
+				out = append(out, MetricDoc{Path: path, Unit: UnitOf(strings.ReplaceAll(path, `"NAME"`, `"x"`) + ".mean"), Help: f.Tag.Get("help")})
+			case ft.Kind() == reflect.Struct:
+				walk(ft, path+".")
+			}
+		}
+	}
+	walk(envType, "")
+	return out
+}
