@@ -127,6 +127,9 @@ func readShards(dirs []string) (*merged, error) {
 			if bm.Simulated != m.bm.Simulated {
 				return nil, fmt.Errorf("%s and %s mix a dry run with a real one", dirs[0], dir)
 			}
+			if (bm.Replayed == nil) != (m.bm.Replayed == nil) {
+				return nil, fmt.Errorf("%s and %s mix a replay with a measured run", dirs[0], dir)
+			}
 			if bm.Started.Before(m.bm.Started) {
 				m.bm.Started = bm.Started
 			}

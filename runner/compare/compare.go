@@ -46,6 +46,25 @@ func JSON(w io.Writer, cmp *results.Comparison) error {
 }
 
 func notice(cmp *results.Comparison) string {
+	old, new := cmp.Old.Benchmark.Replayed, cmp.New.Benchmark.Replayed
+	var replayed string
+	switch {
+	case old != nil && new != nil:
+		replayed = "REPLAYED: both result sets are replays (old " + old.Notice() + "; new " + new.Notice() + ")"
+	case old != nil:
+		replayed = "REPLAYED: the old result set is a replay: " + old.Notice()
+	case new != nil:
+		replayed = "REPLAYED: the new result set is a replay: " + new.Notice()
+	}
+	if sim := simNotice(cmp); sim != "" && replayed != "" {
+		return replayed + "; " + sim
+	} else if replayed != "" {
+		return replayed
+	}
+	return simNotice(cmp)
+}
+
+func simNotice(cmp *results.Comparison) string {
 	switch {
 	case cmp.Old.Simulated && cmp.New.Simulated:
 		return "SIMULATED: both result sets are dry runs against the simulator"
