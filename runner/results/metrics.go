@@ -2,7 +2,6 @@ package results
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/runner-bench/runner/runner/rules"
 )
@@ -75,33 +74,6 @@ func metered(f func(r *Run) float64) func(r *Run) (float64, bool) {
 // priced reads a cost of the runs whose cost is known.
 func priced(f func(r *Run) float64) func(r *Run) (float64, bool) {
 	return func(r *Run) (float64, bool) { return f(r), r.Cost != nil }
-}
-
-// The table and the rule environment declare the same metrics: a metric
-// without a reader, or a reader of no metric, stops every test at once.
-func init() {
-	check := func(what string, declared []string, read []string) {
-		if fmt.Sprint(declared) != fmt.Sprint(read) {
-			panic(fmt.Sprintf("results: the %s metrics of the rule environment %v and their readers %v differ", what, declared, read))
-		}
-	}
-	var run, phase []string
-	for _, m := range runMetrics {
-		run = append(run, m.path)
-	}
-	for _, m := range phaseMetrics {
-		phase = append(phase, m.path)
-	}
-	check("whole-run", sorted(rules.Paths[rules.Env, rules.Stat]()), sorted(run))
-	check("phase", sorted(rules.Paths[rules.Phase[rules.Stat], rules.Stat]()), sorted(phase))
-	check("delta", sorted(rules.Paths[rules.Delta, rules.Change]()), sorted(run))
-	check("delta phase", sorted(rules.Paths[rules.Phase[rules.Change], rules.Change]()), sorted(phase))
-}
-
-func sorted(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return out
 }
 
 // cellStats computes a cell's statistics of every metric over its

@@ -1,10 +1,13 @@
 package results
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
 )
 
 // Time to first token per phase, added as one metric: its statistics in the
@@ -94,5 +97,33 @@ thresholds:
 	}
 	if vs[2].Level != Pass {
 		t.Errorf("guarded verdict %+v: tokens are known, so it is judged", vs[2])
+	}
+}
+
+// The readers and the rule environment declare the same metrics: a metric
+// of the environment without a reader here (its rules would always be
+// N/A), or a reader of no metric, is a mistake of the table.
+func TestEveryMetricHasAReader(t *testing.T) {
+	t.Parallel()
+	sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+	var run, phase []string
+	for _, m := range runMetrics {
+		run = append(run, m.path)
+	}
+	for _, m := range phaseMetrics {
+		phase = append(phase, m.path)
+	}
+	for _, c := range []struct {
+		what           string
+		declared, read []string
+	}{
+		{"whole-run", rules.Paths[rules.Env, rules.Stat](), run},
+		{"phase", rules.Paths[rules.Phase[rules.Stat], rules.Stat](), phase},
+		{"delta", rules.Paths[rules.Delta, rules.Change](), run},
+		{"delta phase", rules.Paths[rules.Phase[rules.Change], rules.Change](), phase},
+	} {
+		if fmt.Sprint(sorted(c.declared)) != fmt.Sprint(sorted(c.read)) {
+			t.Errorf("%s metrics: the rule environment declares %v, results reads %v", c.what, sorted(c.declared), sorted(c.read))
+		}
 	}
 }
