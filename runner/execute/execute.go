@@ -313,7 +313,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 
 // status fills Status, ExitCode, Signal and Error from the wait status and the
 // reason the runner killed the group, if it did.
-func status(r *record.Run, state *os.ProcessState, why string, timeout time.Duration) {
+func status(r *record.Run, state *os.ProcessState, why record.Status, timeout time.Duration) {
 	ws, _ := state.Sys().(syscall.WaitStatus)
 	r.ExitCode = -1
 	if ws.Signaled() {
@@ -383,11 +383,11 @@ type killer struct {
 	tree  *procTree
 	grace time.Duration
 	done  bool
-	why   string
+	why   record.Status // why it was killed: timeout or interrupted
 	hard  *time.Timer
 }
 
-func (k *killer) kill(why string) {
+func (k *killer) kill(why record.Status) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.done || k.why != "" {
@@ -406,7 +406,7 @@ func (k *killer) kill(why string) {
 
 // killNow ends the group with SIGKILL at once (a second Ctrl-C), keeping the
 // first reason given.
-func (k *killer) killNow(why string) {
+func (k *killer) killNow(why record.Status) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.done {
@@ -422,7 +422,7 @@ func (k *killer) killNow(why string) {
 }
 
 // exited marks the command as reaped and returns why it was killed ("" if not).
-func (k *killer) exited() string {
+func (k *killer) exited() record.Status {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.done = true

@@ -95,7 +95,7 @@ func (w *warnings) all() string {
 
 // run runs job with a log and events file in a temporary folder (unless set)
 // and fails the test on any unexpected status.
-func run(t *testing.T, job Job, wantStatus string) (*record.Run, *warnings, string) {
+func run(t *testing.T, job Job, wantStatus record.Status) (*record.Run, *warnings, string) {
 	t.Helper()
 	dir := t.TempDir()
 	if job.LogPath == "" {
@@ -354,7 +354,7 @@ func TestBadEvents(t *testing.T) {
 func TestExitStatus(t *testing.T) {
 	tests := []struct {
 		name, cmd, dir string
-		status         string
+		status         record.Status
 		exit           int
 		signal, err    string
 	}{

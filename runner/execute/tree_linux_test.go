@@ -17,8 +17,9 @@ import (
 // command itself still running when its timeout ends it. Each waits for the
 // escapee's pid file rather than a fixed time, which a loaded machine overruns.
 var escapees = []struct {
-	name, cmd, status string
-	timeout           time.Duration
+	name, cmd string
+	status    record.Status
+	timeout   time.Duration
 }{
 	{"setsid child, command exits", `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & until [ -s "$PIDFILE" ]; do sleep 0.01; done; echo done`, record.StatusOK, 0},
 	{"orphaned daemon", `sh -c 'setsid sh -c "echo \$\$ > \"$PIDFILE\"; exec sleep 300" </dev/null >/dev/null 2>&1 &'; until [ -s "$PIDFILE" ]; do sleep 0.01; done; echo done`, record.StatusOK, 0},

@@ -51,7 +51,7 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 			unmatched = strconv.Itoa(r.Replay.Unmatched)
 		}
 		row = append(row, strconv.FormatBool(r.Simulated), replayed, r.Cell, r.Provider, r.Model, matrix(r.Matrix),
-			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), r.Status, strconv.Itoa(r.ExitCode), r.Signal,
+			strconv.Itoa(r.Index), strconv.FormatBool(r.Warmup), string(r.Status), strconv.Itoa(r.ExitCode), r.Signal,
 			r.Started.Format(time.RFC3339), f(r.WallSeconds, 3), f(r.UserSeconds, 3), f(r.SysSeconds, 3),
 			f(r.CPUPercent, 1), f(r.PeakRSSMB, 1),
 			tok(r.Tokens.Input), tok(r.Tokens.Output), tok(r.Tokens.CachedInput), tok(r.Tokens.Total()), cost,

@@ -51,7 +51,7 @@ func (b *book) runs() error {
 		fit(0, r.Cell)
 		fit(1, r.Provider)
 		fit(2, r.Model)
-		fit(5, r.Status)
+		fit(5, string(r.Status))
 		fit(len(heads)-1, r.Error)
 		if judged && r.Judge != nil {
 			fit(judgeCol+1, r.Judge.Reason)

@@ -19,13 +19,24 @@ import (
 	"time"
 )
 
+// Status is how a run ended (or that its cell was skipped).
+type Status string
+
 // Status of a finished run.
 const (
-	StatusOK          = "ok"
-	StatusFailed      = "failed"      // non-zero exit, killed by a signal, or could not start
-	StatusTimeout     = "timeout"     // killed after the spec's timeout
-	StatusInterrupted = "interrupted" // killed because the benchmark was interrupted
+	StatusOK          Status = "ok"
+	StatusFailed      Status = "failed"      // non-zero exit, killed by a signal, or could not start
+	StatusTimeout     Status = "timeout"     // killed after the spec's timeout
+	StatusInterrupted Status = "interrupted" // killed because the benchmark was interrupted
+	// StatusSkipped marks a cell that did not run, with the reason in
+	// Error; it is written once per skipped cell (Index 0) so that every
+	// output, even one re-rendered later by `runner report`, can list
+	// skipped cells.
+	StatusSkipped Status = "skipped"
 )
+
+// Statuses lists every Status.
+var Statuses = []Status{StatusOK, StatusFailed, StatusTimeout, StatusInterrupted, StatusSkipped}
 
 // Token sources, recorded per run (spec key `tokens`).
 const (
@@ -49,7 +60,7 @@ type Run struct {
 	Simulated bool              `json:"simulated,omitempty"` // dry run against the simulator
 	Replay    *Replay           `json:"replay,omitempty"`    // answered from cassettes (runner --replay)
 
-	Status   string `json:"status"`           // ok | failed | timeout | interrupted
+	Status   Status `json:"status"`
 	ExitCode int    `json:"exit_code"`        // -1 when killed by a signal or never started
 	Signal   string `json:"signal,omitempty"` // e.g. "killed"
 	Error    string `json:"error,omitempty"`  // why the run did not succeed, in words
@@ -467,11 +478,6 @@ func ReadFile(path string) ([]Run, error) {
 	}
 	return runs, nil
 }
-
-// StatusSkipped marks a cell that did not run, with the reason in Error; it
-// is written once per skipped cell (Index 0) so that every output, even one
-// re-rendered later by `runner report`, can list skipped cells.
-const StatusSkipped = "skipped"
 
 // Benchmark is the context of one benchmark, written to benchmark.json next
 // to runs.jsonl: where and when it ran, so a re-rendered report says the same.

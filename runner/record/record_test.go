@@ -61,7 +61,7 @@ func TestLatestKeepsTheLastRecordOfEachRun(t *testing.T) {
 	got := Latest(runs)
 	var keys []string
 	for _, r := range got {
-		keys = append(keys, r.Key()+":"+r.Status)
+		keys = append(keys, r.Key()+":"+string(r.Status))
 	}
 	want := "a#0:skipped b#1:ok b#2:ok b#w1:ok c#1:ok"
 	if strings.Join(keys, " ") != want {

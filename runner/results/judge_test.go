@@ -67,7 +67,7 @@ func TestJudgeScoresMakeTheQualityAndStayOutOfTheWorkflowFigures(t *testing.T) {
 	}
 	// The judge of haiku's second run failed: the run stays, without a score.
 	failed := cellRun(hai, "anthropic", "claude-3-haiku", 2, 5, tok)
-	failed.Judge = &record.Judge{Status: record.StatusFailed, ExitCode: 1, Error: "exit code 1: ANTHROPIC_API_KEY is not set"}
+	failed.Judge = &record.Judge{Status: "failed", ExitCode: 1, Error: "exit code 1: ANTHROPIC_API_KEY is not set"}
 	recs = append(recs, failed)
 	sum := Compute(s, record.Benchmark{}, recs)
 	cells := map[string]*Cell{}

@@ -584,9 +584,9 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 			if c.Errors == nil {
 				c.Errors = map[string]int{}
 			}
-			c.Errors[r.Status]++
+			c.Errors[string(r.Status)]++
 			if len(c.Failed) < maxFailedShown {
-				c.Failed = append(c.Failed, Failure{Run: r.Index, Status: r.Status, Error: r.Error, Log: r.Log})
+				c.Failed = append(c.Failed, Failure{Run: r.Index, Status: string(r.Status), Error: r.Error, Log: r.Log})
 			}
 		}
 	}
