@@ -206,6 +206,13 @@ func (rt *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	e.Sized = resp.ContentLength >= 0
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The body is now the connection's other protocol: recorded as
+		// switched, not copied (the proxy needs it whole to pass it on).
+		e.EndMS = e.HeaderMS
+		rf.write(e)
+		return resp, nil
+	}
 	resp.Body = &tee{ReadCloser: resp.Body, e: e, t0: t0, rf: rf}
 	return resp, nil
 }
