@@ -52,6 +52,11 @@ func Funcs() template.FuncMap {
 		"deref":      func(f *float64) float64 { return *f },
 		"rating":     results.RatingText,
 		"conclusion": Conclusion,
+		"minutes":    Minutes,
+		"median":     Median,
+		"size":       Size,
+		"targetline": TargetLine,
+		"chartsFor":  ChartsFor,
 		"md":         MarkdownText,
 		"code":       MarkdownCode,
 	}
@@ -150,6 +155,123 @@ func Value(v float64, unit string) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
+// Minutes formats seconds as minutes, without the unit: "0.06", "3.2", "5".
+func Minutes(s float64) string {
+	m := s / 60
+	switch {
+	case m == math.Trunc(m) && math.Abs(m) < 1e6:
+		return strconv.FormatFloat(m, 'f', 0, 64)
+	case math.Abs(m) < 1:
+		return fmt.Sprintf("%.2f", m)
+	}
+	return fmt.Sprintf("%.1f", m)
+}
+
+// Median formats a statistic's median with its 95% confidence interval
+// when benchmath gives one: "3.62 s (95% CI 3.30 s–4.10 s)". unit is "s",
+// "USD", "tokens" or "%" (as Quantity), "count" (a whole number), "KB" or "MB"
+// (as Size, without the unit), or "" (one decimal).
+func Median(st results.Stats, unit string) string {
+	if st.N == 0 {
+		return "—"
+	}
+	show := func(v float64) string {
+		switch unit {
+		case "count":
+			return Thousands(v)
+		case "KB", "MB":
+			return Size(v, unit)
+		case "":
+			return fmt.Sprintf("%.1f", v)
+		}
+		return Quantity(v, unit)
+	}
+	out := show(st.Median)
+	if st.Lo != st.Hi {
+		out += " (95% CI " + show(st.Lo) + "–" + show(st.Hi) + ")"
+	}
+	return out
+}
+
+// Size formats an artifact size in its unit, without the unit: KB with one
+// decimal, MB with two.
+func Size(v float64, unit string) string {
+	if unit == "KB" {
+		return Thousands(math.Trunc(v)) + fmt.Sprintf("%.1f", v-math.Trunc(v))[1:]
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// TargetLine is a verdict in the task card's one-line form:
+// "Total Time: PASS — target < 5 min, actual 3.2 min". A time target of
+// three minutes or more is shown in minutes, with its actual value; a limit
+// is shown as written (10 s, $0.30, 1,024 MB), not rounded.
+func TargetLine(v results.Verdict) string {
+	level := v.Level
+	if level == "" {
+		level = results.NA
+	}
+	inMinutes := v.Unit == "s" && v.Limit != nil && *v.Limit >= 180
+	show := func(x float64) string {
+		if inMinutes {
+			return Minutes(x) + " min"
+		}
+		if v.Unit == "" {
+			return strconv.FormatFloat(x, 'g', 6, 64)
+		}
+		return Quantity(x, v.Unit)
+	}
+	limit := func(x float64) string {
+		plain := strconv.FormatFloat(x, 'f', -1, 64)
+		switch {
+		case inMinutes:
+			return strconv.FormatFloat(x/60, 'f', -1, 64) + " min"
+		case v.Unit == "USD" && x == math.Round(x*100)/100:
+			return fmt.Sprintf("$%.2f", x)
+		case v.Unit == "USD":
+			return "$" + plain
+		case v.Unit == "tokens":
+			return Thousands(x) + " tokens"
+		case v.Unit == "s" || v.Unit == "MB" || v.Unit == "%":
+			if x == math.Trunc(x) {
+				plain = Thousands(x)
+			}
+			return plain + " " + v.Unit
+		}
+		return plain
+	}
+	target := MarkdownCode(v.Target)
+	if v.Op != "" && v.Limit != nil {
+		target = v.Op + " " + limit(*v.Limit)
+	}
+	actual := "—"
+	switch {
+	case v.Value != nil:
+		actual = show(*v.Value)
+	case v.Actual != "":
+		actual = MarkdownText(v.Actual)
+	}
+	line := fmt.Sprintf("%s: %s — target %s, actual %s", MarkdownText(v.Rule), level, target, actual)
+	if v.Reason != "" {
+		line += " (" + MarkdownText(v.Reason) + ")"
+	}
+	return line
+}
+
+// ChartsFor picks the charts a report section shows: "results" (time and
+// tokens by phase) or "cost" (cost per workflow, cost against time).
+func ChartsFor(section string, charts []Chart) []Chart {
+	var out []Chart
+	for _, c := range charts {
+		base := c.Path[strings.LastIndex(c.Path, "/")+1:]
+		isResults := base == ChartPhaseTime || base == ChartTokens
+		if (section == "results") == isResults {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Verdict shows a verdict level with a marker readable in any renderer.
 func Verdict(level string) string {
 	switch level {
@@ -163,12 +285,24 @@ func Verdict(level string) string {
 	return "➖ N/A"
 }
 
-// Conclusion is the report's closing paragraph.
+// Conclusion is the report's closing paragraph: short whatever the number
+// of cells (names are listed only for small groups; the sections above have
+// the rest).
 func Conclusion(d ReportData) string {
 	if len(d.Cells) == 0 {
 		return "Nothing was measured: every cell was skipped or failed. See the reasons above."
 	}
 	var parts []string
+	if ref := d.Ref(); ref != nil && ref.Time.N > 0 {
+		s := fmt.Sprintf("The reference, %s, takes %s min per workflow", MarkdownText(ref.Name()), Minutes(ref.Time.Mean))
+		if ref.Cost.N > 0 {
+			s += fmt.Sprintf(" at %s", USD(ref.Cost.Mean))
+		}
+		if ref.Rating != "" {
+			s += ", rated " + results.RatingText(ref.Rating)
+		}
+		parts = append(parts, s+".")
+	}
 	var pass, ok, fail []string
 	for _, c := range d.Cells {
 		switch c.Rating {
@@ -180,17 +314,39 @@ func Conclusion(d ReportData) string {
 			fail = append(fail, MarkdownText(c.Name()))
 		}
 	}
-	if len(pass) > 0 {
-		parts = append(parts, "Meets every target: "+strings.Join(pass, ", ")+".")
+	group := func(names []string, one, many string) string {
+		switch {
+		case len(names) == 0:
+			return ""
+		case len(names) == 1:
+			return names[0] + " " + one
+		case len(names) == len(d.Cells):
+			return "every cell " + one
+		case len(names) <= 3:
+			return joinProse(names) + " " + many
+		}
+		return fmt.Sprintf("%d cells %s", len(names), many)
 	}
-	if len(ok) > 0 {
-		parts = append(parts, "Within acceptable limits: "+strings.Join(ok, ", ")+".")
+	var verdicts []string
+	for _, g := range []string{
+		group(pass, "meets every target", "meet every target"),
+		group(ok, "is within acceptable limits", "are within acceptable limits"),
+		group(fail, "needs optimization", "need optimization"),
+	} {
+		if g != "" {
+			verdicts = append(verdicts, g)
+		}
 	}
-	if len(fail) > 0 {
-		parts = append(parts, "Needs optimization: "+strings.Join(fail, ", ")+".")
+	if len(verdicts) > 0 {
+		v := strings.Join(verdicts, "; ")
+		parts = append(parts, strings.ToUpper(v[:1])+v[1:]+".")
 	}
-	if len(d.Broken) > 0 {
-		parts = append(parts, "Every run failed, so nothing was judged, in: "+MarkdownText(strings.Join(d.Broken, ", "))+"; see their failed runs above.")
+	if n := len(d.Broken); n > 0 {
+		if n <= 3 {
+			parts = append(parts, "Every run failed, so nothing was judged, in "+MarkdownText(strings.Join(d.Broken, ", "))+"; see their failed runs above.")
+		} else {
+			parts = append(parts, fmt.Sprintf("Every run failed in %d cells, so nothing was judged there; see their failed runs above.", n))
+		}
 	}
 	var flaky []string
 	for _, c := range d.Cells {
@@ -198,7 +354,10 @@ func Conclusion(d ReportData) string {
 			flaky = append(flaky, fmt.Sprintf("%s (%d of %d runs failed)", MarkdownText(c.Name()), c.Failures, c.Runs+c.Failures))
 		}
 	}
-	if len(flaky) > 0 {
+	switch {
+	case len(flaky) > 3:
+		parts = append(parts, fmt.Sprintf("%d cells are judged on their successful runs only.", len(flaky)))
+	case len(flaky) > 0:
 		parts = append(parts, "Judged on their successful runs only: "+strings.Join(flaky, ", ")+".")
 	}
 	for _, p := range d.Ranking {
@@ -216,6 +375,14 @@ func Conclusion(d ReportData) string {
 		parts = append(parts, "These are SIMULATED figures from a dry run; run without --dry-run to measure real providers.")
 	}
 	return strings.Join(parts, " ")
+}
+
+// joinProse joins names as "A", "A and B", "A, B and C".
+func joinProse(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // ParseReport parses a report template (the embedded default when path is "").

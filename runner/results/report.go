@@ -1,7 +1,6 @@
 package results
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -37,6 +36,12 @@ type Methodology struct {
 	Prices       []PriceCard `json:"prices,omitempty"`
 	PricesDate   string      `json:"prices_date,omitempty"`
 	PricesSource string      `json:"prices_source,omitempty"`
+}
+
+// AdviceGroup is one of the spec's recommendations and the cells it holds for.
+type AdviceGroup struct {
+	Text  string   `json:"text"`
+	Cells []string `json:"cells"`
 }
 
 // SourceCells is one token source and the cells whose runs used it.
@@ -124,6 +129,16 @@ func (sum *Summary) describe(s *spec.Spec, bench record.Benchmark, recs []record
 	}
 	sum.artifactUnits(s)
 	for _, c := range sum.Cells {
+		for _, text := range c.Advice {
+			i := slices.IndexFunc(sum.Advice, func(a AdviceGroup) bool { return a.Text == text })
+			if i < 0 {
+				sum.Advice = append(sum.Advice, AdviceGroup{Text: text})
+				i = len(sum.Advice) - 1
+			}
+			sum.Advice[i].Cells = append(sum.Advice[i].Cells, c.ID)
+		}
+	}
+	for _, c := range sum.Cells {
 		for i := range c.Verdicts {
 			c.Verdicts[i].Op, c.Verdicts[i].Limit = bound(c.Verdicts[i].Target)
 		}
@@ -165,11 +180,7 @@ func measures(s *spec.Spec, sum *Summary, sources []string) []Measure {
 	add("Peak memory", "the largest resident set of the command's process tree (rusage of the waited children); Linux charges a started command with the runner's own resident size at that moment (about 20 MB), so smaller workloads show that floor")
 	add("CPU", "user plus system CPU seconds of the process tree over the wall time, as a percentage (over 100% uses more than one core)")
 	if len(s.Artifacts) > 0 {
-		var parts []string
-		for _, a := range s.Artifacts {
-			parts = append(parts, fmt.Sprintf("%s = `%s`", a.Name, a.Path.Source))
-		}
-		add("Disk", "size and file count of each artifact after each run, a glob's matching files or a folder's contents: "+strings.Join(parts, ", "))
+		add("Disk", "size and file count of each declared artifact after each run: the files a glob matches, or a folder's contents, recursively")
 	}
 	for _, c := range sum.Cells {
 		if c.Quality != nil {
@@ -178,6 +189,13 @@ func measures(s *spec.Spec, sum *Summary, sources []string) []Measure {
 		}
 	}
 	return out
+}
+
+// ArtifactUnit is a declared artifact and the unit reports show it in.
+type ArtifactUnit struct {
+	Name string `json:"name"`
+	Path string `json:"path"` // as the spec writes it
+	Unit string `json:"unit"` // KB | MB
 }
 
 // artifactUnits sets each artifact's unit and its size in that unit.
@@ -194,6 +212,7 @@ func (sum *Summary) artifactUnits(s *spec.Spec) {
 				}
 			}
 		}
+		sum.Artifacts = append(sum.Artifacts, ArtifactUnit{Name: a.Name, Path: a.Path.Source, Unit: unit})
 		for _, c := range sum.Cells {
 			for _, as := range c.Artifacts {
 				if as.Name == a.Name {
@@ -245,4 +264,35 @@ func (sum *Summary) Ref() *Cell {
 		}
 	}
 	return nil
+}
+
+// CellByID is the cell with that ID, or nil.
+func (sum *Summary) CellByID(id string) *Cell {
+	for _, c := range sum.Cells {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// MonthlyAt is the cell's cost per month at the usage frequency labelled
+// label, or nil.
+func (c *Cell) MonthlyAt(label string) *ProjectionCost {
+	for i := range c.Monthly {
+		if c.Monthly[i].Label == label {
+			return &c.Monthly[i]
+		}
+	}
+	return nil
+}
+
+// HasVerdicts says whether some cell has a verdict to show.
+func (sum *Summary) HasVerdicts() bool {
+	for _, c := range sum.Cells {
+		if len(c.Verdicts) > 0 {
+			return true
+		}
+	}
+	return false
 }

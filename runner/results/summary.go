@@ -57,6 +57,10 @@ type Summary struct {
 	Reference string `json:"reference,omitempty"`
 	// Method says how the benchmark was run and measured, from what happened.
 	Method Methodology `json:"methodology"`
+	// Artifacts are the declared artifacts with the unit reports show them in.
+	Artifacts []ArtifactUnit `json:"artifacts,omitempty"`
+	// Advice is the spec's recommendations that hold, each with its cells.
+	Advice []AdviceGroup `json:"advice,omitempty"`
 	// Baseline is the result set the cells were compared with (spec baseline).
 	Baseline *Baseline `json:"baseline,omitempty"`
 	// Judge is what the spec's judge did over the benchmark: runs scored,
