@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	plottext "gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -254,26 +256,41 @@ func verticalGrid() *plotter.Grid {
 type legendEntry struct {
 	name   string
 	color  color.Color
-	circle bool // a point rather than a bar
+	circle bool   // a point rather than a bar
+	key    string // a number keying a point of the chart, drawn instead of a swatch
 }
 
 // saveWithLegend draws p above its legend, laid out in rows of
-// legendPerRow (or one entry per row when entries are long).
+// legendPerRow (or two per row when entries are long).
 func saveWithLegend(p *plot.Plot, entries []legendEntry, path string, heightPx float64) error {
+	return savePNG(drawWithLegend(p, entries, heightPx), path)
+}
+
+// legendHeight is the height in pixels of a legend of these entries.
+func legendHeight(entries []legendEntry) float64 {
+	rows := (len(entries) + legendColumns(entries) - 1) / legendColumns(entries)
+	if rows == 0 {
+		return 0
+	}
+	return 26*float64(rows) + 10
+}
+
+func legendColumns(entries []legendEntry) int {
+	for _, e := range entries {
+		if len(e.name) > 24 {
+			return 2
+		}
+	}
+	return legendPerRow
+}
+
+// drawWithLegend draws p above its legend on a canvas heightPx tall.
+func drawWithLegend(p *plot.Plot, entries []legendEntry, heightPx float64) *vgimg.Canvas {
 	w, h := px(chartWidth), px(heightPx)
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(chartDPI))
 	dc := draw.New(img)
-	perRow := legendPerRow
-	for _, e := range entries {
-		if len(e.name) > 24 {
-			perRow = 2
-		}
-	}
-	rows := (len(entries) + perRow - 1) / perRow
-	legendH := vg.Length(0)
-	if rows > 0 {
-		legendH = px(26*float64(rows) + 10)
-	}
+	perRow := legendColumns(entries)
+	legendH := px(legendHeight(entries))
 	dc.SetColor(white)
 	dc.Fill(vg.Rectangle{Max: vg.Point{X: w, Y: h}}.Path())
 	p.Draw(draw.Crop(dc, px(4), -px(16), legendH, -px(8)))
@@ -286,7 +303,12 @@ func saveWithLegend(p *plot.Plot, entries []legendEntry, path string, heightPx f
 		x := px(30) + colW*vg.Length(c)
 		y := legendH - px(26*float64(r+1))
 		dc.SetColor(e.color)
-		if e.circle {
+		if e.key != "" { // a numbered point's key: its number where the swatch goes
+			ks := sty
+			ks.Font.Size = font.Length(px(12))
+			ks.XAlign = draw.XCenter
+			dc.FillText(ks, vg.Point{X: x + px(9), Y: y + px(11)}, e.key)
+		} else if e.circle {
 			var path vg.Path
 			path.Move(vg.Point{X: x + px(16), Y: y + px(11)})
 			path.Arc(vg.Point{X: x + px(9), Y: y + px(11)}, px(7), 0, 2*math.Pi)
@@ -297,7 +319,7 @@ func saveWithLegend(p *plot.Plot, entries []legendEntry, path string, heightPx f
 		}
 		dc.FillText(sty, vg.Point{X: x + px(26), Y: y + px(11)}, e.name)
 	}
-	return savePNG(img, path)
+	return img
 }
 
 func savePNG(img *vgimg.Canvas, path string) error {
@@ -403,19 +425,31 @@ func costTime(path, title string, cells []*results.Cell) (bool, error) {
 	p.Add(sc)
 	legend = append([]legendEntry{{name: "Pareto front: no cell is both cheaper and faster", color: palette[2], circle: true}}, legend...)
 
-	// Labels: right of the point, or left when it would run off the plot.
 	p.X.Min, p.Y.Min = 0, 0
 	p.X.Max, p.Y.Max = maxX*1.12+1e-9, maxY*1.15+1e-9
-	xs := make(plotter.XYs, len(cells))
-	labels := make([]string, len(cells))
-	for i, c := range cells {
-		xs[i] = plotter.XY{X: c.Time.Mean, Y: c.Cost.Mean}
-		labels[i] = c.Name()
+	labels := &pointLabels{radius: px(7)}
+	if len(onFront) > 1 {
+		labels.line = onFront
 	}
-	if err := addPointLabels(p, xs, labels, scatterHeight-26*2-10); err != nil {
-		return false, err
+	for _, c := range cells {
+		labels.xys = append(labels.xys, plotter.XY{X: c.Time.Mean, Y: c.Cost.Mean})
+		labels.names = append(labels.names, c.Name())
 	}
-	return true, saveWithLegend(p, legend, path, scatterHeight)
+	labels.style = p.X.Tick.Label
+	labels.style.Font.Size = font.Length(px(13))
+	labels.style.XAlign, labels.style.YAlign = draw.XLeft, draw.YBottom
+	p.Add(labels)
+	// Names beside their points when every one finds room; else numbers
+	// beside the points, keyed in the legend.
+	img := drawWithLegend(p, legend, scatterHeight)
+	if !labels.fits {
+		labels.numbered = true
+		for i, c := range cells {
+			legend = append(legend, legendEntry{name: c.Name(), color: ink, key: strconv.Itoa(i + 1)})
+		}
+		img = drawWithLegend(p, legend, scatterHeight-legendHeight(legend[:2])+legendHeight(legend))
+	}
+	return true, savePNG(img, path)
 }
 
 // paretoFront marks the cells that no other cell dominates (no more costly
@@ -455,60 +489,148 @@ func addLabels(p *plot.Plot, xs plotter.XYs, labels []string, dx, dy vg.Length) 
 
 const scatterHeight = 600
 
-// addPointLabels names each point, right of it or left when it would run
-// off the plot, nudged up or down past labels already placed. Positions are
-// estimated in pixels from the axis ranges (13 px text, ~7.2 px a character).
-func addPointLabels(p *plot.Plot, xs plotter.XYs, labels []string, heightPx float64) error {
-	// The data area, roughly: the canvas less title, axes and tick labels.
-	areaW, areaH := float64(chartWidth)-110, heightPx-120
-	type box struct{ x0, x1, y0, y1 float64 }
-	var placed []box
-	overlaps := func(b box) bool {
-		for _, o := range placed {
-			if b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1 {
-				return true
+// pointLabels names the points of a scatter plot. It lays the names out
+// when drawn, in the data area's own coordinates: a name goes right of its
+// point, or left, above or below it, or a line or two away with a leader
+// line, wherever it covers no point, no other name and stays within the
+// axes. fits says whether every name found such a place; numbered draws
+// the points' numbers (1-based) instead of their names.
+type pointLabels struct {
+	xys      plotter.XYs
+	names    []string
+	style    plottext.Style
+	radius   vg.Length   // of the point glyphs
+	line     plotter.XYs // a line drawn through points (the Pareto front): names keep off it too
+	numbered bool
+	fits     bool // set by Plot
+	// points, placed and area are where Plot put things, for tests:
+	// the points' glyph boxes, each name's box (by point) and the axes.
+	points, placed []box
+	area           box
+}
+
+type box struct{ min, max vg.Point }
+
+func (b box) overlaps(o box) bool {
+	return b.min.X < o.max.X && o.min.X < b.max.X && b.min.Y < o.max.Y && o.min.Y < b.max.Y
+}
+
+// Plot implements plot.Plotter. It adds no data range and no glyph boxes,
+// so the names never change the axes.
+func (l *pointLabels) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	pts := make([]vg.Point, len(l.xys))
+	var taken []box
+	pad := l.radius + px(2)
+	for i, xy := range l.xys {
+		pts[i] = vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+		taken = append(taken, box{vg.Point{X: pts[i].X - pad, Y: pts[i].Y - pad}, vg.Point{X: pts[i].X + pad, Y: pts[i].Y + pad}})
+	}
+	var onLine []box
+	for i := 1; i < len(l.line); i++ { // the line as a chain of small boxes
+		a := vg.Point{X: trX(l.line[i-1].X), Y: trY(l.line[i-1].Y)}
+		b := vg.Point{X: trX(l.line[i].X), Y: trY(l.line[i].Y)}
+		steps := int(math.Hypot(float64(b.X-a.X), float64(b.Y-a.Y))/float64(px(4))) + 1
+		for k := 0; k <= steps; k++ {
+			f := vg.Length(float64(k) / float64(steps))
+			q := vg.Point{X: a.X + (b.X-a.X)*f, Y: a.Y + (b.Y-a.Y)*f}
+			onLine = append(onLine, box{vg.Point{X: q.X - px(2), Y: q.Y - px(2)}, vg.Point{X: q.X + px(2), Y: q.Y + px(2)}})
+		}
+	}
+	area := box{c.Min, c.Max}
+	l.area, l.points, l.placed = area, append([]box(nil), taken...), make([]box, len(pts))
+	inside := func(b box) bool {
+		return b.min.X >= area.min.X && b.max.X <= area.max.X && b.min.Y >= area.min.Y && b.max.Y <= area.max.Y
+	}
+	free := func(b box, line bool) bool {
+		for _, o := range taken {
+			if b.overlaps(o) {
+				return false
 			}
 		}
-		return false
+		for _, o := range onLine {
+			if line && b.overlaps(o) {
+				return false
+			}
+		}
+		return true
 	}
-	order := make([]int, len(xs))
-	for i := range order {
+	// Crowded points first: they have the fewest places left.
+	order := make([]int, len(pts))
+	crowd := make([]int, len(pts))
+	for i := range pts {
 		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return xs[order[a]].Y > xs[order[b]].Y })
-	for _, i := range order {
-		x := (xs[i].X - p.X.Min) / (p.X.Max - p.X.Min) * areaW
-		y := (xs[i].Y - p.Y.Min) / (p.Y.Max - p.Y.Min) * areaH
-		w := 7.2 * float64(len(labels[i]))
-		left := x+12+w > areaW
-		b := box{x + 10, x + 12 + w, y + 2, y + 18} // just above and right of the point
-		if left {
-			b.x0, b.x1 = x-12-w, x-10
-		}
-		dy := 0.0
-		for try := 1; try < 12 && overlaps(box{b.x0, b.x1, b.y0 + dy, b.y1 + dy}); try++ {
-			dy = float64((try+1)/2) * 17
-			if try%2 == 1 {
-				dy = -dy
+		for j := range pts {
+			if i != j && math.Abs(float64(pts[i].X-pts[j].X)) < float64(px(120)) && math.Abs(float64(pts[i].Y-pts[j].Y)) < float64(px(40)) {
+				crowd[i]++
 			}
 		}
-		b.y0, b.y1 = b.y0+dy, b.y1+dy
-		placed = append(placed, b)
-		l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{xs[i]}, Labels: []string{labels[i]}})
-		if err != nil {
-			return err
-		}
-		l.TextStyle[0].Font.Size = font.Length(px(13))
-		l.TextStyle[0].Color = ink
-		l.TextStyle[0].YAlign = draw.YCenter
-		l.Offset = vg.Point{X: px(10), Y: px(10 + dy)}
-		if left {
-			l.TextStyle[0].XAlign = draw.XRight
-			l.Offset.X = px(-10)
-		}
-		p.Add(l)
 	}
-	return nil
+	sort.SliceStable(order, func(a, b int) bool { return crowd[order[a]] > crowd[order[b]] })
+	l.fits = true
+	for _, i := range order {
+		name := l.names[i]
+		if l.numbered {
+			name = strconv.Itoa(i + 1)
+		}
+		w, h := l.style.Width(name), l.style.Height(name)
+		pt, gap := pts[i], l.radius+px(4)
+		right, left, centre := pt.X+gap, pt.X-gap-w, pt.X-w/2
+		mid := pt.Y - h/2
+		type spot struct {
+			at     vg.Point // lower left of the name
+			leader bool
+		}
+		spots := []spot{
+			{vg.Point{X: right, Y: mid}, false}, {vg.Point{X: left, Y: mid}, false},
+			{vg.Point{X: right, Y: pt.Y + gap/2}, false}, {vg.Point{X: right, Y: pt.Y - gap/2 - h}, false},
+			{vg.Point{X: left, Y: pt.Y + gap/2}, false}, {vg.Point{X: left, Y: pt.Y - gap/2 - h}, false},
+			{vg.Point{X: centre, Y: pt.Y + gap}, false}, {vg.Point{X: centre, Y: pt.Y - gap - h}, false},
+		}
+		for k := 1; k <= 3; k++ {
+			dy := vg.Length(k) * (h + px(3))
+			for _, x := range []vg.Length{right + px(8), left - px(8)} {
+				spots = append(spots, spot{vg.Point{X: x, Y: mid + dy}, true}, spot{vg.Point{X: x, Y: mid - dy}, true})
+			}
+		}
+		// Off the line if possible; across it (still readable) if not.
+		chosen := -1
+		for _, line := range []bool{true, false} {
+			for k, sp := range spots {
+				b := box{sp.at, vg.Point{X: sp.at.X + w, Y: sp.at.Y + h}}
+				if chosen < 0 && inside(b) && free(b, line) {
+					chosen = k
+				}
+			}
+		}
+		if chosen < 0 {
+			l.fits = false
+			if !l.numbered {
+				continue // the chart is drawn again, numbered
+			}
+			for k, sp := range spots { // numbered and still no room: any place within the axes
+				if inside(box{sp.at, vg.Point{X: sp.at.X + w, Y: sp.at.Y + h}}) {
+					chosen = k
+					break
+				}
+			}
+			if chosen < 0 {
+				chosen = 0
+			}
+		}
+		sp := spots[chosen]
+		b := box{sp.at, vg.Point{X: sp.at.X + w, Y: sp.at.Y + h}}
+		taken = append(taken, b)
+		l.placed[i] = b
+		if sp.leader {
+			end := vg.Point{X: b.min.X - px(2), Y: b.min.Y + h/2}
+			if b.max.X < pt.X {
+				end.X = b.max.X + px(2)
+			}
+			c.StrokeLine2(draw.LineStyle{Color: grey, Width: px(1)}, pt.X, pt.Y, end.X, end.Y)
+		}
+		c.FillText(l.style, sp.at, name)
+	}
 }
 
 // usdTicks label an axis in dollars.

@@ -1,11 +1,16 @@
 package output
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
@@ -124,4 +129,84 @@ func TestParetoFront(t *testing.T) {
 			t.Errorf("cell %d on front = %v, want %v", i, got[i], want[i])
 		}
 	}
+}
+
+// placeLabels lays out the names of points (time, cost) on the cost-vs-time
+// plot's axes, as costTime does, and returns the labels after drawing.
+func placeLabels(t *testing.T, pts [][2]float64, names []string) *pointLabels {
+	t.Helper()
+	p := newPlot("test")
+	l := &pointLabels{radius: px(7), style: p.X.Tick.Label}
+	l.style.Font.Size = font.Length(px(13))
+	maxX, maxY := 0.0, 0.0
+	for _, pt := range pts {
+		l.xys = append(l.xys, plotter.XY{X: pt[0], Y: pt[1]})
+		maxX, maxY = max(maxX, pt[0]), max(maxY, pt[1])
+	}
+	l.names = names
+	p.X.Min, p.Y.Min, p.X.Max, p.Y.Max = 0, 0, maxX*1.12, maxY*1.15
+	p.Add(l)
+	drawWithLegend(p, nil, scatterHeight)
+	return l
+}
+
+// Every name sits within the axes and covers no point and no other name;
+// crowded points fall back to numbers, which fit too.
+func TestPointLabelsPlacement(t *testing.T) {
+	check := func(t *testing.T, l *pointLabels) {
+		t.Helper()
+		for i, b := range l.placed {
+			if b.min.X < l.area.min.X || b.max.X > l.area.max.X || b.min.Y < l.area.min.Y || b.max.Y > l.area.max.Y {
+				t.Errorf("label %d %v is off the axes %v", i, b, l.area)
+			}
+			for j, pt := range l.points {
+				if b.overlaps(pt) {
+					t.Errorf("label %d covers point %d", i, j)
+				}
+			}
+			for j, o := range l.placed {
+				if i != j && b.overlaps(o) {
+					t.Errorf("labels %d and %d overlap", i, j)
+				}
+			}
+		}
+	}
+	t.Run("few points: names", func(t *testing.T) {
+		l := placeLabels(t, [][2]float64{{4.2, 0}, {3.4, 0.058}, {3.7, 0.128}, {2.7, 0.02}},
+			[]string{"Ollama (local) · llama3.2:3b", "Anthropic Claude · claude-3-5-sonnet-20241022", "OpenAI · gpt-4-turbo", "Google Gemini · gemini-1.5-pro"})
+		if !l.fits {
+			t.Fatal("four spread points should have room for their names")
+		}
+		check(t, l)
+	})
+	t.Run("14 crowded points: numbers", func(t *testing.T) {
+		var pts [][2]float64
+		var names []string
+		for i := 0; i < 14; i++ {
+			pts = append(pts, [2]float64{3 + 0.05*float64(i%7), 0.02 + 0.001*float64(i/7)})
+			names = append(names, fmt.Sprintf("Provider %d · a-rather-long-model-name · temperature=0.%d", i, i%2*5+2))
+		}
+		l := placeLabels(t, pts, names)
+		if l.fits {
+			t.Fatal("14 long names cannot all fit around a tight cluster; want the numbered fallback")
+		}
+		l.numbered = true
+		drawWithLegend(newPlotWith(l), nil, scatterHeight)
+		if !l.fits {
+			t.Error("numbers should fit around the cluster")
+		}
+		check(t, l)
+	})
+}
+
+// newPlotWith is a plot holding only l, on l's axes.
+func newPlotWith(l *pointLabels) *plot.Plot {
+	p := newPlot("test")
+	maxX, maxY := 0.0, 0.0
+	for _, xy := range l.xys {
+		maxX, maxY = max(maxX, xy.X), max(maxY, xy.Y)
+	}
+	p.X.Min, p.Y.Min, p.X.Max, p.Y.Max = 0, 0, maxX*1.12, maxY*1.15
+	p.Add(l)
+	return p
 }
