@@ -184,7 +184,7 @@ func measures(s *spec.Spec, sum *Summary, sources []string) []Measure {
 	}
 	for _, c := range sum.Cells {
 		if c.Quality != nil {
-			add("Quality", "a `quality` metric the runs reported (judged) when there is one, else the spec's `quality` score (typed); the Cost Comparison says which")
+			add("Quality", "the spec's judge's score of each run (judged: its mean ± stddev; its own calls are metered apart and never in the workflow's figures), else a `quality` metric the runs reported, else the spec's `quality` score (typed); the Cost Comparison says which")
 			break
 		}
 	}
