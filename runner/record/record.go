@@ -13,6 +13,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -430,39 +431,109 @@ func (e *TruncatedError) Error() string {
 // Read decodes every record of a JSONL stream. A malformed last line (a
 // crash while writing) gives the records before it and a *TruncatedError;
 // any other malformed line is an error naming it.
+//
+// Decoding is most of the time of `runner report` on a large benchmark, so
+// the lines are cut into batches decoded on every core, then put back in
+// order; only the batches in flight are held as text.
 func Read(r io.Reader) ([]Run, error) {
-	var runs []Run
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), MaxRecordSize+2)
+	workers := runtime.GOMAXPROCS(0)
+	todo := make(chan *batch, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range todo {
+				b.decode()
+			}
+		}()
+	}
+	var batches []*batch
 	line := 0
-	var pending *TruncatedError
+	b := &batch{}
 	for sc.Scan() {
 		line++
-		b := sc.Bytes()
-		if len(b) == 0 {
+		if len(sc.Bytes()) == 0 {
 			continue
 		}
-		if pending != nil {
-			return nil, fmt.Errorf("line %d: %w", pending.Line, pending.Err)
+		b.add(line, sc.Bytes())
+		if len(b.text) >= batchBytes || len(b.lines) >= batchLines {
+			batches = append(batches, b)
+			todo <- b
+			b = &batch{}
 		}
-		var run Run
-		if err := json.Unmarshal(b, &run); err != nil {
-			// Only tolerated if it turns out to be the last line.
-			pending = &TruncatedError{Line: line, Err: err}
-			continue
-		}
-		runs = append(runs, run)
 	}
+	if len(b.lines) > 0 {
+		batches = append(batches, b)
+		todo <- b
+	}
+	close(todo)
+	wg.Wait()
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return nil, fmt.Errorf("line %d: longer than the %d MiB a record may have", line+1, MaxRecordSize>>20)
 		}
 		return nil, err
 	}
-	if pending != nil {
-		return runs, pending
+	n := 0
+	for _, b := range batches {
+		n += len(b.runs)
+	}
+	runs := make([]Run, 0, n)
+	for i, b := range batches {
+		runs = append(runs, b.runs...)
+		if b.bad < 0 {
+			continue
+		}
+		// Only tolerated if it is the last line.
+		err := &TruncatedError{Line: b.lines[b.bad], Err: b.err}
+		if b.bad < len(b.lines)-1 || i < len(batches)-1 {
+			return nil, fmt.Errorf("line %d: %w", err.Line, err.Err)
+		}
+		return runs, err
 	}
 	return runs, nil
+}
+
+// A batch of at most batchLines lines and about batchBytes of text.
+const (
+	batchLines = 256
+	batchBytes = 1 << 20
+)
+
+// batch is a run of consecutive non-empty lines and, once decoded, their
+// records up to the first malformed line (bad, -1 when none).
+type batch struct {
+	text  []byte
+	ends  []int // end of each line in text
+	lines []int // line numbers
+	runs  []Run
+	bad   int
+	err   error
+}
+
+func (b *batch) add(line int, text []byte) {
+	b.text = append(b.text, text...)
+	b.ends = append(b.ends, len(b.text))
+	b.lines = append(b.lines, line)
+}
+
+func (b *batch) decode() {
+	b.bad = -1
+	b.runs = make([]Run, 0, len(b.ends))
+	start := 0
+	for i, end := range b.ends {
+		var run Run
+		if err := json.Unmarshal(b.text[start:end], &run); err != nil {
+			b.bad, b.err = i, err
+			break
+		}
+		b.runs = append(b.runs, run)
+		start = end
+	}
+	b.text, b.ends = nil, nil
 }
 
 // ReadFile reads every record of a runs.jsonl file.

@@ -2,6 +2,7 @@ package record
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,41 @@ func TestReadToleratesOnlyATruncatedLastLine(t *testing.T) {
 	}
 	if _, err := Read(strings.NewReader(good + "{oops\n" + good)); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a malformed line in the middle must be an error naming it, got %v", err)
+	}
+}
+
+// Records are decoded in batches on several cores: they still come back in
+// file order, and a malformed line is judged by where it is in the file.
+func TestReadManyKeepsOrderAndLineNumbers(t *testing.T) {
+	var sb strings.Builder
+	const n = 3*batchLines + 7
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&sb, `{"cell":"c","run":%d,"status":"ok"}`+"\n", i)
+		if i%100 == 0 {
+			sb.WriteString("\n") // blank lines count as lines
+		}
+	}
+	good := sb.String()
+	blank := n / 100
+	runs, err := Read(strings.NewReader(good))
+	if err != nil || len(runs) != n {
+		t.Fatalf("read %d runs, %v", len(runs), err)
+	}
+	for i, r := range runs {
+		if r.Index != i+1 {
+			t.Fatalf("record %d is run %d: order lost", i, r.Index)
+		}
+	}
+	runs, err = Read(strings.NewReader(good + `{"cell":"c","ru`))
+	var trunc *TruncatedError
+	if !errors.As(err, &trunc) || trunc.Line != n+blank+1 || len(runs) != n {
+		t.Errorf("torn last line: %v, %d runs", err, len(runs))
+	}
+	lines := strings.SplitAfter(good, "\n")
+	lines[2*batchLines+5] = "{oops\n"
+	_, err = Read(strings.NewReader(strings.Join(lines, "")))
+	if want := fmt.Sprintf("line %d:", 2*batchLines+6); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("a malformed line in the middle: got %v, want %q", err, want)
 	}
 }
 
