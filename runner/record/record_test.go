@@ -1,10 +1,12 @@
 package record
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -165,4 +167,42 @@ func TestCreateLeavesAWholeFileAlone(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != good {
 		t.Errorf("file changed to %q", b)
 	}
+}
+
+var readSeeds = []string{
+	`{"cell":"a","run":1,"status":"ok","wall_s":1.5e0,"calls":[{"api":"openai","input_tokens":3}],"phases":[{"name":"P","seconds":0.25}]}`,
+	`{"CELL":"a","Run":2,"status":"ok","unknown":{"x":[1,2,{}]},"error":"caf\u00e9 \ud83d\ude00 \"q\""}`,
+	`{"cell":null,"run":null,"usage":null,"artifacts":{"r":{"mb":0.5,"files":2}}}`,
+	`{"cell":"a","cell":"b","run":-0,"wall_s":-1E-3}`,
+	`{"started":"2026-01-01T00:00:00Z"}`, `{"started":"yesterday"}`, `{"run":1.5}`, `{"run":"1"}`, `{"run":99999999999999999999}`,
+	`{"cell":"a"`, `[]`, `null`, `{"cell":"\x"}`, "{\"cell\":\"\xff\"}", `{"cell":"a"} x`, `{"wall_s":1e999}`,
+}
+
+// Read decodes a line exactly as encoding/json does, or fails where it fails.
+func checkReadAsEncodingJSON(t *testing.T, line string) {
+	if line == "" || strings.ContainsAny(line, "\n\r") {
+		return // one line is one record; blank lines are skipped
+	}
+	var want Run
+	werr := json.Unmarshal([]byte(line), &want)
+	runs, gerr := Read(strings.NewReader(line))
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("%q: Read error %v, encoding/json error %v", line, gerr, werr)
+	}
+	if werr == nil && (len(runs) != 1 || !reflect.DeepEqual(runs[0], want)) {
+		t.Fatalf("%q: Read %+v, encoding/json %+v", line, runs, want)
+	}
+}
+
+func TestReadAsEncodingJSON(t *testing.T) {
+	for _, s := range readSeeds {
+		checkReadAsEncodingJSON(t, s)
+	}
+}
+
+func FuzzReadAsEncodingJSON(f *testing.F) {
+	for _, s := range readSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkReadAsEncodingJSON)
 }
