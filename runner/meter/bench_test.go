@@ -312,3 +312,48 @@ func TestLoad(t *testing.T) {
 		t.Errorf("heap grew from %.1f MB to %.1f MB", before, after)
 	}
 }
+
+// TestLoadOneLongRun sends 100,000 requests in one run: the run keeps its
+// first record.MaxCalls calls and adds the rest up, so the heap stays flat
+// while the run counts every call and every token.
+//
+//	go test ./runner/meter -run TestLoadOneLongRun -load -v
+func TestLoadOneLongRun(t *testing.T) {
+	if !*load {
+		t.Skip("run with -load")
+	}
+	e := newBench(t)
+	base := e.base(true)
+	const total, workers = 100_000, 8
+	for range 500 {
+		e.do(t, base, benchChat)
+	}
+	e.proxy.EndRun()
+	before := heapMB()
+	e.proxy.BeginRun(time.Now(), func() string { return "load" })
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += workers {
+				body := benchChat
+				if i%2 == 0 {
+					body = benchStream
+				}
+				e.do(t, base, body)
+			}
+		}()
+	}
+	wg.Wait()
+	during := heapMB()
+	log := e.proxy.EndRun()
+	t.Logf("one run of %d requests: heap in use %.1f MB before, %.1f MB at its end; %d calls kept, %d counted, %d output tokens",
+		total, before, during, len(log.Calls), log.Count(), log.Total().Output)
+	if log.Count() != total || log.Total().Output != 50*total {
+		t.Errorf("%d calls and %d output tokens counted, want %d and %d", log.Count(), log.Total().Output, total, 50*total)
+	}
+	if during > before+16 {
+		t.Errorf("heap grew from %.1f MB to %.1f MB during one run", before, during)
+	}
+}
