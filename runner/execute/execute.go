@@ -43,6 +43,10 @@ const (
 	MaxLine = 64 << 20
 )
 
+// maxLine is MaxLine, a variable so that a test can check the write-through
+// path with a short line instead of 64 MiB.
+var maxLine = MaxLine
+
 // drainTimeout bounds how long output is still read after the command exited
 // and its group was killed: only a process that escaped the group (setsid) and
 // keeps the pipes open ever makes Run wait that long.

@@ -622,15 +622,18 @@ func TestLongLine(t *testing.T) {
 }
 
 func TestOverlongLineWrittenThrough(t *testing.T) {
-	// MaxLine is a constant of 64 MiB; check the write-through path with a
-	// line just over it, from head and tr, without holding it in the test.
-	if testing.Short() {
-		t.Skip("writes 64 MiB")
-	}
-	script := `{ printf '::runner::'; head -c 67108900 /dev/zero | tr '\0' x; echo; echo '::runner::{"event":"metric","name":"after","value":2}'; }`
-	r, w, _ := run(t, Job{Command: script}, record.StatusOK)
-	if r.Metrics["after"] != 2 || r.BadEvents != 0 || !strings.Contains(w.all(), "log line 1: longer than 64 MiB") {
+	// A line just over the limit, from head and tr, goes to the log without
+	// being held or parsed, and the next line is parsed again. The limit is
+	// 1 MiB here: the path is the same as at MaxLine (64 MiB), 64 times faster.
+	defer func(m int) { maxLine = m }(maxLine)
+	maxLine = 1 << 20
+	script := `{ printf '::runner::'; head -c 1048612 /dev/zero | tr '\0' x; echo; echo '::runner::{"event":"metric","name":"after","value":2}'; }`
+	r, w, log := run(t, Job{Command: script}, record.StatusOK)
+	if r.Metrics["after"] != 2 || r.BadEvents != 0 || !strings.Contains(w.all(), "log line 1: longer than 1 MiB") {
 		t.Errorf("metrics %v bad %d warnings %q", r.Metrics, r.BadEvents, w.all())
+	}
+	if first, _, _ := strings.Cut(log, "\n"); first != "::runner::"+strings.Repeat("x", 1048612) {
+		t.Errorf("the long line is not in the log whole (%d bytes)", len(first))
 	}
 }
 
@@ -765,11 +768,13 @@ func TestLivePhaseSeesOutputWrittenBeforeARequest(t *testing.T) {
 
 // A run reporting usage a million times keeps one entry per phase and model:
 // its record stays small and reads back (it was 104 MB, past the reader).
-func TestMillionUsageEventsStaySmall(t *testing.T) {
-	cmd := `echo '::runner::{"event":"phase_start","phase":"A"}'; yes '::runner::{"event":"usage","model":"m","input_tokens":3,"output_tokens":1}' | head -n 1000000`
+// 100,000 usage events of one phase and model are one entry (unmerged, the
+// record would take megabytes).
+func TestManyUsageEventsStaySmall(t *testing.T) {
+	cmd := `echo '::runner::{"event":"phase_start","phase":"A"}'; yes '::runner::{"event":"usage","model":"m","input_tokens":3,"output_tokens":1}' | head -n 100000`
 	r, _, _ := run(t, Job{Command: cmd}, record.StatusOK)
-	if len(r.Usage) != 1 || r.Usage[0].Count != 1000000 || r.Usage[0].Input != 3000000 || r.Usage[0].Output != 1000000 {
-		t.Fatalf("usage %+v, want one entry of 1,000,000 reports", r.Usage)
+	if len(r.Usage) != 1 || r.Usage[0].Count != 100000 || r.Usage[0].Input != 300000 || r.Usage[0].Output != 100000 {
+		t.Fatalf("usage %+v, want one entry of 100,000 reports", r.Usage)
 	}
 	path := filepath.Join(t.TempDir(), "runs.jsonl")
 	w, err := record.Create(path)
@@ -784,7 +789,7 @@ func TestMillionUsageEventsStaySmall(t *testing.T) {
 		t.Errorf("record of %d bytes", st.Size())
 	}
 	back, err := record.ReadFile(path)
-	if err != nil || len(back) != 1 || back[0].Usage[0].Count != 1000000 {
+	if err != nil || len(back) != 1 || back[0].Usage[0].Count != 100000 {
 		t.Errorf("read back %d records (%v)", len(back), err)
 	}
 }

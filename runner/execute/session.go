@@ -150,7 +150,7 @@ type stream struct {
 	f    *os.File
 	rc   syscall.RawConn
 	acc  []byte // the start of a line not yet ended
-	long bool   // the current line exceeded MaxLine: written through, not parsed
+	long bool   // the current line exceeded maxLine: written through, not parsed
 	eof  bool
 	last string // the last line of plain output, for a failure's message
 }
@@ -233,15 +233,15 @@ func (s *session) consume(st *stream, b []byte) {
 			}
 		case i < 0:
 			st.acc = append(st.acc, part...)
-			if len(st.acc) > MaxLine {
-				s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, MaxLine>>20))
+			if len(st.acc) > maxLine {
+				s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, maxLine>>20))
 				s.write(st.acc)
 				st.acc, st.long = st.acc[:0], true
 			}
 		case len(st.acc) > 0:
 			st.acc = append(st.acc, part...)
-			if len(st.acc) > MaxLine+2 {
-				s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, MaxLine>>20))
+			if len(st.acc) > maxLine+2 {
+				s.warn(fmt.Sprintf("log line %d: longer than %d MiB; logged but not parsed", s.lineNo+1, maxLine>>20))
 				s.write(st.acc)
 				s.lineNo++
 			} else {

@@ -673,9 +673,11 @@ func soffice(t *testing.T) string {
 	return ""
 }
 
-// recalc has LibreOffice load path, recalculate every formula and save it
-// as xlsx again; it returns the path of the recalculated copy.
-func recalc(t *testing.T, path string) string {
+// recalc has LibreOffice load the files at paths (their names distinct),
+// recalculate every formula and save them as xlsx again, in one start of
+// LibreOffice (its start-up is most of the time); it returns the paths of
+// the recalculated copies.
+func recalc(t *testing.T, paths ...string) []string {
 	t.Helper()
 	bin := soffice(t)
 	dir := t.TempDir()
@@ -695,15 +697,19 @@ func recalc(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(bin, "-env:UserInstallation=file://"+profile, "--headless", "--norestore",
-		"--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", out, path)
+	cmd := exec.Command(bin, append([]string{"-env:UserInstallation=file://" + profile, "--headless", "--norestore",
+		"--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", out}, paths...)...)
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("soffice: %v\n%s", err, b)
 	}
-	got := filepath.Join(out, filepath.Base(path))
-	if _, err := os.Stat(got); err != nil {
-		t.Fatalf("LibreOffice wrote nothing: %v", err)
+	var got []string
+	for _, p := range paths {
+		g := filepath.Join(out, filepath.Base(p))
+		if _, err := os.Stat(g); err != nil {
+			t.Fatalf("LibreOffice wrote nothing for %s: %v", p, err)
+		}
+		got = append(got, g)
 	}
 	return got
 }
@@ -781,7 +787,6 @@ func TestWorkbookLibreOfficeRecalculation(t *testing.T) {
 	soffice(t)
 	s, sum := fixture(t, false)
 	path, f := writeBook(t, s, sum)
-	checkRecalculated(t, openBook(t, recalc(t, path)), sum, true)
 
 	// Edit a price in the file (gpt-4o-mini: input 0.15 -> 0.40, output
 	// 0.60 -> 1.25) and price the unpriced model; LibreOffice must agree
@@ -806,8 +811,10 @@ func TestWorkbookLibreOfficeRecalculation(t *testing.T) {
 	// instead of showing figures.
 	must(t, f.SetCellValue(SheetCalculator, ref(2, cVolume), 1000))
 	must(t, f.SetCellValue(SheetCalculator, ref(2, cChoice), "Claude"))
-	edited := filepath.Join(t.TempDir(), WorkbookFile)
+	edited := filepath.Join(t.TempDir(), "edited.xlsx")
 	must(t, f.SaveAs(edited))
+	books := recalc(t, path, edited)
+	checkRecalculated(t, openBook(t, books[0]), sum, true)
 
 	s2 := parseSpec(t, strings.Replace(fixtureSpec, `"gpt-4o*": { input: 0.15, output: 0.60 }`,
 		`"gpt-4o*": { input: 0.40, output: 1.25 }
@@ -816,7 +823,7 @@ func TestWorkbookLibreOfficeRecalculation(t *testing.T) {
 	if a, b := cellByID(t, sum, "openai_gpt-4o-mini").Cost.Mean, cellByID(t, sum2, "openai_gpt-4o-mini").Cost.Mean; a == b {
 		t.Fatalf("the edit does not change the runner's cost (%v)", a)
 	}
-	g := openBook(t, recalc(t, edited))
+	g := openBook(t, books[1])
 	if v := number(t, g, SheetProjections, ref(3+len(sum2.Projections), firstRow)); v != 1000 {
 		t.Errorf("Projections' last column at %v workflows a month, want the Calculator's 1000", v)
 	}
