@@ -487,12 +487,18 @@ func TestEscapedPipeHolderDoesNotHang(t *testing.T) {
 
 func TestInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
 	dir := t.TempDir()
 	start := time.Now()
 	r := Run(ctx, Job{
 		Command: `echo '::runner::{"event":"phase_start","phase":"Long"}'; sleep 120`,
 		LogPath: filepath.Join(dir, "run.log"),
+		// Cancelled once the phase is open, not after a fixed delay that a
+		// loaded machine can overrun before the shell has printed it.
+		OnPhase: func(phase string) {
+			if phase == "Long" {
+				cancel()
+			}
+		},
 	})
 	// Bounds far from the command's 120 s, so that a loaded machine cannot
 	// fail the test: what matters is that Run ends at the cancel, not then.
