@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/runner-bench/runner/runner/bench"
@@ -766,32 +768,25 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 	fmt.Fprintf(w, "report: %s\n", filepath.Join(dir, s.Report.File))
 }
 
-// table is a minimal aligned text table.
+// table is an aligned text table: text/tabwriter's columns two spaces
+// apart, each line without trailing blanks (empty last cells leave none).
 type table struct {
-	w    io.Writer
-	rows [][]string
+	w   io.Writer
+	buf bytes.Buffer
+	tw  *tabwriter.Writer
 }
 
-func newTable(w io.Writer) *table   { return &table{w: w} }
-func (t *table) row(cols ...string) { t.rows = append(t.rows, cols) }
+func newTable(w io.Writer) *table {
+	t := &table{w: w}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
+	return t
+}
+
+func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+
 func (t *table) flush() {
-	widths := map[int]int{}
-	for _, r := range t.rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len([]rune(c)))
-		}
-	}
-	for _, r := range t.rows {
-		var b strings.Builder
-		for i, c := range r {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-len([]rune(c))))
-			}
-		}
-		fmt.Fprintln(t.w, strings.TrimRight(b.String(), " "))
+	t.tw.Flush()
+	for line := range strings.Lines(t.buf.String()) {
+		fmt.Fprintln(t.w, strings.TrimRight(line, " \n"))
 	}
 }
