@@ -63,23 +63,18 @@ func judgeRun(r *record.Run, prices Prices) (tok record.Tokens, cost *float64, u
 		return
 	}
 	tok = j.Tokens()
-	var parts []struct {
+	type part struct {
 		model string
 		t     record.Tokens
 	}
-	if len(j.Calls) > 0 {
+	var parts []part
+	if len(j.Calls) > 0 { // the proxy's counts, as Judge.Tokens takes them
 		for _, c := range j.Calls {
-			parts = append(parts, struct {
-				model string
-				t     record.Tokens
-			}{c.Model, c.Tokens})
+			parts = append(parts, part{c.Model, c.Tokens})
 		}
 	} else {
 		for _, u := range j.Usage {
-			parts = append(parts, struct {
-				model string
-				t     record.Tokens
-			}{u.Model, u.Tokens})
+			parts = append(parts, part{u.Model, u.Tokens})
 		}
 	}
 	sum := 0.0

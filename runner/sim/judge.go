@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"fmt"
 	"hash/fnv"
 	"regexp"
@@ -21,8 +22,9 @@ var judgeReasons = []string{
 
 // judgeAnswer is the text answer to a judge prompt: "Score: N/10" and a
 // one-line reason. N (5 to 9) is derived from the request alone, so the
-// same request always gets the same score, and different outputs being
-// judged get different ones.
+// same request always gets the same score (also when only its numbers
+// differ, such as a time stamp), and different outputs judged get
+// different ones.
 func judgeAnswer(model string, body []byte) (string, bool) {
 	if !judgeRE.Match(body) {
 		return "", false
@@ -30,7 +32,14 @@ func judgeAnswer(model string, body []byte) (string, bool) {
 	h := fnv.New64a()
 	h.Write([]byte(model))
 	h.Write([]byte{0})
-	h.Write(body)
+	// Digits are left out: a report judged again an hour later differs in
+	// its time stamp only, and must get the same score.
+	h.Write(bytes.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, body))
 	v := h.Sum64()
 	score := 5 + v%5
 	reason := judgeReasons[(v/5)%uint64(len(judgeReasons))]

@@ -42,6 +42,9 @@ func TestJudgePromptGetsAScore(t *testing.T) {
 	if again := score(srv.URL+"/v1/chat/completions", body(prompt("report A"))); again != a {
 		t.Errorf("same request scored %s then %s", a, again)
 	}
+	if stamped := score(srv.URL+"/v1/chat/completions", body(prompt("report A, generated 2026-12-02 10:15"))); stamped != score(srv.URL+"/v1/chat/completions", body(prompt("report A, generated 2027-01-09 23:59"))) {
+		t.Error("the same report stamped at another time got another score")
+	}
 	seen := map[string]bool{a: true}
 	for _, r := range []string{"report B", "report C", "report D", "report E", "report F"} {
 		s := score(srv.URL+"/v1/messages", body(prompt(r)))
