@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"golang.org/x/perf/benchmath"
 
@@ -189,7 +190,7 @@ func Compare(old, new *Summary) *Comparison {
 	}
 	phases := append([]string(nil), new.Phases...)
 	for _, p := range old.Phases {
-		if !contains(phases, p) {
+		if !slices.Contains(phases, p) {
 			phases = append(phases, p)
 		}
 	}
@@ -231,15 +232,6 @@ func measured(s *Summary) map[string][]*Run {
 		}
 	}
 	return m
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // setDelta writes the change in percent, always; "~" marks a change that is
@@ -335,7 +327,7 @@ func (c *Cell) compareBaseline(b *Baseline, phases []string) {
 	}
 	all := append([]string(nil), phases...)
 	for _, p := range b.Summary.Phases {
-		if !contains(all, p) {
+		if !slices.Contains(all, p) {
 			all = append(all, p)
 		}
 	}

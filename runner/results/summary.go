@@ -2,6 +2,7 @@ package results
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -637,7 +638,7 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 			metricNames[m] = true
 		}
 	}
-	for _, name := range sortedKeys(metricNames) {
+	for _, name := range slices.Sorted(maps.Keys(metricNames)) {
 		ms := &MetricStats{Name: name}
 		ms.Stats = collect(ok, func(r *Run) (float64, bool) { v, has := r.Metrics[name]; return v, has })
 		c.Metrics = append(c.Metrics, ms)
@@ -751,15 +752,6 @@ func sumStats(s record.Sum, kept []float64, dropped bool) Stats {
 	return st
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Pick is a provider recommendation for one priority.
 type Pick struct {
 	Priority string `json:"priority"` // cost | speed | quality | balance
@@ -864,18 +856,10 @@ func cellName(c *Cell) string {
 	if c.Model != "" {
 		parts = append(parts, c.Model)
 	}
-	for _, k := range sortedKeys(boolKeys(c.Matrix)) {
+	for _, k := range slices.Sorted(maps.Keys(c.Matrix)) {
 		parts = append(parts, k+"="+c.Matrix[k])
 	}
 	return strings.Join(parts, " · ")
-}
-
-func boolKeys(m map[string]string) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
-	return out
 }
 
 // Name is how the cell is named in prose.
