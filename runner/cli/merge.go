@@ -117,7 +117,7 @@ func readShards(dirs []string) (*merged, error) {
 			}
 			m.template = s.Report.TemplatePath
 		} else {
-			if diff := specDiff(m.specSrc, src); len(diff) > 0 {
+			if diff := spec.Diff(m.specSrc, src); len(diff) > 0 {
 				return nil, fmt.Errorf("%s and %s are runs of different specs (their %s differ%s); only shards of one benchmark can be merged",
 					dirs[0], dir, output.SpecFile, fieldsText(diff))
 			}
@@ -357,4 +357,12 @@ func copyTree(src, dst string) error {
 		}
 		return o.Close()
 	})
+}
+
+// fieldsText spells the differing fields for a message: " in: a, b".
+func fieldsText(diff []string) string {
+	if len(diff) == 0 || diff[0] == "" {
+		return ""
+	}
+	return " in: " + strings.Join(diff, ", ")
 }

@@ -562,7 +562,7 @@ func sameMeasurement(dir string, s *spec.Spec, anyway bool, warn io.Writer) erro
 	if red, err := spec.RedactSource(s.File, cur); err == nil {
 		cur = red // spec.yaml holds secret values as REDACTED: compare alike
 	}
-	diff := measuredDiff(old, cur)
+	diff := spec.MeasuredDiff(old, cur)
 	if len(diff) == 0 {
 		return nil
 	}

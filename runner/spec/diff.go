@@ -1,15 +1,14 @@
-package cli
+package spec
 
 import (
 	"bytes"
 	"reflect"
 	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// unmeasured are the spec fields that shape only what is made of the runs
+// unmeasured are the top-level spec fields that shape only what is made of the runs
 // (verdicts, prices, the report) or how many there are: a benchmark resumed
 // with a change to them still measures the same thing.
 var unmeasured = map[string]bool{
@@ -19,11 +18,11 @@ var unmeasured = map[string]bool{
 	"pricing": true, "pricing_file": true,
 }
 
-// specDiff names the top-level fields in which two spec sources differ, in
+// Diff names the top-level fields in which two spec sources differ, in
 // order. Sources that do not parse as YAML mappings differ as a whole ("").
 // Both merge (every field must match) and --resume (the measured fields
 // must) decide with it.
-func specDiff(a, b []byte) []string {
+func Diff(a, b []byte) []string {
 	if bytes.Equal(a, b) {
 		return nil
 	}
@@ -46,22 +45,14 @@ func specDiff(a, b []byte) []string {
 	return diff
 }
 
-// measuredDiff is specDiff less the fields that do not change what a run
+// MeasuredDiff is Diff less the fields that do not change what a run
 // measures.
-func measuredDiff(a, b []byte) []string {
+func MeasuredDiff(a, b []byte) []string {
 	var out []string
-	for _, k := range specDiff(a, b) {
+	for _, k := range Diff(a, b) {
 		if !unmeasured[k] {
 			out = append(out, k)
 		}
 	}
 	return out
-}
-
-// fieldsText spells the differing fields for a message: " in: a, b".
-func fieldsText(diff []string) string {
-	if len(diff) == 0 || diff[0] == "" {
-		return ""
-	}
-	return " in: " + strings.Join(diff, ", ")
 }
