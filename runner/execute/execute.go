@@ -3,7 +3,8 @@
 // protocol, the RUNNER_EVENTS file and the spec's extract patterns). It knows
 // nothing of specs, matrices or statistics: it turns a Job into a *record.Run.
 //
-// Process model. The command runs as `/bin/sh -c COMMAND` in a process group of
+// Process model. The command runs as `/bin/sh -c COMMAND` (a plain command
+// without the shell, where that changes nothing: see direct.go) in a process group of
 // its own, with stdin from /dev/null and stdout and stderr on two pipes. The run
 // owns that group and every process it starts (see procTree: on Linux a cgroup
 // per command, or descendants tracked through /proc): on timeout or
@@ -54,7 +55,7 @@ var drainTimeout = 500 * time.Millisecond
 
 // Job is one process to run and measure.
 type Job struct {
-	Command string   // run with /bin/sh -c, in its own process group
+	Command string   // run with /bin/sh -c (or as sh would, see direct), in its own process group
 	Dir     string   // working directory ("" = current)
 	Env     []string // complete environment (nil = this process's); RUNNER_EVENTS is set on top
 	// LogPath receives stdout and stderr, whole lines interleaved in
@@ -211,9 +212,10 @@ func Run(ctx context.Context, job Job) *record.Run {
 	s.mu.Lock() // Live may read output (and so the clock) from now on
 	s.start = time.Now()
 	s.mu.Unlock()
-	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
+	plain := direct(job.Command, attr.Env, job.Dir)
+	proc, err := start(job.Command, plain, attr)
 	if err != nil && tree.startFailed(sys) { // the cgroup refused it: without one
-		proc, err = os.StartProcess("/bin/sh", []string{"sh", "-c", job.Command}, attr)
+		proc, err = start(job.Command, plain, attr)
 	}
 	outW.Close()
 	errW.Close()
@@ -345,6 +347,19 @@ func status(r *record.Run, state *os.ProcessState, why record.Status, timeout ti
 
 func tvSeconds(tv syscall.Timeval) float64 {
 	return float64(tv.Sec) + float64(tv.Usec)/1e6
+}
+
+// start starts command: directly when it is plain (see direct), else, or
+// when that fails, as /bin/sh -c command.
+func start(command string, plain *directCommand, attr *os.ProcAttr) (*os.Process, error) {
+	if plain != nil {
+		a := *attr
+		a.Env = plain.env
+		if proc, err := os.StartProcess(plain.path, plain.argv, &a); err == nil {
+			return proc, nil
+		}
+	}
+	return os.StartProcess("/bin/sh", []string{"sh", "-c", command}, attr)
 }
 
 // buildEnv copies env (nil: this process's environment), replacing any

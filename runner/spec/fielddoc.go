@@ -89,7 +89,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "cleanup_timeout: 2m",
 	},
 	"Spec.command": {
-		Desc:    "The command under test, run once per run with /bin/sh -c in its own process group. A template: see docs/templates.md for the values it sees.",
+		Desc:    "The command under test, run once per run with /bin/sh -c in its own process group (where /bin/sh is dash, a command of plain words is started without the shell, exactly as dash would start it, which saves the shell's start-up on short runs). A template: see docs/templates.md for the values it sees.",
 		Example: "command: >-\n  python3 workflow.py --provider {{ .provider.api }} --model {{ .model }}\n  --out {{ .run.dir }}",
 	},
 	"Spec.env": {

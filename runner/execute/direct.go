@@ -1,0 +1,188 @@
+package execute
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Commands without shell syntax are started without the shell, as
+// hyperfine's -N does: for a short command the shell's own start-up is a
+// large part of what a run measures. It is done only where it changes
+// nothing the command can see: /bin/sh must be dash (Debian, Ubuntu), whose
+// behaviour is reproduced here, and the command must be plain words (no
+// quotes, expansions, globs, redirections, operators or assignments) whose
+// first one is not a builtin or keyword, which dash would run itself; `true`
+// and `false` alone are the exception, their programs doing exactly what the
+// builtins do. The program is looked up in the command's PATH as dash does;
+// the environment is what dash passes on (only valid names, the last of
+// duplicates, PWD set); anything else unusual, or a failure to start the
+// program, and the command goes to /bin/sh -c as before, which then reports
+// the failure in its own words.
+
+// useDirect can be turned off (tests comparing with the shell).
+var useDirect = true
+
+// shIsDash says whether /bin/sh is dash.
+var shIsDash = sync.OnceValue(func() bool {
+	p, err := filepath.EvalSymlinks("/bin/sh")
+	return err == nil && filepath.Base(p) == "dash"
+})
+
+// dashBuiltins are dash's builtins and reserved words.
+var dashBuiltins = map[string]bool{
+	".": true, ":": true, "[": true, "alias": true, "bg": true, "break": true, "cd": true, "chdir": true,
+	"command": true, "continue": true, "echo": true, "eval": true, "exec": true, "exit": true, "export": true,
+	"false": true, "fc": true, "fg": true, "getopts": true, "hash": true, "jobs": true, "kill": true,
+	"local": true, "printf": true, "pwd": true, "read": true, "readonly": true, "return": true, "set": true,
+	"shift": true, "test": true, "times": true, "trap": true, "true": true, "type": true, "ulimit": true,
+	"umask": true, "unalias": true, "unset": true, "wait": true,
+	"!": true, "case": true, "do": true, "done": true, "elif": true, "else": true, "esac": true, "fi": true,
+	"for": true, "if": true, "in": true, "then": true, "until": true, "while": true, "{": true, "}": true,
+}
+
+// plainByte marks the bytes a plain word may hold: nothing dash gives a
+// meaning to.
+var plainByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-_./,:+@%=" {
+		t[c] = true
+	}
+	return t
+}()
+
+// directCommand is how a plain command starts without the shell.
+type directCommand struct {
+	path string
+	argv []string
+	env  []string
+}
+
+// direct returns how to start command without /bin/sh -c, or nil when the
+// shell is needed. env is the command's whole environment, dir its working
+// folder ("" = the runner's).
+func direct(command string, env []string, dir string) *directCommand {
+	if !useDirect || !shIsDash() {
+		return nil
+	}
+	for i := 0; i < len(command); i++ {
+		if c := command[i]; !plainByte[c] && c != ' ' && c != '\t' {
+			return nil
+		}
+	}
+	argv := strings.Fields(command)
+	if len(argv) == 0 || strings.Contains(argv[0], "=") {
+		return nil
+	}
+	if dashBuiltins[argv[0]] && !((argv[0] == "true" || argv[0] == "false") && len(argv) == 1) {
+		return nil
+	}
+	env, ok := dashEnv(env, dir)
+	if !ok {
+		return nil
+	}
+	path := argv[0]
+	if !strings.Contains(path, "/") {
+		if path = lookPath(path, env); path == "" {
+			return nil
+		}
+	}
+	return &directCommand{path: path, argv: argv, env: env}
+}
+
+// dashEnv is the environment dash gives the programs it starts: variables
+// with valid names, the last of each name, and PWD the working folder (kept
+// as given when it names that folder). ok is false when dash would change
+// more (it resets IFS, OPTIND and PPID).
+func dashEnv(env []string, dir string) (out []string, ok bool) {
+	last := make(map[string]int, len(env))
+	for i, kv := range env {
+		name, _, found := strings.Cut(kv, "=")
+		if !found || !validName(name) {
+			continue
+		}
+		switch name {
+		case "IFS", "OPTIND", "PPID":
+			return nil, false
+		}
+		last[name] = i
+	}
+	if dir == "" {
+		dir = "."
+	}
+	here, err := os.Stat(dir)
+	if err != nil {
+		return nil, false
+	}
+	pwd := ""
+	if i, ok := last["PWD"]; ok {
+		if p := env[i][len("PWD="):]; strings.HasPrefix(p, "/") {
+			if st, err := os.Stat(p); err == nil && os.SameFile(st, here) {
+				pwd = p
+			}
+		}
+	}
+	if pwd == "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, false
+		}
+		if pwd, err = filepath.EvalSymlinks(abs); err != nil {
+			return nil, false
+		}
+	}
+	out = make([]string, 0, len(last)+1)
+	for i, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if j, ok := last[name]; ok && j == i && name != "PWD" {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "PWD="+pwd), true
+}
+
+func validName(s string) bool {
+	if s == "" || '0' <= s[0] && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// lookPath finds name in the PATH of env as dash does: the first regular
+// file the runner may execute, in order. "" when PATH is unset or holds a
+// relative folder (left to dash).
+func lookPath(name string, env []string) string {
+	path, set := "", false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path, set = v, true
+		}
+	}
+	if !set {
+		return ""
+	}
+	for _, d := range filepath.SplitList(path) {
+		if !filepath.IsAbs(d) {
+			return ""
+		}
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && unix.Access(p, unix.X_OK) == nil {
+			return p
+		}
+	}
+	return ""
+}

@@ -1,0 +1,122 @@
+package execute
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
+)
+
+// runBoth runs job directly and through /bin/sh -c and returns both logs,
+// their lines sorted (dash passes the environment on in its own order) and
+// without the variables that differ per run.
+func runBoth(t *testing.T, job Job, want record.Status) (direct, shell string) {
+	t.Helper()
+	norm := func(log string) string {
+		lines := strings.Split(log, "\n")
+		lines = slices.DeleteFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, RunIDEnv+"=") || strings.HasPrefix(l, EventsEnv+"=") // per run
+		})
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}
+	_, _, d := run(t, job, want)
+	useDirect = false
+	defer func() { useDirect = true }()
+	_, _, s := run(t, job, want)
+	return norm(d), norm(s)
+}
+
+// A plain command started without the shell sees exactly what it would see
+// through /bin/sh -c: its arguments, environment (PWD included), folder, and
+// the same exit status.
+func TestDirectIsLikeTheShell(t *testing.T) {
+	if !shIsDash() {
+		t.Skip("/bin/sh is not dash: commands always go through it")
+	}
+	tmp := t.TempDir()
+	real := filepath.Join(tmp, "real")
+	link := filepath.Join(tmp, "link")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=/h", "LANG=C"}
+	for _, tc := range []struct {
+		name    string
+		command string
+		dir     string
+		env     []string
+		status  record.Status
+	}{
+		{"env", "env", "", base, record.StatusOK},
+		{"path given", "/usr/bin/env", real, base, record.StatusOK},
+		{"words", "/usr/bin/printf   %s,\t a b  c", "", base, record.StatusOK},
+		{"true", "true", "", base, record.StatusOK},
+		{"false", "false", "", base, record.StatusFailed},
+		{"PWD through a link", "env", link, append(slices.Clone(base), "PWD="+link), record.StatusOK},
+		{"stale PWD", "env", link, append(slices.Clone(base), "PWD=/nonexistent"), record.StatusOK},
+		{"relative PWD", "env", real, append(slices.Clone(base), "PWD=real"), record.StatusOK},
+		{"odd names and duplicates", "env", "", append(slices.Clone(base), "a-b=1", "X=1", "X=2", "=v", "novalue"), record.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if direct(tc.command, tc.env, tc.dir) == nil {
+				t.Fatalf("%q is not started directly", tc.command)
+			}
+			d, s := runBoth(t, Job{Command: tc.command, Dir: tc.dir, Env: tc.env}, tc.status)
+			if d != s {
+				t.Errorf("directly:\n%s\nthrough the shell:\n%s", d, s)
+			}
+		})
+	}
+}
+
+// What needs the shell goes to it.
+func TestDirectOnlyForPlainCommands(t *testing.T) {
+	if !shIsDash() {
+		t.Skip("/bin/sh is not dash")
+	}
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, c := range []string{"", " ", "echo hi", "FOO=1 env", "env | cat", "env > x", "ls *", "ls a?", "env; env", "env && env",
+		"cd /", "exit 3", "true x", "false 1", "printf x", "test -f x", "[ 1 ]", "pwd", "kill 1", "if", "{", "!",
+		"env $HOME", "env ~/x", "env 'a'", `env "a"`, `env a\ b`, "env `x`", "env #c", "env a\nenv", "env (x)", "env &", "nosuchprogram-h11"} {
+		if d := direct(c, env, ""); d != nil {
+			t.Errorf("%q started directly: %+v", c, d)
+		}
+	}
+	for name, env := range map[string][]string{
+		"no PATH":       {"HOME=/h"},
+		"relative PATH": {"PATH=bin:" + os.Getenv("PATH")},
+		"IFS":           {"PATH=" + os.Getenv("PATH"), "IFS=x"},
+		"OPTIND":        {"PATH=" + os.Getenv("PATH"), "OPTIND=3"},
+		"PPID":          {"PATH=" + os.Getenv("PATH"), "PPID=1"},
+	} {
+		if d := direct("env", env, ""); d != nil {
+			t.Errorf("%s: started directly: %+v", name, d)
+		}
+	}
+}
+
+// A program the kernel will not start (a script without #!) is left to the
+// shell, which runs it as before.
+func TestDirectFallsBackToTheShell(t *testing.T) {
+	if !shIsDash() {
+		t.Skip("/bin/sh is not dash")
+	}
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "noshebang"), []byte("echo from the shell\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	job := Job{Command: "noshebang", Env: []string{"PATH=" + bin + ":" + os.Getenv("PATH")}}
+	if direct(job.Command, job.Env, "") == nil {
+		t.Fatal("not tried directly")
+	}
+	if _, _, log := run(t, job, record.StatusOK); log != "from the shell\n" {
+		t.Errorf("log %q", log)
+	}
+}
