@@ -12,10 +12,7 @@ import (
 )
 
 // budgetCheck stops the benchmark before metered cost passes
-// budget.max_cost. After each run it prices every record of this session
-// (warmups too: they cost the same; and the judge's calls) with the spec's prices; when the cost so
-// far plus the dearest run seen so far would pass the budget, no new run
-// starts (runs in flight finish). Tokens of unpriced models are not counted.
+// budget.max_cost (results.BudgetSpend decides; this words the reason).
 func budgetCheck(s *spec.Spec) func([]*record.Run) string {
 	limit := s.Budget.MaxCost
 	if limit <= 0 {
@@ -23,19 +20,13 @@ func budgetCheck(s *spec.Spec) func([]*record.Run) string {
 	}
 	prices := results.NewPrices(s.Pricing)
 	return func(done []*record.Run) string {
-		spent, dearest := 0.0, 0.0
-		for _, r := range done {
-			c, _ := results.RunCost(r, prices)
-			c += results.JudgeCost(r, prices) // the judge's calls are paid for too
-			spent += c
-			dearest = max(dearest, c)
-		}
+		sp := results.BudgetSpend(limit, prices, done)
 		switch {
-		case spent >= limit:
-			return fmt.Sprintf("budget.max_cost %s reached: %s spent", output.USD(limit), output.USD(spent))
-		case spent+dearest > limit:
+		case sp.Reached():
+			return fmt.Sprintf("budget.max_cost %s reached: %s spent", output.USD(limit), output.USD(sp.Spent))
+		case sp.NextWouldPass():
 			return fmt.Sprintf("budget.max_cost %s: %s spent, and another run (up to %s so far) would pass it",
-				output.USD(limit), output.USD(spent), output.USD(dearest))
+				output.USD(limit), output.USD(sp.Spent), output.USD(sp.Dearest))
 		}
 		return ""
 	}
