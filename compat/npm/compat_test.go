@@ -178,7 +178,7 @@ pricing:
 	if err := os.WriteFile(specFile, []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{specFile, "--output", filepath.Join(dir, "out"), "--no-progress", "--quiet"}
+	args := []string{specFile, "--output", filepath.Join(dir, "out"), "--no-progress", "--quiet", "--no-history"}
 	if mode == "interception" {
 		args = append(args, "--intercept")
 	}

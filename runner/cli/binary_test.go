@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/runner-bench/runner/runner/history"
 )
 
 // The runner binary, built once for the tests that need a real process
@@ -33,6 +35,9 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(workloadEnv); mode != "" {
 		os.Exit(testWorkload(mode))
 	}
+	// Benchmarks run by tests keep no history in the repository's
+	// .runner/: the history tests name their own store in a temp dir.
+	os.Setenv(history.EnvVar, history.Off)
 	code := m.Run()
 	if built.dir != "" {
 		os.RemoveAll(built.dir)

@@ -35,6 +35,7 @@ func commands() []command {
 		{"report", "DIR", "re-render CSV, JSON, Markdown, charts and XLSX from DIR/runs.jsonl", reportCmd},
 		{"compare", "OLD_DIR NEW_DIR", "per cell and metric: old, new, delta, significance", compareCmd},
 		{"merge", "OUT DIR...", "merge shard outputs into one result set", mergeCmd},
+		{"history", "[SPEC_NAME] | trend NAME | import DIR... | prices NAME", "the history store: benchmarks, trends per cell with change points, back-fill", historyCmd},
 		{"proxy", "[--upstream api=URL]... [--calls FILE]", "run the metering proxy standalone", proxyCmd},
 		{"sim", "[--listen ADDR]", "serve the simulated LLM APIs standalone", simCmd},
 		{"cassettes", "DIR [--spec SPEC]", "what a recording (--record) holds, and how a spec's runs would replay from it", cassettesCmd},

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/runner-bench/runner/runner/bench"
+	"github.com/runner-bench/runner/runner/history"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/results"
@@ -117,7 +118,9 @@ func printPlan(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, 
 }
 
 func reportCmd(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "report", "DIR", "Re-render CSV, JSON, Markdown, charts and XLSX of the benchmark in DIR from DIR/runs.jsonl and DIR/spec.yaml, without running anything.")
+	fs := newFlagSet(e, "report", "DIR", "Re-render CSV, JSON, Markdown, charts and XLSX of the benchmark in DIR from DIR/runs.jsonl and DIR/spec.yaml, without running anything.\nThe report's History section reads the history store; nothing is written to it.")
+	var h historyFlags
+	h.register(fs, false)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -138,7 +141,13 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		bm.Spec = s.Name // older or hand-made folders: derive what we can from records
 	}
-	sum, err := render(dir, s, bm, e.stderr)
+	var opts []results.Option
+	if target, explicit := h.resolve(s); target != "" && (explicit || history.IsURL(target) || fileExists(target)) {
+		hist := openBenchHistory(ctx, h, s)
+		defer hist.close()
+		opts = hist.option(ctx, bm)
+	}
+	sum, err := render(dir, s, bm, e.stderr, opts...)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

@@ -28,6 +28,8 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 			"Refuses folders of different specs. Exits like a run: 1 when thresholds fail.")
 	partial := fs.Bool("partial", false, "merge even when shards are missing (the report names them); without it an incomplete set is refused")
 	failOn := fs.String("fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
+	var h historyFlags
+	h.register(fs, true)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -62,12 +64,19 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	sum, err := render(out, s, m.bm, e.stderr)
+	hist := openBenchHistory(ctx, h, s)
+	defer hist.close()
+	sum, err := render(out, s, m.bm, e.stderr, hist.option(ctx, m.bm)...)
 	if err != nil {
 		return err
 	}
 	printSummary(e.stdout, sum, out, s)
-	return verdictError(sum, *failOn)
+	// The shards were not recorded alone: the merged benchmark is, once.
+	histErr := hist.record(ctx, out, s, m.bm, sum, e.stderr, false)
+	if v := verdictError(sum, *failOn); v != nil {
+		return errors.Join(v, histErr)
+	}
+	return histErr
 }
 
 // merged is what the shards add up to.

@@ -40,6 +40,7 @@ type runFlags struct {
 	replay             string
 	replayMatch        string
 	replaySpeed        string
+	hist               historyFlags
 }
 
 func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
@@ -59,6 +60,7 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors and the final summary")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "one plain line per run instead of live bars")
+	f.hist.register(fs, true)
 }
 
 // load loads the spec, prints its warnings to warn and applies flag overrides.
@@ -448,7 +450,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if execute.Aborted(ctx) { // interrupted twice: the user wants out now
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted twice; finished and interrupted runs are recorded, the report was not written (runner report %s writes it). Continue with the same options: runner %s --resume %s", dir, pos[0], dir))
 	}
-	sum, err := render(dir, s, bm, e.stderr)
+	hist := openBenchHistory(ctx, f.hist, s)
+	defer hist.close()
+	sum, err := render(dir, s, bm, e.stderr, hist.option(ctx, bm)...)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -456,8 +460,20 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return errors.Join(errs...)
 	}
 	printSummary(e.stdout, sum, dir, s)
+	// Recorded once the folder is complete: a store that fails leaves it whole.
+	histErr := hist.record(ctx, dir, s, bm, sum, e.stderr, f.quiet)
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return errors.Join(append(errs, histErr)...)
+	}
+	if histErr != nil {
+		// The verdict's exit code wins; a store the user named that could
+		// not be written is exit 5 when the verdict is clean.
+		if v := verdictError(sum, f.failOn); v != nil && outcome.StopReason == "" && !outcome.Budget {
+			return errors.Join(v, histErr)
+		}
+		if outcome.StopReason == "" && !outcome.Budget {
+			return histErr
+		}
 	}
 	if outcome.StopReason == "interrupted" {
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s", pos[0], dir))
@@ -676,12 +692,12 @@ func readBenchmark(dir string) (record.Benchmark, error) {
 
 // render computes the results of dir from its records and writes every
 // derived file.
-func render(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer) (*results.Summary, error) {
+func render(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer, opts ...results.Option) (*results.Summary, error) {
 	recs, err := readRuns(dir, warn)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	sum := results.Compute(s, bm, record.Latest(recs), baseline(s)...)
+	sum := results.Compute(s, bm, record.Latest(recs), append(baseline(s), opts...)...)
 	if _, err := output.WriteAll(dir, s, sum); err != nil {
 		return sum, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err))
 	}

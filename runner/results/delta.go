@@ -305,6 +305,7 @@ type Option func(*computeOptions)
 
 type computeOptions struct {
 	baseline *Baseline
+	history  *History
 }
 
 // WithBaseline compares every cell with the same cell of b (when b.Summary

@@ -32,3 +32,26 @@ func JudgeCost(r *record.Run, prices Prices) float64 {
 	}
 	return *cost
 }
+
+// ModelTokens are a run's tokens by model, from the same source Compute
+// prices (the proxy's calls or the workload's reports): what re-pricing a
+// past run at other prices needs.
+func ModelTokens(r *record.Run) map[string]record.Tokens {
+	out := map[string]record.Tokens{}
+	add := func(model string, t record.Tokens) {
+		if model == "" {
+			model = r.Model
+		}
+		out[model] = out[model].Add(t)
+	}
+	if usesProxy(r) {
+		for _, c := range r.Calls {
+			add(c.Model, c.Tokens)
+		}
+	} else {
+		for _, u := range r.Usage {
+			add(u.Model, u.Tokens)
+		}
+	}
+	return out
+}

@@ -67,7 +67,9 @@ type Summary struct {
 	// Judge is what the spec's judge did over the benchmark: runs scored,
 	// its own tokens and cost, never in any workflow figure.
 	Judge *JudgeTotals `json:"judge,omitempty"`
-	Runs  []*Run       `json:"-"` // every record with what results derived from it, in file order
+	// History is the history store the cells were compared with.
+	History *History `json:"history,omitempty"`
+	Runs    []*Run   `json:"-"` // every record with what results derived from it, in file order
 }
 
 // Notice is the line every output of a simulated or replayed benchmark
@@ -159,7 +161,10 @@ type Cell struct {
 	Unmatched int `json:"unmatched,omitempty"`
 	// Baseline compares the cell with the same cell of the spec's baseline.
 	Baseline *CellChanges `json:"baseline,omitempty"`
-	runs     []*Run
+	// History is the cell's trend over the spec's earlier benchmarks in
+	// the history store; nil when it holds none.
+	History *CellHistory `json:"history,omitempty"`
+	runs    []*Run
 }
 
 // maxFailedShown bounds the failed runs a cell lists with their reasons.
@@ -370,9 +375,16 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %d requests matched no recording (unmatched) and got an error; runs.jsonl names them in each run's warnings", cell, n))
 		}
 	}
+	if h := o.history; h != nil {
+		sum.History = h
+		if h.Err != "" {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("history %s: %s; rules reading history are N/A", h.Store, h.Err))
+		}
+	}
 	sort.Strings(sum.Warnings)
 	for _, c := range order {
 		c.compareBaseline(o.baseline, sum.Phases)
+		c.compareHistory(o.history, sum.Phases)
 		c.compute(s, sum.Phases, prices)
 		for _, u := range c.Unmetered {
 			sum.Warnings = append(sum.Warnings, c.ID+": "+u)

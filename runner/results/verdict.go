@@ -21,6 +21,7 @@ func (c *Cell) Env() rules.Env {
 		env.Matrix = map[string]string{}
 	}
 	env.Delta = c.delta()
+	env.History = c.history()
 	env.PhaseOf = func(name string) *rules.Phase[rules.Stat] {
 		for _, p := range c.Phases {
 			if p.Name == name && p.Time.N > 0 {

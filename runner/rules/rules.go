@@ -92,6 +92,25 @@ type Env struct {
 	// Delta compares the cell with the same cell of the spec's baseline;
 	// nil without a baseline or when the baseline lacks the cell.
 	Delta *Delta `expr:"delta"`
+
+	// History is the same cell in the spec's last benchmarks kept in the
+	// history store; nil when the store holds none (rules are N/A).
+	History *History `expr:"history"`
+}
+
+// History is what a rule sees of the cell's earlier benchmarks: each
+// statistic is taken over their medians (one value per benchmark), and
+// change compares this benchmark with them.
+type History struct {
+	Benchmarks int                            `expr:"benchmarks" unit:"-"` // how many earlier benchmarks
+	Total      Totals[Stat]                   `expr:"total"`
+	Cost       *Stat                          `expr:"cost" unit:"USD" help:"cost of one workflow (one run)"`
+	Memory     Memory[Stat]                   `expr:"memory"`
+	CPU        CPU[Stat]                      `expr:"cpu"`
+	PhaseOf    func(name string) *Phase[Stat] `expr:"phase"`
+	// Change: old is the median of the earlier medians, new this
+	// benchmark's median, p a Mann-Whitney U test of their runs.
+	Change *Delta `expr:"change"`
 }
 
 // Change is one metric of a cell compared with the baseline: centers are
@@ -108,10 +127,10 @@ type Change struct {
 // Delta is the baseline comparison a rule sees as delta: the environment's
 // metrics as changes.
 type Delta struct {
-	Total   Totals[Change]                  `expr:"total"`
-	Cost    *Change                         `expr:"cost" unit:"USD"`
-	Memory  Memory[Change]                  `expr:"memory"`
-	CPU     CPU[Change]                     `expr:"cpu"`
+	Total   Totals[Change]                   `expr:"total"`
+	Cost    *Change                          `expr:"cost" unit:"USD"`
+	Memory  Memory[Change]                   `expr:"memory"`
+	CPU     CPU[Change]                      `expr:"cpu"`
 	PhaseOf func(name string) *Phase[Change] `expr:"phase"`
 }
 

@@ -193,6 +193,11 @@ var fieldDocs = map[string]FieldDoc{
 		Desc:    "A previous output folder to compare every cell with: rules may then read delta.* (docs/rules.md), and the report shows the changes. Relative to the current folder.",
 		Example: "baseline: outputs/phase4c/20260101-120000",
 	},
+	"Spec.history": {
+		Desc:    "The history store every benchmark of this spec is kept in (docs/history.md): a SQLite file path (relative to the current folder), a `postgres://` URL (give the password in PGPASSWORD or ~/.pgpass, never here), or `off`. `--history` and `--no-history` override it; without either, the `RUNNER_HISTORY` variable, then `.runner/history.db`.",
+		Default: "`.runner/history.db`",
+		Example: "history: postgres://bench@db.internal:5432/benchmarks",
+	},
 	"Spec.budget": {
 		Desc:    "Spending limit of one benchmark (or one shard).",
 		Example: "budget: { max_cost: 5.00 }",

@@ -241,6 +241,11 @@ func (s *Spec) validate(d *decoder) {
 	}
 	oneOf(fail, "tokens", string(s.Tokens), words(TokenSources)...)
 	oneOf(fail, "order", string(s.Order), words(Orders)...)
+	if scheme, _, ok := strings.Cut(s.History, "://"); ok && scheme != "postgres" && scheme != "postgresql" {
+		fail("history", "%q: a store is a file path, a postgres:// URL, or off", redactURL(s.History))
+	} else if ok && strings.Contains(strings.SplitN(s.History[len(scheme)+3:], "@", 2)[0], ":") && strings.Contains(s.History, "@") {
+		fail("history", "the URL holds a password, and spec.yaml is copied into every output folder: give it in PGPASSWORD or ~/.pgpass, or name the store with RUNNER_HISTORY or --history instead")
+	}
 
 	providers := map[string]bool{}
 	for i, p := range s.Providers {
@@ -580,6 +585,15 @@ func reachesOutside(src, specFile string) string {
 func isZero(v string) bool {
 	i, err := strconv.ParseInt(v, 10, 64)
 	return err == nil && i == 0
+}
+
+// redactURL hides what may be a password in a URL.
+func redactURL(u string) string {
+	scheme, rest, _ := strings.Cut(u, "://")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = "…" + rest[at:]
+	}
+	return scheme + "://" + rest
 }
 
 func oneOf(fail func(string, string, ...any), field, v string, allowed ...string) {

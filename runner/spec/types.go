@@ -65,6 +65,7 @@ type Spec struct {
 	Report          Report             `yaml:"report"`
 	Output          Template           `yaml:"output"`
 	Baseline        string             `yaml:"baseline"`
+	History         string             `yaml:"history"` // store: a file path, a postgres:// URL, or "off"
 	Budget          Budget             `yaml:"budget"`
 
 	// File is the path the spec was loaded from; Source its bytes after --set.

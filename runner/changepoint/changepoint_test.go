@@ -1,0 +1,55 @@
+package changepoint
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// series makes n benchmarks of runs values each around base, with relative
+// noise, stepping by step (a factor) from benchmark at on (0-based; -1: never).
+func series(n, runs int, base, noise, step float64, at int, seed uint64) [][]float64 {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	out := make([][]float64, n)
+	for i := range out {
+		level := base
+		if at >= 0 && i >= at {
+			level *= step
+		}
+		for r := 0; r < runs; r++ {
+			out[i] = append(out[i], level*(1+noise*(rng.Float64()*2-1)))
+		}
+	}
+	return out
+}
+
+func TestStepFoundAtTheSixth(t *testing.T) {
+	got := Detect(series(10, 3, 1.0, 0.05, 1.5, 5, 1))
+	if len(got) != 1 || got[0].Index != 5 {
+		t.Fatalf("change points %+v, want one at index 5", got)
+	}
+	if got[0].Pct < 35 || got[0].Pct > 65 {
+		t.Errorf("shift %.1f%%, want about +50%%", got[0].Pct)
+	}
+}
+
+func TestFlatNoisySeriesHasNone(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		if got := Detect(series(10, 3, 1.0, 0.10, 1, -1, seed)); len(got) != 0 {
+			t.Errorf("seed %d: change points %+v on a flat series", seed, got)
+		}
+	}
+}
+
+func TestTwoStepsAndEmptyBenchmarks(t *testing.T) {
+	s := series(24, 3, 10, 0.03, 1.4, 8, 3)
+	for i := 16; i < 24; i++ {
+		for j := range s[i] {
+			s[i][j] *= 0.6
+		}
+	}
+	s = append(s[:4], append([][]float64{nil}, s[4:]...)...) // a benchmark with no successful run
+	got := Detect(s)
+	if len(got) != 2 || got[0].Index != 9 || got[1].Index != 17 {
+		t.Fatalf("change points %+v, want at 9 and 17", got)
+	}
+}
