@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/runner-bench/runner/runner/output"
 )
 
 // Formats of `runner history trend`.
@@ -197,20 +199,4 @@ func medians(ps []Point) []float64 {
 }
 
 // Sparkline draws values as a line of block characters, lowest to highest.
-func Sparkline(values []float64) string {
-	const bars = "▁▂▃▄▅▆▇█"
-	runes := []rune(bars)
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range values {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	var b strings.Builder
-	for _, v := range values {
-		i := 0
-		if hi > lo {
-			i = int(math.Round((v - lo) / (hi - lo) * float64(len(runes)-1)))
-		}
-		b.WriteRune(runes[i])
-	}
-	return b.String()
-}
+func Sparkline(values []float64) string { return output.Sparkline(values) }

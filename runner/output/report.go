@@ -59,7 +59,26 @@ func Funcs() template.FuncMap {
 		"chartsFor":  ChartsFor,
 		"md":         MarkdownText,
 		"code":       MarkdownCode,
+		"sparkline":  Sparkline,
 	}
+}
+
+// Sparkline draws values as a line of block characters, lowest to highest.
+func Sparkline(values []float64) string {
+	runes := []rune("▁▂▃▄▅▆▇█")
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	var b strings.Builder
+	for _, v := range values {
+		i := 0
+		if hi > lo {
+			i = int(math.Round((v - lo) / (hi - lo) * float64(len(runes)-1)))
+		}
+		b.WriteRune(runes[i])
+	}
+	return b.String()
 }
 
 // Seconds formats seconds with the precision their size needs:

@@ -222,3 +222,28 @@ func pctOf(old, new float64) float64 {
 	}
 	return (new - old) / math.Abs(old) * 100
 }
+
+// Medians are the benchmarks' medians of total.time, total.tokens or cost,
+// oldest first, this benchmark last; benchmarks without a value are left
+// out, and a metric that is 0 in all (a command that uses no LLM) is none.
+func (ch *CellHistory) Medians(metric string) []float64 {
+	var out []float64
+	for _, p := range ch.Points {
+		var v *float64
+		switch metric {
+		case "total.time":
+			v = p.Time
+		case "total.tokens":
+			v = p.Tokens
+		case "cost":
+			v = p.Cost
+		}
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	if allZero(out) {
+		return nil
+	}
+	return out
+}
