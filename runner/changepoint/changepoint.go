@@ -111,7 +111,7 @@ func bestSplit(z []float64) (int, float64) {
 		return 0, 0
 	}
 	var within, between float64 // sums over pairs: left-left, left-right
-	right := 0.0                 // right-right
+	right := 0.0                // right-right
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			right += math.Abs(z[i] - z[j])

@@ -211,11 +211,11 @@ type Series struct {
 
 // Trend is the answer to a Query.
 type Trend struct {
-	Spec    string   `json:"spec"`
-	Metric  string   `json:"metric"`
-	Unit    string   `json:"unit"`
-	Repriced bool    `json:"repriced,omitempty"`
-	Series  []Series `json:"cells"`
+	Spec     string   `json:"spec"`
+	Metric   string   `json:"metric"`
+	Unit     string   `json:"unit"`
+	Repriced bool     `json:"repriced,omitempty"`
+	Series   []Series `json:"cells"`
 }
 
 // Trend reads each matching cell's series of a metric and finds its

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"            // registers "sqlite" (pure Go, no cgo)
+	_ "modernc.org/sqlite"             // registers "sqlite" (pure Go, no cgo)
 )
 
 // DefaultPath is the store used when nothing names one: beside the default
