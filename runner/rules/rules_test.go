@@ -19,7 +19,7 @@ func TestCompileErrors(t *testing.T) {
 		{"empty", "  ", []string{"empty expression"}},
 		{"misspelt statistic", "total.time.maen < 1", []string{`unknown name "maen" in a statistic (n, mean, stddev, min, max, median, p95)`}},
 		{"misspelt total", "total.tme.mean < 1", []string{`unknown name "tme" in total (time, tokens, input_tokens, output_tokens, cached_input_tokens)`}},
-		{"misspelt root", "totl.time.mean < 1", []string{`unknown name totl`, "known: (provider, model, matrix, runs, failures, total, cost, memory, cpu, phase(), artifact(), metric(), delta)"}},
+		{"misspelt root", "totl.time.mean < 1", []string{`unknown name totl`, "known: (provider, model, matrix, runs, failures, total, cost, memory, cpu, phase(), artifact(), metric(), delta, history)"}},
 		{"misspelt phase measure", `phase("Plan").tim.mean < 1`, []string{`unknown name "tim" in phase(...) (time, tokens, input_tokens, output_tokens, cost, ttft)`}},
 		{"misspelt delta", "delta.totl.time.pct < 1", []string{`unknown name "totl" in delta (total, cost, memory, cpu, phase())`}},
 		{"misspelt change", "delta.total.time.pcts < 1", []string{`in a change (old, new, pct, p, significant)`}},
@@ -262,4 +262,25 @@ func TestEveryMetricIsDocumented(t *testing.T) {
 		}
 	}
 	t.Errorf(`no phase("NAME").ttft in seconds in %+v`, ref)
+}
+
+func TestHistoryPathsCompileWithTheirUnits(t *testing.T) {
+	for path, unit := range map[string]string{
+		"history.total.time.median":          "s",
+		"history.change.total.time.pct":      "%",
+		"history.change.cost.old":            "USD",
+		`history.phase("A").tokens.mean`:     "tokens",
+		`history.change.phase("A").time.pct`: "%",
+		"history.benchmarks":                 "",
+	} {
+		if _, err := Compile(path+" >= 0", Names{Phases: []string{"A"}}); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+		if got := UnitOf(path); got != unit {
+			t.Errorf("UnitOf(%s) = %q, want %q", path, got, unit)
+		}
+	}
+	if _, err := Compile(`history.phase("B").time.mean < 1`, Names{Phases: []string{"A"}}); err == nil {
+		t.Error("history.phase of an undeclared phase compiled")
+	}
 }

@@ -392,7 +392,7 @@ func Reference() []MetricDoc {
 				ft = ft.Elem()
 			}
 			switch {
-			case tag == "" || ft == changeType || t == envType && tag == "delta":
+			case tag == "" || ft == changeType || t == envType && (tag == "delta" || tag == "history"): // both mirror the metrics above
 			case ft == statType:
 				out = append(out, MetricDoc{Path: path, Unit: UnitOf(strings.ReplaceAll(path, `"NAME"`, `"x"`) + ".mean"), Help: f.Tag.Get("help")})
 			case ft.Kind() == reflect.Struct:
