@@ -69,7 +69,7 @@ func artifactEnvName(name string) string {
 // record stands; the judge's outcome says why there is no score.
 func (b *benchmark) judge(ctx context.Context, p plan.Pair, proxy Proxy, fl runFiles, run *record.Run) *record.Judge {
 	c := p.Cell
-	j := &record.Judge{Status: string(record.StatusFailed), ExitCode: -1}
+	j := &record.Judge{Status: record.StatusFailed, ExitCode: -1}
 	logRel := strings.TrimSuffix(fl.logRel, ".log") + ".judge.log"
 	runLog := ""
 	if run.Log != "" {
@@ -136,7 +136,7 @@ func (b *benchmark) judge(ctx context.Context, p plan.Pair, proxy Proxy, fl runF
 	if m.Log != "" {
 		j.Log = logRel
 	}
-	j.Status, j.Error = string(m.Status), m.Error
+	j.Status, j.Error = m.Status, m.Error
 	if !m.OK() {
 		if j.Error == "" {
 			j.Error = fmt.Sprintf("exit code %d", m.ExitCode)

@@ -57,11 +57,15 @@ judge:
 
 // A judge that fails, times out or prints no score never costs the run.
 func TestFailingJudgeKeepsTheRun(t *testing.T) {
-	cases := []struct{ name, judge, status, why string }{
-		{"exits 1", `echo 'no key for the judge' >&2; exit 1`, string(record.StatusFailed), "no key for the judge"},
+	cases := []struct {
+		name, judge string
+		status      record.Status
+		why         string
+	}{
+		{"exits 1", `echo 'no key for the judge' >&2; exit 1`, record.StatusFailed, "no key for the judge"},
 		{"no score", `echo 'the reports look fine'`, record.JudgeNoScore, `printed no "quality" metric`},
 		{"score out of range", `echo '::runner::{"event":"metric","name":"quality","value":42}'`, record.JudgeNoScore, "outside 1 to 10"},
-		{"timeout", `sleep 5`, string(record.StatusTimeout), "timed out"},
+		{"timeout", `sleep 5`, record.StatusTimeout, "timed out"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

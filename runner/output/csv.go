@@ -132,7 +132,7 @@ func judgeColumns(r *results.Run) []string {
 	if j.Score == nil && j.Error != "" {
 		reason = j.Error
 	}
-	return []string{opt(j.Score, 2), j.Status, reason, i64(r.JudgeTokens.Total()), opt(r.JudgeCost, 6)}
+	return []string{opt(j.Score, 2), string(j.Status), reason, i64(r.JudgeTokens.Total()), opt(r.JudgeCost, 6)}
 }
 
 // replayedFrom is the replayed column of a replayed run: the recording and

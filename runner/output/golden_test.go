@@ -61,6 +61,16 @@ func goldenSummary(t *testing.T) *results.Summary {
 				"sessions": {MB: 0.5 + 0.01*float64(i%5), Files: 12},
 			}
 		}
+		// A judge scored the reference cell's runs (its own calls apart),
+		// but for one run, whose judge failed: the run stays, unscored.
+		if r := &recs[i]; r.OK() && !r.Warmup && r.Provider == "anthropic" {
+			score := float64(7 + r.Index%3)
+			r.Judge = &record.Judge{Status: record.JudgeOK, Score: &score, Reason: "clear plan; thin zone analysis", WallSeconds: 2.5,
+				Calls: []record.Call{{API: "anthropic", Model: r.Model, Status: 200, Tokens: record.Tokens{Input: 4000, Output: 60}}}}
+			if r.Index == 4 {
+				r.Judge = &record.Judge{Status: record.StatusFailed, ExitCode: 1, Error: "exit code 1: ANTHROPIC_API_KEY is not set"}
+			}
+		}
 	}
 	bench := record.Benchmark{
 		Spec: s.Name, SpecFile: "fixture.yaml",

@@ -109,14 +109,14 @@ type Run struct {
 
 // Judge statuses: JudgeOK has a score; the others say why there is none.
 const (
-	JudgeOK      = "ok"
-	JudgeNoScore = "no_score" // exited 0 without a score in 1..10
+	JudgeOK      Status = "ok"
+	JudgeNoScore Status = "no_score" // exited 0 without a score in 1..10
 	// and StatusFailed, StatusTimeout, StatusInterrupted, as for runs
 )
 
 // Judge is the outcome of the judge command on one run.
 type Judge struct {
-	Status      string   `json:"status"`           // ok | no_score | failed | timeout | interrupted
+	Status      Status   `json:"status"`           // ok | no_score | failed | timeout | interrupted
 	Score       *float64 `json:"score,omitempty"`  // 1 to 10; nil without a score
 	Reason      string   `json:"reason,omitempty"` // the judge's own short reason
 	Error       string   `json:"error,omitempty"`  // why there is no score, in words

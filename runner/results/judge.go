@@ -106,7 +106,7 @@ func judgeStats(ok []*Run) *JudgeStats {
 		}
 		asked = true
 		js.Simulated = js.Simulated || r.Simulated
-		note := JudgeNote{Run: r.Index, Status: j.Status, Reason: j.Reason}
+		note := JudgeNote{Run: r.Index, Status: string(j.Status), Reason: j.Reason}
 		if j.Score != nil {
 			js.Judged++
 			scores = append(scores, *j.Score)
@@ -201,15 +201,28 @@ func (c *Cell) QualityText() string {
 	if c.Quality == nil {
 		return "—"
 	}
+	// A spread needs two scores: one run's is shown without "± 0.0".
+	score := func(n int) string {
+		if n < 2 {
+			return fmt.Sprintf("%.1f", *c.Quality)
+		}
+		return fmt.Sprintf("%.1f ± %.1f", *c.Quality, deref(c.QualityStddev))
+	}
 	switch c.QualitySource {
 	case QualityJudged:
-		s := fmt.Sprintf("%.1f ± %.1f (judged, %d %s", *c.Quality, deref(c.QualityStddev), c.Judge.Judged, pluralRuns(c.Judge.Judged))
+		s := fmt.Sprintf("%s (judged, %d %s", score(c.Judge.Judged), c.Judge.Judged, pluralRuns(c.Judge.Judged))
 		if c.Judge.Simulated {
 			s += ", SIMULATED"
 		}
 		return s + ")"
 	case QualityMetric:
-		return fmt.Sprintf("%.1f ± %.1f (reported by the runs)", *c.Quality, deref(c.QualityStddev))
+		n := 0
+		for _, m := range c.Metrics {
+			if m.Name == spec.JudgeMetric {
+				n = m.N
+			}
+		}
+		return score(n) + " (reported by the runs)"
 	}
 	return fmt.Sprintf("%.1f (typed)", *c.Quality)
 }

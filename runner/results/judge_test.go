@@ -151,3 +151,28 @@ func TestRecommendationsUseJudgedQuality(t *testing.T) {
 		t.Errorf("balance pick %q, want %s: the best quality per dollar among cells that pass (llama fails its target)", picks["balance"], hai)
 	}
 }
+
+// When no cell that passes is judged, Balance falls back to the typed
+// scores of the cells that pass rather than naming nothing.
+func TestBalanceFallsBackToTypedAmongPassingCells(t *testing.T) {
+	s := load(t, qualitySpec+`thresholds:
+  - name: Time
+    target: total.time.mean < 10
+`)
+	tok := record.Tokens{Input: 1000, Output: 100}
+	recs := []record.Run{
+		judged(cellRun("anthropic_claude-3-5-sonnet", "anthropic", "claude-3-5-sonnet", 1, 50, tok), 9, "", 10, 1), // judged, fails
+		cellRun("openai_gpt-4o", "openai", "gpt-4o", 1, 5, tok),                                                    // typed 5, passes
+	}
+	sum := Compute(s, record.Benchmark{}, recs)
+	picks := map[string]Pick{}
+	for _, p := range sum.Ranking {
+		picks[p.Priority] = p
+	}
+	if p := picks["quality"]; p.Cell != "anthropic_claude-3-5-sonnet" || !strings.Contains(p.Why, "judged") {
+		t.Errorf("quality pick %+v, want the judged cell", p)
+	}
+	if p := picks["balance"]; p.Cell != "openai_gpt-4o" || !strings.Contains(p.Why, "typed") {
+		t.Errorf("balance pick %+v, want the passing typed cell, saying typed", p)
+	}
+}

@@ -805,26 +805,31 @@ func rank(cells []*Cell, priced bool) []Pick {
 		func(c *Cell) string { return fmt.Sprintf("$%.4f per workflow", c.Cost.Mean) })
 	best("speed", func(c *Cell) (float64, bool) { return -c.Time.Mean, c.Time.N > 0 },
 		func(c *Cell) string { return fmt.Sprintf("%.1f s per workflow", c.Time.Mean) })
-	// Quality: the best judged cell when the judge scored any, so that a
-	// typed guess never beats a measured score; else the best score there is.
-	judged := false
-	for _, c := range cells {
-		judged = judged || c.Runs > 0 && c.QualitySource == QualityJudged
-	}
-	quality := func(c *Cell) (float64, bool) {
-		if c.Quality == nil || judged && c.QualitySource != QualityJudged {
-			return 0, false
+	// Quality and Balance read measured quality first: among a pick's
+	// candidates, a judged cell's score counts whenever some candidate is
+	// judged, so a typed guess never beats a measured score; only when none
+	// is judged do typed (or reported) scores decide.
+	scored := func(eligible func(*Cell) bool) func(*Cell) (float64, bool) {
+		judged := false
+		for _, c := range cells {
+			judged = judged || c.Runs > 0 && eligible(c) && c.QualitySource == QualityJudged
 		}
-		// As shown (one decimal): a mean that differs in its 15th digit is a tie.
-		return math.Round(*c.Quality*10) / 10, true
+		return func(c *Cell) (float64, bool) {
+			if c.Quality == nil || !eligible(c) || judged && c.QualitySource != QualityJudged {
+				return 0, false
+			}
+			// As shown (one decimal): a mean that differs in its 15th digit is a tie.
+			return math.Round(*c.Quality*10) / 10, true
+		}
 	}
-	best("quality", quality,
+	best("quality", scored(func(*Cell) bool { return true }),
 		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10%s", *c.Quality, c.qualityNote()) })
-	// Balance: the best quality per dollar among the cells that pass their
-	// rules (a cheap cell that fails its targets is no bargain).
+	// Balance: the best quality per dollar among the priced cells that pass
+	// their rules (a cheap cell that fails its targets is no bargain).
+	balance := scored(func(c *Cell) bool { return c.Cost.N > 0 && priced && c.Rating != Fail })
 	best("balance", func(c *Cell) (float64, bool) {
-		q, ok := quality(c)
-		if !ok || c.Cost.N == 0 || !priced || c.Rating == Fail {
+		q, ok := balance(c)
+		if !ok {
 			return 0, false
 		}
 		// Quality per dollar; a free cell is scored by quality alone above every paid one.
