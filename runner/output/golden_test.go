@@ -183,3 +183,33 @@ func TestReportSectionsInCardOrder(t *testing.T) {
 		t.Errorf("sections %q\nwant %q", strings.Join(got, "|"), want)
 	}
 }
+
+// A replay's methodology says where the answers came from, and does not
+// call it a dry run even when some answers were simulated.
+func TestMethodologyOfAReplay(t *testing.T) {
+	s := parseSpec(t, goldenSpec)
+	recs := fixtureRecords(3)
+	for i := range recs {
+		recs[i].Simulated = true // a call the recording lacked was simulated
+	}
+	bench := record.Benchmark{Spec: s.Name, Started: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), Simulated: true,
+		Replayed: &record.Replayed{Dir: "cassettes", Recorded: time.Date(2025, 2, 1, 8, 0, 0, 0, time.UTC), Match: "body", Speed: 0, Missing: "simulate"}}
+	sum := results.Compute(s, bench, recs)
+	tmpl, err := ParseReport("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Report(&b, tmpl, ReportData{Summary: sum}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "- **Replay:** every LLM call was answered from the recording in `cassettes` (recorded 2025-02-01 08:00 UTC), matched by body, at once; a call it lacked: simulate.") {
+		t.Errorf("no replay line in the methodology:\n%s", b.String())
+	}
+	if strings.Contains(b.String(), "- **Dry run:**") {
+		t.Error("a replay is not a dry run")
+	}
+	if !strings.Contains(b.String(), "- **Cool-down:** the spec's 5 s between runs was skipped: a replayed recording needs no rest.") {
+		t.Error("the methodology does not say the replay skipped the cool-down")
+	}
+}

@@ -69,14 +69,14 @@ func (sum *Summary) describe(s *spec.Spec, bench record.Benchmark, recs []record
 		RunsPerCell: s.Runs, WarmupPerCell: s.Warmup,
 		CooldownS: s.Cooldown.D().Seconds(), TimeoutS: s.Timeout.D().Seconds(),
 		Order: string(s.Order), Concurrency: s.Concurrency,
-		DryRun:     bench.Options.DryRun || sum.Simulated,
+		DryRun:     bench.Options.DryRun || (sum.Simulated && sum.Replayed == nil),
 		Intercept:  bench.Options.Intercept || s.Intercept,
 		PricesDate: s.Report.PricesDate, PricesSource: s.Report.PricesSource,
 	}
 	if bench.Options.Runs > 0 {
 		m.RunsPerCell = bench.Options.Runs
 	}
-	m.CooldownSkipped = m.DryRun && m.CooldownS > 0
+	m.CooldownSkipped = (m.DryRun || sum.Replayed != nil) && m.CooldownS > 0 // as the runs skipped it
 	for i := range recs {
 		switch r := &recs[i]; {
 		case r.Status == record.StatusSkipped:
