@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -117,7 +118,9 @@ func (f *runFlags) applyTapeFlags(s *spec.Spec) error {
 	}
 	if f.replaySpeed != "" {
 		v, err := strconv.ParseFloat(f.replaySpeed, 64)
-		if err != nil || v < 0 {
+		// NaN and ±Inf parse as numbers but are no speed (the spec refuses
+		// .nan and .inf too).
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
 			return usageErrorf("--replay-speed %q: expected a number, at least 0 (1 as recorded, 0 at once)", f.replaySpeed)
 		}
 		s.Replay.Speed = &v
