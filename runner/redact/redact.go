@@ -12,7 +12,9 @@
 //     them would mangle unrelated text;
 //   - `key=` query parameters (Gemini's API key in a URL);
 //   - `Bearer ...` tokens and the values of `Authorization`, `x-api-key`
-//     and `x-goog-api-key` headers, in header or JSON form;
+//     and `x-goog-api-key` headers, in header or JSON form, and of fields
+//     named api_key (apiKey, api-key), access_token, refresh_token,
+//     client_secret or password (a request body sending its key);
 //   - strings shaped like provider keys (sk-..., AIza...).
 package redact
 
@@ -92,13 +94,13 @@ var patterns = []struct {
 }{
 	{regexp.MustCompile(`([?&](?:key|api_key|apikey|access_token|token)=)[^&#\s"'<>]+`), "${1}" + Mask},
 	{regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)((?:authorization|x-api-key|x-goog-api-key|api-key)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;}]+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)((?:authorization|x-api-key|x-goog-api-key|api[-_]?key|access[-_]?token|refresh[-_]?token|client[-_]?secret|password)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;}]+`), "${1}" + Mask},
 	{regexp.MustCompile(`\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})`), Mask},
 }
 
 // triggers are cheap literal checks: a text holding none of them (most log
 // lines) skips the patterns.
-var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "sk-", "AIza"}
+var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ccess_token", "ccessToken", "CCESS_TOKEN", "efresh_token", "efreshToken", "EFRESH_TOKEN", "lient_secret", "lientSecret", "LIENT_SECRET", "assword", "ASSWORD", "sk-", "AIza"}
 
 var byteTriggers = func() [][]byte {
 	out := make([][]byte, len(triggers))

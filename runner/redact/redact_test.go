@@ -52,3 +52,30 @@ func BenchmarkBytesPlainLine(b *testing.B) {
 		Bytes(line)
 	}
 }
+
+// A key sent in a request body's field (some APIs take one there) or as a
+// name=value pair is masked whatever the field's spelling; fields that only
+// look alike are left.
+func TestSecretFields(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"api_key":"BODYKEY7777777"}`:                      `{"api_key":"REDACTED"}`,
+		`{"apiKey": "BODYKEY7777777", "n": 1}`:              `{"apiKey": "REDACTED", "n": 1}`,
+		`{"API_KEY":"BODYKEY7777777"}`:                      `{"API_KEY":"REDACTED"}`,
+		`{"apikey":"BODYKEY7777777"}`:                       `{"apikey":"REDACTED"}`,
+		`{"access_token":"at-1234567890"}`:                  `{"access_token":"REDACTED"}`,
+		`{"accessToken":"at-1234567890"}`:                   `{"accessToken":"REDACTED"}`,
+		`{"refresh_token":"rt-1234567890"}`:                 `{"refresh_token":"REDACTED"}`,
+		`{"client_secret":"cs-1234567890"}`:                 `{"client_secret":"REDACTED"}`,
+		`{"password":"hunter3hunter3"}`:                     `{"password":"REDACTED"}`,
+		"MY_API_KEY=plainvalue123 python3 wf.py":            "MY_API_KEY=REDACTED python3 wf.py",
+		`{"max_tokens":100,"api_key_env":"OPENAI_API_KEY"}`: `{"max_tokens":100,"api_key_env":"OPENAI_API_KEY"}`,
+		"requires OPENAI_API_KEY, not set":                  "requires OPENAI_API_KEY, not set",
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+		if got := string(Bytes([]byte(in))); got != want {
+			t.Errorf("Bytes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
