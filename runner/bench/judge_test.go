@@ -9,18 +9,19 @@ import (
 	"github.com/runner-bench/runner/runner/record"
 )
 
-// The judge sees the run's folder and artifacts, and its score and reason
+// The judge sees the run's folder, log and artifacts, and its score and reason
 // land in the run's record; warmups are not judged.
 func TestJudgeScoresEachMeasuredRun(t *testing.T) {
 	o, _ := setup(t, `name: j
 runs: 2
 warmup: 1
-command: 'echo "<p>run {{ .run.index }}</p>" > {{ .run.dir }}/report.html'
+command: 'echo "<p>run {{ .run.index }}</p>" > {{ .run.dir }}/report.html; echo wrote the report'
 artifacts: { reports: "{{ .run.dir }}/*.html" }
 judge:
   command: >-
     n=$(cat $RUNNER_ARTIFACT_REPORTS {{ index .artifacts.reports 0 }} | grep -c run);
     test -d "$RUNNER_RUN_DIR" && test "{{ .run.dir }}" = "$RUNNER_RUN_DIR" &&
+    grep -q "wrote the report" "$RUNNER_RUN_LOG" && test "{{ .run.log }}" = "$RUNNER_RUN_LOG" && test "$RUNNER_JUDGE" = 1 &&
     echo '::runner::{"event":"metric","name":"quality","value":'$((n + {{ .run.index }}))',"reason":"two  copies   found"}'
 `)
 	if _, err := Run(context.Background(), o); err != nil {
