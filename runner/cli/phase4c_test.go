@@ -185,3 +185,27 @@ func TestPhase4cWithoutProvidersMeasuresNothing(t *testing.T) {
 		t.Error("the report does not list the skipped cells with their reasons")
 	}
 }
+
+// The 14-cell example stays a valid spec of 14 cells: phase4c's four
+// providers, Mistral and DeepSeek, a second Claude model, two temperatures.
+func TestPhase4c14CellsExample(t *testing.T) {
+	t.Chdir("../..")
+	code, stdout, stderr := runner(t, context.Background(), "validate", "examples/scale/phase4c-14.yaml")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	cells := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.Contains(line, "_temperature-0.") {
+			cells++
+		}
+	}
+	if cells != 14 || !strings.Contains(stdout, "42 measured runs") {
+		t.Errorf("%d cells, want 14 (42 runs):\n%s", cells, stdout)
+	}
+	for _, c := range []string{"mistral_mistral-large-latest_temperature-0.7", "deepseek_deepseek-chat_temperature-0.2", "anthropic_claude-3-5-haiku-20241022_temperature-0.2"} {
+		if !strings.Contains(stdout, c) {
+			t.Errorf("validate does not list %s", c)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 //	go test -run XXX -fuzz FuzzParse -fuzztime 2m ./runner/spec
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
-	for _, p := range []string{"../../specs/phase4c.yaml", "../../examples/compress/spec.yaml"} {
+	for _, p := range []string{"../../specs/phase4c.yaml", "../../examples/compress/spec.yaml", "../../examples/scale/phase4c-14.yaml"} {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}
