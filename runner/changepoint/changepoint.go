@@ -103,38 +103,36 @@ func Detect(series [][]float64) []Point {
 
 // bestSplit returns the split of z maximising the E-divisive statistic Q
 // (alpha = 1), with at least MinSegment values on each side, or 0.
-// Moving one value from the right to the left updates the three sums in
-// O(n), so all splits cost O(n²).
+// Moving one value from the right segment to the left updates the three
+// sums of distances; Fenwick trees over the values' ranks give each
+// update's distance sums in O(log n), so all splits cost O(n log n).
 func bestSplit(z []float64) (int, float64) {
 	n := len(z)
 	if n < 2*MinSegment {
 		return 0, 0
 	}
-	var within, between float64 // sums over pairs: left-left, left-right
-	right := 0.0                // right-right
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			right += math.Abs(z[i] - z[j])
-		}
+	rank := ranks(z)
+	left, right := newFenwick(n), newFenwick(n)
+	var rightSum float64 // sum over pairs within the right segment
+	for i, v := range z {
+		rightSum += right.dist(rank[i], v) // v against those already added
+		right.add(rank[i], v, 1)
 	}
+	var within, between float64 // sums over pairs: left-left, left-right
 	best, bestQ := 0, math.Inf(-1)
 	for tau := 1; tau <= n-MinSegment; tau++ {
-		x := z[tau-1] // moves from the right segment to the left one
-		var toLeft, toRight float64
-		for i := 0; i < tau-1; i++ {
-			toLeft += math.Abs(z[i] - x)
-		}
-		for j := tau; j < n; j++ {
-			toRight += math.Abs(x - z[j])
-		}
+		x, rx := z[tau-1], rank[tau-1] // moves from the right segment to the left one
+		right.add(rx, x, -1)
+		toLeft, toRight := left.dist(rx, x), right.dist(rx, x)
+		left.add(rx, x, 1)
 		within += toLeft
-		right -= toRight
+		rightSum -= toRight
 		between += toRight - toLeft
 		if tau < MinSegment {
 			continue
 		}
 		m, k := float64(tau), float64(n-tau)
-		q := m * k / (m + k) * (2*between/(m*k) - within/(m*(m-1)/2) - right/(k*(k-1)/2))
+		q := m * k / (m + k) * (2*between/(m*k) - within/(m*(m-1)/2) - rightSum/(k*(k-1)/2))
 		if q > bestQ {
 			best, bestQ = tau, q
 		}
@@ -142,15 +140,72 @@ func bestSplit(z []float64) (int, float64) {
 	return best, bestQ
 }
 
+// ranks gives each value its position in sorted order (ties apart).
+func ranks(z []float64) []int {
+	idx := make([]int, len(z))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return z[idx[a]] < z[idx[b]] })
+	r := make([]int, len(z))
+	for pos, i := range idx {
+		r[i] = pos
+	}
+	return r
+}
+
+// fenwick counts and sums the values of a segment by rank.
+type fenwick struct {
+	cnt []int
+	sum []float64
+	all struct {
+		cnt int
+		sum float64
+	}
+}
+
+func newFenwick(n int) *fenwick { return &fenwick{cnt: make([]int, n+1), sum: make([]float64, n+1)} }
+
+func (f *fenwick) add(rank int, v float64, d int) {
+	f.all.cnt += d
+	f.all.sum += float64(d) * v
+	for i := rank + 1; i < len(f.cnt); i += i & -i {
+		f.cnt[i] += d
+		f.sum[i] += float64(d) * v
+	}
+}
+
+// below counts and sums the values ranked under rank.
+func (f *fenwick) below(rank int) (int, float64) {
+	c, s := 0, 0.0
+	for i := rank; i > 0; i -= i & -i {
+		c += f.cnt[i]
+		s += f.sum[i]
+	}
+	return c, s
+}
+
+// dist is the sum of |v - z| over the values z held, v ranked at rank.
+func (f *fenwick) dist(rank int, v float64) float64 {
+	c, s := f.below(rank)
+	return (float64(c)*v - s) + (f.all.sum - s - float64(f.all.cnt-c)*v)
+}
+
 // permutationP is the share of random orders of z whose best split is at
-// least as strong as the one found, counting the series itself.
+// least as strong as the one found, counting the series itself. It stops
+// as soon as the split can no longer be significant (the test's answer is
+// the same; a long flat series costs a few permutations, not all).
 func permutationP(z []float64, q float64, rng *rand.Rand) float64 {
 	perm := slices.Clone(z)
 	hits := 1
+	limit := int(Alpha * (Permutations + 1))
 	for r := 0; r < Permutations; r++ {
 		rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		if _, pq := bestSplit(perm); pq >= q {
 			hits++
+		}
+		if hits > limit {
+			return float64(hits) / float64(r+2) // > Alpha for sure: not significant
 		}
 	}
 	return float64(hits) / float64(Permutations+1)

@@ -53,3 +53,51 @@ func TestTwoStepsAndEmptyBenchmarks(t *testing.T) {
 		t.Fatalf("change points %+v, want at 9 and 17", got)
 	}
 }
+
+// The O(n log n) split search agrees with the statistic's definition.
+func TestBestSplitMatchesTheDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 50; trial++ {
+		z := make([]float64, 6+rng.IntN(30))
+		for i := range z {
+			z[i] = float64(rng.IntN(5)) + rng.Float64()*float64(trial%3) // ties too
+		}
+		tau, q := bestSplit(z)
+		wantTau, wantQ := 0, -1e300
+		for s := MinSegment; s <= len(z)-MinSegment; s++ {
+			if q := naiveQ(z[:s], z[s:]); q > wantQ+1e-9 {
+				wantTau, wantQ = s, q
+			}
+		}
+		if tau != wantTau || q-wantQ > 1e-6 || wantQ-q > 1e-6 {
+			t.Fatalf("%v: split %d (Q %g), want %d (Q %g)", z, tau, q, wantTau, wantQ)
+		}
+	}
+}
+
+func naiveQ(x, y []float64) float64 {
+	abs := func(v float64) float64 {
+		if v < 0 {
+			return -v
+		}
+		return v
+	}
+	var between, wx, wy float64
+	for _, a := range x {
+		for _, b := range y {
+			between += abs(a - b)
+		}
+	}
+	for i := range x {
+		for j := i + 1; j < len(x); j++ {
+			wx += abs(x[i] - x[j])
+		}
+	}
+	for i := range y {
+		for j := i + 1; j < len(y); j++ {
+			wy += abs(y[i] - y[j])
+		}
+	}
+	m, k := float64(len(x)), float64(len(y))
+	return m * k / (m + k) * (2*between/(m*k) - wx/(m*(m-1)/2) - wy/(k*(k-1)/2))
+}
