@@ -236,7 +236,7 @@ func (s *Spec) validate(d *decoder) {
 	if msg := s.checkReference(); msg != "" {
 		fail("report.reference", "%s", msg)
 	}
-	if s.Command.Empty() && s.Command.Source == "" {
+	if s.Command.Blank() {
 		fail("command", "required: the command under test")
 	}
 	oneOf(fail, "tokens", string(s.Tokens), words(TokenSources)...)
@@ -398,7 +398,7 @@ func (s *Spec) validate(d *decoder) {
 		}
 	}
 	if j := s.Judge; j != nil {
-		if j.Command.Empty() {
+		if j.Command.Blank() {
 			fail("judge.command", "required: the command that scores a run (see docs/judge.md)")
 		}
 		checkEnvNames(fail, "judge.env", sortedTemplateKeys(j.Env), false)

@@ -35,6 +35,10 @@ func (t *Template) parse(field, src string, pos Pos) error {
 // Empty reports whether no template was written.
 func (t *Template) Empty() bool { return t.t == nil }
 
+// Blank reports whether no template, or only white space, was written: a
+// required command given as "" is as missing as one not given.
+func (t *Template) Blank() bool { return t.t == nil || strings.TrimSpace(t.Source) == "" }
+
 // Render executes the template. Errors name the spec file, the line and
 // column of the failing name, and the field; a name that is not there gets
 // a "did you mean" and the names that are.
