@@ -536,6 +536,7 @@ func (b *batch) decode() {
 			break
 		}
 		run.trim()
+		run.deriveGroups()
 		b.runs = append(b.runs, run)
 		start = end
 	}
@@ -550,6 +551,14 @@ func (r *Run) trim() {
 	r.Calls = exact(r.Calls)
 	r.LateCalls = exact(r.LateCalls)
 	r.Warnings = exact(r.Warnings)
+}
+
+// deriveGroups adds up the calls of a record written before CallGroups
+// existed once, here on every core, rather than at each of Groups' uses.
+func (r *Run) deriveGroups() {
+	if len(r.CallGroups) == 0 && len(r.Calls) > 0 {
+		r.CallGroups = r.Groups()
+	}
 }
 
 func exact[S ~[]E, E any](s S) S {
