@@ -272,3 +272,63 @@ func replayTimed(t *testing.T, speed float64) {
 }
 
 type urlT = url.URL
+
+// TestStreamRecordedChunkByChunk: a stream whose chunks come 150 ms apart is
+// recorded chunk by chunk with their offsets, and replayed no sooner: the
+// first token and the end come at or after the recorded ones (load can only
+// delay a replay).
+func TestStreamRecordedChunkByChunk(t *testing.T) {
+	const gap = 150 * time.Millisecond
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		for i, l := range []string{
+			`{"model":"llama3.2","message":{"role":"assistant","content":"Hi"},"done":false}`,
+			`{"model":"llama3.2","message":{"role":"assistant","content":" there"},"done":false}`,
+			`{"model":"llama3.2","message":{"role":"assistant","content":""},"done":true,"prompt_eval_count":12,"eval_count":34,"eval_duration":1000000}`,
+		} {
+			time.Sleep(gap)
+			if i == 0 {
+				w.WriteHeader(200)
+			}
+			io.WriteString(w, l+"\n")
+			w.(http.Flusher).Flush()
+		}
+	}))
+	dir := t.TempDir()
+	rec, _ := cassette.NewRecorder(dir, cassette.Manifest{})
+	rt := rec.Tape()
+	ask := []call{{"ollama", "POST", "/api/chat", `{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}`}}
+	recorded, recBodies := drive(t, upstreams(up.URL), rt, ask)
+	rt.Close()
+	up.Close()
+	lib, err := cassette.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := lib.Entries("cell_a", "run1")
+	if err != nil || len(es) != 1 {
+		t.Fatalf("entries %+v, %v", es, err)
+	}
+	e := es[0]
+	// Each read is a chunk at its time: the upstream wrote a line every
+	// 150 ms, so the first came no sooner than 150 ms and the last no
+	// sooner than 450 ms (a loaded reader may merge reads, never advance them).
+	var all string
+	for _, c := range e.Chunks {
+		all += c.Data
+	}
+	if strings.Count(all, "\n") != 3 || e.Chunks[0].MS < float64(gap.Milliseconds()) ||
+		e.Chunks[len(e.Chunks)-1].MS < float64(3*gap.Milliseconds()) {
+		t.Fatalf("recorded chunks %+v", e.Chunks)
+	}
+	pt := lib.Tape(cassette.Options{Speed: 1})
+	replayed, repBodies := drive(t, upstreams(up.URL), pt, ask)
+	a, b := recorded[0], replayed[0]
+	if a.Tokens != b.Tokens || b.Input != 12 || b.Output != 34 || recBodies[0] != repBodies[0] {
+		t.Fatalf("recorded %+v %q\nreplayed %+v %q", a, recBodies[0], b, repBodies[0])
+	}
+	if b.TTFTS*1000 < e.Chunks[0].MS || b.LatencyS*1000 < e.EndMS {
+		t.Errorf("replayed first token at %.1f ms, end at %.1f ms; recorded %.1f ms and %.1f ms", b.TTFTS*1000, b.LatencyS*1000, e.Chunks[0].MS, e.EndMS)
+	}
+}
