@@ -17,8 +17,10 @@ import (
 )
 
 // maxRecordedRequest is the largest request body read to record; a larger
-// one (an upload) is recorded by its length alone.
-const maxRecordedRequest = 64 << 20
+// one (an upload: an Ollama model blob) is forwarded whole and recorded
+// without its body, matched by the hash of its first maxRecordedRequest
+// bytes (the player reads as many). A variable for tests.
+var maxRecordedRequest int64 = 64 << 20
 
 // Recorder writes the cassettes of one benchmark into a folder.
 type Recorder struct {
@@ -162,20 +164,31 @@ func (rt *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
 		return rt.next.RoundTrip(r)
 	}
 	var body []byte
+	oversize := false
 	if r.Body != nil && r.Body != http.NoBody {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxRecordedRequest))
-		r.Body.Close()
 		if err != nil {
+			r.Body.Close()
 			return nil, err
 		}
 		body = b
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		r.ContentLength = int64(len(b))
+		if int64(len(b)) < maxRecordedRequest {
+			r.Body.Close()
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			r.ContentLength = int64(len(b))
+		} else {
+			// Larger than is read to record: the upstream still gets all of
+			// it, what was read followed by the rest.
+			oversize = true
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(b), r.Body), r.Body}
+		}
 	}
 	q := readRequest(rt.api, rt.base, r, body)
 	e := &Entry{Seq: rf.next(), API: q.api, Method: q.method, Path: q.path, Query: q.query,
 		Endpoint: q.endpoint, Model: q.model, BodyHash: q.hash}
-	if len(body) > 0 {
+	if oversize {
+		e.BodyText = fmt.Sprintf("(%d bytes or more, not kept)", maxRecordedRequest)
+	} else if len(body) > 0 {
 		if q.json {
 			e.Body = json.RawMessage(redact.Bytes(q.norm))
 			if !json.Valid(e.Body) {
@@ -261,3 +274,8 @@ func (b *tee) write() {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
