@@ -34,6 +34,11 @@ func TestCLIDocs(t *testing.T) {
 			t.Errorf("runner %s --help printed nothing", c.name)
 		}
 		fmt.Fprintf(&b, "### runner %s\n\n```\n%s\n```\n\n", c.name, help)
+		for _, sub := range subcommands[c.name] {
+			var stdout, stderr bytes.Buffer
+			Main(context.Background(), []string{c.name, sub, "--help"}, &stdout, &stderr)
+			fmt.Fprintf(&b, "### runner %s %s\n\n```\n%s\n```\n\n", c.name, sub, strings.TrimRight(stderr.String()+stdout.String(), "\n"))
+		}
 	}
 	gendoc.Check(t, "docs/cli.md", "commands", strings.TrimRight(b.String(), "\n"),
 		"go test ./runner/cli -run TestCLIDocs -update", *updateDocs)

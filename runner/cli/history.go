@@ -151,6 +151,10 @@ func entryOf(dir string, s *spec.Spec, bm record.Benchmark, sum *results.Summary
 	return history.Entry{Spec: s, Bench: bm, Summary: sum, Dir: abs(dir), SpecSource: src}
 }
 
+// subcommands are the commands under a command, each with its own flags
+// (docs/cli.md lists them).
+var subcommands = map[string][]string{"history": {"trend", "import", "prices"}}
+
 func historyCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {

@@ -253,3 +253,34 @@ func TestHistoryStoreDefaultAndFailures(t *testing.T) {
 		t.Fatalf("a default store that cannot be written: exit %d, want 0 and a warning\n%s", code, stderr)
 	}
 }
+
+// Shards are not recorded alone; their merge is recorded once, and merging
+// again into another folder replaces it rather than adding a second.
+func TestHistoryRecordsAShardedBenchmarkOnceAtMerge(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "history.db")
+	spec := writeSpec(t, dir, "name: sharded\nruns: 2\ncommand: \"true\"\nmatrix: { x: [a, b] }\n")
+	var shards []string
+	for _, k := range []string{"1/2", "2/2"} {
+		out := filepath.Join(dir, "shard"+k[:1])
+		code, _, errs := runner(t, t.Context(), spec, "--shard", k, "--output", out, "--history", store, "--no-progress")
+		if code != 0 || !strings.Contains(errs, "not recorded alone") {
+			t.Fatalf("shard %s: exit %d\n%s", k, code, errs)
+		}
+		shards = append(shards, out)
+	}
+	if _, err := os.Stat(store); err == nil {
+		if code, list, _ := runner(t, t.Context(), "history", "sharded", "--history", store); code != 0 || strings.Contains(list, "sharded  live") {
+			t.Fatalf("a shard was recorded alone:\n%s", list)
+		}
+	}
+	for _, out := range []string{"merged", "merged-again"} {
+		if code, _, errs := runner(t, t.Context(), append([]string{"merge", filepath.Join(dir, out), "--history", store}, shards...)...); code != 0 {
+			t.Fatalf("merge: exit %d\n%s", code, errs)
+		}
+	}
+	code, list, _ := runner(t, t.Context(), "history", "sharded", "--history", store)
+	if code != 0 || strings.Count(list, "sharded  live") != 1 || !strings.Contains(list, "  4     0 ") {
+		t.Fatalf("after two merges of one sharded benchmark (exit %d):\n%s", code, list)
+	}
+}
