@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # `runner report` on 100,000 synthetic run records: time and peak RSS.
-# Goal (issue 2): <= 10 s and <= 1 GB. Run from the repository root.
+# Goal (issue 2): <= 10 s and <= 1 GB; (issue 11) no slower than python3
+# parsing the same runs.jsonl, shown next to it. On a shared machine compare
+# the CPU figures (user + sys) too: wall time follows the load.
+# Run from the repository root.
 set -euo pipefail
 n=${1:-100000}
 mkdir -p outputs && dir=$(mktemp -d -p outputs perf.XXXXXX)  # not /tmp: on some machines its folders are 10x slower to create
 trap 'rm -rf "$dir"' EXIT
 go build -o "$dir/runner" ./runner
 go run ./examples/perf/synth -runs "$n" -out "$dir/synth" >/dev/null
-/usr/bin/time -f '%e s wall, %M KB peak RSS' "$dir/runner" report "$dir/synth" >/dev/null 2>"$dir/time.txt" || { cat "$dir/time.txt"; exit 1; }
+/usr/bin/time -f '%e s wall, %U s user, %S s sys, %M KB peak RSS' "$dir/runner" report "$dir/synth" >/dev/null 2>"$dir/time.txt" || { cat "$dir/time.txt"; exit 1; }
 echo "runner report on $n records: $(tail -1 "$dir/time.txt")"
+if command -v python3 >/dev/null; then
+  /usr/bin/time -f '%e s wall, %U s user, %S s sys, %M KB peak RSS' python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    if line.strip(): json.loads(line)' "$dir/synth/runs.jsonl" 2>"$dir/time.txt"
+  echo "python3 json.loads of the same lines: $(tail -1 "$dir/time.txt")"
+fi
