@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/runner-bench/runner/runner/history"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
+	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
 	"github.com/runner-bench/runner/runner/spec"
 )
@@ -139,7 +141,10 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 	}
 	bm, err := readBenchmark(dir)
 	if err != nil {
-		bm.Spec = s.Name // older or hand-made folders: derive what we can from records
+		if !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "runner: warning: %s: %v; reporting from the records alone\n", filepath.Join(dir, output.BenchmarkFile), err)
+		}
+		bm = record.Benchmark{Spec: s.Name} // older or hand-made folders: derive what we can from records
 	}
 	var opts []results.Option
 	if target, explicit := h.resolve(s); target != "" && (explicit || history.IsURL(target) || fileExists(target)) {

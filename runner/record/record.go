@@ -623,9 +623,16 @@ func (r *Replayed) Notice() string {
 	if r == nil {
 		return ""
 	}
-	return fmt.Sprintf("REPLAYED from %s (recorded %s): answers, tokens and times are the recording's; its cost was not spent again",
-		r.Dir, r.Recorded.UTC().Format("2006-01-02 15:04 UTC"))
+	when := ""
+	if !r.Recorded.IsZero() {
+		when = " (recorded " + r.Recorded.UTC().Format("2006-01-02 15:04 UTC") + ")"
+	}
+	return fmt.Sprintf("REPLAYED from %s%s: answers, tokens and times are the recording's; its cost was not spent again", r.Dir, when)
 }
+
+// UnknownRecording names the recording of a replay known only from its run
+// records (benchmark.json missing or unreadable).
+const UnknownRecording = "a recording (benchmark.json, which names it, is missing or unreadable)"
 
 // Options are the command-line choices that shape a benchmark; --resume
 // continues with the same ones.

@@ -307,6 +307,11 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		if r.Simulated {
 			sum.Simulated = true
 		}
+		if r.Replay != nil && sum.Replayed == nil {
+			// benchmark.json lost or unreadable: the records still say the
+			// answers were replayed, and every output must say so too.
+			sum.Replayed = &record.Replayed{Dir: record.UnknownRecording}
+		}
 		if r.Status == record.StatusSkipped {
 			sum.Skipped = append(sum.Skipped, Skipped{Cell: r.Cell, Provider: r.Provider, Model: r.Model, Reason: r.Error})
 			continue
