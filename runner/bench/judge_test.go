@@ -59,18 +59,20 @@ judge:
 // A judge that fails, times out or prints no score never costs the run.
 func TestFailingJudgeKeepsTheRun(t *testing.T) {
 	cases := []struct {
-		name, judge string
-		status      record.Status
-		why         string
+		name, judge, timeout string
+		status               record.Status
+		why                  string
 	}{
-		{"exits 1", `echo 'no key for the judge' >&2; exit 1`, record.StatusFailed, "no key for the judge"},
-		{"no score", `echo 'the reports look fine'`, record.JudgeNoScore, `printed no "quality" metric`},
-		{"score out of range", `echo '::runner::{"event":"metric","name":"quality","value":42}'`, record.JudgeNoScore, "outside 1 to 10"},
-		{"timeout", `sleep 5`, record.StatusTimeout, "timed out"},
+		// Only the timeout case has a short timeout: on a loaded machine a
+		// shell may take longer than 300 ms just to start.
+		{"exits 1", `echo 'no key for the judge' >&2; exit 1`, "2m", record.StatusFailed, "no key for the judge"},
+		{"no score", `echo 'the reports look fine'`, "2m", record.JudgeNoScore, `printed no "quality" metric`},
+		{"score out of range", `echo '::runner::{"event":"metric","name":"quality","value":42}'`, "2m", record.JudgeNoScore, "outside 1 to 10"},
+		{"timeout", `sleep 120`, "300ms", record.StatusTimeout, "timed out"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o, _ := setup(t, "name: f\nruns: 1\ncommand: 'echo working'\njudge: { command: "+quoteYAML(c.judge)+", timeout: 300ms }\n")
+			o, _ := setup(t, "name: f\nruns: 1\ncommand: 'echo working'\njudge: { command: "+quoteYAML(c.judge)+", timeout: "+c.timeout+" }\n")
 			if _, err := Run(context.Background(), o); err != nil {
 				t.Fatal(err)
 			}
