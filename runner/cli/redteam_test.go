@@ -30,3 +30,24 @@ command: "true"
 		}
 	}
 }
+
+// --runs beyond spec.MaxRuns is a usage error naming the flag, for a run
+// and for the commands that plan (cassettes, plan): it planned every run in
+// memory and the runner was killed (exit 137) without a word.
+func TestRunsFlagBounded(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeSpec(t, dir, `name: runs
+providers:
+  - { name: openai, api: openai, models: [ gpt-4o-mini ] }
+command: "true"
+`)
+	for _, args := range [][]string{
+		{spec, "--dry-run", "--runs", "99999999999", "--output", filepath.Join(dir, "out"), "--no-progress"},
+		{"plan", spec, "--runs", "100001"},
+	} {
+		code, _, stderr := runner(t, context.Background(), args...)
+		if code != ExitUsage || !strings.Contains(stderr, "--runs: at most") {
+			t.Errorf("%v: exit %d, want %d naming --runs; stderr:\n%s", args, code, ExitUsage, stderr)
+		}
+	}
+}

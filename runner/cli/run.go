@@ -82,6 +82,9 @@ func (f *runFlags) load(path string, warn io.Writer) (*spec.Spec, []plan.Filter,
 	if f.runs < 0 {
 		return nil, nil, plan.Shard{}, usageErrorf("--runs must be at least 1, got %d", f.runs)
 	}
+	if f.runs > spec.MaxRuns {
+		return nil, nil, plan.Shard{}, usageErrorf("--runs: at most %d, got %d", spec.MaxRuns, f.runs)
+	}
 	if f.runs > 0 {
 		s.Runs = f.runs
 	}
@@ -287,6 +290,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if given["runs"] && f.runs < 1 {
 		return usageErrorf("--runs must be at least 1, got %d", f.runs)
+	}
+	if f.runs > spec.MaxRuns {
+		return usageErrorf("--runs: at most %d, got %d", spec.MaxRuns, f.runs)
 	}
 	if f.resume != "" {
 		if err := f.restore(given); err != nil {

@@ -23,3 +23,22 @@ func TestBlankRequiredCommands(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped run count is refused at its line before anything is planned:
+// runs: 99999999999 planned every run in memory and the runner was killed
+// (exit 137) without a word.
+func TestRunCountsBounded(t *testing.T) {
+	for src, want := range map[string]string{
+		"runs: 99999999999\n":   "b.yaml:3:7: runs: at most 100000",
+		"runs: 100001\n":        "b.yaml:3:7: runs: at most 100000",
+		"warmup: 99999999999\n": "b.yaml:3:9: warmup: at most 100000",
+	} {
+		_, err := Parse("b.yaml", []byte("name: d\ncommand: x\n"+src), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", src, err, want)
+		}
+	}
+	if _, err := Parse("b.yaml", []byte("name: d\ncommand: x\nruns: 100000\n"), nil); err != nil {
+		t.Errorf("runs: 100000 refused: %v", err)
+	}
+}

@@ -38,6 +38,10 @@ const (
 	// axes, before exclude): a typo such as three 1,000-value axes would
 	// otherwise be a billion cells, expanded in memory before anything runs.
 	DefaultMaxCells = 10_000
+	// MaxRuns caps runs and warmup per cell (spec and --runs): a mistyped
+	// count (99999999999) would plan every run in memory and get the runner
+	// killed before it says anything.
+	MaxRuns = 100_000
 	// DefaultJudgeTimeout bounds one judge command when judge.timeout is
 	// not set: a judge that hangs must not hold the benchmark.
 	DefaultJudgeTimeout = 5 * time.Minute
@@ -222,9 +226,13 @@ func (s *Spec) validate(d *decoder) {
 	}
 	if s.Runs < 1 {
 		fail("runs", "must be at least 1, got %d", s.Runs)
+	} else if s.Runs > MaxRuns {
+		fail("runs", "at most %d, got %d", MaxRuns, s.Runs)
 	}
 	if s.Warmup < 0 {
 		fail("warmup", "must not be negative")
+	} else if s.Warmup > MaxRuns {
+		fail("warmup", "at most %d, got %d", MaxRuns, s.Warmup)
 	}
 	if s.Concurrency < 1 {
 		fail("concurrency", "must be at least 1, got %d", s.Concurrency)
