@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/runner-bench/runner/runner/execute"
@@ -118,12 +119,23 @@ func (b *benchmark) judge(ctx context.Context, p plan.Pair, proxy Proxy, fl runF
 		}
 		env = append(env, k+"="+v)
 	}
+	// The judge's warnings (a malformed score event, say) explain a missing
+	// score in the run's record, not only on the console.
+	var (
+		warned   sync.Mutex
+		warnings []string
+	)
 	job := execute.Job{
 		Command: cmd, Env: env, Timeout: b.Spec.Judge.Timeout.D(),
 		LogPath:    filepath.Join(b.Dir, logRel),
 		EventsPath: strings.TrimSuffix(filepath.Join(b.Dir, logRel), ".log") + ".events.jsonl",
 		AppendLog:  b.Resuming, StaleEvents: b.Resuming,
-		Warn: func(msg string) { b.Progress.Note(fmt.Sprintf("%s %s judge: %s", c.ID, fl.name, msg)) },
+		Warn: func(msg string) {
+			warned.Lock()
+			warnings = append(warnings, msg)
+			warned.Unlock()
+			b.Progress.Note(fmt.Sprintf("%s %s judge: %s", c.ID, fl.name, msg))
+		},
 	}
 	if proxy != nil {
 		proxy.BeginRun(time.Now(), nil)
@@ -148,6 +160,9 @@ func (b *benchmark) judge(ctx context.Context, p plan.Pair, proxy Proxy, fl runF
 	switch {
 	case !ok:
 		j.Status, j.Error = record.JudgeNoScore, fmt.Sprintf("the judge printed no %q metric event", spec.JudgeMetric)
+		if len(warnings) > 0 {
+			j.Error += " (" + strings.Join(warnings, "; ") + ")"
+		}
 	case score < 1 || score > 10:
 		j.Status, j.Error = record.JudgeNoScore, fmt.Sprintf("the judge's score %g is outside 1 to 10", score)
 	default:

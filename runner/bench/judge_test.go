@@ -68,6 +68,7 @@ func TestFailingJudgeKeepsTheRun(t *testing.T) {
 		{"exits 1", `echo 'no key for the judge' >&2; exit 1`, "2m", record.StatusFailed, "no key for the judge"},
 		{"no score", `echo 'the reports look fine'`, "2m", record.JudgeNoScore, `printed no "quality" metric`},
 		{"score out of range", `echo '::runner::{"event":"metric","name":"quality","value":42}'`, "2m", record.JudgeNoScore, "outside 1 to 10"},
+		{"malformed score", `echo '::runner::{"event":"metric","name":"quality","value":"NaN"}'`, "2m", record.JudgeNoScore, `printed no "quality" metric event (`},
 		{"timeout", `sleep 120`, "300ms", record.StatusTimeout, "timed out"},
 	}
 	for _, c := range cases {
