@@ -265,7 +265,7 @@ func (s *Store) Trend(ctx context.Context, q Query) (*Trend, error) {
 			}
 			p := Point{Benchmark: b.ID, Started: b.Started, Commit: b.Commit, Kind: b.Kind, N: len(v), values: v}
 			sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(append([]float64(nil), v...), &benchmath.DefaultThresholds), 0.95)
-			p.Median, p.Lo, p.Hi = sum.Center, finite(sum.Lo, sum.Center), finite(sum.Hi, sum.Center)
+			p.Median, p.Lo, p.Hi = sum.Center, results.FiniteOr(sum.Lo, sum.Center), results.FiniteOr(sum.Hi, sum.Center)
 			sr.Points = append(sr.Points, p)
 			series = append(series, v)
 			at = append(at, len(sr.Points)-1)

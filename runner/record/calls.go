@@ -116,7 +116,7 @@ func (s Sum) Mean() (float64, bool) {
 	if s.N == 0 {
 		return 0, false
 	}
-	return finite(s.Total / float64(s.N)), true
+	return Finite(s.Total / float64(s.N)), true
 }
 
 // Stddev is the sample standard deviation of the values (0 for fewer than two).
@@ -129,10 +129,12 @@ func (s Sum) Stddev() float64 {
 	if v <= 0 || math.IsNaN(v) {
 		return 0
 	}
-	return finite(math.Sqrt(v))
+	return Finite(math.Sqrt(v))
 }
 
-func finite(x float64) float64 {
+// Finite clamps ±Inf to the largest finite float64 and NaN to 0: a figure
+// the runner keeps is always a number JSON can carry.
+func Finite(x float64) float64 {
 	switch {
 	case math.IsNaN(x):
 		return 0

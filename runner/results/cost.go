@@ -58,7 +58,7 @@ func Cost(pr spec.Price, t record.Tokens) float64 {
 	}
 	c := (float64(plain)*pr.Input + float64(t.CachedInput)*cached +
 		float64(t.CacheWrite)*write + float64(t.Output)*pr.Output) / 1e6
-	return max(0, clampFinite(c)) // a cost is never negative, nor past a float64
+	return max(0, record.Finite(c)) // a cost is never negative, nor past a float64
 }
 
 // CostSplit prices tokens as Cost does, in its halves: input (cache reads
@@ -73,9 +73,9 @@ func CostSplit(pr spec.Price, t record.Tokens) (input, cached, output float64) {
 		write = *pr.CacheWrite
 	}
 	plain := max(0, t.Input-t.CachedInput-t.CacheWrite)
-	cached = max(0, clampFinite(float64(t.CachedInput)*cachedRate/1e6))
-	input = max(0, clampFinite((float64(plain)*pr.Input+float64(t.CachedInput)*cachedRate+float64(t.CacheWrite)*write)/1e6))
-	output = max(0, clampFinite(float64(t.Output)*pr.Output/1e6))
+	cached = max(0, record.Finite(float64(t.CachedInput)*cachedRate/1e6))
+	input = max(0, record.Finite((float64(plain)*pr.Input+float64(t.CachedInput)*cachedRate+float64(t.CacheWrite)*write)/1e6))
+	output = max(0, record.Finite(float64(t.Output)*pr.Output/1e6))
 	return input, cached, output
 }
 

@@ -125,8 +125,8 @@ func compareValues(name, unit string, old, new []float64) *Change {
 	cmp := benchmath.AssumeNothing.Compare(s1, s2)
 	c := &Change{
 		Metric: name, Unit: unit, Old: sum1.Center, New: sum2.Center,
-		OldLo: finite(sum1.Lo, sum1.Center), OldHi: finite(sum1.Hi, sum1.Center),
-		NewLo: finite(sum2.Lo, sum2.Center), NewHi: finite(sum2.Hi, sum2.Center),
+		OldLo: FiniteOr(sum1.Lo, sum1.Center), OldHi: FiniteOr(sum1.Hi, sum1.Center),
+		NewLo: FiniteOr(sum2.Lo, sum2.Center), NewHi: FiniteOr(sum2.Hi, sum2.Center),
 		P: cmp.P, N1: cmp.N1, N2: cmp.N2, Alpha: cmp.Alpha,
 		Significant: cmp.P <= cmp.Alpha,
 	}
@@ -150,7 +150,9 @@ func compareValues(name, unit string, old, new []float64) *Change {
 	return c
 }
 
-func finite(v, otherwise float64) float64 {
+// FiniteOr is v, or otherwise when v is NaN or ±Inf (an interval benchmath
+// could not bound, say).
+func FiniteOr(v, otherwise float64) float64 {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return otherwise
 	}

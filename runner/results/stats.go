@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/rules"
 )
 
@@ -39,7 +40,7 @@ func NewStats(values []float64) Stats {
 		return Stats{}
 	}
 	for i, v := range values { // a sum of huge values in a run may be ±Inf
-		values[i] = clampFinite(v)
+		values[i] = record.Finite(v)
 	}
 	sample := benchmath.NewSample(values, thresholds) // sorts values
 	v := sample.Values
@@ -61,10 +62,10 @@ func NewStats(values []float64) Stats {
 		d := x/scale - mean
 		ss += d * d
 	}
-	st := Stats{N: len(v), Mean: clampFinite(mean * scale), Min: v[0], Max: v[len(v)-1], P95: quantile(v, 0.95)}
+	st := Stats{N: len(v), Mean: record.Finite(mean * scale), Min: v[0], Max: v[len(v)-1], P95: quantile(v, 0.95)}
 	mean = st.Mean
 	if len(v) > 1 {
-		st.Stddev = clampFinite(math.Sqrt(ss/(n-1)) * scale)
+		st.Stddev = record.Finite(math.Sqrt(ss/(n-1)) * scale)
 	}
 	if mean != 0 {
 		st.CV = st.Stddev / math.Abs(mean)
@@ -94,21 +95,7 @@ func quantile(v []float64, q float64) float64 {
 		return v[len(v)-1]
 	}
 	frac := pos - float64(lo)
-	return clampFinite(v[lo]*(1-frac) + v[lo+1]*frac) // no difference of two huge values
-}
-
-// clampFinite clamps ±Inf to the largest finite float64 and NaN to 0: a statistic
-// is always a number JSON can carry.
-func clampFinite(x float64) float64 {
-	switch {
-	case math.IsNaN(x):
-		return 0
-	case math.IsInf(x, 1):
-		return math.MaxFloat64
-	case math.IsInf(x, -1):
-		return -math.MaxFloat64
-	}
-	return x
+	return record.Finite(v[lo]*(1-frac) + v[lo+1]*frac) // no difference of two huge values
 }
 
 // Rule returns the statistic as rules see it: nil when there is no value.

@@ -447,7 +447,7 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 	}
 	for _, ph := range r.Phases {
 		p := phase(ph.Name)
-		p.Seconds = clampFinite(p.Seconds + ph.Seconds)
+		p.Seconds = record.Finite(p.Seconds + ph.Seconds)
 	}
 	cost, priced := 0.0, true
 	add := func(phaseName, model string, t record.Tokens) {
@@ -469,12 +469,12 @@ func derive(r *record.Run, prices Prices, unpriced map[string]bool) *Run {
 			return
 		}
 		c := Cost(e.Price, t)
-		p.Cost = clampFinite(p.Cost + c)
-		cost = clampFinite(cost + c)
+		p.Cost = record.Finite(p.Cost + c)
+		cost = record.Finite(cost + c)
 		in, cached, out := CostSplit(e.Price, t)
-		run.InputCost = clampFinite(run.InputCost + in)
-		run.CachedInputCost = clampFinite(run.CachedInputCost + cached)
-		run.OutputCost = clampFinite(run.OutputCost + out)
+		run.InputCost = record.Finite(run.InputCost + in)
+		run.CachedInputCost = record.Finite(run.CachedInputCost + cached)
+		run.OutputCost = record.Finite(run.OutputCost + out)
 	}
 	groups := r.Groups()
 	if usesProxy(r) {
