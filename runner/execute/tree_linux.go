@@ -167,23 +167,31 @@ func (t *procTree) kill() {
 		}
 	}
 	// A process may fork while the walk runs: walk until a pass finds none.
-	for pass := 0; pass < 10; pass++ {
-		if len(t.killMarked()) == 0 {
+	// An orphan caught inside execve shows an empty environment for a moment:
+	// look again shortly rather than take it for someone else's.
+	for pass := 0; pass < 20; pass++ {
+		killed, unsure := t.killMarked()
+		if len(killed) == 0 && !unsure {
 			return
+		}
+		if len(killed) == 0 {
+			time.Sleep(2 * time.Millisecond)
 		}
 	}
 }
 
 // killMarked kills the processes of /proc that carry the command's
 // RUNNER_RUN_ID or descend from its shell, and reaps those that had become
-// the runner's children. It returns the pids it killed. Only processes
+// the runner's children. It returns the pids it killed, and unsure when an
+// orphan of the runner's had no environment to read (one in the middle of
+// execve has none for a moment). Only processes
 // started after the shell are looked at (pids grow; all of them when the
 // numbering may have wrapped), which keeps the walk short: reading every
 // process's files would cost more than running a short command.
-func (t *procTree) killMarked() []int {
+func (t *procTree) killMarked() (killed []int, unsure bool) {
 	d, err := os.Open("/proc")
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	names, _ := d.Readdirnames(-1)
 	d.Close()
@@ -208,6 +216,8 @@ func (t *procTree) killMarked() []int {
 		env, err := os.ReadFile("/proc/" + n + "/environ")
 		if err == nil && bytes.Contains(append([]byte{0}, env...), marker) {
 			mine = append(mine, pid)
+		} else if ppid == self && len(env) == 0 {
+			unsure = true
 		}
 	}
 	for pid := range parents { // descendants of the shell that dropped the marker
@@ -229,7 +239,7 @@ func (t *procTree) killMarked() []int {
 			go syscall.Wait4(pid, nil, 0, nil)
 		}
 	}
-	return mine
+	return mine, unsure
 }
 
 // pidMax is the largest process ID the kernel hands out.
