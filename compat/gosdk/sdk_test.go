@@ -295,7 +295,7 @@ func TestSDKsThroughProxyToSimulator(t *testing.T) {
 	ph := &phases{}
 	p.BeginRun(time.Now(), ph.get)
 	got := driveSDKs(t, p, ph)
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	checkCalls(t, got, calls)
 	for _, c := range calls {
 		if c.Output < 200 || c.Output > 600 {
@@ -312,7 +312,7 @@ func TestSDKsThroughProxyToDocumentedShapes(t *testing.T) {
 	ph := &phases{}
 	p.BeginRun(time.Now(), ph.get)
 	got := driveSDKs(t, p, ph)
-	calls := p.EndRun()
+	calls := p.EndRun().Calls
 	// The client that did not ask for usage saw none; the record has it.
 	got[1].input, got[1].out = 9, 2
 	checkCalls(t, got, calls)
