@@ -136,3 +136,34 @@ func TestNoPathOutsideTheRepo(t *testing.T) {
 		}
 	}
 }
+
+// The README's Layout names every package of the runner, so a reader finds
+// where each step of the flow lives.
+func TestLayoutNamesEveryPackage(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, ok := strings.Cut(string(readme), "\n## Layout\n")
+	if !ok {
+		t.Fatal("README.md has no Layout section")
+	}
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	err = filepath.WalkDir(filepath.Join("..", "runner"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || d.Name() == "testdata" || d.Name() == "migrations" {
+			return err
+		}
+		if gos, _ := filepath.Glob(filepath.Join(path, "*.go")); len(gos) == 0 {
+			return nil
+		}
+		rel, _ := filepath.Rel("..", path)
+		pkg := filepath.ToSlash(rel)
+		if pkg != "runner" && !strings.Contains(layout, pkg+" ") {
+			t.Errorf("README.md's Layout does not name %s", pkg)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
