@@ -53,7 +53,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "cooldown: 5s",
 	},
 	"Spec.timeout": {
-		Desc:    "Longest a run (and each setup and prepare command) may take; then every process of the run is killed and the run recorded as `timeout`.",
+		Desc:    "Longest a run (and each setup and prepare command) may take; then every process of the run is killed and the run recorded as `timeout`. Must be more than 0: there is no unlimited run (`timeout: 0s` is an error; leave it out for the default).",
 		Default: "`30m`",
 		Example: "timeout: 10m",
 	},
@@ -84,7 +84,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "cleanup: [ \"docker compose down\" ]",
 	},
 	"Spec.cleanup_timeout": {
-		Desc:    "Longest each cleanup command may take (cleanup also runs after Ctrl-C, so a hanging one must not hold the exit).",
+		Desc:    "Longest each cleanup command may take (cleanup also runs after Ctrl-C, so a hanging one must not hold the exit). Must be more than 0 (`0s` is an error; leave it out for the default).",
 		Default: "`1m`",
 		Example: "cleanup_timeout: 2m",
 	},
@@ -363,7 +363,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "command: \"{{ .tmp }}/cycling-ai judge --dir {{ .run.dir }} --provider anthropic --model claude-3-5-sonnet-20241022\"",
 	},
 	"Judge.timeout": {
-		Desc:    "Longest one judge command may take; then it is killed and the run keeps no score (the reason says it timed out).",
+		Desc:    "Longest one judge command may take; then it is killed and the run keeps no score (the reason says it timed out). Must be more than 0: there is no unlimited judge (`timeout: 0s` is an error; leave it out for the default).",
 		Default: "`5m`",
 		Example: "timeout: 2m",
 	},

@@ -449,10 +449,21 @@ func (s *Spec) validate(d *decoder) {
 
 // checkGivenZeros rejects a zero written in the spec where zero means "use
 // the default": `runs: 0` is a mistake, as `--runs 0` is, not "3 runs".
+// A timeout of 0 reads as "no timeout" (as in curl or k6) but every run and
+// command is bounded here, so it is refused rather than quietly made the
+// default.
 func (d *decoder) checkGivenZeros() {
 	for _, f := range []string{"runs", "concurrency"} {
 		if n, ok := d.nodes[f]; ok && n.Kind == yaml.ScalarNode && isZero(n.Value) {
 			d.errorf(n, "%s: must be at least 1, got 0", f)
+		}
+	}
+	for _, t := range []struct {
+		field string
+		def   time.Duration
+	}{{"timeout", DefaultTimeout}, {"cleanup_timeout", DefaultCleanupTimeout}, {"judge.timeout", DefaultJudgeTimeout}} {
+		if n, ok := d.nodes[t.field]; ok && n.Kind == yaml.ScalarNode && isZeroDuration(n.Value) {
+			d.errorf(n, "%s: must be more than 0, got %s (there is no unlimited timeout; leave it out for the default %s)", t.field, n.Value, fmtDuration(t.def))
 		}
 	}
 }
@@ -595,6 +606,23 @@ func isZero(v string) bool {
 	return err == nil && i == 0
 }
 
+func isZeroDuration(v string) bool {
+	d, err := time.ParseDuration(v)
+	return isZero(v) || err == nil && d == 0
+}
+
+// fmtDuration writes a default as a spec would ("5m", not "5m0s").
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // redactURL hides what may be a password in a URL.
 func redactURL(u string) string {
 	scheme, rest, _ := strings.Cut(u, "://")
@@ -636,10 +664,7 @@ func (s *Spec) checkReference() string {
 			names = append(names, p.Name)
 		}
 		msg := fmt.Sprintf("%q names no provider (a provider name, or provider/model)", ref)
-		if near := Closest(name, names); near != "" {
-			msg += fmt.Sprintf("; did you mean %q?", near)
-		}
-		return msg + "; providers: " + strings.Join(names, ", ")
+		return msg + suggest("", name, names, "providers")
 	}
 	if !hasModel {
 		return ""
@@ -653,10 +678,23 @@ func (s *Spec) checkReference() string {
 		}
 	}
 	msg := fmt.Sprintf("%q: provider %s has no model %q", ref, name, model)
-	if near := Closest(model, p.Models); near != "" {
-		msg += fmt.Sprintf("; did you mean %q?", near)
+	if len(p.Models) == 0 {
+		return msg + " (it lists no models; name the provider alone)"
 	}
-	return msg + "; its models: " + strings.Join(p.Models, ", ")
+	return msg + suggest(fmt.Sprintf("%s/", name), model, p.Models, "its models")
+}
+
+// suggest ends a message with the nearest name, if one is near, and the
+// names there are: `; did you mean "a/big-2"? (its models: m1, big-2)`.
+func suggest(prefix, got string, names []string, what string) string {
+	if len(names) == 0 {
+		return fmt.Sprintf("; %s: none", what)
+	}
+	list := fmt.Sprintf("%s: %s", what, strings.Join(names, ", "))
+	if near := Closest(got, names); near != "" {
+		return fmt.Sprintf("; did you mean %q? (%s)", prefix+near, list)
+	}
+	return "; " + list
 }
 
 // IsReference says whether the cell of provider and model is one that

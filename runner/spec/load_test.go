@@ -213,3 +213,51 @@ func TestDefaultTimeouts(t *testing.T) {
 		t.Errorf("timeout/cleanup_timeout = %v/%v, want 5s/3s", s.Timeout.D(), s.CleanupTimeout.D())
 	}
 }
+
+// The whole message for a wrong report.reference reads as one sentence with
+// the suggestion and the names in brackets (it once ended "?; its models:").
+func TestReferenceMessage(t *testing.T) {
+	for _, c := range []struct{ name, providers, ref, want string }{
+		{"provider typo", "[ { name: anthropic }, { name: openai } ]", "antropic",
+			`bad.yaml:4:22: report.reference: "antropic" names no provider (a provider name, or provider/model); did you mean "anthropic"? (providers: anthropic, openai)`},
+		{"provider far off", "[ { name: anthropic } ]", "zzz",
+			`bad.yaml:4:22: report.reference: "zzz" names no provider (a provider name, or provider/model); providers: anthropic`},
+		{"model typo", "[ { name: a, models: [big-1, small-1] } ]", "a/big-2",
+			`bad.yaml:4:22: report.reference: "a/big-2": provider a has no model "big-2"; did you mean "a/big-1"? (its models: big-1, small-1)`},
+		{"model far off", "[ { name: a, models: [big-1, small-1] } ]", "a/zzzzzz",
+			`bad.yaml:4:22: report.reference: "a/zzzzzz": provider a has no model "zzzzzz"; its models: big-1, small-1`},
+		{"provider without models", "[ { name: a } ]", "a/m",
+			`bad.yaml:4:22: report.reference: "a/m": provider a has no model "m" (it lists no models; name the provider alone)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := "name: d\ncommand: x\nproviders: " + c.providers + "\nreport: { reference: " + c.ref + " }\n"
+			_, err := Parse("bad.yaml", []byte(src), nil)
+			if err == nil || strings.TrimSpace(err.Error()) != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
+// A timeout of 0 written in the spec is refused, naming the field and the
+// default, rather than quietly meaning the default (users read 0 as "none").
+func TestZeroTimeoutRefused(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"judge 0s", "name: d\ncommand: x\njudge:\n  command: j\n  timeout: 0s\n",
+			`bad.yaml:5:12: judge.timeout: must be more than 0, got 0s (there is no unlimited timeout; leave it out for the default 5m)`},
+		{"judge 0", "name: d\ncommand: x\njudge: { command: j, timeout: 0 }\n", `judge.timeout: must be more than 0, got 0`},
+		{"run", "name: d\ncommand: x\ntimeout: 0m\n", `bad.yaml:3:10: timeout: must be more than 0, got 0m (there is no unlimited timeout; leave it out for the default 30m)`},
+		{"cleanup", "name: d\ncommand: x\ncleanup_timeout: 0h\n", `cleanup_timeout: must be more than 0, got 0h (there is no unlimited timeout; leave it out for the default 1m)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.src), nil)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got  %v\nwant it to contain %s", err, c.want)
+			}
+		})
+	}
+	s, err := Parse("good.yaml", []byte("name: d\ncommand: x\njudge: { command: j }\n"), nil)
+	if err != nil || s.Judge.Timeout.D() != DefaultJudgeTimeout {
+		t.Errorf("judge without timeout: %v, timeout %v, want the default %v", err, s.Judge.Timeout.D(), DefaultJudgeTimeout)
+	}
+}
