@@ -107,35 +107,52 @@ func Duration(s float64) string {
 	return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
-// USD formats dollars: four decimals under $1, two above.
+// USD formats dollars: four decimals under $1, two above. A cost that is
+// not zero is never shown as $0.0000: under $0.00005 it gets two
+// significant digits ($0.000015), as a cheap model's single call costs.
 func USD(f float64) string {
-	if math.Abs(f) < 1 {
-		return fmt.Sprintf("$%.4f", f)
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
 	}
-	return "$" + Thousands2(f)
+	switch {
+	case f != 0 && f < 0.00005:
+		if d := 1 - int(math.Floor(math.Log10(f))); d <= 12 {
+			return fmt.Sprintf("%s$%.*f", sign, d, f)
+		}
+		return fmt.Sprintf("%s$%.2g", sign, f)
+	case f < 1:
+		return fmt.Sprintf("%s$%.4f", sign, f)
+	}
+	return sign + "$" + Thousands2(f)
 }
 
 // Thousands formats a number rounded to a whole, with thousands separators.
 func Thousands(f float64) string {
-	neg := f < 0
-	s := fmt.Sprintf("%.0f", math.Abs(f))
+	return group(fmt.Sprintf("%.0f", f))
+}
+
+// Thousands2 is Thousands with two decimals, rounded once (1.999 is 2.00).
+func Thousands2(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 2, 64)
+	return group(s[:len(s)-3]) + s[len(s)-3:]
+}
+
+// group puts thousands separators into a formatted whole number.
+func group(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder
+	if neg && strings.Trim(s, "0") != "" {
+		b.WriteByte('-')
+	}
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
 	}
-	if neg && s != "0" {
-		return "-" + b.String()
-	}
 	return b.String()
-}
-
-// Thousands2 is Thousands with two decimals.
-func Thousands2(f float64) string {
-	whole := math.Trunc(f)
-	return Thousands(whole) + fmt.Sprintf("%.2f", math.Abs(f-whole))[1:]
 }
 
 // MB formats megabytes, switching to GB past 1024.

@@ -1,0 +1,39 @@
+package output
+
+import "testing"
+
+// A printed figure is the value rounded once: $12.996 is $13.00, not
+// $12.00, and a cost that is not zero never reads $0.0000.
+func TestFormatRounding(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		f    func(float64) string
+		v    float64
+		want string
+	}{
+		{USD, 1.999, "$2.00"},
+		{USD, 12.996, "$13.00"},
+		{USD, 999.999, "$1,000.00"},
+		{USD, 1999.996, "$2,000.00"},
+		{USD, 2.5e9, "$2,500,000,000.00"},
+		{USD, -1.999, "-$2.00"},
+		{USD, -0.5, "-$0.5000"},
+		{USD, 0, "$0.0000"},
+		{USD, 0.0584, "$0.0584"},
+		{USD, 0.000015, "$0.000015"},
+		{USD, 0.00004999, "$0.000050"},
+		{USD, 6.17283949505e-11, "$0.000000000062"},
+		{USD, 1e-300, "$1e-300"},
+		{Thousands2, 0.999, "1.00"},
+		{Thousands2, 9999.999, "10,000.00"},
+		{Thousands2, -0.001, "0.00"},
+		{Thousands2, -1234.5, "-1,234.50"},
+		{Thousands, -0.4, "0"},
+		{Thousands, -1234567, "-1,234,567"},
+		{Thousands, 999.5, "1,000"},
+	} {
+		if got := c.f(c.v); got != c.want {
+			t.Errorf("%v: got %q, want %q", c.v, got, c.want)
+		}
+	}
+}
