@@ -16,6 +16,7 @@ import (
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -38,8 +39,9 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageErrorf("merge takes an output folder and at least one shard folder")
 	}
-	if *failOn != "fail" && *failOn != "acceptable" {
-		return usageErrorf("--fail-on %q: expected fail or acceptable", *failOn)
+	failLevel, err := rules.ParseFailOn(*failOn)
+	if err != nil {
+		return usageErrorf("--fail-on %v", err)
 	}
 	out, dirs := pos[0], pos[1:]
 	m, err := readShards(dirs)
@@ -73,7 +75,7 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 	printSummary(e.stdout, sum, out, s)
 	// The shards were not recorded alone: the merged benchmark is, once.
 	histErr := hist.record(ctx, out, s, m.bm, sum, e.stderr, false)
-	if v := verdictError(sum, *failOn); v != nil {
+	if v := verdictError(sum, failLevel); v != nil {
 		return errors.Join(v, histErr)
 	}
 	return histErr

@@ -24,6 +24,7 @@ import (
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/redact"
 	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -283,8 +284,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageErrorf("run takes one spec file, got %d arguments", len(pos))
 	}
-	if f.failOn != "fail" && f.failOn != "acceptable" {
-		return usageErrorf("--fail-on %q: expected fail or acceptable", f.failOn)
+	failOn, err := rules.ParseFailOn(f.failOn)
+	if err != nil {
+		return usageErrorf("--fail-on %v", err)
 	}
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
@@ -474,7 +476,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if histErr != nil {
 		// The verdict's exit code wins; a store the user named that could
 		// not be written is exit 5 when the verdict is clean.
-		if v := verdictError(sum, f.failOn); v != nil && outcome.StopReason == "" && !outcome.Budget {
+		if v := verdictError(sum, failOn); v != nil && outcome.StopReason == "" && !outcome.Budget {
 			return errors.Join(v, histErr)
 		}
 		if outcome.StopReason == "" && !outcome.Budget {
@@ -488,11 +490,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return withCode(ExitBudget, fmt.Errorf("stopped early: %s. %d of the %d planned runs were not started and are not measured; the report covers the rest. To finish, raise budget.max_cost and continue: runner %s --resume %s",
 			outcome.StopReason, len(pairs)-outcome.Runs, len(pairs), pos[0], dir))
 	}
-	return verdictError(sum, f.failOn)
+	return verdictError(sum, failOn)
 }
 
 // verdictError maps a summary to the exit code contract.
-func verdictError(sum *results.Summary, failOn string) error {
+func verdictError(sum *results.Summary, failOn rules.Level) error {
 	if len(sum.Cells) == 0 {
 		return withCode(ExitNothingRan, errors.New("nothing was measured: every cell was skipped (see the reasons above; --dry-run rehearses the benchmark against the simulator)"))
 	}
@@ -503,11 +505,11 @@ func verdictError(sum *results.Summary, failOn string) error {
 		}
 	}
 	switch {
-	case sum.Rating == results.Fail:
+	case sum.Rating == rules.Fail:
 		return withCode(ExitThresholds, errors.New("thresholds failed"))
-	case sum.Rating == results.Acceptable && failOn == "acceptable":
+	case sum.Rating.Fails(failOn):
 		return withCode(ExitThresholds, errors.New("thresholds only acceptable (--fail-on acceptable)"))
-	case !measured || sum.Rating == "" && anyFailed(sum):
+	case !measured || sum.Rating == rules.NotRated && anyFailed(sum):
 		return withCode(ExitRunsFailed, errors.New("runs failed and no threshold verdict could be reached"))
 	case len(sum.Broken) > 0:
 		return withCode(ExitRunsFailed, fmt.Errorf("every run failed in %s: no verdict for %s", strings.Join(sum.Broken, ", "), plural(len(sum.Broken), "that cell", "those cells")))
@@ -757,7 +759,7 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 		if c.Cost.N > 0 {
 			cost = output.USD(c.Cost.Mean)
 		}
-		rating := results.RatingText(c.Rating)
+		rating := c.Rating.Rating()
 		switch {
 		case c.Runs == 0 && c.Failures > 0:
 			rating = "every run failed"
@@ -772,7 +774,7 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 	tw.flush()
 	for _, c := range sum.Cells {
 		for _, v := range c.Verdicts {
-			if v.Level == results.Fail {
+			if v.Level == rules.Fail {
 				shown := v.Actual
 				if v.Value != nil {
 					shown = output.Quantity(*v.Value, v.Unit)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/runner/rules"
 )
 
 // A cell whose every LLM call failed (here: the simulator answers 429 to
@@ -68,7 +69,7 @@ thresholds:
 		t.Fatal(err)
 	}
 	for _, c := range sum.Cells {
-		if strings.HasSuffix(c.ID, "limited") && c.Rating == results.Pass {
+		if strings.HasSuffix(c.ID, "limited") && c.Rating == rules.Pass {
 			t.Errorf("%s is rated PASS though every LLM call failed", c.ID)
 		}
 	}

@@ -113,7 +113,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 			mx = []byte("{}")
 		}
 		if err := exec("INSERT INTO cells (benchmark_id, cell, provider, model, matrix, runs, failures, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			id, c.ID, c.Provider, c.Model, string(mx), c.Runs, c.Failures, c.Rating); err != nil {
+			id, c.ID, c.Provider, c.Model, string(mx), c.Runs, c.Failures, string(c.Rating)); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/Masterminds/sprig/v3"
 
 	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/templates"
 )
 
@@ -50,7 +51,7 @@ func Funcs() template.FuncMap {
 		"verdict":    Verdict,
 		"quantity":   Quantity,
 		"deref":      func(f *float64) float64 { return *f },
-		"rating":     results.RatingText,
+		"rating":     rules.Level.Rating,
 		"conclusion": Conclusion,
 		"minutes":    Minutes,
 		"median":     Median,
@@ -244,8 +245,8 @@ func Size(v float64, unit string) string {
 // is shown as written (10 s, $0.30, 1,024 MB), not rounded.
 func TargetLine(v results.Verdict) string {
 	level := v.Level
-	if level == "" {
-		level = results.NA
+	if level == rules.NotRated {
+		level = rules.NA
 	}
 	inMinutes := v.Unit == "s" && v.Limit != nil && *v.Limit >= 180
 	show := func(x float64) string {
@@ -309,13 +310,13 @@ func ChartsFor(section string, charts []Chart) []Chart {
 }
 
 // Verdict shows a verdict level with a marker readable in any renderer.
-func Verdict(level string) string {
+func Verdict(level rules.Level) string {
 	switch level {
-	case results.Pass:
+	case rules.Pass:
 		return "✅ PASS"
-	case results.Acceptable:
+	case rules.Acceptable:
 		return "⚠️ ACCEPTABLE"
-	case results.Fail:
+	case rules.Fail:
 		return "❌ FAIL"
 	}
 	return "➖ N/A"
@@ -334,19 +335,19 @@ func Conclusion(d ReportData) string {
 		if ref.Cost.N > 0 {
 			s += fmt.Sprintf(" at %s", USD(ref.Cost.Mean))
 		}
-		if ref.Rating != "" {
-			s += ", rated " + results.RatingText(ref.Rating)
+		if ref.Rating != rules.NotRated {
+			s += ", rated " + ref.Rating.Rating()
 		}
 		parts = append(parts, s+".")
 	}
 	var pass, ok, fail []string
 	for _, c := range d.Cells {
 		switch c.Rating {
-		case results.Pass:
+		case rules.Pass:
 			pass = append(pass, MarkdownText(c.Name()))
-		case results.Acceptable:
+		case rules.Acceptable:
 			ok = append(ok, MarkdownText(c.Name()))
-		case results.Fail:
+		case rules.Fail:
 			fail = append(fail, MarkdownText(c.Name()))
 		}
 	}

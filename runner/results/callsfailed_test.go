@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
 )
 
 // A run that exited 0 but whose every LLM call failed (an older record,
@@ -26,11 +27,11 @@ func TestRunsWhoseCallsAllFailedAreFailures(t *testing.T) {
 	for _, c := range sum.Cells {
 		switch c.ID {
 		case "good":
-			if c.Runs != 2 || c.Rating != Pass {
+			if c.Runs != 2 || c.Rating != rules.Pass {
 				t.Errorf("good: %d ok runs, rating %q; a retried 429 does not fail a run", c.Runs, c.Rating)
 			}
 		case "denied":
-			if c.Runs != 0 || c.Failures != 2 || c.Rating == Pass {
+			if c.Runs != 0 || c.Failures != 2 || c.Rating == rules.Pass {
 				t.Errorf("denied: %d ok runs, %d failures, rating %q", c.Runs, c.Failures, c.Rating)
 			}
 			if len(c.Failed) == 0 || !strings.Contains(c.Failed[0].Error, "1 × HTTP 401, 1 × refused") {

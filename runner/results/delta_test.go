@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -118,14 +119,14 @@ func TestDeltaRules(t *testing.T) {
 		base  *Baseline
 		cell  string
 		walls []float64
-		want  []string // levels of the two rules
+		want  []rules.Level // levels of the two rules
 	}{
-		{"regression fails", baseline, "a", scaled(base6, 1.2), []string{Fail, Fail}},
-		{"same speed passes", baseline, "a", []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}, []string{Pass, Pass}},
-		{"faster passes", baseline, "a", scaled(base6, 0.5), []string{Pass, Pass}},
-		{"cell absent from baseline", baseline, "b", base6, []string{NA, NA}},
-		{"no baseline", nil, "a", base6, []string{NA, NA}},
-		{"unreadable baseline", &Baseline{Dir: "gone", Err: "no such folder"}, "a", base6, []string{NA, NA}},
+		{"regression fails", baseline, "a", scaled(base6, 1.2), []rules.Level{rules.Fail, rules.Fail}},
+		{"same speed passes", baseline, "a", []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}, []rules.Level{rules.Pass, rules.Pass}},
+		{"faster passes", baseline, "a", scaled(base6, 0.5), []rules.Level{rules.Pass, rules.Pass}},
+		{"cell absent from baseline", baseline, "b", base6, []rules.Level{rules.NA, rules.NA}},
+		{"no baseline", nil, "a", base6, []rules.Level{rules.NA, rules.NA}},
+		{"unreadable baseline", &Baseline{Dir: "gone", Err: "no such folder"}, "a", base6, []rules.Level{rules.NA, rules.NA}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,14 +51,14 @@ thresholds:
 		t.Errorf("streams Write TTFT %+v", p.TTFT)
 	}
 	v := st.Verdicts[0]
-	if v.Level != Pass || v.Unit != "s" || v.Actual != "0.2" {
+	if v.Level != rules.Pass || v.Unit != "s" || v.Actual != "0.2" {
 		t.Errorf("streams verdict %+v", v)
 	}
 	wv := cells["whole"].Verdicts[0]
-	if wv.Level != NA || !strings.HasSuffix(wv.Reason, `measured phase("Plan").ttft`) {
+	if wv.Level != rules.NA || !strings.HasSuffix(wv.Reason, `measured phase("Plan").ttft`) {
 		t.Errorf("whole verdict %+v, want N/A naming phase(\"Plan\").ttft", wv)
 	}
-	if cells["whole"].Verdicts[1].Level != Pass {
+	if cells["whole"].Verdicts[1].Level != rules.Pass {
 		t.Errorf("whole cost verdict %+v", cells["whole"].Verdicts[1])
 	}
 }
@@ -89,13 +89,13 @@ thresholds:
 	if len(vs) != 3 {
 		t.Fatalf("verdicts %+v", vs)
 	}
-	if vs[0].Level != NA || !strings.Contains(vs[0].Reason, `no price for model "m"`) {
+	if vs[0].Level != rules.NA || !strings.Contains(vs[0].Reason, `no price for model "m"`) {
 		t.Errorf("cost verdict %+v", vs[0])
 	}
-	if vs[1].Level != NA || vs[1].Reason != `no value to judge: no successful run measured metric("quality")` {
+	if vs[1].Level != rules.NA || vs[1].Reason != `no value to judge: no successful run measured metric("quality")` {
 		t.Errorf("metric verdict %+v", vs[1])
 	}
-	if vs[2].Level != Pass {
+	if vs[2].Level != rules.Pass {
 		t.Errorf("guarded verdict %+v: tokens are known, so it is judged", vs[2])
 	}
 }

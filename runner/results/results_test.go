@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -65,12 +66,12 @@ func TestVerdictsAtEveryLevel(t *testing.T) {
 	}
 	sum := Compute(s, record.Benchmark{}, recs)
 	want := map[string]struct {
-		time, rating string
+		time, rating rules.Level
 	}{
-		"fast":   {Pass, Pass},
-		"mid":    {Acceptable, Acceptable},
-		"slow":   {Fail, Fail},
-		"broken": {NA, ""},
+		"fast":   {rules.Pass, rules.Pass},
+		"mid":    {rules.Acceptable, rules.Acceptable},
+		"slow":   {rules.Fail, rules.Fail},
+		"broken": {rules.NA, ""},
 	}
 	for _, c := range sum.Cells {
 		w := want[c.ID]
@@ -93,7 +94,7 @@ func TestVerdictsAtEveryLevel(t *testing.T) {
 	if broken.Failures != 3 || broken.Runs != 0 || broken.Verdicts[0].Reason == "" {
 		t.Errorf("broken: failures %d runs %d verdict %+v", broken.Failures, broken.Runs, broken.Verdicts[0])
 	}
-	if sum.Rating != Fail {
+	if sum.Rating != rules.Fail {
 		t.Errorf("overall rating %s, want FAIL", sum.Rating)
 	}
 	if got := sum.Cells[0].Verdicts[0].Actual; got != "5" {

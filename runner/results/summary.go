@@ -11,15 +11,8 @@ import (
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/redact"
+	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
-)
-
-// Verdict levels, worst last.
-const (
-	Pass       = "PASS"
-	Acceptable = "ACCEPTABLE"
-	Fail       = "FAIL"
-	NA         = "N/A"
 )
 
 // Summary is everything the outputs show, computed from the spec and records.
@@ -35,7 +28,7 @@ type Summary struct {
 	Projections []spec.Projection `json:"projections"`
 	Cells       []*Cell           `json:"cells"`
 	Skipped     []Skipped         `json:"skipped,omitempty"`
-	Rating      string            `json:"rating"` // worst cell rating; "" without rules
+	Rating      rules.Level       `json:"rating"` // worst cell rating; NotRated ("") without rules
 	Ranking     []Pick            `json:"recommendations"`
 	Warnings    []string          `json:"warnings,omitempty"`
 	// HasTokens says some run reported tokens: without any (a benchmark of
@@ -142,7 +135,7 @@ type Cell struct {
 	Price     *spec.PriceEntry `json:"price,omitempty"`
 	Monthly   []ProjectionCost `json:"projections,omitempty"`
 	Verdicts  []Verdict        `json:"verdicts,omitempty"`
-	Rating    string           `json:"rating"`
+	Rating    rules.Level      `json:"rating"`
 	Advice    []string         `json:"advice,omitempty"` // the spec's recommendations that hold
 	Slowest   *Share           `json:"bottleneck_time,omitempty"`
 	Hungriest *Share           `json:"bottleneck_tokens,omitempty"`
@@ -238,14 +231,14 @@ type ProjectionCost struct {
 
 // Verdict is one rule's judgement of one cell.
 type Verdict struct {
-	Rule       string   `json:"rule"`
-	Level      string   `json:"level"` // PASS | ACCEPTABLE | FAIL | N/A
-	Target     string   `json:"target"`
-	Acceptable string   `json:"acceptable,omitempty"`
-	Actual     string   `json:"actual,omitempty"` // the value the rule compared, when it can be shown
-	Value      *float64 `json:"value,omitempty"`  // the same as a number
-	Unit       string   `json:"unit,omitempty"`   // its unit: s, USD, tokens, MB, %
-	Reason     string   `json:"reason,omitempty"` // why N/A
+	Rule       string      `json:"rule"`
+	Level      rules.Level `json:"level"` // one of rules.Levels
+	Target     string      `json:"target"`
+	Acceptable string      `json:"acceptable,omitempty"`
+	Actual     string      `json:"actual,omitempty"` // the value the rule compared, when it can be shown
+	Value      *float64    `json:"value,omitempty"`  // the same as a number
+	Unit       string      `json:"unit,omitempty"`   // its unit: s, USD, tokens, MB, %
+	Reason     string      `json:"reason,omitempty"` // why N/A
 	// Op and Limit are the target's comparison when it compares the value
 	// with a number ("<" and 300 for total.time.mean < 300).
 	Op    string   `json:"target_op,omitempty"`
@@ -395,7 +388,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			sum.Warnings = append(sum.Warnings, c.ID+": "+u)
 		}
 		sum.Cells = append(sum.Cells, c)
-		sum.Rating = worse(sum.Rating, c.Rating)
+		sum.Rating = rules.Worse(sum.Rating, c.Rating)
 	}
 	sum.Ranking = rank(sum.Cells, sum.HasTokens)
 	sum.describe(s, bench, recs)
@@ -831,7 +824,7 @@ func rank(cells []*Cell, priced bool) []Pick {
 		func(c *Cell) string { return fmt.Sprintf("quality %.1f/10%s", *c.Quality, c.qualityNote()) })
 	// Balance: the best quality per dollar among the priced cells that pass
 	// their rules (a cheap cell that fails its targets is no bargain).
-	balance := scored(func(c *Cell) bool { return c.Cost.N > 0 && priced && c.Rating != Fail })
+	balance := scored(func(c *Cell) bool { return c.Cost.N > 0 && priced && c.Rating != rules.Fail })
 	best("balance", func(c *Cell) (float64, bool) {
 		q, ok := balance(c)
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/rules"
 )
 
 const unmeteredSpec = `name: u
@@ -55,7 +56,7 @@ func TestUnmeteredCellsAreUnknownNotFree(t *testing.T) {
 	if len(local.Unmetered) != 1 || !strings.HasPrefix(local.Unmetered[0], want) {
 		t.Errorf("local: unmetered %q, want %q", local.Unmetered, want)
 	}
-	if local.Rating == Pass || local.Rating == Acceptable {
+	if local.Rating == rules.Pass || local.Rating == rules.Acceptable {
 		t.Errorf("local: rated %s with its cost rule N/A", local.Rating)
 	}
 	claude := cells["claude"]
@@ -65,10 +66,10 @@ func TestUnmeteredCellsAreUnknownNotFree(t *testing.T) {
 	if len(claude.Unmetered) != 1 || !strings.Contains(claude.Unmetered[0], "no usage the proxy could read in 2 of 3 runs") {
 		t.Errorf("claude: unmetered %q", claude.Unmetered)
 	}
-	if claude.Rating != Pass {
+	if claude.Rating != rules.Pass {
 		t.Errorf("claude: rating %q, want PASS on the metered run", claude.Rating)
 	}
-	if tool := cells["tool"]; len(tool.Unmetered) != 0 || tool.Rating != Pass {
+	if tool := cells["tool"]; len(tool.Unmetered) != 0 || tool.Rating != rules.Pass {
 		t.Errorf("tool: unmetered %q rating %q", tool.Unmetered, tool.Rating)
 	}
 	var flagged []string

@@ -67,24 +67,24 @@ func (c *Cell) judge(s *spec.Spec) {
 			v.Acceptable = t.Acceptable.Source
 		}
 		v.Level, v.Reason = level(t, env)
-		if v.Level == NA && strings.HasSuffix(v.Reason, "cost") {
+		if v.Level == rules.NA && strings.HasSuffix(v.Reason, "cost") {
 			if models := c.unpriced(); len(models) > 0 {
 				v.Reason = fmt.Sprintf("no value to judge: no price for model %s (add it to pricing)", strings.Join(quoteAll(models), ", "))
 			}
 		}
-		if v.Level == NA && v.Reason == "" {
+		if v.Level == rules.NA && v.Reason == "" {
 			continue // `when` does not apply to this cell: not shown
 		}
 		v.Actual, v.Value, v.Unit = actual(t.Target, env)
 		c.Verdicts = append(c.Verdicts, v)
-		c.Rating = worse(c.Rating, v.Level)
-		wantOfData = wantOfData || v.Level == NA
+		c.Rating = rules.Worse(c.Rating, v.Level)
+		wantOfData = wantOfData || v.Level == rules.NA
 	}
-	if wantOfData && c.Runs > 0 && c.Rating != Fail {
+	if wantOfData && c.Runs > 0 && c.Rating != rules.Fail {
 		// A rule that could not be judged for want of a value (tokens no
 		// call reported, a cost with no price) may hide a failure: the cell
 		// is not rated PASS or ACCEPTABLE on the rules that could.
-		c.Rating = NA
+		c.Rating = rules.NA
 	}
 	for _, r := range s.Recommendations {
 		if ok, err := rules.Eval(r.When.Program, env); err == nil && ok {
@@ -96,33 +96,33 @@ func (c *Cell) judge(s *spec.Spec) {
 // level returns the verdict of one rule; an N/A with no reason means the
 // rule's `when` excluded the cell. A rule that reads a value the cell lacks
 // is N/A, decided before it is evaluated.
-func level(t spec.Threshold, env rules.Env) (string, string) {
+func level(t spec.Threshold, env rules.Env) (rules.Level, string) {
 	if t.When != nil {
 		ok, why := eval(t.When, env)
 		if why != "" {
-			return NA, "when: " + why
+			return rules.NA, "when: " + why
 		}
 		if !ok {
-			return NA, ""
+			return rules.NA, ""
 		}
 	}
 	ok, why := eval(t.Target, env)
 	if why != "" {
-		return NA, why
+		return rules.NA, why
 	}
 	if ok {
-		return Pass, ""
+		return rules.Pass, ""
 	}
 	if t.Acceptable != nil {
 		ok, why := eval(t.Acceptable, env)
 		if why != "" {
-			return NA, why
+			return rules.NA, why
 		}
 		if ok {
-			return Acceptable, ""
+			return rules.Acceptable, ""
 		}
 	}
-	return Fail, ""
+	return rules.Fail, ""
 }
 
 // eval evaluates a rule, or says why it has no value to judge.
@@ -165,32 +165,6 @@ func actual(e *spec.Expr, env rules.Env) (text string, value *float64, unit stri
 	default:
 		return fmt.Sprint(x), nil, ""
 	}
-}
-
-var order = map[string]int{"": 0, NA: 0, Pass: 1, Acceptable: 2, Fail: 3}
-
-// worse returns the worse of two levels; N/A never makes a rating worse.
-func worse(a, b string) string {
-	if order[b] > order[a] {
-		return b
-	}
-	if a == "" && b == NA {
-		return ""
-	}
-	return a
-}
-
-// RatingText is how reports name a rating.
-func RatingText(level string) string {
-	switch level {
-	case Pass:
-		return "PASS"
-	case Acceptable:
-		return "ACCEPTABLE"
-	case Fail:
-		return "NEEDS OPTIMIZATION"
-	}
-	return "NOT RATED"
 }
 
 // unpriced lists the models of the cell's successful runs that have no price.
