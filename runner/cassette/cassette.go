@@ -16,15 +16,20 @@ package cassette
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,11 +83,11 @@ type Entry struct {
 	HeaderMS float64           `json:"header_ms"`        // response headers, ms from the request's start
 	Chunks   []Chunk           `json:"chunks"`
 	EndMS    float64           `json:"end_ms"`
-	Error    string            `json:"error,omitempty"` // refused, truncated, canceled
+	Error    string            `json:"error,omitempty"` // refused, truncated, canceled, unkept (ErrUnkept)
 }
 
 // Chunk is one read of the response body, at ms from the request's start.
-// Data holds text; B64 holds bytes that are not UTF-8 (a gzip body).
+// Data holds text; B64 holds bytes that are not UTF-8.
 type Chunk struct {
 	MS   float64 `json:"ms"`
 	Data string  `json:"data,omitempty"`
@@ -91,9 +96,127 @@ type Chunk struct {
 
 func newChunk(ms float64, b []byte) Chunk {
 	if utf8.Valid(b) {
-		return Chunk{MS: ms, Data: string(redact.Bytes(b))}
+		return Chunk{MS: ms, Data: string(b)}
 	}
 	return Chunk{MS: ms, B64: base64.StdEncoding.EncodeToString(b)}
+}
+
+// ErrUnkept is the Entry.Error of an answer whose body was not kept: its
+// encoding cannot be read, so it could not be checked for secrets.
+const ErrUnkept = "unkept"
+
+// scrubBody sets e's chunks from the body as read (raw, each read ending at
+// ends[i] at at[i] ms), without secrets. The body is scrubbed whole, so a
+// secret split between two reads is found; a compressed body is kept
+// decompressed (its Content-Encoding dropped), as compressed bytes cannot
+// be scrubbed; one in an encoding this cannot read is not kept at all.
+func scrubBody(e *Entry, raw []byte, ends []int, at []float64) {
+	if len(raw) == 0 {
+		return
+	}
+	switch enc := strings.ToLower(strings.TrimSpace(e.Header["Content-Encoding"])); enc {
+	case "", "identity":
+	case "gzip", "x-gzip", "deflate":
+		plain, plainEnds, err := decompress(enc, raw, ends)
+		if len(plain) == 0 && err != nil {
+			e.Chunks, e.Error = nil, ErrUnkept
+			return
+		}
+		if err != nil && e.Error == "" {
+			e.Error = "truncated" // the client got more than is kept
+		}
+		raw, ends = plain, plainEnds
+		delete(e.Header, "Content-Encoding")
+	default:
+		e.Chunks, e.Error = nil, ErrUnkept
+		return
+	}
+	cuts := slices.Clone(ends)
+	clean := redact.StringAt(string(raw), cuts)
+	from := 0
+	for i, end := range cuts {
+		e.Chunks = append(e.Chunks, newChunk(at[i], []byte(clean[from:end])))
+		from = end
+	}
+}
+
+// decompress decodes a gzip or deflate body read in pieces ending at ends,
+// and says where each piece's decoded bytes end: those the decoder gave
+// before it asked for the next piece's first byte (so none is placed
+// earlier than its compressed bytes arrived). A body that does not decode
+// to its end gives what was decoded and the error.
+func decompress(enc string, raw []byte, ends []int) (plain []byte, plainEnds []int, err error) {
+	src := &piecesReader{raw: raw, ends: ends}
+	var r io.Reader
+	if enc == "deflate" {
+		// HTTP's deflate is zlib; some servers send raw deflate.
+		if zr, zerr := zlib.NewReader(src); zerr == nil {
+			r = zr
+		} else {
+			src = &piecesReader{raw: raw, ends: ends}
+			r = flate.NewReader(src)
+		}
+	} else if r, err = gzip.NewReader(src); err != nil {
+		return nil, nil, err
+	}
+	var out bytes.Buffer
+	src.out = &out
+	n, err := io.Copy(&out, io.LimitReader(r, maxKeptBody+1))
+	if err == nil && n > maxKeptBody {
+		out.Truncate(maxKeptBody)
+		err = fmt.Errorf("more than %d bytes decompressed", maxKeptBody)
+	}
+	plainEnds = src.marks
+	for len(plainEnds) < len(ends) { // the rest ends with the last piece
+		plainEnds = append(plainEnds, out.Len())
+	}
+	for i := range plainEnds {
+		plainEnds[i] = min(plainEnds[i], out.Len())
+	}
+	return out.Bytes(), plainEnds, err
+}
+
+// maxKeptBody bounds a decompressed answer (a gzip bomb).
+const maxKeptBody = 256 << 20
+
+// piecesReader reads raw byte by byte (so that a decompressor takes no more
+// than it needs) and notes, as it starts each piece after the first, how
+// much had been decoded by then.
+type piecesReader struct {
+	raw   []byte
+	ends  []int
+	pos   int
+	piece int
+	out   *bytes.Buffer
+	marks []int
+}
+
+func (p *piecesReader) ReadByte() (byte, error) {
+	if p.pos >= len(p.raw) {
+		return 0, io.EOF
+	}
+	for p.piece < len(p.ends)-1 && p.pos >= p.ends[p.piece] {
+		n := 0
+		if p.out != nil {
+			n = p.out.Len()
+		}
+		p.marks = append(p.marks, n)
+		p.piece++
+	}
+	c := p.raw[p.pos]
+	p.pos++
+	return c, nil
+}
+
+func (p *piecesReader) Read(b []byte) (int, error) {
+	for i := range b {
+		c, err := p.ReadByte()
+		if err != nil {
+			return i, err
+		}
+		b[i] = c
+	}
+	return len(b), nil
 }
 
 func (c Chunk) bytes() []byte {

@@ -411,7 +411,7 @@ type paced struct {
 func (b *paced) Read(p []byte) (int, error) {
 	for len(b.cur) == 0 {
 		if b.i >= len(b.e.Chunks) {
-			if b.e.Error == "truncated" {
+			if b.e.Error == "truncated" || b.e.Error == ErrUnkept {
 				return 0, io.ErrUnexpectedEOF
 			}
 			return 0, io.EOF

@@ -238,12 +238,17 @@ type tee struct {
 	t0   time.Time
 	rf   *runFile
 	once sync.Once
+	raw  []byte    // the body as read; scrubbed whole when it ends
+	ends []int     // offset in raw where each read ended
+	at   []float64 // ms of each read
 }
 
 func (b *tee) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
-		b.e.Chunks = append(b.e.Chunks, newChunk(ms(time.Since(b.t0)), p[:n]))
+		b.raw = append(b.raw, p[:n]...)
+		b.ends = append(b.ends, len(b.raw))
+		b.at = append(b.at, ms(time.Since(b.t0)))
 	}
 	if err != nil {
 		if err != io.EOF {
@@ -270,6 +275,7 @@ func (b *tee) done() { b.once.Do(b.write) }
 
 func (b *tee) write() {
 	b.e.EndMS = ms(time.Since(b.t0))
+	scrubBody(b.e, b.raw, b.ends, b.at)
 	b.rf.write(b.e)
 }
 

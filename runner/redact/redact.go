@@ -10,7 +10,9 @@
 //     from the runner's environment and from the variables it passes to
 //     runs (AddValue); values shorter than MinSecret are left, as scrubbing
 //     them would mangle unrelated text;
-//   - `key=` query parameters (Gemini's API key in a URL);
+//   - `key=` query parameters (Gemini's API key in a URL), also first in a
+//     form-urlencoded body, and multipart/form-data fields named like a key
+//     (api_key, key, token, password...);
 //   - `Bearer ...` tokens and the values of `Authorization`, `x-api-key`
 //     and `x-goog-api-key` headers, in header or JSON form, and of fields
 //     named api_key (apiKey, api-key), access_token, refresh_token,
@@ -92,15 +94,18 @@ var patterns = []struct {
 	re   *regexp.Regexp
 	repl string
 }{
-	{regexp.MustCompile(`([?&](?:key|api_key|apikey|access_token|token)=)[^&#\s"'<>]+`), "${1}" + Mask},
+	{regexp.MustCompile(`((?:^|[?&])(?:key|api_key|apikey|access_token|token)=)[^&#\s"'<>]+`), "${1}" + Mask},
+	// A multipart/form-data part named like a secret: the value after its
+	// headers, up to the end of the line.
+	{regexp.MustCompile(`(?i)(content-disposition:[^\r\n]*\bname="?(?:key|token|api[-_]?key|access[-_]?token|refresh[-_]?token|client[-_]?secret|password)"?(?:[;\s][^\r\n]*)?\r?\n(?:[^\r\n]+\r?\n)*\r?\n)[^\r\n]+`), "${1}" + Mask},
 	{regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`), "${1}" + Mask},
-	{regexp.MustCompile(`(?i)((?:authorization|x-api-key|x-goog-api-key|api[-_]?key|access[-_]?token|refresh[-_]?token|client[-_]?secret|password)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;}]+`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)((?:authorization|x-api-key|x-goog-api-key|api[-_]?key|access[-_]?token|refresh[-_]?token|client[-_]?secret|password)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+`), "${1}" + Mask},
 	{regexp.MustCompile(`\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})`), Mask},
 }
 
 // triggers are cheap literal checks: a text holding none of them (most log
 // lines) skips the patterns.
-var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ccess_token", "ccessToken", "CCESS_TOKEN", "efresh_token", "efreshToken", "EFRESH_TOKEN", "lient_secret", "lientSecret", "LIENT_SECRET", "assword", "ASSWORD", "sk-", "AIza"}
+var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ccess_token", "ccessToken", "CCESS_TOKEN", "efresh_token", "efreshToken", "EFRESH_TOKEN", "lient_secret", "lientSecret", "LIENT_SECRET", "assword", "ASSWORD", "sk-", "AIza", "orm-data", "ORM-DATA"}
 
 var byteTriggers = func() [][]byte {
 	out := make([][]byte, len(triggers))
@@ -163,4 +168,84 @@ func Bytes(b []byte) []byte {
 		return b
 	}
 	return []byte(String(string(b)))
+}
+
+// StringAt is String for a text that arrives in pieces (the reads of a
+// stream): secrets are found in the whole text, also one split between two
+// pieces, and each offset in cuts (ascending byte offsets into s, the
+// pieces' ends) is moved to the same place in the result. A cut inside a
+// secret moves to its start, so no byte of the result comes earlier than
+// the bytes it stands for arrived.
+func StringAt(s string, cuts []int) string {
+	if s == "" {
+		return s
+	}
+	load()
+	values.mu.RLock()
+	vals := values.list
+	values.mu.RUnlock()
+	for _, v := range vals {
+		var edits []edit
+		for at := 0; ; {
+			i := strings.Index(s[at:], v)
+			if i < 0 {
+				break
+			}
+			edits = append(edits, edit{at + i, at + i + len(v), Mask})
+			at += i + len(v)
+		}
+		s = apply(s, edits, cuts)
+	}
+	hit := false
+	for _, t := range triggers {
+		if strings.Contains(s, t) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return s
+	}
+	for _, p := range patterns {
+		var edits []edit
+		for _, loc := range p.re.FindAllStringSubmatchIndex(s, -1) {
+			edits = append(edits, edit{loc[0], loc[1], string(p.re.ExpandString(nil, p.repl, s, loc))})
+		}
+		s = apply(s, edits, cuts)
+	}
+	return s
+}
+
+// edit replaces s[from:to] with with.
+type edit struct {
+	from, to int
+	with     string
+}
+
+// apply makes the edits (ascending, not overlapping) and moves the cuts.
+func apply(s string, edits []edit, cuts []int) string {
+	if len(edits) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	prev := 0
+	for _, e := range edits {
+		b.WriteString(s[prev:e.from])
+		b.WriteString(e.with)
+		prev = e.to
+	}
+	b.WriteString(s[prev:])
+	shift, k := 0, 0
+	for i, c := range cuts {
+		for k < len(edits) && edits[k].to <= c {
+			shift += len(edits[k].with) - (edits[k].to - edits[k].from)
+			k++
+		}
+		if k < len(edits) && edits[k].from < c {
+			c = edits[k].from // inside a secret: cut before it
+		}
+		cuts[i] = c + shift
+	}
+	return b.String()
 }

@@ -79,3 +79,64 @@ func TestSecretFields(t *testing.T) {
 		}
 	}
 }
+
+// Form bodies: a urlencoded body may start with its key, and a multipart
+// part named like a key carries its value on the line after its headers.
+func TestFormFields(t *testing.T) {
+	mp := "--XyZ\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nFORMKEY55555555\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=key\r\nContent-Type: text/plain\r\n\r\nFORMKEY66666666\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"keywords\"\r\n\r\nbike, rides\r\n--XyZ--\r\n"
+	want := strings.NewReplacer("FORMKEY55555555", "REDACTED", "FORMKEY66666666", "REDACTED").Replace(mp)
+	for in, want := range map[string]string{
+		"key=FORMKEY77777777&model=m":          "key=REDACTED&model=m",
+		"model=m&token=FORMKEY88888888":        "model=m&token=REDACTED",
+		"api_key=FORMKEY99999999&max_tokens=3": "api_key=REDACTED&max_tokens=3",
+		mp:                                     want,
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+		if got := StringAt(in, nil); got != want {
+			t.Errorf("StringAt(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// StringAt finds a secret split between two reads, masks it as String
+// does, and moves each read's end to the same place in the result.
+func TestStringAt(t *testing.T) {
+	t.Setenv("MY_SERVICE_TOKEN", "tok-0123456789abcdef")
+	s := `data: {"k":"tok-0123456789abcdef","n":1}` + "\n\n" + `data: {"api_key":"sk-proj-ABCDEFGHIJKLMNOPQRSTUV"}` + "\n\n"
+	for _, in := range []string{s, "plain text", "Authorization: Bearer abc.def-ghi", `{"x-api-key": "ant-123456", "n": 1}`} {
+		if got, want := StringAt(in, nil), String(in); got != want {
+			t.Errorf("StringAt(%q) = %q, String %q", in, got, want)
+		}
+	}
+	// Every way of cutting s in two: the pieces joined are String(s), and
+	// each piece, masked, holds no part of a secret.
+	want := String(s)
+	for cut := 1; cut < len(s); cut++ {
+		cuts := []int{cut}
+		got := StringAt(s, cuts)
+		if got != want {
+			t.Fatalf("cut at %d: %q, want %q", cut, got, want)
+		}
+		if cuts[0] < 0 || cuts[0] > len(got) {
+			t.Fatalf("cut at %d moved to %d, outside %q", cut, cuts[0], got)
+		}
+		a, b := got[:cuts[0]], got[cuts[0]:]
+		for _, piece := range []string{a, b} {
+			for _, frag := range []string{"tok-0123", "456789abcdef", "ABCDEFGHIJ", "KLMNOPQRSTUV"} {
+				if strings.Contains(piece, frag) {
+					t.Fatalf("cut at %d: piece %q holds %q", cut, piece, frag)
+				}
+			}
+		}
+		// The cut is not moved later than where its bytes were (a mask
+		// goes after the cut, never before it).
+		if len(a) > cut {
+			t.Fatalf("cut at %d moved later, to %d", cut, cuts[0])
+		}
+	}
+}
