@@ -120,10 +120,13 @@ func (b *book) runs() error {
 		row[8] = num(r.WallSeconds, stSeconds)
 		row[9] = num(r.UserSeconds+r.SysSeconds, stSeconds)
 		row[10] = num(r.PeakRSSMB, stSeconds)
-		row[11] = num(float64(r.Tokens.Input), stTokens)
-		row[12] = num(float64(r.Tokens.Output), stTokens)
-		row[13] = num(float64(r.Tokens.CachedInput), stTokens)
-		row[14] = num(float64(r.Tokens.Total()), stTokens)
+		known := r.Unmetered == "" // unknown tokens are an empty cell, not 0
+		if known {
+			row[11] = num(float64(r.Tokens.Input), stTokens)
+			row[12] = num(float64(r.Tokens.Output), stTokens)
+			row[13] = num(float64(r.Tokens.CachedInput), stTokens)
+			row[14] = num(float64(r.Tokens.Total()), stTokens)
+		}
 		if r.Cost != nil {
 			row[15] = excelize.Cell{StyleID: st[stMoney4], Value: *r.Cost}
 			row[16] = excelize.Cell{StyleID: st[stMoney4], Value: r.InputCost}
@@ -133,7 +136,9 @@ func (b *book) runs() error {
 		for j, p := range phases {
 			if ph := r.Phases[p]; ph != nil {
 				row[firstPhase+2*j] = num(ph.Seconds, stSeconds)
-				row[firstPhase+1+2*j] = num(float64(ph.Tokens.Total()), stTokens)
+				if known {
+					row[firstPhase+1+2*j] = num(float64(ph.Tokens.Total()), stTokens)
+				}
 			}
 		}
 		if judged && r.Judge != nil {

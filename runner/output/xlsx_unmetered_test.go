@@ -1,6 +1,7 @@
 package output
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,4 +31,30 @@ func TestWorkbookLeavesOutUnmeteredCells(t *testing.T) {
 	if note := raw(t, f, SheetMeasured, "A2"); !strings.Contains(note, gone.Name()+" (token use not recorded)") {
 		t.Errorf("Measured note %q does not name the unmetered cell", note)
 	}
+}
+
+// On the Runs sheet a run whose tokens no one counted has empty token
+// cells, not 0.
+func TestWorkbookRunsUnknownTokensEmpty(t *testing.T) {
+	s, sum := fixture(t, false)
+	r := sum.Runs[0]
+	r.Unmetered, r.Cost = results.UnmeteredNoCall, nil
+	_, f := writeBook(t, s, sum)
+	rows, err := f.GetRows(SheetRuns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := rows[headRow-1]
+	for _, row := range rows[headRow:] {
+		if len(row) < 4 || row[0] != r.Cell || row[3] != strconv.Itoa(r.Index) {
+			continue
+		}
+		for i, h := range head {
+			if strings.Contains(h, "tokens") && i < len(row) && row[i] != "" {
+				t.Errorf("%s: %q, want empty (unknown)", h, row[i])
+			}
+		}
+		return
+	}
+	t.Fatalf("run %s #%d not on the Runs sheet", r.Cell, r.Index)
 }

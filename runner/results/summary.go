@@ -318,7 +318,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 			r = &c
 		}
 		run := derive(r, prices, unpriced)
-		if p := s.ProviderByName(r.Provider); p != nil && p.API != spec.APINone && r.OK() {
+		// A failed run's tokens are as unknown as a finished one's when no
+		// one counted them: its CSV and workbook rows say so, not 0 and $0.
+		if p := s.ProviderByName(r.Provider); p != nil && p.API != spec.APINone {
 			if run.Unmetered = unmetered(r); run.Unmetered != "" {
 				run.Cost = nil
 			}

@@ -82,3 +82,34 @@ func TestUnmeteredCellsAreUnknownNotFree(t *testing.T) {
 		t.Errorf("summary warnings: %q", sum.Warnings)
 	}
 }
+
+// A failed run of an LLM API cell that no one metered has unknown tokens
+// and cost too (its CSV and workbook rows are empty there, not 0 and $0);
+// a failed run whose calls were metered keeps its figures. The cell's
+// note still counts only its successful runs.
+func TestFailedUnmeteredRunIsUnknown(t *testing.T) {
+	t.Parallel()
+	s := load(t, unmeteredSpec)
+	recs := []record.Run{
+		{Cell: "claude", Provider: "claude", Model: "m", Index: 1, Status: record.StatusOK, WallSeconds: 1},
+		{Cell: "claude", Provider: "claude", Model: "m", Index: 2, Status: record.StatusFailed, ExitCode: 1, WallSeconds: 1},
+		{Cell: "claude", Provider: "claude", Model: "m", Index: 3, Status: record.StatusFailed, ExitCode: 1, WallSeconds: 1},
+	}
+	recs[2].Calls = []record.Call{{API: "anthropic", Status: 200, UsageStatus: "reported", Tokens: record.Tokens{Input: 1000, Output: 100}}}
+	sum := Compute(s, record.Benchmark{}, recs)
+	for _, r := range sum.Runs {
+		switch r.Index {
+		case 2:
+			if r.Cost != nil || r.Unmetered == "" {
+				t.Errorf("failed unmetered run: cost %v, unmetered %q; want unknown", r.Cost, r.Unmetered)
+			}
+		case 3:
+			if r.Cost == nil || r.Unmetered != "" || r.Tokens.Total() != 1100 {
+				t.Errorf("failed metered run: cost %v, unmetered %q, tokens %d; want its figures", r.Cost, r.Unmetered, r.Tokens.Total())
+			}
+		}
+	}
+	if u := sum.Cells[0].Unmetered; len(u) != 1 || !strings.Contains(u[0], "in 1 of 1 runs") {
+		t.Errorf("cell note %q, want it over the 1 successful run", u)
+	}
+}
