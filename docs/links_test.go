@@ -167,3 +167,49 @@ func TestLayoutNamesEveryPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// CI fuzzes every fuzz target for a while, and README's test table names
+// each: a target added to a package is not left to its seeds alone.
+func TestCIFuzzesEveryTarget(t *testing.T) {
+	ci, err := os.ReadFile(filepath.Join("..", ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
+	budget := regexp.MustCompile(`^\d+x$`)
+	n := 0
+	err = filepath.WalkDir(filepath.Join("..", "runner"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("..", filepath.Dir(path))
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(src), -1) {
+			n++
+			line := "fuzz ./" + filepath.ToSlash(rel) + " " + m[1] + " "
+			_, rest, ok := strings.Cut(string(ci), "\n"+line)
+			if !ok {
+				t.Errorf(".ci/run does not fuzz %s (%s): want a line %q with a count of executions", m[1], path, line+"NNNx")
+			} else if b, _, _ := strings.Cut(rest, "\n"); !budget.MatchString(b) {
+				t.Errorf(".ci/run fuzzes %s for %q, want a count of executions (NNNx)", m[1], b)
+			}
+			if !strings.Contains(string(readme), "`"+m[1]+"`") {
+				t.Errorf("README.md's test table does not name %s", m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Errorf("found only %d fuzz targets", n)
+	}
+}
