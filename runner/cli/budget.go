@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
@@ -38,7 +39,7 @@ func estimate(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, f
 	var prior *results.Summary
 	if from != "" {
 		var err error
-		if prior, err = loadResults(from); err != nil {
+		if prior, err = output.LoadSummary(from, os.Stderr); err != nil {
 			return withCode(ExitUsage, fmt.Errorf("--from: %w", err))
 		}
 	}

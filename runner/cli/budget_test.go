@@ -53,7 +53,7 @@ func TestBudgetStopsTheBenchmark(t *testing.T) {
 			if len(recs) != tt.runs {
 				t.Errorf("%d records, want %d", len(recs), tt.runs)
 			}
-			bm, err := readBenchmark(out)
+			bm, err := output.ReadBenchmark(out)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,14 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/runner-bench/runner/runner/compare"
 	"github.com/runner-bench/runner/runner/output"
-	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
 	"github.com/runner-bench/runner/runner/spec"
 )
@@ -34,11 +33,11 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	if !slices.Contains(compare.Formats, *format) {
 		return usageErrorf("--format %q: expected one of %s", *format, strings.Join(compare.Formats, ", "))
 	}
-	old, err := loadResults(pos[0])
+	old, err := output.LoadSummary(pos[0], e.stderr)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	new, err := loadResults(pos[1])
+	new, err := output.LoadSummary(pos[1], e.stderr)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -51,37 +50,6 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	return compare.Write(e.stdout, cmp, *format)
 }
 
-// loadResults computes the summary of a benchmark output folder from its
-// spec.yaml, benchmark.json and runs.jsonl, without a baseline.
-func loadResults(dir string) (*results.Summary, error) {
-	s, bm, recs, err := readFolder(dir)
-	if err != nil {
-		return nil, err
-	}
-	return results.Compute(s, bm, record.Latest(recs)), nil
-}
-
-// readFolder reads the inputs of a benchmark output folder.
-func readFolder(dir string) (*spec.Spec, record.Benchmark, []record.Run, error) {
-	var bm record.Benchmark
-	if err := isOutputFolder(dir); err != nil {
-		return nil, bm, nil, err
-	}
-	s, err := spec.Load(filepath.Join(dir, output.SpecFile), nil)
-	if err != nil {
-		return nil, bm, nil, err
-	}
-	bm, err = readBenchmark(dir)
-	if err != nil {
-		bm = record.Benchmark{Spec: s.Name} // older or hand-made folders
-	}
-	recs, err := readRuns(dir, os.Stderr)
-	if err != nil {
-		return nil, bm, nil, err
-	}
-	return s, bm, recs, nil
-}
-
 // baseline reads the spec's baseline folder for results.WithBaseline; an
 // unreadable baseline becomes a warning and N/A delta rules, not a failure
 // of the report (checkBaseline refuses it before a run starts).
@@ -89,13 +57,7 @@ func baseline(s *spec.Spec) []results.Option {
 	if s.Baseline == "" {
 		return nil
 	}
-	b := &results.Baseline{Dir: s.Baseline}
-	if sum, err := loadResults(s.Baseline); err != nil {
-		b.Err = err.Error()
-	} else {
-		b.Summary = sum
-	}
-	return []results.Option{results.WithBaseline(b)}
+	return []results.Option{results.WithBaseline(output.ReadBaseline(s.Baseline, os.Stderr))}
 }
 
 // checkBaseline makes sure the spec's baseline can be read before anything runs.
@@ -103,7 +65,7 @@ func checkBaseline(s *spec.Spec) error {
 	if s.Baseline == "" {
 		return nil
 	}
-	if _, err := loadResults(s.Baseline); err != nil {
+	if _, err := output.LoadSummary(s.Baseline, io.Discard); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("baseline %s: %w", s.Baseline, err))
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -372,7 +371,7 @@ func historyImportCmd(ctx context.Context, e *env, args []string) error {
 	}
 	var dirs []string
 	for _, p := range pos {
-		found, err := outputFolders(p)
+		found, err := output.FindFolders(p)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -389,19 +388,20 @@ func historyImportCmd(ctx context.Context, e *env, args []string) error {
 	var errs []error
 	n := 0
 	for _, dir := range dirs {
-		s, bm, recs, err := readFolder(dir)
-		if err == nil && bm.Started.IsZero() {
+		f, err := output.ReadFolder(dir, os.Stderr)
+		if err == nil && f.Benchmark.Started.IsZero() {
 			err = fmt.Errorf("%s has no start time: the folder cannot be told from others", output.BenchmarkFile)
 		}
 		if err != nil {
 			errs = append(errs, withCode(ExitUsage, fmt.Errorf("%s: %w", dir, err)))
 			continue
 		}
+		s, bm := f.Spec, f.Benchmark
 		if sh, perr := plan.ParseShard(bm.Shard); bm.Shard != "" && perr == nil && sh.N > 1 {
 			fmt.Fprintf(e.stderr, "skip %s: shard %s (import the merged folder)\n", dir, bm.Shard)
 			continue
 		}
-		sum := results.Compute(s, bm, record.Latest(recs))
+		sum := results.Compute(s, bm, record.Latest(f.Runs))
 		id, err := st.Record(ctx, entryOf(dir, s, bm, sum))
 		if err != nil {
 			errs = append(errs, withCode(ExitOutputs, fmt.Errorf("%s: %w", dir, err)))
@@ -412,27 +412,4 @@ func historyImportCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "history: %d of %d folders recorded in %s\n", n, len(dirs), st.Target())
 	return errors.Join(errs...)
-}
-
-// outputFolders is dir itself when it is a benchmark output folder, else
-// the output folders under it, sorted.
-func outputFolders(dir string) ([]string, error) {
-	if _, err := os.Stat(filepath.Join(dir, output.RunsFile)); err == nil {
-		return []string{dir}, nil
-	}
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if _, err := os.Stat(filepath.Join(p, output.RunsFile)); err == nil {
-				out = append(out, p)
-				return filepath.SkipDir // its runs/ holds workload output, not benchmarks
-			}
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out, err
 }

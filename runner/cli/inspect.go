@@ -132,14 +132,14 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("report takes one output folder")
 	}
 	dir := pos[0]
-	if err := isOutputFolder(dir); err != nil {
-		return err
+	if err := output.IsFolder(dir); err != nil {
+		return withCode(ExitUsage, err)
 	}
 	s, err := spec.Load(filepath.Join(dir, output.SpecFile), nil)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	bm, err := readBenchmark(dir)
+	bm, err := output.ReadBenchmark(dir)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(e.stderr, "runner: warning: %s: %v; reporting from the records alone\n", filepath.Join(dir, output.BenchmarkFile), err)
@@ -157,15 +157,5 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 		return withCode(ExitUsage, err)
 	}
 	printSummary(e.stdout, sum, dir, s)
-	return nil
-}
-
-// isOutputFolder tells a benchmark's output folder from anything else.
-func isOutputFolder(dir string) error {
-	for _, f := range []string{output.SpecFile, output.RunsFile} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			return usageErrorf("%s is not a benchmark output folder: it has no %s", dir, f)
-		}
-	}
 	return nil
 }

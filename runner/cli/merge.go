@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -106,18 +104,18 @@ func readShards(dirs []string) (*merged, error) {
 	n := 0
 	var stops []string
 	for i, dir := range dirs {
-		if err := isOutputFolder(dir); err != nil {
+		if err := output.IsFolder(dir); err != nil {
 			return nil, err
 		}
 		src, err := os.ReadFile(filepath.Join(dir, output.SpecFile))
 		if err != nil {
 			return nil, err
 		}
-		bm, err := readBenchmark(dir)
+		bm, err := output.ReadBenchmark(dir)
 		if err != nil {
 			return nil, fmt.Errorf("%s: reading %s: %w", dir, output.BenchmarkFile, err)
 		}
-		recs, err := readRuns(dir, os.Stderr)
+		recs, err := output.ReadRuns(dir, os.Stderr)
 		if err != nil {
 			return nil, err
 		}
@@ -302,11 +300,11 @@ func writeMerged(out string, m *merged) error {
 		return err
 	}
 	if m.template != "" {
-		if err := copyTree(m.template, filepath.Join(out, spec.ReportTemplateFile)); err != nil {
+		if err := output.CopyTree(m.template, filepath.Join(out, spec.ReportTemplateFile)); err != nil {
 			return err
 		}
 	}
-	if err := writeJSON(filepath.Join(out, output.BenchmarkFile), m.bm); err != nil {
+	if err := output.WriteBenchmark(out, m.bm); err != nil {
 		return err
 	}
 	w, err := record.Create(filepath.Join(out, output.RunsFile))
@@ -323,51 +321,13 @@ func writeMerged(out string, m *merged) error {
 			if rel == "" || filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
 				continue
 			}
-			if err := copyTree(filepath.Join(r.dir, rel), filepath.Join(out, rel)); err != nil {
+			if err := output.CopyTree(filepath.Join(r.dir, rel), filepath.Join(out, rel)); err != nil {
 				w.Close()
 				return fmt.Errorf("copying %s: %w", rel, err)
 			}
 		}
 	}
 	return w.Close()
-}
-
-// copyTree copies a file or folder; a source that does not exist is fine
-// (logs of runs that never started).
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && path == src {
-				return nil
-			}
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		o, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(o, in); err != nil {
-			o.Close()
-			return err
-		}
-		return o.Close()
-	})
 }
 
 // fieldsText spells the differing fields for a message: " in: a, b".

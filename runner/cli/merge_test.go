@@ -53,7 +53,7 @@ func splitIntoShards(t *testing.T, orig string, n int, dst string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bm, err := readBenchmark(orig)
+	bm, err := output.ReadBenchmark(orig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func splitIntoShards(t *testing.T, orig string, n int, dst string) []string {
 		os.WriteFile(filepath.Join(dir, output.BenchmarkFile), sb, 0o644)
 		os.WriteFile(filepath.Join(dir, output.RunsFile), b.Bytes(), 0o644)
 		for _, sub := range []string{"logs", "runs"} {
-			if err := copyTree(filepath.Join(orig, sub), filepath.Join(dir, sub)); err != nil {
+			if err := output.CopyTree(filepath.Join(orig, sub), filepath.Join(dir, sub)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -127,7 +127,7 @@ func TestShardsMergeEqualUnshardedRun(t *testing.T) {
 					t.Errorf("%s differs from the unsharded run's:\n--- merged\n%s\n--- unsharded\n%s", f, got, want)
 				}
 			}
-			bm, err := readBenchmark(merged)
+			bm, err := output.ReadBenchmark(merged)
 			if err != nil || bm.Shard != "" || bm.StopReason != "" {
 				t.Errorf("merged benchmark.json: %+v %v", bm, err)
 			}
@@ -168,9 +168,9 @@ func TestMergeNotesMissingShard(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a")
 	writeFolder(t, a, syntheticSpec, []float64{1, 2})
-	bm, _ := readBenchmark(a)
+	bm, _ := output.ReadBenchmark(a)
 	bm.Shard = "1/2"
-	writeJSON(filepath.Join(a, output.BenchmarkFile), bm)
+	output.WriteBenchmark(a, bm)
 	out := filepath.Join(dir, "out")
 	// An incomplete set is refused unless --partial says it is meant.
 	code, _, errs := mainRun(t, "merge", out, a)
@@ -184,7 +184,7 @@ func TestMergeNotesMissingShard(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "shard 2/2 missing") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	got, _ := readBenchmark(out)
+	got, _ := output.ReadBenchmark(out)
 	if !strings.Contains(got.StopReason, "shard 2/2 missing") {
 		t.Errorf("stop reason %q", got.StopReason)
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -157,7 +156,7 @@ func secretSets(args []string) []string {
 // restore takes the options of the benchmark being resumed for every flag
 // not given again, so `runner SPEC --resume DIR` continues it as it began.
 func (f *runFlags) restore(given map[string]bool) error {
-	bm, err := readBenchmark(f.resume)
+	bm, err := output.ReadBenchmark(f.resume)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("--resume %s: not a benchmark output folder (%v)", f.resume, err))
 	}
@@ -393,11 +392,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(done) > 0 {
-		if prev, err := readBenchmark(dir); err == nil {
+		if prev, err := output.ReadBenchmark(dir); err == nil {
 			bm.Started = prev.Started
 		}
 	}
-	if err := writeInputs(dir, s, bm); err != nil {
+	if err := output.WriteInputs(dir, s, bm); err != nil {
 		return withCode(ExitOutputs, err)
 	}
 
@@ -452,7 +451,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 		errs = append(errs, withCode(code, runErr))
 	}
-	if err := writeJSON(filepath.Join(dir, output.BenchmarkFile), bm); err != nil {
+	if err := output.WriteBenchmark(dir, bm); err != nil {
 		errs = append(errs, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err)))
 	}
 	if execute.Aborted(ctx) { // interrupted twice: the user wants out now
@@ -612,28 +611,14 @@ func lockOutput(dir string) (*record.FolderLock, error) {
 }
 
 // resumable repairs the runs.jsonl of a folder being resumed and returns the
-// keys of its finished runs.
+// keys of its finished runs (output.Resume), saying what it repaired.
 func resumable(dir string, warn io.Writer) (map[string]bool, error) {
-	// A torn last record (the runner killed or the disk full while
-	// writing it) is moved aside before anything is appended after it.
-	runsPath := filepath.Join(dir, output.RunsFile)
-	side, err := record.Repair(runsPath)
-	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
-	}
+	done, side, err := output.Resume(dir)
 	if side != "" {
-		fmt.Fprintf(warn, "runner: warning: %s ended in a torn record (the runner stopped while writing it); moved it to %s\n", runsPath, side)
+		fmt.Fprintf(warn, "runner: warning: %s ended in a torn record (the runner stopped while writing it); moved it to %s\n", filepath.Join(dir, output.RunsFile), side)
 	}
-	recs, err := readRuns(dir, io.Discard)
 	if err != nil {
 		return nil, withCode(ExitUsage, fmt.Errorf("--resume: %w", err))
-	}
-	done := map[string]bool{}
-	for _, r := range recs {
-		switch r.Status {
-		case record.StatusOK, record.StatusFailed, record.StatusTimeout:
-			done[r.Key()] = true
-		}
 	}
 	return done, nil
 }
@@ -645,63 +630,10 @@ func abs(p string) string {
 	return p
 }
 
-func writeInputs(dir string, s *spec.Spec, bm record.Benchmark) error {
-	src := s.Source
-	if s.Report.Template != "" {
-		// The output folder keeps its own copy of the report template, and
-		// its spec.yaml names that copy: `runner report DIR` works from
-		// anywhere, even after the original template changed.
-		if err := copyTree(s.Report.TemplatePath, filepath.Join(dir, spec.ReportTemplateFile)); err != nil {
-			return fmt.Errorf("copying report.template: %w", err)
-		}
-		var err error
-		if src, err = s.SourceWithReportTemplate(spec.ReportTemplateFile); err != nil {
-			return err
-		}
-	}
-	src, err := spec.RedactSource(s.File, src) // secret vars and env values stay out of the folder
-	if err != nil {
-		return err
-	}
-	if err := output.WriteFileAtomic(filepath.Join(dir, output.SpecFile), src); err != nil {
-		return err
-	}
-	return writeJSON(filepath.Join(dir, output.BenchmarkFile), bm)
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return output.WriteFileAtomic(path, append(b, '\n'))
-}
-
-// readRuns reads DIR/runs.jsonl; a torn last line is reported on warn and
-// the records before it are used.
-func readRuns(dir string, warn io.Writer) ([]record.Run, error) {
-	recs, err := record.ReadFile(filepath.Join(dir, output.RunsFile))
-	var trunc *record.TruncatedError
-	if errors.As(err, &trunc) {
-		fmt.Fprintf(warn, "runner: warning: %v\n", err)
-		return recs, nil
-	}
-	return recs, err
-}
-
-func readBenchmark(dir string) (record.Benchmark, error) {
-	var bm record.Benchmark
-	b, err := os.ReadFile(filepath.Join(dir, output.BenchmarkFile))
-	if err != nil {
-		return bm, err
-	}
-	return bm, json.Unmarshal(b, &bm)
-}
-
 // render computes the results of dir from its records and writes every
 // derived file.
 func render(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer, opts ...results.Option) (*results.Summary, error) {
-	recs, err := readRuns(dir, warn)
+	recs, err := output.ReadRuns(dir, warn)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/record"
 )
 
@@ -47,7 +48,7 @@ command: 'test "${#SERVICE_SECRET}" = 25 && test "{{ len .vars.api_token }}" = 2
 			t.Errorf("the console shows the --set secret:\n%s", text)
 		}
 	}
-	bm, err := readBenchmark(out)
+	bm, err := output.ReadBenchmark(out)
 	if err != nil {
 		t.Fatal(err)
 	}
