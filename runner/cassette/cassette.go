@@ -346,20 +346,36 @@ func Resolve(dir string) (string, error) {
 		dir, filepath.Join(dir, ManifestFile), filepath.Join(dir, Folder, ManifestFile))
 }
 
-// readRun reads one run's entries, in order of the requests' start.
+// TornError reports a cassette file whose last line is not a whole call,
+// as a recorder stopped while writing it leaves it. The calls before it are
+// read with it; that call is not replayed.
+type TornError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *TornError) Error() string {
+	return fmt.Sprintf("%s:%d: the last line is not a whole call (the recording stopped while writing it), so that call is not replayed: %v", e.Path, e.Line, e.Err)
+}
+
+// readRun reads one run's entries, in order of the requests' start. A torn
+// last line gives the entries before it and a *TornError.
 func readRun(path string) ([]Entry, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var out []Entry
+	var torn error
 	for i, line := range bytes.Split(b, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var e Entry
 		if err := json.Unmarshal(line, &e); err != nil {
-			if i == bytes.Count(b, []byte("\n")) { // a torn last line: the recorder was killed
+			if i == bytes.Count(b, []byte("\n")) { // no newline after it: the last write was cut
+				torn = &TornError{Path: path, Line: i + 1, Err: err}
 				break
 			}
 			return nil, fmt.Errorf("%s:%d: %v", path, i+1, err)
@@ -367,7 +383,7 @@ func readRun(path string) ([]Entry, error) {
 		out = append(out, e)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	return out, nil
+	return out, torn
 }
 
 // runIndex parses run<N> or warmup<N>.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,7 +44,12 @@ type Library struct {
 	cells    map[string][]string // cell -> its run files' names (run1, warmup1...), sorted
 
 	mu    sync.Mutex
-	cache map[string][]Entry // "cell/run" -> entries
+	cache map[string]readEntries // "cell/run" -> its entries
+}
+
+type readEntries struct {
+	entries []Entry
+	torn    error // *TornError, or nil
 }
 
 // Open reads the recording in dir (a cassettes folder or a benchmark output
@@ -57,7 +63,7 @@ func Open(dir string) (*Library, error) {
 	if err != nil {
 		return nil, err
 	}
-	lib := &Library{Dir: d, cells: map[string][]string{}, cache: map[string][]Entry{}}
+	lib := &Library{Dir: d, cells: map[string][]string{}, cache: map[string]readEntries{}}
 	if err := json.Unmarshal(b, &lib.Manifest); err != nil {
 		return nil, fmt.Errorf("%s: %v", filepath.Join(d, ManifestFile), err)
 	}
@@ -132,20 +138,22 @@ func (l *Library) Source(cell, run string) (src string, exact bool) {
 	return measured[(n-1)%len(measured)], false
 }
 
-// Entries reads one recorded run.
+// Entries reads one recorded run. A file whose last line is torn gives the
+// entries before it and a *TornError, each time it is read.
 func (l *Library) Entries(cell, run string) ([]Entry, error) {
 	key := cell + "/" + run
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e, ok := l.cache[key]; ok {
-		return e, nil
+		return e.entries, e.torn
 	}
 	e, err := readRun(filepath.Join(l.Dir, cell, run+".jsonl"))
-	if err != nil {
+	var torn *TornError
+	if err != nil && !errors.As(err, &torn) {
 		return nil, err
 	}
-	l.cache[key] = e
-	return e, nil
+	l.cache[key] = readEntries{e, err}
+	return e, err
 }
 
 // Options shape a replay.
@@ -439,6 +447,8 @@ type CellInventory struct {
 	APIs   []string // sorted
 	Models []string // sorted
 	Errors int      // calls recorded with an error status or none
+	// Warnings name the run files whose last line is torn (file:line).
+	Warnings []string
 }
 
 // Inventory reads every recorded run and says what each cell holds.
@@ -449,7 +459,10 @@ func (l *Library) Inventory() ([]CellInventory, error) {
 		apis, models := map[string]bool{}, map[string]bool{}
 		for _, run := range ci.Runs {
 			es, err := l.Entries(cell, run)
-			if err != nil {
+			var torn *TornError
+			if errors.As(err, &torn) {
+				ci.Warnings = append(ci.Warnings, torn.Error())
+			} else if err != nil {
 				return nil, err
 			}
 			for _, e := range es {

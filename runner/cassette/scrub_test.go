@@ -211,3 +211,34 @@ func TestCassetteScrubsWholeBodies(t *testing.T) {
 const formKey = "formsecret4d9e1c77b0"
 
 var b64Chunk = regexp.MustCompile(`"b64":"([^"]+)"`)
+
+// A run file whose last line was cut (the recorder killed mid-write) is
+// read up to it, and both the replay and the inventory say which file and
+// line were dropped, as a torn runs.jsonl is reported.
+func TestTornLastLineWarned(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cassettes")
+	if _, err := cassette.NewRecorder(dir, cassette.Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	whole := `{"seq":1,"api":"openai","method":"GET","path":"/models","status":200,"chunks":[{"ms":1,"data":"{}"}],"end_ms":1}`
+	file := filepath.Join(dir, "cell_a", "run1.jsonl")
+	os.MkdirAll(filepath.Dir(file), 0o755)
+	if err := os.WriteFile(file, []byte(whole+"\n"+whole[:40]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := cassette.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := file + ":2: the last line is not a whole call"
+	inv, err := lib.Inventory()
+	if err != nil || len(inv) != 1 || inv[0].Calls != 1 || len(inv[0].Warnings) != 1 || !strings.Contains(inv[0].Warnings[0], want) {
+		t.Fatalf("inventory %+v, %v; want 1 call and a warning %q", inv, err, want)
+	}
+	play := lib.Tape(cassette.Options{})
+	play.Start("cell_a", "run1")
+	_, _, warns := play.End()
+	if len(warns) != 1 || !strings.Contains(warns[0], want) {
+		t.Errorf("replay warnings %q, want one naming %q", warns, want)
+	}
+}

@@ -265,6 +265,11 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 	}
 	t.flush()
 	fmt.Fprintf(w, "%d cells, %d runs, %d calls, %d bytes of answers\n", len(inv), runs, calls, size)
+	for _, c := range inv {
+		for _, warning := range c.Warnings {
+			fmt.Fprintf(e.stderr, "runner: warning: %s\n", warning)
+		}
+	}
 	if *specFile == "" {
 		return nil
 	}
