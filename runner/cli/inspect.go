@@ -15,6 +15,7 @@ import (
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
+	"github.com/runner-bench/runner/runner/sim"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -85,7 +86,7 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "warning:", w)
 	}
 	if f.dryRun {
-		for _, w := range unsimulated(s, cells) {
+		for _, w := range sim.Unsimulated(s, cells) {
 			fmt.Fprintln(e.stdout, "warning:", w)
 		}
 	}

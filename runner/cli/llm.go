@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/runner-bench/runner/runner/intercept"
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/meter"
-	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/sim"
 	"github.com/runner-bench/runner/runner/spec"
@@ -55,7 +53,7 @@ func startLLM(ctx context.Context, s *spec.Spec, dry, intercepting bool, tmp str
 		l.Close()
 		return nil, fmt.Errorf("starting the simulator: %w", err)
 	}
-	l.sim = &http.Server{Handler: sim.New(simConfig(s)), ReadHeaderTimeout: 10 * time.Second}
+	l.sim = &http.Server{Handler: sim.New(sim.FromSpec(s)), ReadHeaderTimeout: 10 * time.Second}
 	l.url = "http://" + ln.Addr().String()
 	go l.sim.Serve(ln)
 	return l, nil
@@ -76,13 +74,9 @@ func (l *llmLayer) Close() {
 // overrides or their public URLs; in a dry run every API goes to the
 // simulator, so that nothing leaves the machine.
 func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy, error) {
-	ups, configured := meter.Upstreams{}, map[string]string{}
-	for _, api := range llmapi.APIs {
-		configured[api] = l.spec.APIs.BaseURL(api)
-		if api == p.API && p.BaseURL != "" {
-			configured[api] = p.BaseURL
-		}
-		ups[api] = configured[api]
+	configured, ups := l.spec.BaseURLs(p), meter.Upstreams{}
+	for api, u := range configured {
+		ups[api] = u
 		if l.url != "" {
 			ups[api] = l.url
 		}
@@ -98,7 +92,7 @@ func (l *llmLayer) NewProxy(ctx context.Context, p *spec.Provider) (bench.Proxy,
 	}
 	var px bench.Proxy = mp
 	if l.in != nil {
-		fp, err := l.in.Start(ctx, interceptRoutes(mp, configured))
+		fp, err := l.in.Start(ctx, intercept.Routes(mp.URL, configured))
 		if err != nil {
 			mp.Close()
 			return nil, err
@@ -128,99 +122,6 @@ func (ip *interceptedProxy) Close() error {
 	return errors.Join(ip.fwd.Close(), ip.Proxy.Close())
 }
 
-// interceptRoutes sends each API's public host, and the host of each
-// configured base URL (the provider's base_url, the spec's apis:), to the
-// metering listener of that API.
-func interceptRoutes(mp *meter.Proxy, configured map[string]string) []intercept.Route {
-	var routes []intercept.Route
-	for _, api := range llmapi.APIs {
-		target := mp.URL(api)
-		if target == "" {
-			continue
-		}
-		if api == llmapi.Ollama { // plain HTTP on a loopback port
-			routes = append(routes,
-				intercept.Route{Host: "127.0.0.1:11434", Target: target},
-				intercept.Route{Host: "localhost:11434", Target: target})
-		} else {
-			u, _ := url.Parse(llmapi.DefaultBaseURLs[api])
-			routes = append(routes, intercept.Route{Host: u.Hostname(), Target: target})
-		}
-		u, err := url.Parse(configured[api])
-		if configured[api] == "" || err != nil || u.Host == "" {
-			continue
-		}
-		rt := intercept.Route{Host: u.Host, Target: target, Prefix: strings.TrimSuffix(u.Path, "/")}
-		if u.Port() == "" {
-			rt.Host = u.Hostname() // any port: the client may name :443 or none
-		}
-		if rt.Prefix != "" && api == llmapi.OpenAI {
-			rt.To = "/v1" // the listener maps its /v1/X to the base URL's X
-		}
-		routes = append(routes, rt)
-	}
-	return routes
-}
-
-// simConfig maps the spec's `simulate:` to the simulator's settings.
-func simConfig(s *spec.Spec) sim.Config {
-	cfg := sim.Config{Seed: s.Simulate.Seed, Default: sim.Defaults, Models: map[string]sim.Model{}}
-	for name, m := range s.Simulate.Models {
-		model := sim.Model{TTFT: m.TTFT.D(), TokensPerSecond: m.TokensPerSecond, OutputTokens: m.OutputTokens,
-			ErrorRate429: m.ErrorRate429, ErrorRate500: m.ErrorRate500, TruncateRate: m.TruncateRate}
-		if model.TokensPerSecond == 0 {
-			model.TokensPerSecond = sim.Defaults.TokensPerSecond
-		}
-		cfg.Models[name] = model
-	}
-	// Model lists name the spec's own models, so a workflow that checks its
-	// model is available finds it.
-	cfg.Catalog = map[string][]string{}
-	for _, p := range s.Providers {
-		for _, m := range p.Models {
-			if !slices.Contains(cfg.Catalog[p.API], m) {
-				cfg.Catalog[p.API] = append(cfg.Catalog[p.API], m)
-			}
-		}
-	}
-	return cfg
-}
-
-// unsimulated warns of the models a dry run would call that no simulate:
-// key matches: they get the simulator's fast defaults, so their times say
-// nothing about the model and can make it the "fastest" pick.
-func unsimulated(s *spec.Spec, cells []plan.Cell) []string {
-	var models []string
-	seen := map[string]bool{}
-	for _, c := range cells {
-		if c.Skip != "" || c.Provider.API == spec.APINone || c.Model == "" || seen[c.Model] {
-			continue
-		}
-		seen[c.Model] = true
-		if _, ok := s.Simulate.Model(c.Model); !ok {
-			models = append(models, c.Model)
-		}
-	}
-	if len(models) == 0 {
-		return nil
-	}
-	var keys []string
-	for k := range s.Simulate.Models {
-		keys = append(keys, k)
-	}
-	var out []string
-	for _, m := range models {
-		msg := fmt.Sprintf("dry run: no simulate.models entry for %q: it gets the simulator's defaults (%v to the first token, %g tokens/s, 200-600 output tokens), so its times and tokens say nothing about the model", m, sim.Defaults.TTFT, sim.Defaults.TokensPerSecond)
-		if near := spec.Closest(m, keys); near != "" {
-			msg += fmt.Sprintf("; did you mean the key %q?", near)
-		} else {
-			msg += fmt.Sprintf("; add simulate.models[%q] with ttft, tokens_per_second and output_tokens", m)
-		}
-		out = append(out, msg)
-	}
-	return out
-}
-
 func simCmd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "sim", "[--listen ADDR] [--spec SPEC] [--seed N]",
 		"Serve the simulated OpenAI, Anthropic, Gemini and Ollama APIs (streaming and not) until Ctrl-C.")
@@ -236,7 +137,7 @@ func simCmd(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
-		cfg = simConfig(s)
+		cfg = sim.FromSpec(s)
 	}
 	if *seed != 0 {
 		cfg.Seed = *seed

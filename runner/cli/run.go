@@ -24,6 +24,7 @@ import (
 	"github.com/runner-bench/runner/runner/redact"
 	"github.com/runner-bench/runner/runner/results"
 	"github.com/runner-bench/runner/runner/rules"
+	"github.com/runner-bench/runner/runner/sim"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
@@ -330,7 +331,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "warning:", w)
 	}
 	if f.dryRun {
-		for _, w := range unsimulated(s, cells) {
+		for _, w := range sim.Unsimulated(s, cells) {
 			fmt.Fprintln(e.stderr, "warning:", w)
 		}
 	}

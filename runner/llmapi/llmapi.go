@@ -23,10 +23,17 @@ const (
 // APIs lists every API in order.
 var APIs = []string{OpenAI, Anthropic, Gemini, Ollama}
 
+// OpenAIVersion ends an OpenAI base URL (OPENAI_BASE_URL includes it) and
+// starts none of OpenAI's paths (/chat/completions). The metering proxy gives
+// an OpenAI base URL that is a bare host this path, takes its listener's
+// /v1/X to the base URL's X, and interception sends a configured base URL's
+// path to the listener's /v1.
+const OpenAIVersion = "/v1"
+
 // DefaultBaseURLs are the APIs' public base URLs. OpenAI's includes /v1, as
 // OPENAI_BASE_URL does; the others are roots.
 var DefaultBaseURLs = map[string]string{
-	OpenAI:    "https://api.openai.com/v1",
+	OpenAI:    "https://api.openai.com" + OpenAIVersion,
 	Anthropic: "https://api.anthropic.com",
 	Gemini:    "https://generativelanguage.googleapis.com",
 	Ollama:    "http://127.0.0.1:11434",
@@ -38,8 +45,8 @@ var DefaultBaseURLs = map[string]string{
 // docs/proxy.md.
 var EnvVars = map[string][]struct{ Name, Suffix string }{
 	OpenAI: {
-		{"OPENAI_BASE_URL", "/v1"}, // openai SDKs, Vercel AI SDK, LangChain
-		{"OPENAI_API_BASE", "/v1"}, // LiteLLM, LangChain (older)
+		{"OPENAI_BASE_URL", OpenAIVersion}, // openai SDKs, Vercel AI SDK, LangChain
+		{"OPENAI_API_BASE", OpenAIVersion}, // LiteLLM, LangChain (older)
 	},
 	Anthropic: {
 		{"ANTHROPIC_BASE_URL", ""}, // anthropic SDKs, Vercel AI SDK (/messages under it)

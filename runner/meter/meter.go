@@ -88,7 +88,7 @@ type Upstreams map[string]string
 func upstreamPath(api, base, reqPath string) string {
 	switch api {
 	case llmapi.OpenAI:
-		if rest, ok := strings.CutPrefix(reqPath, "/v1"); ok && (rest == "" || rest[0] == '/') {
+		if rest, ok := strings.CutPrefix(reqPath, llmapi.OpenAIVersion); ok && (rest == "" || rest[0] == '/') {
 			reqPath = rest
 		}
 	case llmapi.Anthropic:
@@ -232,7 +232,7 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		u.RawPath = ""
 		if api == llmapi.OpenAI && u.Path == "" {
-			u.Path = "/v1" // a host, as for the other APIs; a path is kept as given
+			u.Path = llmapi.OpenAIVersion // a host, as for the other APIs; a path is kept as given
 		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -125,16 +125,30 @@ type APIUpstream struct {
 // BaseURL returns the base_url set for api, or "".
 func (a APIUpstreams) BaseURL(api string) string {
 	switch api {
-	case "openai":
+	case llmapi.OpenAI:
 		return a.OpenAI.BaseURL
-	case "anthropic":
+	case llmapi.Anthropic:
 		return a.Anthropic.BaseURL
-	case "gemini":
+	case llmapi.Gemini:
 		return a.Gemini.BaseURL
-	case "ollama":
+	case llmapi.Ollama:
 		return a.Ollama.BaseURL
 	}
 	return ""
+}
+
+// BaseURLs is the configured base URL of each API for the cells of provider
+// p: its base_url for its own API, the spec's apis: for the others; ""
+// means the API's public one.
+func (s *Spec) BaseURLs(p *Provider) map[string]string {
+	urls := map[string]string{}
+	for _, api := range llmapi.APIs {
+		urls[api] = s.APIs.BaseURL(api)
+		if api == p.API && p.BaseURL != "" {
+			urls[api] = p.BaseURL
+		}
+	}
+	return urls
 }
 
 // Requires lists what a cell needs; an unmet requirement skips the cell.

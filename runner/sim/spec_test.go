@@ -1,4 +1,4 @@
-package cli
+package sim
 
 import (
 	"io"
@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runner-bench/runner/runner/sim"
 	"github.com/runner-bench/runner/runner/spec"
 )
 
 // A dry run's simulator lists the spec's own models, per API, and answers
 // from the spec's seed.
-func TestSimConfigFromSpec(t *testing.T) {
+func TestFromSpec(t *testing.T) {
+	t.Parallel()
 	s, err := spec.Parse("s.yaml", []byte(`name: s
 command: "true"
 providers:
@@ -24,11 +24,11 @@ simulate:
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := simConfig(s)
+	cfg := FromSpec(s)
 	if cfg.Seed != 42 {
 		t.Errorf("seed %d, want 42", cfg.Seed)
 	}
-	srv := httptest.NewServer(sim.New(cfg))
+	srv := httptest.NewServer(New(cfg))
 	defer srv.Close()
 	for path, want := range map[string]string{"/v1/models": `"id":"gpt-4o-mini"`, "/api/tags": `"name":"llama3.2:3b"`} {
 		resp, err := srv.Client().Get(srv.URL + path)
