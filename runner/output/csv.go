@@ -13,7 +13,8 @@ import (
 )
 
 // CSV writes benchmark_results.csv: one row per run (warmups included and
-// marked), with per-phase time, tokens and cost columns for every phase.
+// marked), with a column per phase and per-phase metric of the metric table
+// (time, tokens, cost, TTFT) for every phase.
 func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	cw := inertWriter{csv.NewWriter(w)}
 	head := []string{"simulated", "replayed", "cell", "provider", "model", "matrix", "run", "warmup", "status", "exit_code", "signal",
@@ -21,8 +22,11 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 		"input_tokens", "output_tokens", "cached_input_tokens", "total_tokens", "cost_usd",
 		"input_cost_usd", "output_cost_usd", "cached_input_cost_usd", "token_source",
 		"calls", "call_errors", "unmatched", "mean_ttft_s", "mean_output_tps", "bad_events"}
+	cols := results.PhaseColumns()
 	for _, p := range sum.Phases {
-		head = append(head, p+" s", p+" input_tokens", p+" output_tokens", p+" cost_usd")
+		for _, c := range cols {
+			head = append(head, p+" "+phaseColumnName(c))
+		}
 	}
 	for _, a := range artifacts {
 		head = append(head, a+" mb", a+" files")
@@ -58,14 +62,13 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 			inCost, outCost, cachedCost, r.TokenSource,
 			strconv.Itoa(r.CallLog.Count()), strconv.Itoa(r.CallErrors), unmatched, opt(r.TTFT, 4), opt(r.OutputTPS, 1), strconv.Itoa(r.BadEvents))
 		for _, p := range sum.Phases {
-			if ph := r.Phases[p]; ph != nil {
-				pc := ""
-				if r.Cost != nil {
-					pc = f(ph.Cost, 6)
+			for _, c := range cols {
+				v, ok := c.Of(r, p)
+				if !ok { // unknown, not 0
+					row = append(row, "")
+					continue
 				}
-				row = append(row, f(ph.Seconds, 3), tok(ph.Tokens.Input), tok(ph.Tokens.Output), pc)
-			} else {
-				row = append(row, "", "", "", "")
+				row = append(row, f(v, unitPrecision(c.Unit)))
 			}
 		}
 		for _, a := range artifacts {
@@ -83,6 +86,32 @@ func CSV(w io.Writer, sum *results.Summary, artifacts []string) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// phaseColumnName names a per-phase column after its metric and unit
+// ("ttft_s", "cost_usd", "input_tokens"); the phase's time keeps the name
+// it always had, "<phase> s".
+func phaseColumnName(c results.PhaseColumn) string {
+	switch {
+	case c.Name == "time":
+		return "s"
+	case c.Unit == "" || c.Unit == "tokens":
+		return c.Name
+	}
+	return c.Name + "_" + strings.ToLower(c.Unit)
+}
+
+// unitPrecision is the decimals a value of the unit is written with.
+func unitPrecision(unit string) int {
+	switch unit {
+	case "s":
+		return 3
+	case "USD":
+		return 6
+	case "tokens":
+		return 0
+	}
+	return 4
 }
 
 // inertWriter writes every cell through CSVCell.

@@ -41,6 +41,35 @@ var phaseMetrics = []phaseMetric{
 	{"ttft", func(r *Run, p *PhaseRun) (float64, bool) { return p.TTFT.Mean() }, func(s *PhaseStats) *Stats { return &s.TTFT }},
 }
 
+// A PhaseColumn is one per-phase metric of the table, read run by run: for
+// writers that give each phase a column per metric (benchmark_results.csv),
+// so a metric added to the table gets its column too.
+type PhaseColumn struct {
+	Name string // its path under phase("NAME"): time, tokens, ..., ttft
+	Unit string // as the rule environment declares it: s, tokens, USD
+	read func(r *Run, p *PhaseRun) (float64, bool)
+}
+
+// PhaseColumns lists the per-phase metrics in the table's order.
+func PhaseColumns() []PhaseColumn {
+	out := make([]PhaseColumn, len(phaseMetrics))
+	for i, m := range phaseMetrics {
+		out[i] = PhaseColumn{m.path, rules.UnitOf(fmt.Sprintf("phase(%q).%s.mean", "x", m.path)), m.read}
+	}
+	return out
+}
+
+// Of reads the metric of a run's phase; false when the run has no value:
+// it never entered the phase, its tokens or cost are unknown, or (ttft) no
+// call of the phase streamed.
+func (c PhaseColumn) Of(r *Run, phase string) (float64, bool) {
+	p := r.Phases[phase]
+	if p == nil {
+		return 0, false
+	}
+	return c.read(r, p)
+}
+
 // summaryOnly are statistics summary.json carries that rules do not read.
 var summaryOnly = []runMetric{
 	{"", priced(func(r *Run) float64 { return r.InputCost }), func(c *Cell) *Stats { return &c.InputCost }},
