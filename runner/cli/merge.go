@@ -1,19 +1,14 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/runner-bench/runner/runner/output"
-	"github.com/runner-bench/runner/runner/plan"
-	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
 )
@@ -42,22 +37,22 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("--fail-on %v", err)
 	}
 	out, dirs := pos[0], pos[1:]
-	m, err := readShards(dirs)
+	m, err := output.ReadShards(dirs, e.stderr)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if len(m.missing) > 0 && !*partial {
-		return usageErrorf("shard %s missing from the merge: its cells would be reported as not measured. Give every shard's folder, or --partial to merge what is there", strings.Join(m.missing, ", "))
+	if len(m.Missing) > 0 && !*partial {
+		return usageErrorf("shard %s missing from the merge: its cells would be reported as not measured. Give every shard's folder, or --partial to merge what is there", strings.Join(m.Missing, ", "))
 	}
 	// The merged files describe the merge, not the first shard's run.
-	m.bm.Command = "runner " + strings.Join(append([]string{"merge"}, args...), " ")
-	for _, w := range m.warnings {
+	m.Benchmark.Command = "runner " + strings.Join(append([]string{"merge"}, args...), " ")
+	for _, w := range m.Warnings {
 		fmt.Fprintln(e.stderr, "runner: warning:", w)
 	}
 	if _, err := os.Stat(filepath.Join(out, output.RunsFile)); err == nil {
 		return usageErrorf("%s already holds a benchmark; merge into a new folder", out)
 	}
-	if err := writeMerged(out, m); err != nil {
+	if err := m.Write(out); err != nil {
 		return withCode(ExitOutputs, err)
 	}
 	s, err := spec.Load(filepath.Join(out, output.SpecFile), nil)
@@ -66,274 +61,15 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 	}
 	hist := openBenchHistory(ctx, h, s)
 	defer hist.close()
-	sum, err := render(out, s, m.bm, e.stderr, hist.option(ctx, m.bm)...)
+	sum, err := render(out, s, m.Benchmark, e.stderr, hist.option(ctx, m.Benchmark)...)
 	if err != nil {
 		return err
 	}
 	printSummary(e.stdout, sum, out, s)
 	// The shards were not recorded alone: the merged benchmark is, once.
-	histErr := hist.record(ctx, out, s, m.bm, sum, e.stderr, false)
+	histErr := hist.record(ctx, out, s, m.Benchmark, sum, e.stderr, false)
 	if v := verdictError(sum, failLevel); v != nil {
 		return errors.Join(v, histErr)
 	}
 	return histErr
-}
-
-// merged is what the shards add up to.
-type merged struct {
-	specSrc  []byte
-	template string // the first shard's copy of report.template, if any
-	bm       record.Benchmark
-	recs     []sourced // canonical order
-	warnings []string
-	missing  []string // shards K/N of the set that were not given
-}
-
-// sourced is a record and the shard folder it came from.
-type sourced struct {
-	record.Run
-	dir string
-}
-
-// readShards reads and checks the shard folders and orders their records.
-func readShards(dirs []string) (*merged, error) {
-	m := &merged{}
-	var s *spec.Spec
-	var all []sourced
-	shards := map[string]string{} // "K/N" -> folder
-	n := 0
-	var stops []string
-	for i, dir := range dirs {
-		if err := output.IsFolder(dir); err != nil {
-			return nil, err
-		}
-		src, err := os.ReadFile(filepath.Join(dir, output.SpecFile))
-		if err != nil {
-			return nil, err
-		}
-		bm, err := output.ReadBenchmark(dir)
-		if err != nil {
-			return nil, fmt.Errorf("%s: reading %s: %w", dir, output.BenchmarkFile, err)
-		}
-		recs, err := output.ReadRuns(dir, os.Stderr)
-		if err != nil {
-			return nil, err
-		}
-		if i == 0 {
-			m.specSrc, m.bm = src, bm
-			if s, err = spec.Parse(filepath.Join(dir, output.SpecFile), src, nil); err != nil {
-				return nil, err
-			}
-			m.template = s.Report.TemplatePath
-		} else {
-			if diff := spec.Diff(m.specSrc, src); len(diff) > 0 {
-				return nil, fmt.Errorf("%s and %s are runs of different specs (their %s differ%s); only shards of one benchmark can be merged",
-					dirs[0], dir, output.SpecFile, fieldsText(diff))
-			}
-			if bm.Spec != m.bm.Spec {
-				return nil, fmt.Errorf("%s is a run of spec %q, %s of %q; only shards of one benchmark can be merged", dirs[0], m.bm.Spec, dir, bm.Spec)
-			}
-			if bm.Simulated != m.bm.Simulated {
-				return nil, fmt.Errorf("%s and %s mix a dry run with a real one", dirs[0], dir)
-			}
-			if (bm.Replayed == nil) != (m.bm.Replayed == nil) {
-				return nil, fmt.Errorf("%s and %s mix a replay with a measured run", dirs[0], dir)
-			}
-			if bm.Started.Before(m.bm.Started) {
-				m.bm.Started = bm.Started
-			}
-			if bm.Finished.After(m.bm.Finished) {
-				m.bm.Finished = bm.Finished
-			}
-		}
-		if bm.Shard != "" {
-			if prev, dup := shards[bm.Shard]; dup {
-				return nil, fmt.Errorf("%s and %s are both shard %s", prev, dir, bm.Shard)
-			}
-			shards[bm.Shard] = dir
-			sh, err := plan.ParseShard(bm.Shard)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", dir, err)
-			}
-			if n != 0 && sh.N != n {
-				return nil, fmt.Errorf("%s is shard %s but another folder is one of %d shards", dir, bm.Shard, n)
-			}
-			n = sh.N
-		}
-		if bm.StopReason != "" {
-			label := dir
-			if bm.Shard != "" {
-				label = "shard " + bm.Shard
-			}
-			stops = append(stops, label+": "+bm.StopReason)
-		}
-		for _, r := range record.Latest(recs) {
-			all = append(all, sourced{r, dir})
-		}
-	}
-	if n > 0 {
-		var missing []string
-		for k := 1; k <= n; k++ {
-			if _, ok := shards[fmt.Sprintf("%d/%d", k, n)]; !ok {
-				missing = append(missing, fmt.Sprintf("%d/%d", k, n))
-			}
-		}
-		if len(missing) > 0 {
-			m.missing = missing
-			msg := "shard " + strings.Join(missing, ", ") + " missing from the merge"
-			m.warnings = append(m.warnings, msg)
-			stops = append(stops, msg)
-		}
-	}
-	m.bm.Shard = ""
-	m.bm.StopReason = strings.Join(stops, "; ")
-
-	cells, err := plan.Expand(s, nil)
-	if err != nil {
-		return nil, err
-	}
-	if m.recs, err = canonical(all, cells, s.Order); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// canonical orders the records of all shards as one unsharded run with one
-// worker writes them: skipped cells first, then the measured runs found in
-// the plan's schedule (plan.Runs, then plan.WithWarmups: each cell's warmups
-// just before its first measured run), then the warmups of cells with no
-// measured run. A measured run found in two folders is an error; warmups,
-// which every shard runs for its cells, are kept once (the first folder's).
-func canonical(all []sourced, cells []plan.Cell, order spec.Order) ([]sourced, error) {
-	cellIndex := map[string]int{}
-	for i, c := range cells {
-		cellIndex[c.ID] = i
-	}
-	byCell := func(a, b sourced) int { // plan order; cells the plan lacks last, by ID
-		ia, oka := cellIndex[a.Cell]
-		ib, okb := cellIndex[b.Cell]
-		if !oka {
-			ia = len(cells)
-		}
-		if !okb {
-			ib = len(cells)
-		}
-		return cmp.Or(cmp.Compare(ia, ib), cmp.Compare(a.Cell, b.Cell), cmp.Compare(a.Index, b.Index))
-	}
-	var skips, runs []sourced
-	warmups := map[string]sourced{} // key -> record
-	seen := map[string]string{}     // key -> folder
-	maxRun, maxWarmup := 0, 0
-	for _, r := range all {
-		key := r.Key()
-		if r.Status == record.StatusSkipped {
-			key = r.Cell + "#skip"
-		}
-		if prev, dup := seen[key]; dup {
-			if r.Status == record.StatusSkipped || r.Warmup {
-				continue
-			}
-			return nil, fmt.Errorf("run %d of %s is in both %s and %s: overlapping shards cannot be merged", r.Index, r.Cell, prev, r.dir)
-		}
-		seen[key] = r.dir
-		switch {
-		case r.Status == record.StatusSkipped:
-			skips = append(skips, r)
-		case r.Warmup:
-			warmups[key] = r
-			maxWarmup = max(maxWarmup, r.Index)
-		default:
-			runs = append(runs, r)
-			maxRun = max(maxRun, r.Index)
-		}
-	}
-	slices.SortStableFunc(skips, byCell)
-
-	// The measured runs in the order of the whole plan's schedule.
-	position := map[string]int{}
-	for i, p := range plan.Runs(cells, maxRun, order, plan.Shard{K: 1, N: 1}) {
-		position[p.Key()] = i
-	}
-	slices.SortStableFunc(runs, func(a, b sourced) int {
-		pa, oka := position[a.Key()]
-		pb, okb := position[b.Key()]
-		switch {
-		case oka && okb:
-			return cmp.Compare(pa, pb)
-		case oka:
-			return -1 // runs the plan knows first
-		case okb:
-			return 1
-		}
-		return byCell(a, b)
-	})
-	measured := map[string]sourced{}
-	pairs := make([]plan.Pair, len(runs))
-	for i, r := range runs {
-		measured[r.Key()] = r
-		c := &plan.Cell{ID: r.Cell}
-		if j, ok := cellIndex[r.Cell]; ok {
-			c = &cells[j]
-		}
-		pairs[i] = plan.Pair{Cell: c, Index: r.Index}
-	}
-	out := append([]sourced(nil), skips...)
-	for _, p := range plan.WithWarmups(pairs, maxWarmup) {
-		if !p.Warmup {
-			out = append(out, measured[p.Key()])
-		} else if w, ok := warmups[p.Key()]; ok {
-			out = append(out, w)
-			delete(warmups, p.Key())
-		}
-	}
-	rest := slices.SortedStableFunc(maps.Values(warmups), byCell) // cells with no measured run
-	return append(out, rest...), nil
-}
-
-// writeMerged writes OUT's inputs (spec.yaml, benchmark.json, runs.jsonl)
-// and copies each kept run's log and run folder.
-func writeMerged(out string, m *merged) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	if err := output.WriteFileAtomic(filepath.Join(out, output.SpecFile), m.specSrc); err != nil {
-		return err
-	}
-	if m.template != "" {
-		if err := output.CopyTree(m.template, filepath.Join(out, spec.ReportTemplateFile)); err != nil {
-			return err
-		}
-	}
-	if err := output.WriteBenchmark(out, m.bm); err != nil {
-		return err
-	}
-	w, err := record.Create(filepath.Join(out, output.RunsFile))
-	if err != nil {
-		return err
-	}
-	for i := range m.recs {
-		r := &m.recs[i]
-		if err := w.Write(&r.Run); err != nil {
-			w.Close()
-			return err
-		}
-		for _, rel := range []string{r.Log, r.Dir} {
-			if rel == "" || filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
-				continue
-			}
-			if err := output.CopyTree(filepath.Join(r.dir, rel), filepath.Join(out, rel)); err != nil {
-				w.Close()
-				return fmt.Errorf("copying %s: %w", rel, err)
-			}
-		}
-	}
-	return w.Close()
-}
-
-// fieldsText spells the differing fields for a message: " in: a, b".
-func fieldsText(diff []string) string {
-	if len(diff) == 0 || diff[0] == "" {
-		return ""
-	}
-	return " in: " + strings.Join(diff, ", ")
 }
