@@ -461,21 +461,17 @@ type Live struct {
 	last string
 }
 
-// Phase returns the phase open now ("" outside every phase).
+// Phase returns the phase open now ("" outside every phase). It holds l.mu
+// while it settles: released in between, the run could end, detach and
+// close the phase left open (finish), and a request sent before the end
+// would read "" instead of its phase.
 func (l *Live) Phase() string {
 	l.mu.Lock()
-	s := l.s
-	l.mu.Unlock()
-	if s == nil {
-		return l.lastPhase()
-	}
-	return s.settle()
-}
-
-func (l *Live) lastPhase() string {
-	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.last
+	if l.s == nil {
+		return l.last
+	}
+	return l.s.settle()
 }
 
 func (l *Live) attach(s *session) {
