@@ -684,7 +684,10 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 		}
 		t, tok, cost := "—", "—", "—"
 		if c.Time.N > 0 {
-			t = output.Seconds(c.Time.Mean) + " ± " + output.Seconds(c.Time.Stddev)
+			t = output.Seconds(c.Time.Mean)
+			if c.Time.Spread() { // one run has no spread
+				t += " ± " + output.Seconds(c.Time.Stddev)
+			}
 		}
 		if c.Tokens.N > 0 { // unmetered runs: unknown, not 0
 			tok = output.Thousands(c.Tokens.Mean)

@@ -1,6 +1,10 @@
 package output
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/runner-bench/runner/runner/results"
+)
 
 // A printed figure is the value rounded once: $12.996 is $13.00, not
 // $12.00, and a cost that is not zero never reads $0.0000.
@@ -34,6 +38,28 @@ func TestFormatRounding(t *testing.T) {
 	} {
 		if got := c.f(c.v); got != c.want {
 			t.Errorf("%v: got %q, want %q", c.v, got, c.want)
+		}
+	}
+}
+
+// One run has no spread: its stddev and CV read "—", not 0; sizes round
+// once (552.96 KB is 553.0, not 552.0).
+func TestSpreadAndSize(t *testing.T) {
+	t.Parallel()
+	one := results.NewStats([]float64{3.2})
+	two := results.NewStats([]float64{3, 4})
+	for _, c := range []struct{ got, want string }{
+		{Stddev(one, "s"), "—"},
+		{CV(one), "—"},
+		{Stddev(two, "s"), "0.71 s"},
+		{CV(two), "20%"},
+		{Stddev(two, "f2"), "0.71"},
+		{Size(552.96, "KB"), "553.0"},
+		{Size(1999.96, "KB"), "2,000.0"},
+		{Size(1.994, "MB"), "1.99"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
 		}
 	}
 }

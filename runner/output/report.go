@@ -55,6 +55,8 @@ func Funcs() template.FuncMap {
 		"conclusion": Conclusion,
 		"minutes":    Minutes,
 		"median":     Median,
+		"stddev":     Stddev,
+		"cv":         CV,
 		"size":       Size,
 		"targetline": TargetLine,
 		"chartsFor":  ChartsFor,
@@ -230,11 +232,41 @@ func Median(st results.Stats, unit string) string {
 	return out
 }
 
+// Stddev formats a statistic's standard deviation as Median formats its
+// median (and "f2": two decimals); "—" under two runs, which have no
+// spread (not 0).
+func Stddev(st results.Stats, unit string) string {
+	if !st.Spread() {
+		return "—"
+	}
+	switch unit {
+	case "count":
+		return Thousands(st.Stddev)
+	case "KB", "MB":
+		return Size(st.Stddev, unit)
+	case "":
+		return fmt.Sprintf("%.1f", st.Stddev)
+	case "f2":
+		return fmt.Sprintf("%.2f", st.Stddev)
+	}
+	return Quantity(st.Stddev, unit)
+}
+
+// CV formats a statistic's coefficient of variation in percent; "—" under
+// two runs.
+func CV(st results.Stats) string {
+	if !st.Spread() {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", st.CV*100)
+}
+
 // Size formats an artifact size in its unit, without the unit: KB with one
 // decimal, MB with two.
 func Size(v float64, unit string) string {
 	if unit == "KB" {
-		return Thousands(math.Trunc(v)) + fmt.Sprintf("%.1f", v-math.Trunc(v))[1:]
+		s := strconv.FormatFloat(v, 'f', 1, 64) // rounded once: 1.99 is 2.0
+		return group(s[:len(s)-2]) + s[len(s)-2:]
 	}
 	return fmt.Sprintf("%.2f", v)
 }

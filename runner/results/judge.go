@@ -171,20 +171,29 @@ func judgeTotals(runs []*Run) *JudgeTotals {
 	return &t
 }
 
+// spread is a statistic's stddev, nil under two values (no spread).
+func spread(st Stats) *float64 {
+	if !st.Spread() {
+		return nil
+	}
+	sd := st.Stddev
+	return &sd
+}
+
 // setQuality picks the cell's quality score: the judge's mean when it
 // scored some run, else the mean of a quality metric the runs reported,
 // else the spec's typed score for the cell.
 func (c *Cell) setQuality(s *spec.Spec) {
 	c.Quality, c.QualityStddev, c.QualitySource, c.QualityKey = nil, nil, "", ""
 	if j := c.Judge; j != nil && j.Judged > 0 {
-		q, sd := j.Score.Mean, j.Score.Stddev
-		c.Quality, c.QualityStddev, c.QualitySource = &q, &sd, QualityJudged
+		q := j.Score.Mean
+		c.Quality, c.QualityStddev, c.QualitySource = &q, spread(j.Score), QualityJudged
 		return
 	}
 	for _, m := range c.Metrics {
 		if m.Name == spec.JudgeMetric && m.N > 0 {
-			q, sd := m.Mean, m.Stddev
-			c.Quality, c.QualityStddev, c.QualitySource = &q, &sd, QualityMetric
+			q := m.Mean
+			c.Quality, c.QualityStddev, c.QualitySource = &q, spread(m.Stats), QualityMetric
 			return
 		}
 	}

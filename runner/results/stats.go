@@ -98,6 +98,10 @@ func quantile(v []float64, q float64) float64 {
 	return record.Finite(v[lo]*(1-frac) + v[lo+1]*frac) // no difference of two huge values
 }
 
+// Spread tells whether the statistic has a standard deviation (and CV):
+// it takes two values at least.
+func (s Stats) Spread() bool { return s.N >= 2 }
+
 // Rule returns the statistic as rules see it: nil when there is no value.
 func (s Stats) Rule() *rules.Stat {
 	if s.N == 0 {
@@ -112,12 +116,23 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 	if s.N == 0 {
 		return []byte("null"), nil
 	}
-	type plain Stats
+	// One run has no spread: its stddev and CV are null (unknown), not 0.
 	out := struct {
-		plain
-		Lo *float64 `json:"ci_lo,omitempty"`
-		Hi *float64 `json:"ci_hi,omitempty"`
-	}{plain: plain(s)}
+		N      int      `json:"n"`
+		Mean   float64  `json:"mean"`
+		Stddev *float64 `json:"stddev"`
+		Min    float64  `json:"min"`
+		Max    float64  `json:"max"`
+		Median float64  `json:"median"`
+		P95    float64  `json:"p95"`
+		CV     *float64 `json:"cv"`
+		Lo     *float64 `json:"ci_lo,omitempty"`
+		Hi     *float64 `json:"ci_hi,omitempty"`
+		Note   string   `json:"note,omitempty"`
+	}{N: s.N, Mean: s.Mean, Min: s.Min, Max: s.Max, Median: s.Median, P95: s.P95, Note: s.Note}
+	if s.Spread() {
+		out.Stddev, out.CV = &s.Stddev, &s.CV
+	}
 	if s.Lo != s.Hi {
 		out.Lo, out.Hi = &s.Lo, &s.Hi
 	}

@@ -145,6 +145,8 @@ func noValue(path string) string {
 		return "no value to judge: the baseline has no successful runs of this cell to compare with"
 	case strings.HasPrefix(path, "delta."):
 		return "no value to judge: no change against the baseline for " + path
+	case strings.HasSuffix(path, ".stddev"):
+		return "no value to judge: a standard deviation needs 2 successful runs at least: " + path
 	}
 	return "no value to judge: no successful run measured " + path
 }

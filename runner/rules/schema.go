@@ -345,6 +345,9 @@ func (m *missing) resolve(n ast.Node) (v reflect.Value, path, miss string, ok bo
 		if !found {
 			return v, "", "", false
 		}
+		if st, isStat := base.Interface().(Stat); isStat && f.Name == "Stddev" && st.N < 2 {
+			return v, "", bpath + "." + prop.Value, true // one run has no spread
+		}
 		return base.FieldByIndex(f.Index), bpath + "." + prop.Value, "", true
 	case *ast.CallNode:
 		if len(n.Arguments) != 1 {
