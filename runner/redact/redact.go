@@ -181,10 +181,8 @@ func StringAt(s string, cuts []int) string {
 		return s
 	}
 	load()
-	values.mu.RLock()
-	vals := values.list
-	values.mu.RUnlock()
-	for _, v := range vals {
+	values.mu.RLock() // AddValue sorts the list in place
+	for _, v := range values.list {
 		var edits []edit
 		for at := 0; ; {
 			i := strings.Index(s[at:], v)
@@ -196,6 +194,7 @@ func StringAt(s string, cuts []int) string {
 		}
 		s = apply(s, edits, cuts)
 	}
+	values.mu.RUnlock()
 	hit := false
 	for _, t := range triggers {
 		if strings.Contains(s, t) {
