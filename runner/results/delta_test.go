@@ -12,6 +12,7 @@ import (
 
 const deltaSpec = `name: d
 command: x
+baseline: old
 providers: [ { name: a }, { name: b } ]
 phases: [ A ]
 pricing: { m: { input: 1, output: 2 } }
@@ -154,11 +155,29 @@ func TestDeltaRules(t *testing.T) {
 func TestDeltaRulesCheckedAtLoad(t *testing.T) {
 	t.Parallel()
 	for _, rule := range []string{`delta.total.tiem.pct < 10`, `delta.phase("Z").time.pct < 10`, `delta.cost.percent < 1`} {
-		_, err := spec.Parse("d.yaml", []byte("name: d\ncommand: x\nphases: [A]\nthresholds: [ { name: T, target: '"+rule+"' } ]\n"), nil)
+		_, err := spec.Parse("d.yaml", []byte("name: d\ncommand: x\nbaseline: old\nphases: [A]\nthresholds: [ { name: T, target: '"+rule+"' } ]\n"), nil)
 		if err == nil {
 			t.Errorf("%s compiles", rule)
 		} else {
 			t.Log(err)
+		}
+	}
+}
+
+// A delta rule in a spec without a baseline is refused at load: it could
+// only be N/A after the whole benchmark ran.
+func TestDeltaRuleWithoutBaselineRefused(t *testing.T) {
+	t.Parallel()
+	for _, rule := range []string{`delta.total.time.pct < 10`, `delta.phase("A").tokens.pct < 5`, `cost.mean < 1 && delta.cost.significant`} {
+		for _, field := range []string{"target", "when", "acceptable"} {
+			src := "name: d\ncommand: x\nphases: [A]\nthresholds: [ { name: T, target: 'cost.mean < 1', " + field + ": '" + rule + "' } ]\n"
+			if field == "target" {
+				src = "name: d\ncommand: x\nphases: [A]\nthresholds: [ { name: T, target: '" + rule + "' } ]\n"
+			}
+			_, err := spec.Parse("d.yaml", []byte(src), nil)
+			if err == nil || !strings.Contains(err.Error(), "thresholds[0]."+field) || !strings.Contains(err.Error(), "add baseline: DIR") {
+				t.Errorf("%s in %s: got %v", rule, field, err)
+			}
 		}
 	}
 }

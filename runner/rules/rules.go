@@ -9,6 +9,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -139,6 +140,9 @@ type Delta struct {
 type Names struct {
 	Phases    []string
 	Artifacts []string
+	// NoBaseline: the spec sets no baseline, so a rule reading delta.*
+	// would be N/A after the whole run; it is refused instead.
+	NoBaseline bool
 }
 
 // Compile compiles a boolean rule against Env and checks that every
@@ -177,6 +181,11 @@ type nameCheck struct {
 }
 
 func (c *nameCheck) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "delta" && c.names.NoBaseline && c.err == nil {
+		// Without a baseline every delta rule would be N/A after the whole run.
+		c.err = errors.New("delta.* compares with a baseline, and the spec sets none: add baseline: DIR (a previous output folder; see docs/ci.md)")
+		return
+	}
 	call, ok := (*node).(*ast.CallNode)
 	if !ok || c.err != nil || len(call.Arguments) != 1 {
 		return
@@ -270,21 +279,58 @@ func quoteAll(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// explain rewrites expr's Go type names into the names a spec author uses.
+// explain rewrites expr's messages into the words a spec author uses: no
+// Go type names, whatever the operator or function.
 func explain(msg string) string {
 	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s compares %s with %s%s", m[1], typeWords(m[2]), typeWords(m[3]), mismatchHint(m[2], m[3]))
+		op, a, b := m[1], typeWords(m[2]), typeWords(m[3])
+		hint := mismatchHint(m[2], m[3])
+		switch op {
+		case "+", "-", "*", "/", "%", "**", "^":
+			return fmt.Sprintf("%s cannot combine %s and %s%s", op, a, b, hint)
+		case "and", "or", "&&", "||":
+			return fmt.Sprintf("%s joins two true/false conditions, not %s and %s%s", op, a, b, hint)
+		}
+		return fmt.Sprintf("%s compares %s with %s%s", op, a, b, hint)
+	}
+	if m := unaryRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s does not apply to %s%s", m[1], typeWords(m[2]), mismatchHint(m[2], m[2]))
+	}
+	if m := badArgRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s() cannot take %s%s", m[1], typeWords(m[2]), mismatchHint(m[2], m[2]))
+	}
+	if m := argTypeRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s() takes %s, not %s%s", m[3], typeWords(m[2]), typeWords(m[1]), mismatchHint(m[1], m[1]))
+	}
+	if m := notBoolRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("a rule must be a true/false condition, and this is %s: compare it, e.g. total.time.mean < 300", typeWords(m[1]))
 	}
 	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
 		if what, ok := words[m[1]]; ok {
 			return fmt.Sprintf("unknown name %q in %s", m[2], what)
 		}
 	}
-	if strings.HasPrefix(msg, "unknown name") {
-		return msg + "; known: " + strings.TrimPrefix(words[envType.String()], "the rule environment ")
+	if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
+		return msg + "; known: " + strings.TrimPrefix(words[envType.String()], "the rule environment ") +
+			fmt.Sprintf("; text is written in quotes: %q", m[1])
 	}
-	return msg
+	if m := badNumberRE.FindStringSubmatch(msg); m != nil && unitSuffixRE.MatchString(m[1]) {
+		return msg + ": numbers have no unit (time is in seconds, memory in MB, cost in USD): write 60 for a minute"
+	}
+	// Whatever else expr says, no Go type name reaches the user.
+	return goTypeRE.ReplaceAllStringFunc(msg, typeWords)
 }
+
+var (
+	unaryRE       = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched type (\S+)\)`)
+	badArgRE      = regexp.MustCompile(`^invalid argument for (\w+) \(type (\S+)\)`)
+	argTypeRE     = regexp.MustCompile(`^cannot use (\S+) as argument \(type (\S+)\) to call (\w+)`)
+	notBoolRE     = regexp.MustCompile(`^expected bool, but got (\S+)`)
+	unknownNameRE = regexp.MustCompile(`^unknown name (\S+)`)
+	badNumberRE   = regexp.MustCompile(`^bad number syntax: "([^"]*)"`)
+	unitSuffixRE  = regexp.MustCompile(`^[0-9.]+(ms|s|m|h|min|KB|MB|GB|kb|mb|gb|k|K|%|\$)$`)
+	goTypeRE      = regexp.MustCompile(`\*?rules\.[A-Za-z]+(\[[^\]]*\])?`)
+)
 
 // oneLine keeps the first line of expr's multi-line error (the rest is a
 // caret drawing that does not fit in a FILE:LINE:COL message).

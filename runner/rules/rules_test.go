@@ -32,7 +32,7 @@ func TestCompileErrors(t *testing.T) {
 		{"unknown delta phase", `delta.phase("Reveiw").time.pct < 3`, []string{`no such phase`}},
 		{"unknown artifact", `artifact("report").mb.mean < 3`, []string{`did you mean "reports"?`}},
 		{"computed phase name", `phase(provider).time.mean < 3`, []string{"phase() takes a quoted name"}},
-		{"not a boolean", "total.time.mean", []string{"expected bool"}},
+		{"not a boolean", "total.time.mean", []string{"must be a true/false condition"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

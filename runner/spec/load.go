@@ -343,7 +343,7 @@ func (s *Spec) validate(d *decoder) {
 		fail("pricing_file", "%v", err)
 	}
 
-	names := rules.Names{Phases: s.Phases, Artifacts: sortedSet(artifacts)}
+	names := rules.Names{Phases: s.Phases, Artifacts: sortedSet(artifacts), NoBaseline: s.Baseline == ""}
 	compile := func(field string, e *Expr, required bool) {
 		if e == nil {
 			if required {

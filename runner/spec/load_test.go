@@ -137,7 +137,7 @@ func TestLoadErrors(t *testing.T) {
 		{"regex without group", "name: d\ncommand: x\nextract: { phase: 'started (.*)' }\n", "extract.phase: needs a named group (?P<phase>...)"},
 		{"bad regex", "name: d\ncommand: x\nextract: { usage: '(' }\n", "bad.yaml:3:19: extract.usage: bad regular expression"},
 		{"bad template", "name: d\ncommand: echo {{ .vars.x \n", "bad.yaml:2:10: command: bad template"},
-		{"rule not boolean", "name: d\ncommand: x\nthresholds: [ { name: t, target: total.time.mean } ]\n", "expected bool"},
+		{"rule not boolean", "name: d\ncommand: x\nthresholds: [ { name: t, target: total.time.mean } ]\n", "must be a true/false condition"},
 		{"rule without target", "name: d\ncommand: x\nthresholds: [ { name: t } ]\n", "thresholds[0].target: required"},
 		{"artifact unknown", "name: d\ncommand: x\nthresholds: [ { name: t, target: 'artifact(\"x\").mb.mean < 1' } ]\n", `artifact("x"): the spec declares no artifacts`},
 		{"quality out of range", "name: d\ncommand: x\nquality: { default: 11 }\n", `quality.default: scores are 0 to 10, got 11`},
