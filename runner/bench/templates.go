@@ -76,11 +76,16 @@ func templateData(s *spec.Spec, c *plan.Cell, run map[string]any, tmp, dir strin
 
 // OutputDir renders the spec's output folder for a benchmark started then.
 func OutputDir(s *spec.Spec, started time.Time) (string, error) {
-	return s.Output.Render(map[string]any{
+	return s.Output.Render(outputData(s, started))
+}
+
+// outputData is what the output folder's template sees.
+func outputData(s *spec.Spec, started time.Time) map[string]any {
+	return map[string]any{
 		"spec":    map[string]any{"name": s.Name, "title": s.Title, "description": s.Description},
 		"vars":    nonNilVars(s),
 		"started": started,
-	})
+	}
 }
 
 func nonNilVars(s *spec.Spec) map[string]string {
@@ -106,11 +111,13 @@ func TrialRender(s *spec.Spec, cells []plan.Cell) error {
 	try := func(t *spec.Template, data map[string]any) {
 		_, err := t.Render(data)
 		add(err)
+		if err == nil { // and the names in branches this render did not take
+			add(t.CheckNames(data))
+		}
 	}
 	env := environMap(os.Environ())
 	started := time.Now()
-	_, err := OutputDir(s, started)
-	add(err)
+	try(&s.Output, outputData(s, started))
 	wide := templateData(s, nil, nil, "TMP", "OUT", started, env)
 	for _, cmds := range []spec.Commands{s.Setup, s.Cleanup} {
 		for i := range cmds {

@@ -135,7 +135,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 			d.errorf(n, "%s: expected a string, got %s", field, kindName(n))
 			return
 		}
-		v.SetString(n.Value)
+		v.SetString(n.Value) // kept, so no "required" follows the error below
+		if strings.Contains(n.Value, "{{") {
+			// Only the template fields are rendered: elsewhere {{ ... }} would
+			// be taken as written, a URL or a name with braces in it.
+			d.errorf(n, "%s: is not a template, so {{ ... }} would stay as written; templates are command, setup, prepare, cleanup, env, artifacts, output and judge (docs/templates.md)", field)
+		}
 	case reflect.Bool:
 		b, err := strconv.ParseBool(n.Value)
 		if n.Kind != yaml.ScalarNode || err != nil {

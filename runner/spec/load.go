@@ -275,6 +275,13 @@ func (s *Spec) validate(d *decoder) {
 		}
 		checkEnvNames(fail, f+".env", sortedTemplateKeys(p.Env), false)
 		checkEnvNames(fail, f+".requires.env", p.Requires.Env, true)
+		if u := p.Requires.URL; u != "" {
+			// An unreachable URL skips the cell: a malformed one would skip it
+			// on every machine, so it is refused here.
+			if err := checkBaseURL(u); err != nil {
+				fail(f+".requires.url", "%q %v", u, err)
+			}
+		}
 	}
 	for _, api := range llmapi.APIs {
 		if u := s.APIs.BaseURL(api); u != "" {

@@ -137,6 +137,15 @@ func TestLoadErrors(t *testing.T) {
 		{"regex without group", "name: d\ncommand: x\nextract: { phase: 'started (.*)' }\n", "extract.phase: needs a named group (?P<phase>...)"},
 		{"bad regex", "name: d\ncommand: x\nextract: { usage: '(' }\n", "bad.yaml:3:19: extract.usage: bad regular expression"},
 		{"bad template", "name: d\ncommand: echo {{ .vars.x \n", "bad.yaml:2:10: command: bad template"},
+		// {{ }} where nothing renders it, whatever the field: a template that
+		// would be taken as written.
+		{"template in requires.url", "name: d\ncommand: x\nproviders: [ { name: a, requires: { url: 'http://{{ .vars.host }}/' } } ]\n", `bad.yaml:3:42: providers[0].requires.url: is not a template`},
+		{"template in a recommendation", "name: d\ncommand: x\nrecommendations: [ { when: cost.mean > 1, text: 'use {{ .model }}' } ]\n", `bad.yaml:3:49: recommendations[0].text: is not a template`},
+		{"template in a var", "name: d\ncommand: x\nvars: { out: '{{ .tmp }}/x' }\n", `bad.yaml:3:14: vars.out: is not a template`},
+		{"template in a base_url", "name: d\ncommand: x\nproviders: [ { name: a, api: openai, base_url: 'http://{{ .vars.h }}' } ]\n", `providers[0].base_url: is not a template`},
+		{"template in a phase", "name: d\ncommand: x\nphases: [ '{{ .model }}' ]\n", `bad.yaml:3:11: phases[0]: is not a template`},
+		{"requires.url without scheme", "name: d\ncommand: x\nproviders: [ { name: a, requires: { url: 'localhost:11434' } } ]\n", `providers[0].requires.url: "localhost:11434" must start with http:// or https://`},
+		{"requires.url without host", "name: d\ncommand: x\nproviders: [ { name: a, requires: { url: 'http:///x' } } ]\n", `providers[0].requires.url: "http:///x" has no host`},
 		{"rule not boolean", "name: d\ncommand: x\nthresholds: [ { name: t, target: total.time.mean } ]\n", "must be a true/false condition"},
 		{"rule without target", "name: d\ncommand: x\nthresholds: [ { name: t } ]\n", "thresholds[0].target: required"},
 		{"artifact unknown", "name: d\ncommand: x\nthresholds: [ { name: t, target: 'artifact(\"x\").mb.mean < 1' } ]\n", `artifact("x"): the spec declares no artifacts`},

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/Masterminds/sprig/v3"
 )
@@ -102,20 +103,28 @@ func explainExecError(err error, data any) (msg, at string) {
 		return cleanTemplateError(err), ""
 	}
 	at, why := m[1], m[2]
+	chain := strings.TrimPrefix(at, "$") // $.spec.name: from the top, as .spec.name
 	k := noEntryRE.FindStringSubmatch(why)
-	if k == nil || !fieldChainRE.MatchString(at) {
+	if k == nil || !fieldChainRE.MatchString(chain) {
 		return fmt.Sprintf("{{ %s }}: %s", at, why), at
 	}
-	path := strings.Split(at[1:], ".")
+	path := strings.Split(chain[1:], ".")
 	if len(path) == 2 && path[0] == "env" {
 		return fmt.Sprintf("{{ %s }}: environment variable %s is not set; set it, or list it in the provider's requires.env (a cell whose variable is unset is then skipped, and a dry run renders it empty)", at, path[1]), at
 	}
+	return missingName(path, data), at
+}
+
+// missingName says that the last name of path is not in data, with a "did
+// you mean" and the names that are.
+func missingName(path []string, data any) string {
+	at := "." + strings.Join(path, ".")
 	keys := keysAt(data, path[:len(path)-1])
 	prefix := "." + strings.Join(path[:len(path)-1], ".")
 	if prefix != "." {
 		prefix += "."
 	}
-	msg = fmt.Sprintf("{{ %s }}: no value %q", at, path[len(path)-1])
+	msg := fmt.Sprintf("{{ %s }}: no value %q", at, path[len(path)-1])
 	if len(path) > 1 {
 		msg = fmt.Sprintf("{{ %s }}: .%s has no %q", at, strings.Join(path[:len(path)-1], "."), path[len(path)-1])
 	}
@@ -131,7 +140,94 @@ func explainExecError(err error, data any) (msg, at string) {
 	} else if len(keys) == 0 && len(path) > 1 {
 		msg += fmt.Sprintf(" (.%s is empty)", strings.Join(path[:len(path)-1], "."))
 	}
-	return msg, at
+	return msg
+}
+
+// CheckNames looks at every name the template spells from the top of its
+// data (.model, .vars.csv, $.run.dir), in every branch: a render only
+// checks the branches it takes, so a typo under an {{ if }} that no cell
+// takes today would fail the day a --set or a new cell takes it. .env is
+// left to the render, which knows requires.env.
+func (t *Template) CheckNames(data map[string]any) error {
+	if t.t == nil || t.t.Tree == nil {
+		return nil
+	}
+	var bad string
+	check := func(path []string) {
+		if bad != "" || len(path) == 0 || path[0] == "env" {
+			return
+		}
+		var v any = data
+		for i, name := range path {
+			m := reflect.ValueOf(v)
+			if m.Kind() != reflect.Map || m.Type().Key().Kind() != reflect.String {
+				return // a method or field of a value (.started.Format)
+			}
+			e := m.MapIndex(reflect.ValueOf(name).Convert(m.Type().Key()))
+			if !e.IsValid() {
+				bad = missingName(path[:i+1], data)
+				return
+			}
+			v = e.Interface()
+		}
+	}
+	var walk func(n parse.Node, rootDot bool)
+	walk = func(n parse.Node, rootDot bool) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c, rootDot)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe, rootDot)
+		case *parse.IfNode:
+			walk(n.Pipe, rootDot)
+			walk(n.List, rootDot)
+			walk(n.ElseList, rootDot)
+		case *parse.RangeNode: // the body's dot is an element, not the top
+			walk(n.Pipe, rootDot)
+			walk(n.List, false)
+			walk(n.ElseList, rootDot)
+		case *parse.WithNode:
+			walk(n.Pipe, rootDot)
+			walk(n.List, false)
+			walk(n.ElseList, rootDot)
+		case *parse.TemplateNode:
+			walk(n.Pipe, rootDot)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					walk(c, rootDot)
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a, rootDot)
+			}
+		case *parse.FieldNode:
+			if rootDot {
+				check(n.Ident)
+			}
+		case *parse.VariableNode:
+			if len(n.Ident) > 1 && n.Ident[0] == "$" {
+				check(n.Ident[1:])
+			}
+		case *parse.ChainNode:
+			walk(n.Node, rootDot)
+		}
+	}
+	walk(t.t.Tree.Root, true)
+	if bad == "" {
+		return nil
+	}
+	at := bad[len("{{ "):strings.Index(bad, " }}")]
+	if t.Line == 0 {
+		return fmt.Errorf("%s: %s", t.Field, bad)
+	}
+	line, col := t.locate(at)
+	return fmt.Errorf("%s:%d:%d: %s: %s", t.File, line, col, t.Field, bad)
 }
 
 // keysAt lists the keys of the map found by following path from data.
