@@ -280,10 +280,7 @@ type runFiles struct {
 }
 
 func (b *benchmark) files(p plan.Pair) runFiles {
-	name := fmt.Sprintf("run%d", p.Index)
-	if p.Warmup {
-		name = fmt.Sprintf("warmup%d", p.Index)
-	}
+	name := p.Name()
 	fl := runFiles{name: name, dir: filepath.Join(b.Dir, "runs", p.Cell.ID, name),
 		logRel: filepath.Join("logs", p.Cell.ID+"_"+name+".log")}
 	if b.runDirs {

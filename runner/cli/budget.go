@@ -138,17 +138,9 @@ func estimateNote(e results.CellEstimate) string {
 // above (its calls are priced apart), from the prior results when they have
 // judged runs.
 func judgeEstimate(prior *results.Summary, prices results.Prices) string {
-	n, cost := 0, 0.0
-	if prior != nil {
-		for _, r := range prior.Runs {
-			if r.Judge != nil && r.Measured() {
-				n++
-				cost += results.JudgeCost(r.Run, prices)
-			}
-		}
-	}
+	perRun, n := results.JudgeEstimate(prior, prices)
 	if n == 0 {
 		return "The judge scores each successful measured run with calls of its own, on top of the costs above (unknown without prior judged runs)."
 	}
-	return fmt.Sprintf("The judge scores each successful measured run with calls of its own: about %s per run on top of the costs above (from %d judged runs).", output.USD(cost/float64(n)), n)
+	return fmt.Sprintf("The judge scores each successful measured run with calls of its own: about %s per run on top of the costs above (from %d judged runs).", output.USD(perRun), n)
 }

@@ -135,66 +135,19 @@ func (f *runFlags) applyTapeFlags(s *spec.Spec) error {
 }
 
 // openReplay opens the spec's recording and applies replay.missing to the
-// planned cells and runs: under reuse a cell never recorded is skipped with
-// the reason; under refuse any cell or run not recorded is an error.
+// planned cells and runs (cassette.Fit).
 func openReplay(s *spec.Spec, cells []plan.Cell, pairs []plan.Pair) (*tapes, error) {
 	r := s.Replay
 	lib, err := cassette.Open(r.Dir)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	t := &tapes{lib: lib, opts: cassette.Options{Match: r.Match, Speed: 1, Missing: r.Missing}}
-	if r.Speed != nil {
-		t.opts.Speed = *r.Speed
-	}
-	if t.opts.Match == "" {
-		t.opts.Match = cassette.MatchBody
-	}
-	if t.opts.Missing == "" {
-		t.opts.Missing = cassette.MissingReuse
-	}
-	var missing []string
-	for i := range cells {
-		c := &cells[i]
-		if c.Skip != "" || c.Provider.API == spec.APINone || len(lib.Runs(c.ID)) > 0 {
-			continue
-		}
-		switch t.opts.Missing {
-		case cassette.MissingReuse:
-			c.Skip = fmt.Sprintf("not in the recording %s (replay.missing: simulate runs it against the simulator)", r.Dir)
-		case cassette.MissingRefuse:
-			missing = append(missing, c.ID)
-		}
-	}
-	if t.opts.Missing == cassette.MissingRefuse {
-		for _, p := range pairs {
-			if p.Cell.Skip != "" || p.Cell.Provider.API == spec.APINone || len(lib.Runs(p.Cell.ID)) == 0 {
-				continue
-			}
-			for _, name := range runNames(p, s.Warmup) {
-				if _, exact := lib.Source(p.Cell.ID, name); !exact {
-					missing = append(missing, p.Cell.ID+"/"+name)
-				}
-			}
-		}
-		if len(missing) > 0 {
-			return nil, usageErrorf("replay %s: the recording lacks %s (replay.missing: refuse; reuse replays the recorded runs round-robin, simulate lets the simulator answer; runner cassettes %s --spec SPEC shows the fit)",
-				r.Dir, strings.Join(missing, ", "), r.Dir)
-		}
+	t := &tapes{lib: lib, opts: cassette.ReplayOptions(r)}
+	if missing := lib.Fit(cells, plan.WithWarmups(pairs, s.Warmup), t.opts.Missing, r.Dir); len(missing) > 0 {
+		return nil, usageErrorf("replay %s: the recording lacks %s (replay.missing: refuse; reuse replays the recorded runs round-robin, simulate lets the simulator answer; runner cassettes %s --spec SPEC shows the fit)",
+			r.Dir, strings.Join(missing, ", "), r.Dir)
 	}
 	return t, nil
-}
-
-// runNames are the run files a pair replays: its own, and the warmups its
-// cell runs first when it is the cell's first run.
-func runNames(p plan.Pair, warmups int) []string {
-	names := []string{fmt.Sprintf("run%d", p.Index)}
-	if p.Index == 1 {
-		for i := 1; i <= warmups; i++ {
-			names = append(names, fmt.Sprintf("warmup%d", i))
-		}
-	}
-	return names
 }
 
 // startRecording opens the cassettes folder of dir.
@@ -299,24 +252,23 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 			continue
 		}
 		var answers []string
-		for _, p := range pairs {
+		for _, p := range plan.WithWarmups(pairs, s.Warmup) {
 			if p.Cell.ID != c.ID {
 				continue
 			}
-			for _, name := range runNames(p, s.Warmup) {
-				total++
-				src, ok := lib.Source(c.ID, name)
-				switch {
-				case ok:
-					exact++
-					answers = append(answers, name)
-				case src != "":
-					answers = append(answers, name+"←"+src)
-				case missingRule == cassette.MissingSimulate:
-					answers = append(answers, name+"←simulator")
-				default:
-					answers = append(answers, name+"←none")
-				}
+			name := p.Name()
+			total++
+			src, ok := lib.Source(c.ID, name)
+			switch {
+			case ok:
+				exact++
+				answers = append(answers, name)
+			case src != "":
+				answers = append(answers, name+"←"+src)
+			case missingRule == cassette.MissingSimulate:
+				answers = append(answers, name+"←simulator")
+			default:
+				answers = append(answers, name+"←none")
 			}
 		}
 		model := "—"

@@ -358,13 +358,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	if len(done) > 0 {
-		var todo []plan.Pair
-		for _, p := range pairs {
-			if !done[p.Key()] {
-				todo = append(todo, p)
-			}
-		}
-		pairs = todo
+		pairs = plan.Remaining(pairs, done)
 		if len(pairs) == 0 {
 			fmt.Fprintf(e.stderr, "runner: nothing left to run in %s; re-rendering its outputs\n", dir)
 		}

@@ -390,12 +390,33 @@ type Pair struct {
 	Warmup bool // unmeasured
 }
 
+// Name is the run's name in its files, logs and recordings: run<N>, or
+// warmup<N> for a warmup.
+func (p Pair) Name() string {
+	if p.Warmup {
+		return fmt.Sprintf("warmup%d", p.Index)
+	}
+	return fmt.Sprintf("run%d", p.Index)
+}
+
 // Key matches record.Run.Key.
 func (p Pair) Key() string {
 	if p.Warmup {
 		return fmt.Sprintf("%s#w%d", p.Cell.ID, p.Index)
 	}
 	return fmt.Sprintf("%s#%d", p.Cell.ID, p.Index)
+}
+
+// Remaining are the pairs whose keys done lacks: what a resumed benchmark
+// still has to run, in the same order.
+func Remaining(pairs []Pair, done map[string]bool) []Pair {
+	var todo []Pair
+	for _, p := range pairs {
+		if !done[p.Key()] {
+			todo = append(todo, p)
+		}
+	}
+	return todo
 }
 
 // Shard is one of N parts of a benchmark: K in 1..N.

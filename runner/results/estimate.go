@@ -133,3 +133,23 @@ func estimateCell(s *spec.Spec, c *plan.Cell, prior *Summary, prices Prices) Cel
 	}
 	return e
 }
+
+// JudgeEstimate is what the judge adds per measured run on top of the
+// run's own cost (its calls are priced apart): the mean judge cost of the
+// prior results' judged runs, and how many there were (0: unknown).
+func JudgeEstimate(prior *Summary, prices Prices) (perRun float64, judged int) {
+	if prior == nil {
+		return 0, 0
+	}
+	cost := 0.0
+	for _, r := range prior.Runs {
+		if r.Judge != nil && r.Measured() {
+			judged++
+			cost += JudgeCost(r.Run, prices)
+		}
+	}
+	if judged == 0 {
+		return 0, 0
+	}
+	return cost / float64(judged), judged
+}
