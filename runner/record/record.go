@@ -20,6 +20,8 @@ import (
 	"time"
 
 	fastjson "github.com/segmentio/encoding/json"
+
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 // Status is how a run ended (or that its cell was skipped).
@@ -401,6 +403,11 @@ func (w *Writer) Write(r *Run) error {
 	if err != nil {
 		return fmt.Errorf("%w of %s: %w", ErrWrite, r.Key(), err)
 	}
+	// Every text of a record can come from the workload (phase and model
+	// names of its events, metric reasons, warnings quoting them): the
+	// whole record is scrubbed, not a list of fields, so that no secret
+	// reaches runs.jsonl nor any output rendered from it.
+	b = redact.JSON(b)
 	if len(b) > MaxRecordSize {
 		return fmt.Errorf("%w of %s: %d bytes is over the %d MiB a record may have; not written", ErrWrite, r.Key(), len(b), MaxRecordSize>>20)
 	}

@@ -22,6 +22,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"regexp"
 	"sort"
@@ -146,28 +147,75 @@ func String(s string) string {
 
 // Bytes returns b without secrets; b itself when it holds none (no copy).
 func Bytes(b []byte) []byte {
-	load()
-	found := false
-	values.mu.RLock()
-	for _, v := range values.bytes {
-		if bytes.Contains(b, v) {
-			found = true
-			break
-		}
-	}
-	values.mu.RUnlock()
-	if !found {
-		for _, t := range byteTriggers {
-			if bytes.Contains(b, t) {
-				found = true
-				break
-			}
-		}
-	}
-	if !found {
+	if !mayHold(b) {
 		return b
 	}
 	return []byte(String(string(b)))
+}
+
+// mayHold tells whether b holds a secret value or a trigger of the patterns.
+func mayHold(b []byte) bool {
+	load()
+	values.mu.RLock()
+	for _, v := range values.bytes {
+		if bytes.Contains(b, v) {
+			values.mu.RUnlock()
+			return true
+		}
+	}
+	values.mu.RUnlock()
+	for _, t := range byteTriggers {
+		if bytes.Contains(b, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// JSON returns the JSON text b with every string in it, keys included,
+// scrubbed as String does; b itself when it holds no secret. Whatever field
+// a workload filled (a phase or model name from its events, a metric's
+// reason, a warning quoting them), the text stays valid JSON: each string
+// is scrubbed decoded and encoded again, so no pattern eats an escape.
+func JSON(b []byte) []byte {
+	if !mayHold(b) && bytes.IndexByte(b, '\\') < 0 {
+		return b
+	}
+	var out []byte
+	prev := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(b) {
+			break // not JSON: left as it is
+		}
+		lit := b[i : j+1]
+		if mayHold(lit) || bytes.IndexByte(lit, '\\') >= 0 {
+			var s string
+			if json.Unmarshal(lit, &s) == nil {
+				if t := String(s); t != s {
+					enc, err := json.Marshal(t)
+					if err == nil {
+						out = append(append(out, b[prev:i]...), enc...)
+						prev = j + 1
+					}
+				}
+			}
+		}
+		i = j
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[prev:]...)
 }
 
 // StringAt is String for a text that arrives in pieces (the reads of a

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -137,6 +138,28 @@ func TestStringAt(t *testing.T) {
 		// goes after the cut, never before it).
 		if len(a) > cut {
 			t.Fatalf("cut at %d moved later, to %d", cut, cuts[0])
+		}
+	}
+}
+
+// JSON scrubs every string of a JSON text, keys too, and the result stays
+// valid JSON where scrubbing the raw text would eat an escape (?key=abc\\\"
+// would become ?key=REDACTED" and end the string early).
+func TestJSON(t *testing.T) {
+	AddValue("WORKLOAD_API_KEY", "wl-secret-0123456789")
+	for _, c := range []struct{ in, want string }{
+		{`{"phases":[{"name":"wl-secret-0123456789","s":1}]}`, `{"phases":[{"name":"REDACTED","s":1}]}`},
+		{`{"metrics":{"wl-secret-0123456789":1}}`, `{"metrics":{"REDACTED":1}}`},
+		{`{"error":"GET /x?key=abc\\\"","n":2}`, `{"error":"GET /x?key=REDACTED\"","n":2}`},
+		{`{"w":["x-api-key: sk-ant-0123456789abcdefghij\n"]}`, `{"w":["x-api-key: REDACTED\n"]}`},
+		{`{"plain":"nothing here","n":1}`, `{"plain":"nothing here","n":1}`},
+	} {
+		got := string(JSON([]byte(c.in)))
+		if got != c.want {
+			t.Errorf("JSON(%s)\n got %s\nwant %s", c.in, got, c.want)
+		}
+		if !json.Valid([]byte(got)) {
+			t.Errorf("JSON(%s) is not valid JSON: %s", c.in, got)
 		}
 	}
 }
