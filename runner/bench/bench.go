@@ -102,6 +102,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer w.Close()
+	defer execute.ReleaseIdle() // after cleanup (deferred below), the last commands
 	b := &benchmark{Options: o, w: w, environ: os.Environ(), runDirs: usesRunDir(o.Spec)}
 	b.envMap = environMap(b.environ)
 	for k, v := range b.envMap {

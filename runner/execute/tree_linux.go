@@ -20,9 +20,10 @@ import (
 // called setsid() and so left the process group:
 //
 //   - Where the cgroup v2 hierarchy is mounted and the runner may create a
-//     cgroup under its own, each command starts inside a new child cgroup
-//     (clone3 CLONE_INTO_CGROUP) and is ended with cgroup.kill, which no
-//     process can escape; the cgroup is removed afterwards.
+//     cgroup under its own, each command starts inside a child cgroup of
+//     its own (clone3 CLONE_INTO_CGROUP) and is ended with cgroup.kill,
+//     which no process can escape. Once cgroup.events says no process is
+//     left, the cgroup serves the next command (ReleaseIdle removes it).
 //   - Otherwise the runner makes itself a child subreaper (orphans of its
 //     commands become its children instead of init's) and, to end a
 //     command, kills its process group and then every process whose
@@ -111,58 +112,149 @@ var subreaper = sync.OnceFunc(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1
 type procTree struct {
 	id     string      // RUNNER_RUN_ID
 	pid    int         // the command's shell, leader of its process group
-	cg     string      // its cgroup folder; "" in the fallback
-	fd     *os.File    // the cgroup folder, open for clone3
+	cg     *cgroup     // where it runs; nil in the fallback
 	reaped atomic.Bool // the shell was waited for: its pid may be reused
 }
 
-// newTree prepares the tree of a command about to start: a cgroup where one
-// can be made, else the subreaper fallback.
+// cgroup is one child cgroup of the runner's. A command runs in one of its
+// own; once every process of it has gone, the cgroup serves the next
+// command: making and removing a cgroup per run costs more than a short
+// command itself. Its files stay open from one run to the next.
+type cgroup struct {
+	dir    string
+	fd     *os.File // the folder, for clone3
+	kill   *os.File // cgroup.kill
+	events *os.File // cgroup.events: "populated 0" once no process is left
+	// killed: cgroup.kill was written. Such a cgroup is not reused: Linux
+	// 6.x (kill_seq) kills at birth every process later cloned into it.
+	killed atomic.Bool
+}
+
+// idle are the empty cgroups waiting for a command, at most one per
+// command that ran at once.
+var idle struct {
+	mu   sync.Mutex
+	list []*cgroup
+}
+
+// makeCgroup makes a new cgroup under parent; nil where it cannot.
+func makeCgroup(parent, id string) *cgroup {
+	dir := filepath.Join(parent, "runner-"+id)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil
+	}
+	cg := &cgroup{dir: dir}
+	var err error
+	if cg.kill, err = os.OpenFile(filepath.Join(dir, "cgroup.kill"), os.O_WRONLY, 0); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			noCgroupKill.Store(true) // a kernel before 5.14
+		}
+		cg.remove()
+		return nil
+	}
+	if cg.events, err = os.Open(filepath.Join(dir, "cgroup.events")); err != nil {
+		cg.remove()
+		return nil
+	}
+	if cg.fd, err = os.Open(dir); err != nil {
+		cg.remove()
+		return nil
+	}
+	return cg
+}
+
+// populated says whether a process is still in the cgroup (true also when
+// that cannot be read).
+func (cg *cgroup) populated() bool {
+	var buf [64]byte
+	n, err := cg.events.ReadAt(buf[:], 0)
+	if n == 0 && err != nil {
+		return true
+	}
+	return !bytes.Contains(buf[:n], []byte("populated 0"))
+}
+
+// remove closes the cgroup's files and removes it; while killed processes
+// are still leaving it, it keeps trying on the side.
+func (cg *cgroup) remove() {
+	for _, f := range []*os.File{cg.fd, cg.kill, cg.events} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	if err := os.Remove(cg.dir); err == nil || !errors.Is(err, syscall.EBUSY) {
+		return
+	}
+	go func(dir string) { // a busy machine
+		for i := 0; i < 60; i++ {
+			time.Sleep(time.Second)
+			if err := os.Remove(dir); err == nil || !errors.Is(err, syscall.EBUSY) {
+				return
+			}
+		}
+	}(cg.dir)
+}
+
+// ReleaseIdle removes the empty cgroups kept for later commands (a runner
+// killed before it could is swept by the next one). Commands may still run
+// afterwards: they make new ones.
+func ReleaseIdle() {
+	idle.mu.Lock()
+	list := idle.list
+	idle.list = nil
+	idle.mu.Unlock()
+	for _, cg := range list {
+		cg.remove()
+	}
+}
+
+// newTree prepares the tree of a command about to start: an empty cgroup
+// where one can be had, else the subreaper fallback.
 func newTree(id string, attr *syscall.SysProcAttr) *procTree {
 	t := &procTree{id: id}
 	if parent := cgroupParent(); useCgroups && parent != "" && !noCgroupKill.Load() {
-		dir := filepath.Join(parent, "runner-"+id)
-		if err := os.Mkdir(dir, 0o755); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
-				noCgroupKill.Store(true) // a kernel before 5.14
-			} else if fd, err := os.Open(dir); err == nil {
-				t.cg, t.fd = dir, fd
-				attr.UseCgroupFD, attr.CgroupFD = true, int(fd.Fd())
-				return t
-			}
-			os.Remove(dir)
+		idle.mu.Lock()
+		if n := len(idle.list); n > 0 {
+			t.cg = idle.list[n-1]
+			idle.list = idle.list[:n-1]
+		}
+		idle.mu.Unlock()
+		if t.cg == nil {
+			t.cg = makeCgroup(parent, id)
+		}
+		if t.cg != nil {
+			attr.UseCgroupFD, attr.CgroupFD = true, int(t.cg.fd.Fd())
+			return t
 		}
 	}
 	subreaper()
 	return t
 }
 
-// startFailed undoes the cgroup when the command could not start in it, and
+// startFailed drops the cgroup when the command could not start in it, and
 // says whether to try again without one.
 func (t *procTree) startFailed(attr *syscall.SysProcAttr) bool {
-	if t.cg == "" {
+	if t.cg == nil {
 		return false
 	}
-	t.release()
-	t.cg = ""
+	t.cg.remove()
+	t.cg = nil
 	attr.UseCgroupFD, attr.CgroupFD = false, 0
 	subreaper()
 	return true
 }
 
-func (t *procTree) started(pid int) {
-	t.pid = pid
-	if t.fd != nil {
-		t.fd.Close()
-		t.fd = nil
-	}
-}
+func (t *procTree) started(pid int) { t.pid = pid }
 
 // kill sends SIGKILL to every process of the command.
 func (t *procTree) kill() {
 	syscall.Kill(-t.pid, syscall.SIGKILL)
-	if t.cg != "" {
-		if os.WriteFile(filepath.Join(t.cg, "cgroup.kill"), []byte("1"), 0) == nil {
+	if t.cg != nil {
+		if !t.cg.populated() {
+			return // nothing left to kill: the usual end of a run
+		}
+		t.cg.killed.Store(true)
+		if _, err := t.cg.kill.Write([]byte("1")); err == nil {
 			return
 		}
 	}
@@ -277,28 +369,21 @@ func statOf(pid int) (ppid int, state byte) {
 	return ppid, f[0][0]
 }
 
-// release removes the command's cgroup once its processes are gone.
+// release hands the command's cgroup on to the next command once its
+// processes are gone (after kill), or removes it if they will not go.
 func (t *procTree) release() {
-	if t.fd != nil {
-		t.fd.Close()
-		t.fd = nil
-	}
-	if t.cg == "" {
+	cg := t.cg // left in place: KillAll may still read it
+	if cg == nil {
 		return
 	}
-	for i := 0; i < 200; i++ { // killed processes leave the cgroup as they exit
-		err := os.Remove(t.cg)
-		if err == nil || errors.Is(err, os.ErrNotExist) || !errors.Is(err, syscall.EBUSY) {
-			return
-		}
+	for i := 0; i < 200 && cg.populated(); i++ { // killed processes leave the cgroup as they exit
 		time.Sleep(5 * time.Millisecond)
 	}
-	go func(dir string) { // a busy machine: keep trying on the side
-		for i := 0; i < 60; i++ {
-			time.Sleep(time.Second)
-			if err := os.Remove(dir); err == nil || !errors.Is(err, syscall.EBUSY) {
-				return
-			}
-		}
-	}(t.cg)
+	if cg.populated() || cg.killed.Load() {
+		cg.remove()
+		return
+	}
+	idle.mu.Lock()
+	idle.list = append(idle.list, cg)
+	idle.mu.Unlock()
 }

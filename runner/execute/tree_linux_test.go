@@ -59,6 +59,7 @@ func TestEscapedProcessesDieWithTheRun(t *testing.T) {
 			})
 		}
 	}
+	ReleaseIdle()
 	if entries, err := os.ReadDir(cgroupParent()); err == nil && cgroupParent() != "" {
 		for _, e := range entries {
 			if strings.HasPrefix(e.Name(), "runner-"+strconv.Itoa(os.Getpid())+"-") {
@@ -83,5 +84,53 @@ func TestStaleCgroupsAreSwept(t *testing.T) {
 	sweepCgroups(parent)
 	if _, err := os.Stat(stale); err == nil {
 		t.Error("a dead runner's empty cgroup was left")
+	}
+}
+
+// A run's cgroup serves the next run once it is empty, and then holds only
+// that run's processes: one that an earlier run left behind (setsid) was
+// killed and gone before the cgroup was handed on. ReleaseIdle removes the
+// cgroups kept for later runs.
+func TestReusedCgroupHoldsOnlyItsRun(t *testing.T) {
+	if cgroupParent() == "" {
+		t.Skip("no writable cgroup v2 here")
+	}
+	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
+		t.Skip("no setsid")
+	}
+	ReleaseIdle()
+	mount := cgroup2Mount()
+	whereAmI := `sed -n 's/^0:://p' /proc/self/cgroup`
+	runLog := func(cmd string, env ...string) string {
+		t.Helper()
+		log := filepath.Join(t.TempDir(), "run.log")
+		run(t, Job{Command: cmd, LogPath: log, Env: append(os.Environ(), env...)}, record.StatusOK)
+		b, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	first := runLog(whereAmI)
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	second := runLog(whereAmI+`; setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' </dev/null >/dev/null 2>&1 & until [ -s "$PIDFILE" ]; do sleep 0.01; done`, "PIDFILE="+pidfile)
+	if first != second {
+		t.Errorf("the second run got cgroup %q, not the first run's empty %q", second, first)
+	}
+	escapee := readPID(t, pidfile)
+	defer syscall.Kill(escapee, syscall.SIGKILL)
+	third := runLog(whereAmI+`; cat "$MOUNT$(`+whereAmI+`)/cgroup.procs"`, "MOUNT="+mount)
+	cg, procs, _ := strings.Cut(third, "\n")
+	for _, p := range strings.Fields(procs) {
+		if p == strconv.Itoa(escapee) {
+			t.Errorf("cgroup %s holds process %s, left behind by the run before", cg, p)
+		}
+	}
+	if len(strings.Fields(procs)) == 0 {
+		t.Errorf("the third run read no processes from its cgroup: %q", third)
+	}
+	ReleaseIdle()
+	if _, err := os.Stat(filepath.Join(mount, strings.TrimSpace(cg))); err == nil {
+		t.Errorf("cgroup %s left after ReleaseIdle", cg)
 	}
 }

@@ -25,3 +25,6 @@ func (t *procTree) started(pid int) { t.pid = pid }
 func (t *procTree) kill() { syscall.Kill(-t.pid, syscall.SIGKILL) }
 
 func (t *procTree) release() {}
+
+// ReleaseIdle has nothing to release outside Linux.
+func ReleaseIdle() {}
