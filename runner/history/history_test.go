@@ -357,3 +357,124 @@ func TestANewerSchemaIsRefused(t *testing.T) {
 		t.Fatalf("error %v, want a newer schema refused", err)
 	}
 }
+
+// A benchmark of many runs adds a few rows per cell and metric, not one
+// per run and metric: a 500-run benchmark once added 1.4 MB to the store.
+func TestAManyRunBenchmarkStaysSmall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	st := open(t, path)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 1; i <= 2; i++ {
+		if _, err := st.Record(ctx, entry(t, i, noisy(rng, 0.001, 500), 1, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := st.Trend(ctx, Query{Spec: "small", Metric: "total.time"})
+	if err != nil || len(tr.Series) != 1 || len(tr.Series[0].Points) != 2 || tr.Series[0].Points[1].N != 500 {
+		t.Fatalf("trend %+v %v: want two points of 500 runs", tr, err)
+	}
+	st.Close() // checkpoints the write-ahead log into the file
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perBench := fi.Size() / 2; perBench > 256<<10 {
+		t.Errorf("the store grows %d KiB per 500-run benchmark, want at most 256", perBench>>10)
+	}
+}
+
+// A store of schema version 1 (a row per run and metric) is moved to
+// run_series when opened, and answers as a store written today does.
+func TestAVersion1StoreIsMigrated(t *testing.T) {
+	for name, mk := range targets(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			target := mk(t)
+			st := open(t, target)
+			for i := 1; i <= 3; i++ {
+				if _, err := st.Record(ctx, entry(t, i, []float64{float64(i), 2 * float64(i), 0.5}, float64(i), false)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := dump(t, st)
+			wantTrend, err := st.Trend(ctx, Query{Spec: "small", Metric: "cost", Reprice: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Back to version 1: run_values as 0001 made it, run_series gone.
+			v1, _ := migrations.ReadFile("migrations/0001_init.sql")
+			for _, stmt := range statements(string(v1)) {
+				if strings.Contains(stmt, "run_values") {
+					mustExec(t, st, stmt)
+				}
+			}
+			rows, err := st.db.Query("SELECT benchmark_id, cell, metric, runs, vals FROM run_series")
+			if err != nil {
+				t.Fatal(err)
+			}
+			type row struct {
+				id, cell, metric string
+				rs               *runSeries
+			}
+			var all []row
+			for rows.Next() {
+				var r row
+				var runs, vals string
+				if err := rows.Scan(&r.id, &r.cell, &r.metric, &runs, &vals); err != nil {
+					t.Fatal(err)
+				}
+				if r.rs, err = parseSeries(runs, vals); err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, r)
+			}
+			rows.Close()
+			for _, r := range all {
+				for i, run := range r.rs.runs {
+					mustExec(t, st, st.q("INSERT INTO run_values (benchmark_id, cell, run, metric, value) VALUES (?, ?, ?, ?, ?)"), r.id, r.cell, run, r.metric, r.rs.vals[i])
+				}
+			}
+			mustExec(t, st, "DROP TABLE run_series")
+			mustExec(t, st, "DELETE FROM schema_migrations WHERE version > 1")
+			st.Close()
+
+			st = open(t, target)
+			if got := dump(t, st); got != want {
+				t.Fatalf("after migrating:\n%s\nwant\n%s", got, want)
+			}
+			gotTrend, err := st.Trend(ctx, Query{Spec: "small", Metric: "cost", Reprice: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(gotTrend) != fmt.Sprint(wantTrend) {
+				t.Fatalf("repriced trend after migrating:\n%+v\nwant\n%+v", gotTrend, wantTrend)
+			}
+		})
+	}
+}
+
+func mustExec(t *testing.T, st *Store, query string, args ...any) {
+	t.Helper()
+	if _, err := st.db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// A series keeps which runs its values belong to, gaps included (a failed
+// run has none).
+func TestRunSeriesKeepsItsRuns(t *testing.T) {
+	rs := &runSeries{runs: []int{8, 1, 2, 3, 5, 7}, vals: []float64{8, 1, 2, 3, 5, 7.25}}
+	rs.sort()
+	runs, vals := rs.runsText(), rs.valsText()
+	if runs != "[[1,3],[5,5],[7,8]]" || vals != "[1,2,3,5,7.25,8]" {
+		t.Fatalf("runs %s, vals %s", runs, vals)
+	}
+	back, err := parseSeries(runs, vals)
+	if err != nil || fmt.Sprint(back.runs, back.vals) != fmt.Sprint(rs.runs, rs.vals) {
+		t.Fatalf("read back %v %v, %v; want %v %v", back.runs, back.vals, err, rs.runs, rs.vals)
+	}
+	if _, err := parseSeries("[[1,2]]", "[1]"); err == nil {
+		t.Error("2 runs with 1 value: no error")
+	}
+}

@@ -127,17 +127,20 @@ func (s *Store) Prior(ctx context.Context, bm record.Benchmark, window int) (*re
 		ids[i] = b.ID
 		pos[b.ID] = i
 	}
-	rows, err := s.db.QueryContext(ctx, s.q("SELECT benchmark_id, cell, metric, value FROM run_values WHERE benchmark_id IN ("+
-		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+") ORDER BY benchmark_id, cell, run"), ids...)
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT benchmark_id, cell, metric, runs, vals FROM run_series WHERE benchmark_id IN ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")"), ids...)
 	if err != nil {
 		return h, s.wrap(err)
 	}
 	defer rows.Close()
 	byCell := map[string][]results.PriorBenchmark{}
 	for rows.Next() {
-		var id, cell, metric string
-		var v float64
-		if err := rows.Scan(&id, &cell, &metric, &v); err != nil {
+		var id, cell, metric, runs, vals string
+		if err := rows.Scan(&id, &cell, &metric, &runs, &vals); err != nil {
+			return h, s.wrap(err)
+		}
+		rs, err := parseSeries(runs, vals)
+		if err != nil {
 			return h, s.wrap(err)
 		}
 		list := byCell[cell]
@@ -149,7 +152,7 @@ func (s *Store) Prior(ctx context.Context, bm record.Benchmark, window int) (*re
 			byCell[cell] = list
 		}
 		p := &list[pos[id]]
-		p.Values[metric] = append(p.Values[metric], v)
+		p.Values[metric] = append(p.Values[metric], rs.vals...)
 	}
 	if err := rows.Err(); err != nil {
 		return h, s.wrap(err)
@@ -316,20 +319,25 @@ func (s *Store) cellValues(ctx context.Context, cell, metric string, pos map[str
 	if reprice {
 		return s.repriced(ctx, cell, pos, today)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q("SELECT benchmark_id, value FROM run_values WHERE cell = ? AND metric = ? ORDER BY benchmark_id, run"), cell, metric)
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT benchmark_id, runs, vals FROM run_series WHERE cell = ? AND metric = ?"), cell, metric)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		var v float64
-		if err := rows.Scan(&id, &v); err != nil {
+		var id, runs, vals string
+		if err := rows.Scan(&id, &runs, &vals); err != nil {
 			return nil, s.wrap(err)
 		}
-		if i, ok := pos[id]; ok {
-			out[i] = append(out[i], v)
+		i, ok := pos[id]
+		if !ok {
+			continue
 		}
+		rs, err := parseSeries(runs, vals)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out[i] = append(out[i], rs.vals...)
 	}
 	return out, s.wrapNil(rows.Err())
 }
@@ -340,39 +348,58 @@ func (s *Store) repriced(ctx context.Context, cell string, pos map[string]int, t
 		id  string
 		run int
 	}
+	// The runs with a cost: those of the cost series.
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT benchmark_id, runs, vals FROM run_series WHERE cell = ? AND metric = 'cost' ORDER BY benchmark_id"), cell)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	var order []key
+	for rows.Next() {
+		var id, runs, vals string
+		if err := rows.Scan(&id, &runs, &vals); err != nil {
+			rows.Close()
+			return nil, s.wrap(err)
+		}
+		if _, ok := pos[id]; !ok {
+			continue
+		}
+		rs, err := parseSeries(runs, vals)
+		if err != nil {
+			rows.Close()
+			return nil, s.wrap(err)
+		}
+		for _, r := range rs.runs {
+			order = append(order, key{id, r})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(err)
+	}
 	cost := map[key]float64{}
 	unpriced := map[key]bool{}
-	var order []key
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT v.benchmark_id, v.run, t.model, t.input_tokens, t.output_tokens, t.cached_input_tokens, t.cache_write_tokens
-		FROM run_values v LEFT JOIN run_tokens t ON t.benchmark_id = v.benchmark_id AND t.cell = v.cell AND t.run = v.run
-		WHERE v.cell = ? AND v.metric = 'cost' ORDER BY v.benchmark_id, v.run`), cell)
+	rows, err = s.db.QueryContext(ctx, s.q(`SELECT benchmark_id, run, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens
+		FROM run_tokens WHERE cell = ?`), cell)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k key
-		var model *string
-		var in, outT, cached, write *int64
-		if err := rows.Scan(&k.id, &k.run, &model, &in, &outT, &cached, &write); err != nil {
+		var model string
+		var t record.Tokens
+		if err := rows.Scan(&k.id, &k.run, &model, &t.Input, &t.Output, &t.CachedInput, &t.CacheWrite); err != nil {
 			return nil, s.wrap(err)
 		}
 		if _, ok := pos[k.id]; !ok {
 			continue
 		}
-		if _, seen := cost[k]; !seen {
-			order = append(order, k)
-			cost[k] = 0
-		}
-		if model == nil {
-			continue // a run with no tokens costs nothing at any price
-		}
-		pr, ok := today[*model]
+		pr, ok := today[model]
 		if !ok {
 			unpriced[k] = true
 			continue
 		}
-		cost[k] += results.Cost(pr, record.Tokens{Input: *in, Output: *outT, CachedInput: *cached, CacheWrite: *write})
+		cost[k] += results.Cost(pr, t) // a run with no tokens costs nothing at any price
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap(err)

@@ -209,11 +209,26 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
+		if after := s.afterMigration(m.version); after != nil {
+			if err := after(ctx, tx); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)"), m.version, m.name, stamp(time.Now())); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// afterMigration is what a migration needs done in Go once its SQL ran:
+// moving rows where the two databases' SQL differs.
+func (s *Store) afterMigration(version int) func(context.Context, *sql.Tx) error {
+	switch version {
+	case 2:
+		return s.moveRunValues
+	}
+	return nil
 }
 
 // statements splits a migration into its statements: each ends with ";" at

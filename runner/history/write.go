@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/runner-bench/runner/runner/record"
@@ -50,7 +52,7 @@ func Kind(bm record.Benchmark) string {
 	return KindLive
 }
 
-var tables = []string{"benchmarks", "cells", "runs", "run_values", "run_tokens", "calls", "benchmark_prices"}
+var tables = []string{"benchmarks", "cells", "runs", "run_series", "run_tokens", "calls", "benchmark_prices"}
 
 // Record writes e in one transaction, replacing what the store held of the
 // same benchmark: writing it twice (a re-render, an import after a live
@@ -117,11 +119,14 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 			return err
 		}
 	}
-	insValue, err := tx.PrepareContext(ctx, s.q("INSERT INTO run_values (benchmark_id, cell, run, metric, value) VALUES (?, ?, ?, ?, ?)"))
+	insRun, err := tx.PrepareContext(ctx, s.q(`INSERT INTO runs (benchmark_id, cell, run, status, started, wall_s, cpu_s, peak_rss_mb, input_tokens, output_tokens, cached_input_tokens, cost_usd)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
 		return err
 	}
-	defer insValue.Close()
+	defer insRun.Close()
+	type seriesKey struct{ cell, metric string }
+	series := map[seriesKey]*runSeries{}
 	models := map[string]bool{}
 	type callKey struct{ cell, model string }
 	type callSum struct {
@@ -134,8 +139,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 		if r.Warmup || r.Status == record.StatusSkipped {
 			continue
 		}
-		if err := exec(`INSERT INTO runs (benchmark_id, cell, run, status, started, wall_s, cpu_s, peak_rss_mb, input_tokens, output_tokens, cached_input_tokens, cost_usd)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := insRun.ExecContext(ctx,
 			id, r.Cell, r.Index, r.Status, stamp(r.Started), r.WallSeconds, r.UserSeconds+r.SysSeconds, r.PeakRSSMB,
 			r.Tokens.Input, r.Tokens.Output, r.Tokens.CachedInput, r.Cost); err != nil {
 			return err
@@ -158,16 +162,18 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 		if !r.OK() {
 			continue // a failed run's values are in no trend
 		}
-		vals := results.RunMetrics(r, sum.Phases)
-		names := make([]string, 0, len(vals))
-		for k := range vals {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			if _, err := insValue.ExecContext(ctx, id, r.Cell, r.Index, k, vals[k]); err != nil {
-				return err
+		for k, v := range results.RunMetrics(r, sum.Phases) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue // no trend has a place for it
 			}
+			sk := seriesKey{r.Cell, k}
+			rs := series[sk]
+			if rs == nil {
+				rs = &runSeries{}
+				series[sk] = rs
+			}
+			rs.runs = append(rs.runs, r.Index)
+			rs.vals = append(rs.vals, v)
 		}
 		if r.Unmetered != "" {
 			continue
@@ -181,6 +187,21 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, r.Cell, r.Index, model, t.Input, t.Output, t.CachedInput, t.CacheWrite); err != nil {
 				return err
 			}
+		}
+	}
+	keys := make([]seriesKey, 0, len(series))
+	for k := range series {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].cell < keys[j].cell || keys[i].cell == keys[j].cell && keys[i].metric < keys[j].metric
+	})
+	for _, k := range keys {
+		rs := series[k]
+		rs.sort()
+		if err := exec("INSERT INTO run_series (benchmark_id, cell, metric, runs, vals) VALUES (?, ?, ?, ?, ?)",
+			id, k.cell, k.metric, rs.runsText(), rs.valsText()); err != nil {
+			return err
 		}
 	}
 	for k, cs := range calls {
@@ -229,4 +250,134 @@ func cardID(pe spec.PriceEntry) string {
 	}{pe.Pattern, pe.Price, pe.Source})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
+}
+
+// runSeries is a cell's values of one metric in one benchmark: the
+// successful runs, in order, and the value of each (table run_series).
+type runSeries struct {
+	runs []int
+	vals []float64
+}
+
+// sort puts the runs in order, as a resumed or merged benchmark may not
+// have recorded them.
+func (rs *runSeries) sort() {
+	if sort.IntsAreSorted(rs.runs) {
+		return
+	}
+	sort.Sort(byRun{rs})
+}
+
+type byRun struct{ *runSeries }
+
+func (b byRun) Len() int           { return len(b.runs) }
+func (b byRun) Less(i, j int) bool { return b.runs[i] < b.runs[j] }
+func (b byRun) Swap(i, j int) {
+	b.runs[i], b.runs[j] = b.runs[j], b.runs[i]
+	b.vals[i], b.vals[j] = b.vals[j], b.vals[i]
+}
+
+// runsText and valsText are the JSON arrays the store keeps: the runs as
+// ranges ([[1,500]] for runs 1 to 500), the values in their shortest exact
+// form.
+func (rs *runSeries) runsText() string {
+	b := []byte{'['}
+	for i := 0; i < len(rs.runs); {
+		j := i
+		for j+1 < len(rs.runs) && rs.runs[j+1] == rs.runs[j]+1 {
+			j++
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(rs.runs[i]), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(rs.runs[j]), 10)
+		b = append(b, ']')
+		i = j + 1
+	}
+	return string(append(b, ']'))
+}
+
+func (rs *runSeries) valsText() string {
+	b := make([]byte, 0, 12*len(rs.vals)+2)
+	b = append(b, '[')
+	for i, v := range rs.vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	return string(append(b, ']'))
+}
+
+// parseSeries reads a run_series row's arrays back.
+func parseSeries(runs, vals string) (*runSeries, error) {
+	rs := &runSeries{}
+	var ranges [][2]int
+	if err := json.Unmarshal([]byte(runs), &ranges); err != nil {
+		return nil, fmt.Errorf("run_series runs %.40q: %w", runs, err)
+	}
+	for _, r := range ranges {
+		if r[1]-r[0] > 1<<24 {
+			return nil, fmt.Errorf("run_series runs %.40q: a range of more than %d runs", runs, 1<<24)
+		}
+		for i := r[0]; i <= r[1]; i++ {
+			rs.runs = append(rs.runs, i)
+		}
+	}
+	if err := json.Unmarshal([]byte(vals), &rs.vals); err != nil {
+		return nil, fmt.Errorf("run_series vals %.40q: %w", vals, err)
+	}
+	if len(rs.runs) != len(rs.vals) {
+		return nil, fmt.Errorf("run_series: %d runs but %d values", len(rs.runs), len(rs.vals))
+	}
+	return rs, nil
+}
+
+// moveRunValues fills run_series from a version-1 store's run_values
+// (migration 0002): read whole first, as PostgreSQL runs one statement at
+// a time on a connection.
+func (s *Store) moveRunValues(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT benchmark_id, cell, metric, run, value FROM run_values ORDER BY benchmark_id, cell, metric, run")
+	if err != nil {
+		return err
+	}
+	type key struct{ id, cell, metric string }
+	var order []key
+	all := map[key]*runSeries{}
+	for rows.Next() {
+		var k key
+		var run int
+		var v float64
+		if err := rows.Scan(&k.id, &k.cell, &k.metric, &run, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		rs := all[k]
+		if rs == nil {
+			rs = &runSeries{}
+			all[k] = rs
+			order = append(order, k)
+		}
+		rs.runs = append(rs.runs, run)
+		rs.vals = append(rs.vals, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ins, err := tx.PrepareContext(ctx, s.q("INSERT INTO run_series (benchmark_id, cell, metric, runs, vals) VALUES (?, ?, ?, ?, ?)"))
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for _, k := range order {
+		rs := all[k]
+		if _, err := ins.ExecContext(ctx, k.id, k.cell, k.metric, rs.runsText(), rs.valsText()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
