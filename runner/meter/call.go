@@ -166,9 +166,10 @@ func (c *call) feed(b []byte) []byte {
 			c.pending = append(c.pending, seg...)
 			line = c.pending
 		}
-		if drop, repl := c.line(line); !drop {
-			if repl != nil {
-				c.emit(repl)
+		if drop, cut := c.line(line); !drop {
+			if cut >= 0 { // forwarded without the `,"usage":null` the rewrite added
+				c.emit(line[:cut])
+				c.emit(line[cut+len(usageNull):])
 			} else {
 				c.emit(line)
 			}
@@ -215,23 +216,24 @@ var (
 )
 
 // line meters one complete stream line (with its terminator); drop says the
-// line is not forwarded, repl replaces it.
-func (c *call) line(raw []byte) (drop bool, repl []byte) {
+// line is not forwarded, cut (unless -1) where a `,"usage":null` is to be cut
+// out of it.
+func (c *call) line(raw []byte) (drop bool, cut int) {
 	l := bytes.TrimRight(raw, "\r\n")
 	if c.dropBlank {
 		c.dropBlank = false
 		if len(l) == 0 {
-			return true, nil
+			return true, -1
 		}
 	}
 	if c.dec.lines() {
 		if len(l) > 0 {
 			c.dec.event(c, l)
 		}
-		return false, nil
+		return false, -1
 	}
 	if !bytes.HasPrefix(l, dataPrefix) {
-		return false, nil
+		return false, -1
 	}
 	p := l[len(dataPrefix):]
 	if len(p) > 0 && p[0] == ' ' {
@@ -239,12 +241,12 @@ func (c *call) line(raw []byte) (drop bool, repl []byte) {
 	}
 	if c.dec.event(c, p) {
 		c.dropBlank = true
-		return true, nil
+		return true, -1
 	}
-	if c.rewrote && bytes.Contains(raw, usageNull) {
-		return false, bytes.Replace(raw, usageNull, nil, 1)
+	if c.rewrote {
+		return false, bytes.Index(raw, usageNull)
 	}
-	return false, nil
+	return false, -1
 }
 
 // estimateInput counts the input of a call whose provider reports no usage

@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Metering reads a handful of top-level members (model, stream, usage, ...) of
@@ -276,6 +279,189 @@ func fastChatBody(p []byte, ch *oaChunk) bool {
 			return !wanted(k, true, chatBodyKeys)
 		}
 	})
+}
+
+// fastChatChunk reads a streamed chat chunk as chatChunk meters it: model,
+// usage and, per choice, the length of the delta's content and reasoning (or
+// the legacy text) and whether a tool call came. A chunk with an error
+// member, or anything but the plain forms, is left to encoding/json.
+func fastChatChunk(p []byte, s *chunkSum) bool {
+	*s = chunkSum{}
+	var seen [4]bool
+	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+		if !plain {
+			return false
+		}
+		switch string(k) {
+		case "model":
+			return once(&seen[0]) && modelMember(v, &s.model)
+		case "choices":
+			return once(&seen[1]) && (isNull(v) || eachElement(v, func(e []byte) bool {
+				s.choices++
+				return fastChoice(e, s)
+			}))
+		case "usage":
+			if !once(&seen[2]) {
+				return false
+			}
+			if isNull(v) {
+				return true
+			}
+			s.usage = new(oaUsage)
+			return fastOAUsage(v, s.usage)
+		case "error":
+			return once(&seen[3]) && isNull(v)
+		default:
+			return !wanted(k, true, oaChunkKeys)
+		}
+	})
+}
+
+var (
+	oaChunkKeys  = jsonKeys(reflect.TypeFor[oaChunk]())
+	oaChoiceKeys = []string{"delta", "text", "finish_reason"}
+	oaDeltaKeys  = jsonKeys(reflect.TypeFor[oaDelta]())
+)
+
+func fastChoice(p []byte, s *chunkSum) bool {
+	var seen [3]bool
+	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+		if !plain {
+			return false
+		}
+		switch string(k) {
+		case "delta":
+			return once(&seen[0]) && (isNull(v) || fastDelta(v, s))
+		case "text":
+			n, ok := strLen(v)
+			s.chars += n
+			s.mark = s.mark || n > 0
+			return once(&seen[1]) && ok
+		case "finish_reason":
+			return once(&seen[2]) && (isNull(v) || v[0] == '"')
+		default:
+			return !wanted(k, true, oaChoiceKeys)
+		}
+	})
+}
+
+func fastDelta(p []byte, s *chunkSum) bool {
+	var seen [4]bool
+	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+		if !plain {
+			return false
+		}
+		i := -1
+		switch string(k) {
+		case "content":
+			i = 0
+		case "reasoning_content":
+			i = 1
+		case "reasoning":
+			i = 2
+		case "tool_calls":
+			s.mark = s.mark || !isNull(v)
+			return once(&seen[3])
+		default:
+			return !wanted(k, true, oaDeltaKeys)
+		}
+		n, ok := strLen(v)
+		s.chars += n
+		s.mark = s.mark || n > 0
+		return once(&seen[i]) && ok
+	})
+}
+
+// eachElement calls fn with each element of the JSON array p (already
+// validated, as eachMember's values are).
+func eachElement(p []byte, fn func(v []byte) bool) bool {
+	i := skipWS(p, 0)
+	if i >= len(p) || p[i] != '[' {
+		return false
+	}
+	i = skipWS(p, i+1)
+	if i < len(p) && p[i] == ']' {
+		return skipWS(p, i+1) == len(p)
+	}
+	for {
+		vs := i
+		var ok bool
+		if i, ok = skipValue(p, vs); !ok || !fn(p[vs:i]) {
+			return false
+		}
+		i = skipWS(p, i)
+		switch {
+		case i < len(p) && p[i] == ',':
+			i = skipWS(p, i+1)
+		case i < len(p) && p[i] == ']':
+			return skipWS(p, i+1) == len(p)
+		default:
+			return false
+		}
+	}
+}
+
+// strLen is the length in bytes of a JSON string value (already validated)
+// as encoding/json decodes it, escapes resolved and invalid UTF-8 replaced by
+// U+FFFD; null is 0.
+func strLen(v []byte) (int, bool) {
+	if isNull(v) {
+		return 0, true
+	}
+	if len(v) < 2 || v[0] != '"' {
+		return 0, false
+	}
+	s := v[1 : len(v)-1]
+	n := 0
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '\\' && s[i+1] == 'u':
+			r := u4(s[i:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if d := utf16.DecodeRune(r, u4(s[i:])); d != unicode.ReplacementChar {
+					n += utf8.RuneLen(d)
+					i += 6
+					continue
+				}
+				r = unicode.ReplacementChar
+			}
+			n += utf8.RuneLen(r)
+		case c == '\\':
+			n++
+			i += 2
+		case c < utf8.RuneSelf:
+			n++
+			i++
+		default:
+			r, size := utf8.DecodeRune(s[i:])
+			n += utf8.RuneLen(r) // 3 for an invalid byte, as U+FFFD
+			i += size
+		}
+	}
+	return n, true
+}
+
+// u4 is the code point of the \uXXXX escape at the start of s, or -1.
+func u4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }
 
 func fastOAUsage(p []byte, u *oaUsage) bool {

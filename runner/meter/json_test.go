@@ -130,6 +130,13 @@ func checkFast(t *testing.T, s string) {
 	if fastChatBody([]byte(s), &gc) && (werr != nil || !reflect.DeepEqual(wc, gc)) {
 		t.Fatalf("fastChatBody(%q) = %+v, encoding/json %+v (%v)", s, gc, wc, werr)
 	}
+	// A streamed chunk is metered by the sum of its choices' deltas.
+	var wch oaChunk
+	werr = json.Unmarshal([]byte(s), &wch)
+	var gs chunkSum
+	if fastChatChunk([]byte(s), &gs) && (werr != nil || !reflect.DeepEqual(wch.sum(), gs)) {
+		t.Fatalf("fastChatChunk(%q) = %+v, encoding/json %+v (%v)", s, gs, wch.sum(), werr)
+	}
 }
 
 var fastSeeds = []string{
@@ -141,6 +148,16 @@ var fastSeeds = []string{
 	`{"usage":{"prompt_tokens_details":{"cached_tokens":4,"audio_tokens":1},"completion_tokens_details":{"reasoning_tokens":null}}}`,
 	`{"usage":{"prompt_tokens_details":{"CACHED_TOKENS":4}}}`, `{"usage":{"prompt_tokens":99999999999999999999}}`,
 	`{"error":{"type":"x"},"model":"m"}`, `{"usage":{"prompt_tokens":1,"prompt_tokens":2}}`,
+	// streamed chunks
+	`{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}`,
+	`{"model":"m","choices":[{"delta":{"content":"a\nb\"c\u00e9\ud83d\ude00\ud83d x\u0041"},"finish_reason":"stop"}]}`,
+	"{\"choices\":[{\"delta\":{\"content\":\"caf\xc3\xa9 \xff\xe2\x82\"}}]}", `{"choices":[{"delta":{"content":"\udc00\ud800\ud800"}}]}`,
+	`{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}},{"delta":{"tool_calls":null,"reasoning":"r"}}]}`,
+	`{"choices":[{"delta":{"reasoning_content":"think","content":null}},{"text":"legacy"},{"delta":null,"text":null}]}`,
+	`{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}`, `{"choices":null}`, `{"choices":[null]}`, `{"choices":{}}`,
+	`{"choices":[{"delta":{"content":5}}]}`, `{"choices":[{"text":1}]}`, `{"choices":[{"finish_reason":2}]}`, `{"choices":[{"delta":"x"}]}`,
+	`{"choices":[{"Delta":{"content":"x"}}]}`, `{"choices":[{"delta":{"Content":"x"}}]}`, `{"choices":[{"delta":{"content":"a","content":"bb"}}]}`,
+	`{"Choices":[]}`, `{"choices":[],"choices":[]}`, `{"error":null,"choices":[{"delta":{}}]}`, `{"error":{"type":"server_error"},"choices":[]}`,
 }
 
 func TestFastPaths(t *testing.T) {
@@ -154,6 +171,11 @@ func TestFastPaths(t *testing.T) {
 	var ch oaChunk
 	if !fastChatBody([]byte(fxChat), &ch) || ch.Usage == nil || ch.Usage.tokens().CachedInput != 16 {
 		t.Errorf("fastChatBody declined or misread a completion: %+v", ch)
+	}
+	var cs chunkSum
+	if !fastChatChunk([]byte(`{"model":"m","choices":[{"index":0,"delta":{"content":"a\nb\u00e9\ud83d\ude00"},"finish_reason":null}],"usage":null}`), &cs) ||
+		cs.chars != 9 || !cs.mark || cs.model != "m" {
+		t.Errorf("fastChatChunk declined or misread a chunk: %+v", cs)
 	}
 }
 

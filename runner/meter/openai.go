@@ -59,6 +59,38 @@ type oaChunk struct {
 // are not decoded, and a malformed choices member no longer hides the usage).
 var chatBodyKeys = []string{"model", "usage", "error"}
 
+// chunkSum is what metering takes from a chat completion or a streamed chunk.
+type chunkSum struct {
+	model   string
+	err     bool   // an error member
+	errKind string // its type and code, for classify
+	choices int
+	chars   int  // characters of content, reasoning and text (as decoded bytes)
+	mark    bool // content, reasoning, text or a tool call arrived
+	usage   *oaUsage
+}
+
+func (ch *oaChunk) sum() chunkSum {
+	s := chunkSum{model: ch.Model, choices: len(ch.Choices), usage: ch.Usage}
+	if ch.Error != nil {
+		s.err, s.errKind = true, ch.Error.Type+" "+toString(ch.Error.Code)
+	}
+	for _, ck := range ch.Choices {
+		if d := ck.Delta; d != nil {
+			n := len(d.Content) + len(d.ReasoningContent) + len(d.Reasoning)
+			if n > 0 || (len(d.ToolCalls) > 0 && string(d.ToolCalls) != "null") {
+				s.mark = true
+			}
+			s.chars += n
+		}
+		if len(ck.Text) > 0 {
+			s.mark = true
+			s.chars += len(ck.Text)
+		}
+	}
+	return s
+}
+
 // chatChunk meters a chat completion or one streamed chunk; it reports whether
 // the chunk is the usage-only chunk the proxy asked for on the client's behalf.
 func (c *call) chatChunk(p []byte) (usageOnly bool) {
@@ -66,39 +98,38 @@ func (c *call) chatChunk(p []byte) (usageOnly bool) {
 		c.terminal = true
 		return false
 	}
-	var ch oaChunk
+	var s chunkSum
 	if c.stream {
-		if json.Unmarshal(p, &ch) != nil {
-			return false
-		}
-	} else if !fastChatBody(p, &ch) {
-		ch = oaChunk{}
-		if decodeMembers(p, chatBodyKeys, &ch) != nil {
-			return false
-		}
-	}
-	if ch.Model != "" {
-		c.rec.ResponseModel = ch.Model
-	}
-	if ch.Error != nil {
-		c.errClass = classify(ch.Error.Type + " " + toString(ch.Error.Code))
-	}
-	for _, ck := range ch.Choices {
-		if d := ck.Delta; d != nil {
-			n := len(d.Content) + len(d.ReasoningContent) + len(d.Reasoning)
-			if n > 0 || (len(d.ToolCalls) > 0 && string(d.ToolCalls) != "null") {
-				c.mark()
+		if !fastChatChunk(p, &s) {
+			var ch oaChunk
+			if json.Unmarshal(p, &ch) != nil {
+				return false
 			}
-			c.outChars += n
+			s = ch.sum()
 		}
-		if len(ck.Text) > 0 {
-			c.mark()
-			c.outChars += len(ck.Text)
+	} else {
+		var ch oaChunk
+		if !fastChatBody(p, &ch) {
+			ch = oaChunk{}
+			if decodeMembers(p, chatBodyKeys, &ch) != nil {
+				return false
+			}
 		}
+		s = ch.sum()
 	}
-	if ch.Usage != nil {
-		c.tok, c.usage = ch.Usage.tokens(), usageComplete
-		return c.rewrote && len(ch.Choices) == 0
+	if s.model != "" {
+		c.rec.ResponseModel = s.model
+	}
+	if s.err {
+		c.errClass = classify(s.errKind)
+	}
+	if s.mark {
+		c.mark()
+	}
+	c.outChars += s.chars
+	if s.usage != nil {
+		c.tok, c.usage = s.usage.tokens(), usageComplete
+		return c.rewrote && s.choices == 0
 	}
 	return false
 }
