@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,14 +106,7 @@ func sortRuns(names []string) {
 }
 
 // Cells lists the recorded cells, sorted.
-func (l *Library) Cells() []string {
-	out := make([]string, 0, len(l.cells))
-	for c := range l.cells {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
-}
+func (l *Library) Cells() []string { return slices.Sorted(maps.Keys(l.cells)) }
 
 // Runs lists the recorded runs of a cell: run1, run2, ..., then warmups.
 func (l *Library) Runs(cell string) []string { return l.cells[cell] }
@@ -479,17 +474,8 @@ func (l *Library) Inventory() ([]CellInventory, error) {
 				}
 			}
 		}
-		ci.APIs, ci.Models = sortedKeys(apis), sortedKeys(models)
+		ci.APIs, ci.Models = slices.Sorted(maps.Keys(apis)), slices.Sorted(maps.Keys(models))
 		out = append(out, ci)
 	}
 	return out, nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

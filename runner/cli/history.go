@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,27 +34,14 @@ func (h *historyFlags) register(fs *flag.FlagSet, write bool) {
 	}
 }
 
-// resolve picks the store: --no-history, --history, the spec's history:,
-// $RUNNER_HISTORY, then the default file. explicit is false only for the
-// default: a store nobody named never fails a benchmark.
+// resolve picks the store (history.Target) for the spec s, nil for the
+// history commands.
 func (h *historyFlags) resolve(s *spec.Spec) (target string, explicit bool) {
-	pick := func(v string) (string, bool) {
-		if v == history.Off {
-			return "", true
-		}
-		return v, true
+	specHistory := ""
+	if s != nil {
+		specHistory = s.History
 	}
-	switch {
-	case h.off:
-		return "", true
-	case h.target != "":
-		return pick(h.target)
-	case s != nil && s.History != "":
-		return pick(s.History)
-	case os.Getenv(history.EnvVar) != "":
-		return pick(os.Getenv(history.EnvVar))
-	}
-	return history.DefaultPath, false
+	return history.Target(h.off, h.target, specHistory)
 }
 
 // historyTimeout bounds every talk with the store of a benchmark: an
@@ -256,7 +244,7 @@ func historyTrendCmd(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageErrorf("history trend takes one spec name, got %d arguments", len(pos))
 	}
-	if !validFormat(*format) {
+	if !slices.Contains(history.Formats, *format) {
 		return usageErrorf("--format %q: expected one of %s", *format, strings.Join(history.Formats, ", "))
 	}
 	if q.Last < 0 {
@@ -290,15 +278,6 @@ func historyTrendCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
-}
-
-func validFormat(f string) bool {
-	for _, x := range history.Formats {
-		if f == x {
-			return true
-		}
-	}
-	return false
 }
 
 func cellNote(glob string) string {
