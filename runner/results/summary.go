@@ -389,6 +389,11 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		for _, u := range c.Unmetered {
 			sum.Warnings = append(sum.Warnings, c.ID+": "+u)
 		}
+		if s.Tokens == "" || s.Tokens == spec.TokensAuto {
+			if w := unseenReports(c.runs); w != "" {
+				sum.Warnings = append(sum.Warnings, c.ID+": "+w)
+			}
+		}
 		sum.Cells = append(sum.Cells, c)
 		sum.Rating = rules.Worse(sum.Rating, c.Rating)
 	}
@@ -528,6 +533,35 @@ func unmetered(r *record.Run) string {
 		return ""
 	}
 	return UnmeteredNoUsage
+}
+
+// unseenReports says when successful runs whose tokens came from the proxy
+// (tokens: auto) reported more tokens of their own than the proxy saw: calls
+// made past the proxy, which the figures leave out without a word otherwise.
+func unseenReports(runs []*Run) string {
+	n, ok := 0, 0
+	var extra int64
+	for _, r := range runs {
+		if r.Warmup || !r.OK() {
+			continue
+		}
+		ok++
+		if r.TokenSource != record.SourceProxy || len(r.Usage) == 0 {
+			continue
+		}
+		var reported record.Tokens
+		for _, u := range r.Usage {
+			reported = reported.Add(u.Tokens)
+		}
+		if d := reported.Total() - r.Tokens.Total(); d > 0 {
+			n++
+			extra += d
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("in %d of %d runs the workload reported %d tokens more than the metering proxy saw (calls made past the proxy?); token and cost figures count only the proxy's calls (tokens: auto) — set tokens: events to count the workload's reports instead", n, ok, extra)
 }
 
 // unmeteredNotes are a cell's Unmetered lines: per reason, in how many of

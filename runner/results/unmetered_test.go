@@ -113,3 +113,33 @@ func TestFailedUnmeteredRunIsUnknown(t *testing.T) {
 		t.Errorf("cell note %q, want it over the 1 successful run", u)
 	}
 }
+
+// A run whose tokens come from the proxy (tokens: auto) but whose workload
+// reported more tokens of its own (a call made past the proxy) is warned
+// about: its figures leave those tokens out. Reports the proxy covers
+// (the same calls told twice) are not.
+func TestUnseenUsageReportsWarned(t *testing.T) {
+	t.Parallel()
+	s := load(t, unmeteredSpec)
+	mk := func(i int, reported int64) record.Run {
+		r := record.Run{Cell: "claude", Provider: "claude", Model: "m", Index: i, Status: record.StatusOK, WallSeconds: 1, TokenSource: record.SourceProxy,
+			Usage: []record.Usage{{Model: "other", Source: record.SourceEvents, Tokens: record.Tokens{Input: reported}}}}
+		r.Calls = []record.Call{{API: "anthropic", Status: 200, UsageStatus: "reported", Tokens: record.Tokens{Input: 100, Output: 50}}}
+		return r
+	}
+	warned := func(sum *Summary) string {
+		for _, w := range sum.Warnings {
+			if strings.Contains(w, "more than the metering proxy saw") {
+				return w
+			}
+		}
+		return ""
+	}
+	sum := Compute(s, record.Benchmark{}, []record.Run{mk(1, 7000), mk(2, 150)})
+	if w := warned(sum); !strings.Contains(w, "claude: in 1 of 2 runs the workload reported 6850 tokens more") {
+		t.Errorf("warnings %q, want the unseen reports of run 1", sum.Warnings)
+	}
+	if sum := Compute(s, record.Benchmark{}, []record.Run{mk(1, 150), mk(2, 100)}); warned(sum) != "" {
+		t.Errorf("reports the proxy covers were warned about: %q", sum.Warnings)
+	}
+}
