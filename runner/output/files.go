@@ -1,12 +1,13 @@
 package output
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/runner-bench/runner/runner/results"
@@ -27,67 +28,103 @@ const (
 // WriteAll writes every derived file of a benchmark into dir from its
 // summary; runs.jsonl, benchmark.json and spec.yaml are the inputs and are
 // not touched. It returns the paths written. A file that cannot be written
-// does not stop the others; the errors are returned in the order they
-// happened, the first one first.
+// does not stop the others; the errors are returned in the order of the
+// files: CSV, summary, charts, workbook, report.
 func WriteAll(dir string, s *spec.Spec, sum *results.Summary) ([]string, error) {
-	var written []string
-	var errs []error
-	write := func(name string, render func(*bytes.Buffer) error) {
-		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			return
-		}
-		path := filepath.Join(dir, name)
-		if err := WriteFileAtomic(path, buf.Bytes()); err != nil {
-			errs = append(errs, err)
-			return
-		}
-		written = append(written, path)
-	}
 	var artifacts []string
 	for _, a := range s.Artifacts {
 		artifacts = append(artifacts, a.Name)
 	}
-	write(CSVFile, func(b *bytes.Buffer) error { return CSV(b, sum, artifacts) })
-	write(SummaryFile, func(b *bytes.Buffer) error { return JSON(b, sum) })
-	// The charts and the workbook are the slow part; they do not depend on
-	// each other, so they are made side by side.
+	// The files depend on the summary alone (the report also on the charts'
+	// names), so they are made side by side: with 100,000 runs the CSV and
+	// the workbook take seconds each.
+	type file struct {
+		path string
+		err  error
+	}
+	stream := func(out *file, name string, render func(io.Writer) error) {
+		out.path = filepath.Join(dir, name)
+		out.err = CreateAtomic(out.path, func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 1<<16)
+			if err := render(bw); err != nil {
+				return &renderError{name, err}
+			}
+			return bw.Flush()
+		})
+		var re *renderError
+		if errors.As(out.err, &re) { // as before: "NAME: what went wrong"
+			out.err = re
+		}
+	}
+	var csvFile, jsonFile, book, report file
 	var charts []Chart
 	var chartErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		charts, chartErr = Charts(filepath.Join(dir, ChartsDir), sum)
-	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { stream(&csvFile, CSVFile, func(w io.Writer) error { return CSV(w, sum, artifacts) }) })
+	wg.Go(func() { stream(&jsonFile, SummaryFile, func(w io.Writer) error { return JSON(w, sum) }) })
 	// A benchmark that saw no tokens has no cost to calculate: no workbook.
-	var bookErr error
 	if sum.HasTokens {
-		bookErr = Workbook(filepath.Join(dir, WorkbookFile), s, sum)
+		wg.Go(func() {
+			book.path = filepath.Join(dir, WorkbookFile)
+			book.err = Workbook(book.path, s, sum)
+		})
 	}
-	<-done
+	wg.Go(func() {
+		charts, chartErr = Charts(filepath.Join(dir, ChartsDir), sum)
+		if chartErr != nil {
+			chartErr = fmt.Errorf("charts: %w", chartErr)
+			charts = nil
+		}
+		chartPaths := make([]Chart, len(charts))
+		for i, c := range charts {
+			chartPaths[i] = c
+			chartPaths[i].Path = filepath.ToSlash(filepath.Join(ChartsDir, c.Path))
+		}
+		t, err := ParseReport(s.Report.TemplatePath)
+		if err != nil {
+			report.err = err
+			return
+		}
+		data := ReportData{Summary: sum, Charts: chartPaths, Generated: time.Now()}
+		stream(&report, s.Report.File, func(w io.Writer) error { return Report(w, t, data) })
+	})
+	wg.Wait()
+
+	var written []string
+	var errs []error
+	add := func(f file) {
+		switch {
+		case f.err != nil:
+			errs = append(errs, f.err)
+		case f.path != "":
+			written = append(written, f.path)
+		}
+	}
+	add(csvFile)
+	add(jsonFile)
 	if chartErr != nil {
-		errs = append(errs, fmt.Errorf("charts: %w", chartErr))
-		charts = nil
+		errs = append(errs, chartErr)
 	}
-	if bookErr != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", WorkbookFile, bookErr))
-	} else if sum.HasTokens {
-		written = append(written, filepath.Join(dir, WorkbookFile))
+	if book.err != nil {
+		book.err = fmt.Errorf("%s: %w", WorkbookFile, book.err)
 	}
-	for i := range charts {
-		written = append(written, filepath.Join(dir, charts[i].Path))
-		charts[i].Path = filepath.ToSlash(filepath.Join(ChartsDir, charts[i].Path))
+	add(book)
+	for _, c := range charts {
+		written = append(written, filepath.Join(dir, ChartsDir, c.Path))
 	}
-	t, err := ParseReport(s.Report.TemplatePath)
-	if err != nil {
-		errs = append(errs, err)
-		return written, errors.Join(errs...)
-	}
-	data := ReportData{Summary: sum, Charts: charts, Generated: time.Now()}
-	write(s.Report.File, func(b *bytes.Buffer) error { return Report(b, t, data) })
+	add(report)
 	return written, errors.Join(errs...)
 }
+
+// renderError is a file whose content could not be made, told apart from
+// one that could not be written.
+type renderError struct {
+	name string
+	err  error
+}
+
+func (e *renderError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *renderError) Unwrap() error { return e.err }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // folder, synced and then renamed over path: a crash or a full disk leaves

@@ -197,40 +197,62 @@ func contains(list []string, s string) bool {
 
 // group finds or makes the group of c, folding past MaxCallGroups.
 func (l *CallLog) group(c Call) *CallGroup {
+	phase := c.Phase
+	if phase == "" {
+		phase = OtherPhase
+	}
+	k := groupKey{phase, c.API, c.Model}
+	if i, ok := l.find(k); ok {
+		return &l.CallGroups[i]
+	}
+	if len(l.CallGroups) >= MaxCallGroups {
+		k.phase = OtherPhases
+		if i, ok := l.find(k); ok {
+			return &l.CallGroups[i]
+		}
+		if !l.knownModel(c.Model) {
+			k.model = OtherModels
+			if i, ok := l.find(k); ok {
+				return &l.CallGroups[i]
+			}
+		}
+	}
+	if l.index != nil {
+		l.index[k] = len(l.CallGroups)
+	}
+	l.CallGroups = append(l.CallGroups, CallGroup{Phase: k.phase, API: k.api, Model: k.model})
+	return &l.CallGroups[len(l.CallGroups)-1]
+}
+
+// smallGroups is how many groups are searched one by one before a map
+// indexes them: a run has a few, and a map for each of 100,000 records read
+// was a tenth of reading them.
+const smallGroups = 16
+
+// find is the index of the group of k.
+func (l *CallLog) find(k groupKey) (int, bool) {
+	if len(l.CallGroups) < smallGroups {
+		l.index = nil
+		for i := range l.CallGroups {
+			if g := &l.CallGroups[i]; g.Phase == k.phase && g.API == k.api && g.Model == k.model {
+				return i, true
+			}
+		}
+		return 0, false
+	}
 	if l.index == nil || len(l.index) != len(l.CallGroups) { // first use, or a copy of the log
 		l.index = make(map[groupKey]int, len(l.CallGroups))
 		for i, g := range l.CallGroups {
 			l.index[groupKey{g.Phase, g.API, g.Model}] = i
 		}
 	}
-	phase := c.Phase
-	if phase == "" {
-		phase = OtherPhase
-	}
-	k := groupKey{phase, c.API, c.Model}
-	if i, ok := l.index[k]; ok {
-		return &l.CallGroups[i]
-	}
-	if len(l.index) >= MaxCallGroups {
-		k.phase = OtherPhases
-		if i, ok := l.index[k]; ok {
-			return &l.CallGroups[i]
-		}
-		if !l.knownModel(c.Model) {
-			k.model = OtherModels
-			if i, ok := l.index[k]; ok {
-				return &l.CallGroups[i]
-			}
-		}
-	}
-	l.index[k] = len(l.CallGroups)
-	l.CallGroups = append(l.CallGroups, CallGroup{Phase: k.phase, API: k.api, Model: k.model})
-	return &l.CallGroups[len(l.CallGroups)-1]
+	i, ok := l.index[k]
+	return i, ok
 }
 
 func (l *CallLog) knownModel(m string) bool {
-	for k := range l.index {
-		if k.model == m {
+	for i := range l.CallGroups {
+		if l.CallGroups[i].Model == m {
 			return true
 		}
 	}

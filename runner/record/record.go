@@ -451,6 +451,9 @@ func Read(r io.Reader) ([]Run, error) {
 	sc.Buffer(make([]byte, 0, 1<<20), MaxRecordSize+2)
 	workers := runtime.GOMAXPROCS(0)
 	todo := make(chan *batch, 2*workers)
+	// Decoded batches hand their text back to be filled again: growing a
+	// new buffer for each batch allocated five times the file.
+	free := make(chan []byte, 2*workers+2)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -458,12 +461,25 @@ func Read(r io.Reader) ([]Run, error) {
 			defer wg.Done()
 			for b := range todo {
 				b.decode()
+				select {
+				case free <- b.text[:0]:
+				default:
+				}
+				b.text = nil
 			}
 		}()
 	}
+	newBatch := func() *batch {
+		select {
+		case text := <-free:
+			return &batch{text: text}
+		default:
+			return &batch{text: make([]byte, 0, batchBytes+batchBytes/4)}
+		}
+	}
 	var batches []*batch
 	line := 0
-	b := &batch{}
+	b := newBatch()
 	for sc.Scan() {
 		line++
 		if len(sc.Bytes()) == 0 {
@@ -473,7 +489,7 @@ func Read(r io.Reader) ([]Run, error) {
 		if len(b.text) >= batchBytes || len(b.lines) >= batchLines {
 			batches = append(batches, b)
 			todo <- b
-			b = &batch{}
+			b = newBatch()
 		}
 	}
 	if len(b.lines) > 0 {
@@ -547,7 +563,7 @@ func (b *batch) decode() {
 		b.runs = append(b.runs, run)
 		start = end
 	}
-	b.text, b.ends = nil, nil
+	b.ends = nil
 }
 
 // trim drops the slack of the slices the decoder grew (it starts a slice at

@@ -114,10 +114,22 @@ func (c *Cell) cellStats(ok []*Run) {
 }
 
 // phaseStats computes the statistics of one phase over the runs ok.
+// Each run's phase is looked up once, not once per metric.
 func phaseStats(name string, ok []*Run) *PhaseStats {
 	ps := &PhaseStats{Name: name}
+	phases := make([]*PhaseRun, len(ok))
+	for i, r := range ok {
+		phases[i] = r.phase(name)
+	}
+	vals := make([]float64, 0, len(ok)) // NewStats keeps no reference to it
 	for _, m := range phaseMetrics {
-		*m.stats(ps) = collect(ok, func(r *Run) (float64, bool) { return m.read(r, r.phase(name)) })
+		vals = vals[:0]
+		for i, r := range ok {
+			if v, has := m.read(r, phases[i]); has {
+				vals = append(vals, v)
+			}
+		}
+		*m.stats(ps) = NewStats(vals)
 	}
 	return ps
 }
@@ -138,8 +150,11 @@ func (r *Run) phase(name string) *PhaseRun {
 	if p := r.Phases[name]; p != nil {
 		return p
 	}
-	return &PhaseRun{}
+	return &noPhase
 }
+
+// noPhase is every missing phase; read only.
+var noPhase PhaseRun
 
 // statOf is the statistic of a whole-run metric, as rules see it.
 func (c *Cell) statOf(path string) *rules.Stat {
