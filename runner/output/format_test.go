@@ -63,3 +63,13 @@ func TestSpreadAndSize(t *testing.T) {
 		}
 	}
 }
+
+// A time that is not zero is never shown as "0.000 s".
+func TestSecondsNeverZero(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[float64]string{0: "0 s", 0.00042: "0.00042 s", 0.0000123: "0.000012 s", 0.0005: "0.001 s", 0.052: "0.052 s", 3.14159: "3.14 s"} {
+		if got := Seconds(v); got != want {
+			t.Errorf("Seconds(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -90,6 +90,8 @@ func Seconds(s float64) string {
 	switch a := math.Abs(s); {
 	case a == 0:
 		return "0 s"
+	case a < 0.0005: // never "0.000 s" for a time that is not 0
+		return small(s) + " s"
 	case a < 0.1:
 		return fmt.Sprintf("%.3f s", s)
 	case a < 10:
@@ -120,14 +122,21 @@ func USD(f float64) string {
 	}
 	switch {
 	case f != 0 && f < 0.00005:
-		if d := 1 - int(math.Floor(math.Log10(f))); d <= 12 {
-			return fmt.Sprintf("%s$%.*f", sign, d, f)
-		}
-		return fmt.Sprintf("%s$%.2g", sign, f)
+		return sign + "$" + small(f)
 	case f < 1:
 		return fmt.Sprintf("%s$%.4f", sign, f)
 	}
 	return sign + "$" + Thousands2(f)
+}
+
+// small formats a value that is not 0 but would round to 0 at the usual
+// precision with two significant digits: 0.000015, 0.00042 (1.2e-15 when
+// even that would take over 12 decimals).
+func small(v float64) string {
+	if d := 1 - int(math.Floor(math.Log10(math.Abs(v)))); d <= 12 {
+		return strconv.FormatFloat(v, 'f', d, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 2, 64)
 }
 
 // Thousands formats a number rounded to a whole, with thousands separators.
