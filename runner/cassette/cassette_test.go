@@ -17,6 +17,7 @@ import (
 	"github.com/runner-bench/runner/runner/meter"
 	"github.com/runner-bench/runner/runner/meter/metertest"
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/spec"
 )
 
 // call is one request a test workload makes through the proxy.
@@ -180,7 +181,7 @@ func TestUnmatchedAndSequence(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pt := lib.Tape(cassette.Options{Match: cassette.MatchBody, Speed: 0})
+	pt := lib.Tape(cassette.Options{Match: spec.MatchBody, Speed: 0})
 	got, bodies := drive(t, upstreams(up.URL), pt, later)
 	rp, _, warns := pt.End()
 	if rp.Unmatched != len(later) || len(warns) != len(later) {
@@ -198,7 +199,7 @@ func TestUnmatchedAndSequence(t *testing.T) {
 		}
 	}
 
-	pt = lib.Tape(cassette.Options{Match: cassette.MatchSequence, Speed: 0})
+	pt = lib.Tape(cassette.Options{Match: spec.MatchSequence, Speed: 0})
 	got, _ = drive(t, upstreams(up.URL), pt, later)
 	if rp, _, _ := pt.End(); rp.Unmatched != 0 {
 		t.Fatalf("sequence: %d unmatched", rp.Unmatched)
@@ -242,7 +243,7 @@ func replayTimed(t *testing.T, speed float64) {
 		t.Fatal(err)
 	}
 	{
-		pt := lib.Tape(cassette.Options{Match: cassette.MatchSequence, Speed: speed})
+		pt := lib.Tape(cassette.Options{Match: spec.MatchSequence, Speed: speed})
 		p, err := meter.Start(context.Background(), meter.Upstreams{"ollama": "http://127.0.0.1:1"}, meter.Tap(pt.Tap))
 		if err != nil {
 			t.Fatal(err)

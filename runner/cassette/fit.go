@@ -15,10 +15,10 @@ func ReplayOptions(r *spec.Replay) Options {
 		o.Speed = *r.Speed
 	}
 	if o.Match == "" {
-		o.Match = MatchBody
+		o.Match = spec.MatchBody
 	}
 	if o.Missing == "" {
-		o.Missing = MissingReuse
+		o.Missing = spec.MissingReuse
 	}
 	return o
 }
@@ -35,13 +35,13 @@ func (l *Library) Fit(cells []plan.Cell, schedule []plan.Pair, missing, dir stri
 			continue
 		}
 		switch missing {
-		case MissingReuse:
+		case spec.MissingReuse:
 			c.Skip = fmt.Sprintf("not in the recording %s (replay.missing: simulate runs it against the simulator)", dir)
-		case MissingRefuse:
+		case spec.MissingRefuse:
 			absent = append(absent, c.ID)
 		}
 	}
-	if missing != MissingRefuse {
+	if missing != spec.MissingRefuse {
 		return absent
 	}
 	for _, p := range schedule {

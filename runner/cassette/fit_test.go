@@ -17,11 +17,11 @@ func TestFitChecksTheSchedule(t *testing.T) {
 	p := &spec.Provider{Name: "p", API: "openai"}
 	cells := []plan.Cell{{ID: "a", Provider: p}, {ID: "b", Provider: p}}
 	shard2 := []plan.Pair{{Cell: &cells[0], Index: 2}}
-	got := lib.Fit(cells, plan.WithWarmups(shard2, 1), MissingRefuse, "rec")
+	got := lib.Fit(cells, plan.WithWarmups(shard2, 1), spec.MissingRefuse, "rec")
 	if want := []string{"b", "a/warmup1"}; !slices.Equal(got, want) {
 		t.Errorf("refuse: lacks %q, want %q", got, want)
 	}
-	if got := lib.Fit(cells, plan.WithWarmups(shard2, 1), MissingReuse, "rec"); len(got) != 0 || cells[1].Skip == "" {
+	if got := lib.Fit(cells, plan.WithWarmups(shard2, 1), spec.MissingReuse, "rec"); len(got) != 0 || cells[1].Skip == "" {
 		t.Errorf("reuse: lacks %q, cell b skip %q", got, cells[1].Skip)
 	}
 }

@@ -21,19 +21,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
-)
-
-// Matching modes (replay.match).
-const (
-	MatchBody     = "body"     // API, method, path, model and the normalised body
-	MatchSequence = "sequence" // API, method, path and model, in order within the run
-)
-
-// Rules for a cell or run the recording lacks (replay.missing).
-const (
-	MissingReuse    = "reuse"    // another recorded run of the cell, round-robin; a cell never recorded is skipped
-	MissingSimulate = "simulate" // the built-in simulator answers it, with a warning; its records are SIMULATED
-	MissingRefuse   = "refuse"   // the benchmark does not start
+	"github.com/runner-bench/runner/runner/spec"
 )
 
 // UnmatchedError is the error class of a request no recording matched.
@@ -153,18 +141,18 @@ func (l *Library) Entries(cell, run string) ([]Entry, error) {
 
 // Options shape a replay.
 type Options struct {
-	Match   string  // MatchBody (default) or MatchSequence
+	Match   string  // spec.MatchBody (default) or spec.MatchSequence
 	Speed   float64 // 1: as recorded; 2: twice as fast; 0: at once
-	Missing string  // MissingReuse (default), MissingSimulate or MissingRefuse
+	Missing string  // spec.MissingReuse (default), spec.MissingSimulate or spec.MissingRefuse
 }
 
 // Tape returns the player of one cell's proxy, whose runs are serial.
 func (l *Library) Tape(o Options) *PlayTape {
 	if o.Match == "" {
-		o.Match = MatchBody
+		o.Match = spec.MatchBody
 	}
 	if o.Missing == "" {
-		o.Missing = MissingReuse
+		o.Missing = spec.MissingReuse
 	}
 	return &PlayTape{lib: l, o: o}
 }
@@ -197,7 +185,7 @@ func (t *PlayTape) Start(cell, run string) {
 		pr.from = cell + "/" + src
 		pr.entries, pr.err = t.lib.Entries(cell, src)
 		pr.used = make([]bool, len(pr.entries))
-	} else if t.o.Missing == MissingSimulate {
+	} else if t.o.Missing == spec.MissingSimulate {
 		pr.simulate = true
 	}
 	t.mu.Lock()
@@ -316,14 +304,14 @@ func (pr *playRun) match(q *request, mode string) *Entry {
 	reuse := -1
 	for i := range pr.entries {
 		e := &pr.entries[i]
-		if !same(e) || (mode != MatchSequence && e.BodyHash != q.hash) {
+		if !same(e) || (mode != spec.MatchSequence && e.BodyHash != q.hash) {
 			continue
 		}
 		if !pr.used[i] {
 			pr.used[i] = true
 			return e
 		}
-		if reuse < 0 && mode != MatchSequence {
+		if reuse < 0 && mode != spec.MatchSequence {
 			reuse = i
 		}
 	}
@@ -335,7 +323,7 @@ func (pr *playRun) match(q *request, mode string) *Entry {
 		what := q.describe()
 		if pr.from == "" {
 			what += ": the recording has no such run"
-		} else if mode == MatchBody {
+		} else if mode == spec.MatchBody {
 			what += " in " + pr.from + " (replay.match: body; a prompt that changes between runs needs replay.match: sequence)"
 		} else {
 			what += " in " + pr.from + " (replay.match: sequence; the run made more such calls than were recorded)"

@@ -18,6 +18,7 @@ import (
 	"github.com/runner-bench/runner/runner/cassette"
 	"github.com/runner-bench/runner/runner/meter/metertest"
 	"github.com/runner-bench/runner/runner/redact"
+	"github.com/runner-bench/runner/runner/spec"
 )
 
 // pieces answers every request with a body read in the given pieces, one
@@ -76,7 +77,7 @@ func recordAndReplay(t *testing.T, contentType, body string, up pieces) (string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	play := lib.Tape(cassette.Options{Match: cassette.MatchSequence})
+	play := lib.Tape(cassette.Options{Match: spec.MatchSequence})
 	play.Start("cell_a", "run1")
 	resp, err = play.Tap("openai", base, nil).RoundTrip(newReq())
 	if err != nil {

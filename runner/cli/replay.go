@@ -67,7 +67,7 @@ func (t *tapes) newTape() tape {
 
 // simulateMissing says the simulator must serve the runs a recording lacks.
 func (t *tapes) simulateMissing() bool {
-	return t != nil && t.lib != nil && t.opts.Missing == cassette.MissingSimulate
+	return t != nil && t.lib != nil && t.opts.Missing == spec.MissingSimulate
 }
 
 // replaysSimulation says the recording replayed is of a dry run.
@@ -234,7 +234,7 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	missingRule := cassette.MissingReuse
+	missingRule := spec.MissingReuse
 	if s.Replay != nil && s.Replay.Missing != "" {
 		missingRule = s.Replay.Missing
 	}
@@ -265,7 +265,7 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 				answers = append(answers, name)
 			case src != "":
 				answers = append(answers, name+"←"+src)
-			case missingRule == cassette.MissingSimulate:
+			case missingRule == spec.MissingSimulate:
 				answers = append(answers, name+"←simulator")
 			default:
 				answers = append(answers, name+"←none")
@@ -279,9 +279,9 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 			}
 		} else {
 			switch missingRule {
-			case cassette.MissingReuse:
+			case spec.MissingReuse:
 				answers = []string{"none: the cell is skipped"}
-			case cassette.MissingRefuse:
+			case spec.MissingRefuse:
 				answers = []string{"none: the replay refuses to start"}
 			}
 		}

@@ -277,12 +277,6 @@ type Replay struct {
 	Missing string   `yaml:"missing"` // reuse | simulate | refuse
 }
 
-// ReplayMatches, ReplayMissing are the values of replay.match and replay.missing.
-var (
-	ReplayMatches = []string{"body", "sequence"}
-	ReplayMissing = []string{"reuse", "simulate", "refuse"}
-)
-
 // Simulate configures the simulated upstream of a dry run.
 type Simulate struct {
 	Seed   int64               `yaml:"seed"`

@@ -28,6 +28,25 @@ const (
 // TokenSources lists every TokenSource.
 var TokenSources = []TokenSource{TokensProxy, TokensEvents, TokensAuto}
 
+// How a replayed request finds its recorded answer (replay.match:).
+const (
+	MatchBody     = "body"     // API, method, path, model and the normalised body (the default)
+	MatchSequence = "sequence" // API, method, path and model, in order within the run
+)
+
+// ReplayMatches lists every replay.match.
+var ReplayMatches = []string{MatchBody, MatchSequence}
+
+// What answers a cell or run the recording lacks (replay.missing:).
+const (
+	MissingReuse    = "reuse"    // another recorded run of the cell, round-robin; a cell never recorded is skipped (the default)
+	MissingSimulate = "simulate" // the built-in simulator answers it, with a warning; its records are SIMULATED
+	MissingRefuse   = "refuse"   // the benchmark does not start
+)
+
+// ReplayMissing lists every replay.missing.
+var ReplayMissing = []string{MissingReuse, MissingSimulate, MissingRefuse}
+
 // APINone is the api: of a provider the runner does not meter (no proxy).
 const APINone = "none"
 
