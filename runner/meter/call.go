@@ -284,6 +284,9 @@ func (c *call) finish(run *run) {
 		}
 	}
 	if c.ok {
+		if !countable(c.tok) { // a negative or absurd count is no reading: unknown, not -150
+			c.usage, c.tok = usageNone, record.Tokens{}
+		}
 		switch {
 		case c.usage == usageComplete:
 			c.rec.UsageStatus = "reported"
@@ -321,6 +324,17 @@ func (c *call) finish(run *run) {
 	if run != nil {
 		run.add(c.rec)
 	}
+}
+
+// countable tells whether every count of t is one a provider could bill:
+// 0 to record.MaxTokens, as the event parser accepts.
+func countable(t record.Tokens) bool {
+	for _, n := range []int64{t.Input, t.Output, t.CachedInput, t.CacheWrite, t.Reasoning} {
+		if n < 0 || n > record.MaxTokens {
+			return false
+		}
+	}
+	return true
 }
 
 // parseBody meters a whole non-streamed body (or Gemini's JSON-array stream).

@@ -193,6 +193,18 @@ func TestUsageParsing(t *testing.T) {
 	if c := run(llmapi.OpenAI, "chat.completions", false, `{"model":"x","choices":[]}`); c.UsageStatus != "missing" {
 		t.Errorf("missing usage: %+v", c)
 	}
+	// Counts no provider bills (negative, over record.MaxTokens) are no
+	// reading: missing for a whole body, estimated for a stream; never
+	// -150 tokens priced as a negative cost.
+	for _, u := range []string{`{"prompt_tokens":-100,"completion_tokens":-50}`, `{"prompt_tokens":10,"completion_tokens":2000000000000}`} {
+		if c := run(llmapi.OpenAI, "chat.completions", false, `{"model":"x","choices":[],"usage":`+u+`}`); c.UsageStatus != "missing" || c.Tokens != (record.Tokens{}) {
+			t.Errorf("usage %s: %s %+v, want missing", u, c.UsageStatus, c.Tokens)
+		}
+	}
+	neg := strings.Replace(fxChatStream(true), fxChatUsage, `{"id":"x","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":-100,"completion_tokens":-50}}`, 1)
+	if c := run(llmapi.OpenAI, "chat.completions", true, neg); c.UsageStatus != "estimated" || c.Input < 0 || c.Output < 0 {
+		t.Errorf("stream with negative usage: %s %+v, want estimated", c.UsageStatus, c.Tokens)
+	}
 }
 
 func openFDs(t *testing.T) int {
