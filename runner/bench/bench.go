@@ -88,10 +88,13 @@ type Outcome struct {
 	Budget     bool   // stopped by the budget: the runs not started are not measured
 }
 
+// StopInterrupted is the StopReason of a benchmark the user interrupted.
+const StopInterrupted = "interrupted"
+
 // Run executes the benchmark. Records go to Dir/runs.jsonl as each run ends,
 // so an interrupted benchmark keeps every finished run; ctx cancellation
 // (Ctrl-C) kills the running process groups, runs cleanup, and returns with
-// StopReason "interrupted".
+// StopReason StopInterrupted.
 func Run(ctx context.Context, o Options) (Outcome, error) {
 	s := o.Spec
 	if err := os.MkdirAll(filepath.Join(o.Dir, "logs"), 0o755); err != nil {
@@ -142,7 +145,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	}
 	if err := b.commands(ctx, "setup", s.Setup, b.data(nil, nil)); err != nil {
 		if ctx.Err() != nil {
-			return Outcome{Runs: b.count, StopReason: "interrupted"}, nil
+			return Outcome{Runs: b.count, StopReason: StopInterrupted}, nil
 		}
 		// The report opens with it: nothing after setup ran.
 		return Outcome{Runs: b.count, StopReason: SetupFailed + err.Error()}, err
@@ -172,7 +175,7 @@ feed:
 
 	out := Outcome{Runs: b.count}
 	if ctx.Err() != nil {
-		out.StopReason = "interrupted"
+		out.StopReason = StopInterrupted
 	} else if why := b.halted.Load(); why != nil {
 		out.StopReason = *why
 		out.Budget = b.budgetStop.Load()
@@ -622,7 +625,7 @@ func tokenSource(want spec.TokenSource, r *record.Run) string {
 	if len(r.Usage) > 0 {
 		return record.SourceRegex
 	}
-	if want == "auto" {
+	if want == spec.TokensAuto {
 		return ""
 	}
 	return record.SourceEvents

@@ -477,7 +477,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			return histErr
 		}
 	}
-	if outcome.StopReason == "interrupted" {
+	if outcome.StopReason == bench.StopInterrupted {
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted; finished runs are kept. Continue with the same options: runner %s --resume %s", pos[0], dir))
 	}
 	if outcome.Budget {

@@ -29,7 +29,7 @@ func embedDims(api, model string) int {
 		return 1024
 	case strings.Contains(m, "minilm"):
 		return 384
-	case api == "openai":
+	case api == llmapi.OpenAI:
 		return 1536
 	}
 	return 768
@@ -139,7 +139,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 	}
 	switch rt.endpoint {
 	case llmapi.Embeddings:
-		if rt.api == "ollama" { // legacy /api/embeddings: one prompt, no usage
+		if rt.api == llmapi.Ollama { // legacy /api/embeddings: one prompt, no usage
 			var q struct {
 				Prompt string `json:"prompt"`
 			}
@@ -229,7 +229,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 // the input tokens the same request would be charged by the simulator.
 func serveCount(w http.ResponseWriter, rt endpointRoute, body []byte) {
 	n := llmapi.InputTokens(body)
-	if rt.api == "anthropic" {
+	if rt.api == llmapi.Anthropic {
 		writeJSON(w, http.StatusOK, map[string]any{"input_tokens": n})
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // intent is what a request asks of the model beyond free text: the tools it
@@ -196,7 +198,7 @@ func parseIntent(api, endpoint string, body []byte) intent {
 		if f != nil && f.Type == "json_schema" {
 			in.json, in.schema = true, f.Schema
 		}
-	case api == "gemini":
+	case api == llmapi.Gemini:
 		var q struct {
 			Contents []struct {
 				Parts []struct {

@@ -293,9 +293,9 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	model := rt.model
-	if rt.api != "gemini" {
+	if rt.api != llmapi.Gemini {
 		model = q.Model
-		if model == "" && rt.api == "ollama" {
+		if model == "" && rt.api == llmapi.Ollama {
 			model = q.Name
 		}
 	}
@@ -316,9 +316,9 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g := &gen{api: rt.api, endpoint: string(rt.endpoint), model: model, m: s.model(model), start: time.Now()}
 	switch {
-	case rt.api == "gemini":
+	case rt.api == llmapi.Gemini:
 		g.stream = rt.endpoint == llmapi.StreamGenerateContent
-	case rt.api == "ollama":
+	case rt.api == llmapi.Ollama:
 		g.stream = q.Stream == nil || *q.Stream // Ollama streams by default
 	default:
 		g.stream = q.Stream != nil && *q.Stream

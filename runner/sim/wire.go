@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // stream writes one server-sent-event or NDJSON response, flushing each event.
@@ -86,15 +88,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError replies with the API's documented error shape.
 func writeError(w http.ResponseWriter, api string, status int, kind, msg string) {
 	switch api {
-	case "anthropic":
+	case llmapi.Anthropic:
 		if status == http.StatusNotFound {
 			kind = "not_found_error"
 		}
 		writeJSON(w, status, map[string]any{"type": "error", "error": map[string]any{"type": kind, "message": msg}})
-	case "gemini":
+	case llmapi.Gemini:
 		st := map[int]string{400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL"}[status]
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": status, "message": msg, "status": st}})
-	case "ollama":
+	case llmapi.Ollama:
 		writeJSON(w, status, map[string]any{"error": msg})
 	default:
 		switch kind {
