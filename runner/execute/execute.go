@@ -170,12 +170,12 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Started = time.Now()
 		return fail(err)
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := pipe()
 	if err != nil {
 		r.Started = time.Now()
 		return fail(err)
 	}
-	errR, errW, err := os.Pipe()
+	errR, errW, err := pipe()
 	if err != nil {
 		outR.Close()
 		outW.Close()
@@ -278,9 +278,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	if job.Live != nil {
 		job.Live.detach() // before finish closes the phase left open
 	}
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	s.close()
 	outR.Close()
 	errR.Close()
 

@@ -43,7 +43,22 @@ type session struct {
 
 	streams []*stream // set before the readers start
 	closed  bool      // the pipes are closed: settle must not read them
-	buf     [64 << 10]byte
+	buf     *[64 << 10]byte
+}
+
+// readBufs hold the sessions' read buffers: a run of a short command
+// would otherwise allocate (and clear) 64 KiB, most of its garbage.
+var readBufs = sync.Pool{New: func() any { return new([64 << 10]byte) }}
+
+// close marks the pipes closed and gives the read buffer back.
+func (s *session) close() {
+	s.mu.Lock()
+	s.closed = true
+	if s.buf != nil {
+		readBufs.Put(s.buf)
+		s.buf = nil
+	}
+	s.mu.Unlock()
 }
 
 func newSession(job *Job) *session {
@@ -192,6 +207,9 @@ func (s *session) drain(st *stream, fd int) bool {
 		return true
 	}
 	got := false
+	if s.buf == nil {
+		s.buf = readBufs.Get().(*[64 << 10]byte)
+	}
 	for {
 		n, err := syscall.Read(fd, s.buf[:])
 		if n > 0 {
