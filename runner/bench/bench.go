@@ -233,7 +233,14 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 	}()
 	seq := plan.WithWarmups(q, b.Spec.Warmup)
 	next := make(chan runFiles, 1)
-	go func() { next <- b.files(seq[0]) }()
+	ahead := func(p plan.Pair) { // only a run folder is worth a goroutine
+		if b.runDirs {
+			go func() { next <- b.files(p) }()
+		} else {
+			next <- b.files(p)
+		}
+	}
+	ahead(seq[0])
 	pending := true
 	defer func() { // files made for a run that will not happen
 		if pending {
@@ -250,7 +257,7 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 		}
 		if i+1 < len(seq) {
 			pending = true
-			go func(p plan.Pair) { next <- b.files(p) }(seq[i+1])
+			ahead(seq[i+1])
 		}
 		c := p.Cell
 		proxy, ok := proxies[c.ID]

@@ -135,6 +135,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 		in, out       int64
 	}
 	calls := map[callKey]*callSum{}
+	runMetrics := results.RunMetricsOf(sum.Phases)
 	for _, r := range sum.Runs {
 		if r.Warmup || r.Status == record.StatusSkipped {
 			continue
@@ -162,7 +163,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 		if !r.OK() {
 			continue // a failed run's values are in no trend
 		}
-		for k, v := range results.RunMetrics(r, sum.Phases) {
+		for k, v := range runMetrics(r) {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue // no trend has a place for it
 			}

@@ -76,13 +76,22 @@ var HistoryMetrics = []string{"total.time", "total.tokens", "cost"}
 // RunMetrics are a run's values of every metric rules compare, by name;
 // a metric the run has no value of is absent.
 func RunMetrics(r *Run, phases []string) map[string]float64 {
-	out := map[string]float64{}
-	for _, m := range compared(phases) {
-		if v, ok := m.value(r); ok {
-			out[m.name] = v
+	return RunMetricsOf(phases)(r)
+}
+
+// RunMetricsOf is RunMetrics for many runs of the same phases: the list of
+// metrics (each with its unit) is made once, not once per run.
+func RunMetricsOf(phases []string) func(r *Run) map[string]float64 {
+	ms := compared(phases)
+	return func(r *Run) map[string]float64 {
+		out := make(map[string]float64, len(ms))
+		for _, m := range ms {
+			if v, ok := m.value(r); ok {
+				out[m.name] = v
+			}
 		}
+		return out
 	}
-	return out
 }
 
 // MetricUnit is the unit of a metric named as rules name it.
