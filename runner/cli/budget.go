@@ -21,13 +21,17 @@ func budgetCheck(s *spec.Spec) func([]*record.Run) string {
 	}
 	prices := results.NewPrices(s.Pricing)
 	return func(done []*record.Run) string {
-		sp := results.BudgetSpend(limit, prices, done)
+		sp := results.BudgetSpend(s, limit, prices, done)
+		spent := output.USD(sp.Spent)
+		if sp.Unknown > 0 { // what the budget could not see is not $0
+			spent = fmt.Sprintf("at least %s (the cost of %d more is unknown)", spent, sp.Unknown)
+		}
 		switch {
 		case sp.Reached():
-			return fmt.Sprintf("budget.max_cost %s reached: %s spent", output.USD(limit), output.USD(sp.Spent))
+			return fmt.Sprintf("budget.max_cost %s reached: %s spent", output.USD(limit), spent)
 		case sp.NextWouldPass():
 			return fmt.Sprintf("budget.max_cost %s: %s spent, and another run (up to %s so far) would pass it",
-				output.USD(limit), output.USD(sp.Spent), output.USD(sp.Dearest))
+				output.USD(limit), spent, output.USD(sp.Dearest))
 		}
 		return ""
 	}

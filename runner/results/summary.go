@@ -320,10 +320,8 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		run := derive(r, prices, unpriced)
 		// A failed run's tokens are as unknown as a finished one's when no
 		// one counted them: its CSV and workbook rows say so, not 0 and $0.
-		if p := s.ProviderByName(r.Provider); p != nil && p.API != spec.APINone {
-			if run.Unmetered = unmetered(r); run.Unmetered != "" {
-				run.Cost = nil
-			}
+		if unknownTokens(s, r) {
+			run.Unmetered, run.Cost = unmetered(r), nil
 		}
 		sum.Runs = append(sum.Runs, run)
 		if r.Replay != nil {
@@ -401,6 +399,17 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	sum.describe(s, bench, recs)
 	if sum.Judge = judgeTotals(sum.Runs); sum.Judge != nil && len(sum.Judge.Unpriced) > 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("no price for the judge's model %s: the judge's cost is unknown (add it to pricing)", strings.Join(quoteAll(sum.Judge.Unpriced), ", ")))
+	}
+	if s.Budget.MaxCost > 0 {
+		unknown := 0
+		for _, r := range sum.Runs {
+			if r.Cost == nil && r.Status != record.StatusSkipped {
+				unknown++
+			}
+		}
+		if unknown > 0 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("budget.max_cost counted only metered, priced calls: the cost of %d %s is unknown (no call reached the proxy, or a model without a price), so the spend may be higher than the budget saw", unknown, pluralRuns(unknown)))
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range sum.Cells {

@@ -143,3 +143,26 @@ func TestUnseenUsageReportsWarned(t *testing.T) {
 		t.Errorf("reports the proxy covers were warned about: %q", sum.Warnings)
 	}
 }
+
+// A budget cannot see what no one metered: BudgetSpend counts those runs
+// as unknown (Spent is a floor), and the summary says so.
+func TestBudgetSeesUnknownCost(t *testing.T) {
+	t.Parallel()
+	s := load(t, unmeteredSpec+"budget: { max_cost: 1 }\n")
+	direct := record.Run{Cell: "claude", Provider: "claude", Model: "m", Index: 1, Status: record.StatusOK, WallSeconds: 1}
+	metered := record.Run{Cell: "claude", Provider: "claude", Model: "m", Index: 2, Status: record.StatusOK, WallSeconds: 1}
+	metered.Calls = []record.Call{{API: "anthropic", Status: 200, UsageStatus: "reported", Tokens: record.Tokens{Input: 1000, Output: 100}}}
+	tool := record.Run{Cell: "tool", Provider: "tool", Model: "m", Index: 1, Status: record.StatusOK, WallSeconds: 1}
+	sp := BudgetSpend(s, 1, NewPrices(s.Pricing), []*record.Run{&direct, &metered, &tool})
+	if sp.Unknown != 1 || sp.Spent <= 0 {
+		t.Errorf("spend %+v, want 1 run of unknown cost and the metered one's cost", sp)
+	}
+	sum := Compute(s, record.Benchmark{}, []record.Run{direct, metered, tool})
+	found := false
+	for _, w := range sum.Warnings {
+		found = found || strings.Contains(w, "budget.max_cost counted only metered, priced calls: the cost of 1 run is unknown")
+	}
+	if !found {
+		t.Errorf("warnings %q, want the budget's blind spot", sum.Warnings)
+	}
+}

@@ -374,7 +374,7 @@ var fieldDocs = map[string]FieldDoc{
 
 	// Budget.
 	"Budget.max_cost": {
-		Desc:    "Stop the benchmark before the metered cost (priced with the spec's prices, warmups included) would pass this many USD: no new run starts when the spend so far plus the dearest run so far would pass it; runs in flight finish, and the report says why it stopped. 0 is no limit.",
+		Desc:    "Stop the benchmark before the metered cost (priced with the spec's prices, warmups included) would pass this many USD: no new run starts when the spend so far plus the dearest run so far would pass it; runs in flight finish, and the report says why it stopped. Runs whose cost the proxy could not see (a client that bypasses it, a model without a price) are not counted: the stop message says \"at least\" and the summary warns. 0 is no limit.",
 		Default: "`0` (no limit)",
 		Example: "max_cost: 5.00",
 	},
