@@ -15,6 +15,7 @@ var (
 	headingRE = regexp.MustCompile(`(?m)^#{1,6}\s+(.+?)\s*#*\s*$`)
 	fenceRE   = regexp.MustCompile("(?ms)^\\s*```.*?^\\s*```[^\n]*$")
 	codeRE    = regexp.MustCompile("`[^`\n]*`")
+	noteRE    = regexp.MustCompile(`\s*\([^)]*\)`)
 )
 
 // mdFiles are the pages whose links must resolve: the front page and docs/.
@@ -211,5 +212,50 @@ func TestCIFuzzesEveryTarget(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("found only %d fuzz targets", n)
+	}
+}
+
+// Every file the README's concept map names exists, so the map cannot
+// point a reader at a file that moved. "runner/meter/openai.go, anthropic.go"
+// names anthropic.go in the folder of the path before it; a note in
+// parentheses after a path ("(Value, Quantity)") is not part of it.
+func TestConceptMapFilesExist(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "\n| concept | file |\n|---|---|\n")
+	if !ok {
+		t.Fatal("README.md has no concept map (| concept | file |)")
+	}
+	rows := 0
+	for _, line := range strings.Split(table, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		cols := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cols) != 2 {
+			t.Errorf("concept map row %q: want two columns", line)
+			continue
+		}
+		rows++
+		dir := ""
+		for _, name := range strings.Split(noteRE.ReplaceAllString(cols[1], ""), ",") {
+			name = strings.TrimSpace(name)
+			if !strings.Contains(name, "/") {
+				name = dir + name
+			}
+			if !strings.HasPrefix(name, "runner/") {
+				t.Errorf("concept %q: %q is not a file under runner/", cols[0], name)
+				continue
+			}
+			if _, err := os.Stat(filepath.Join("..", filepath.FromSlash(name))); err != nil {
+				t.Errorf("concept %q: %s does not exist", cols[0], name)
+			}
+			dir = name[:strings.LastIndex(strings.TrimSuffix(name, "/"), "/")+1]
+		}
+	}
+	if rows < 20 {
+		t.Errorf("the concept map has %d rows; the table was not read", rows)
 	}
 }
