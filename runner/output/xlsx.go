@@ -111,11 +111,13 @@ func Workbook(path string, s *spec.Spec, sum *results.Summary) error {
 func WriteWorkbook(w io.Writer, sum *results.Summary) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	f.SetZipWriter(fastZip)
 	b, err := newBook(f, sum)
 	if err != nil {
 		return err
 	}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		return &spliceZip{Writer: fastZip(w), rows: b.runRows}
+	})
 	for _, step := range []func() error{b.calculator, b.pricing, b.measured, b.projections, b.runs} {
 		if err := step(); err != nil {
 			return err
@@ -135,7 +137,7 @@ func WriteWorkbook(w io.Writer, sum *results.Summary) error {
 // fastZip deflates at flate.BestSpeed: compressing the Runs sheet of a large
 // benchmark at the default level was a fifth of `runner report`'s time, for a
 // file a few tenths smaller.
-func fastZip(w io.Writer) excelize.ZipWriter {
+func fastZip(w io.Writer) *zip.Writer {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(w, flate.BestSpeed)
@@ -155,6 +157,8 @@ type book struct {
 	volume float64         // default workflows per month on the Calculator
 	// quality: some listed cell has a quality score (judged or typed).
 	quality bool
+	// runRows writes the Runs sheet's rows as it is zipped (spliceZip).
+	runRows func(io.Writer) error
 }
 
 type priceRow struct {

@@ -2,6 +2,7 @@ package output
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"unicode/utf8"
 
@@ -9,6 +10,10 @@ import (
 
 	"github.com/runner-bench/runner/runner/record"
 )
+
+// firstPhase is the Runs sheet's first per-phase column (0-based): two per
+// phase, time and tokens.
+const firstPhase = 19
 
 // runs streams every run as a filterable table; a row is written and
 // forgotten, so 100,000 runs cost little memory beyond the summary itself.
@@ -21,7 +26,6 @@ func (b *book) runs() error {
 	heads := []string{"Provider / model", "Provider", "Model", "Run", "Warm-up (not counted)", "Status", "Exit code", "Started (UTC)",
 		"Time (s)", "CPU time (s)", "Peak memory (MB)", "Input tokens", "Output tokens", "of which reused input tokens",
 		"Total tokens", "Cost (USD, benchmark prices)", "Input cost (USD)", "Output cost (USD)", "Tokens counted from"}
-	const firstPhase = 19
 	for _, p := range phases {
 		heads = append(heads, p+" (s)", p+" tokens")
 	}
@@ -103,57 +107,11 @@ func (b *book) runs() error {
 	if err := sw.SetRow(ref(1, headRow), row, excelize.RowOpts{Height: 32}); err != nil {
 		return err
 	}
-	num := func(v float64, s style) excelize.Cell { return excelize.Cell{StyleID: st[s], Value: v} }
-	for i, r := range b.sum.Runs {
-		for j := range row {
-			row[j] = nil
-		}
-		warm := "no"
-		if r.Warmup {
-			warm = "yes"
-		}
-		row[0], row[1], row[2], row[3], row[4], row[5] = r.Cell, r.Provider, r.Model, r.Index, warm, r.Status
-		row[6] = r.ExitCode
-		if !r.Started.IsZero() {
-			row[7] = excelize.Cell{StyleID: st[stDate], Value: r.Started.UTC()}
-		}
-		row[8] = num(r.WallSeconds, stSeconds)
-		row[9] = num(r.UserSeconds+r.SysSeconds, stSeconds)
-		row[10] = num(r.PeakRSSMB, stSeconds)
-		known := r.Unmetered == "" // unknown tokens are an empty cell, not 0
-		if known {
-			row[11] = num(float64(r.Tokens.Input), stTokens)
-			row[12] = num(float64(r.Tokens.Output), stTokens)
-			row[13] = num(float64(r.Tokens.CachedInput), stTokens)
-			row[14] = num(float64(r.Tokens.Total()), stTokens)
-		}
-		if r.Cost != nil {
-			row[15] = excelize.Cell{StyleID: st[stMoney4], Value: *r.Cost}
-			row[16] = excelize.Cell{StyleID: st[stMoney4], Value: r.InputCost}
-			row[17] = excelize.Cell{StyleID: st[stMoney4], Value: r.OutputCost}
-		}
-		row[18] = tokenSourceWords(r.TokenSource)
-		for j, p := range phases {
-			if ph := r.Phases[p]; ph != nil {
-				row[firstPhase+2*j] = num(ph.Seconds, stSeconds)
-				if known {
-					row[firstPhase+1+2*j] = num(float64(ph.Tokens.Total()), stTokens)
-				}
-			}
-		}
-		if judged && r.Judge != nil {
-			if r.Judge.Score != nil {
-				row[judgeCol] = excelize.Cell{StyleID: st[stScore], Value: *r.Judge.Score}
-			}
-			row[judgeCol+1] = r.Judge.Reason
-			if r.Judge.Reason == "" && r.Judge.Error != "" {
-				row[judgeCol+1] = "no score: " + r.Judge.Error
-			}
-		}
-		row[len(row)-1] = r.Error
-		if err := sw.SetRow(ref(1, firstRow+i), row); err != nil {
+	if len(b.sum.Runs) > 0 { // spliceZip writes the rows in its place
+		if err := sw.SetRow(ref(1, firstRow), []any{runsPlaceholder}); err != nil {
 			return err
 		}
+		b.runRows = func(w io.Writer) error { return b.runRowsXML(w, len(heads), judged, judgeCol) }
 	}
 	if len(b.sum.Runs) > 0 {
 		if err := sw.AddTable(&excelize.Table{
@@ -165,6 +123,68 @@ func (b *book) runs() error {
 		}
 	}
 	return sw.Flush()
+}
+
+// runRowsXML writes the Runs sheet's rows, one per run, from firstRow on.
+func (b *book) runRowsXML(w io.Writer, columns int, judged bool, judgeCol int) error {
+	st := b.st
+	row := newSheetRow(columns)
+	for i, r := range b.sum.Runs {
+		row.start(firstRow + i)
+		row.str(0, 0, r.Cell)
+		row.str(1, 0, r.Provider)
+		row.str(2, 0, r.Model)
+		row.int(3, 0, int64(r.Index))
+		warm := "no"
+		if r.Warmup {
+			warm = "yes"
+		}
+		row.str(4, 0, warm)
+		row.str(5, 0, string(r.Status))
+		row.int(6, 0, int64(r.ExitCode))
+		if !r.Started.IsZero() {
+			row.time(7, st[stDate], r.Started.UTC())
+		}
+		row.num(8, st[stSeconds], r.WallSeconds)
+		row.num(9, st[stSeconds], r.UserSeconds+r.SysSeconds)
+		row.num(10, st[stSeconds], r.PeakRSSMB)
+		known := r.Unmetered == "" // unknown tokens are an empty cell, not 0
+		if known {
+			row.num(11, st[stTokens], float64(r.Tokens.Input))
+			row.num(12, st[stTokens], float64(r.Tokens.Output))
+			row.num(13, st[stTokens], float64(r.Tokens.CachedInput))
+			row.num(14, st[stTokens], float64(r.Tokens.Total()))
+		}
+		if r.Cost != nil {
+			row.num(15, st[stMoney4], *r.Cost)
+			row.num(16, st[stMoney4], r.InputCost)
+			row.num(17, st[stMoney4], r.OutputCost)
+		}
+		row.str(18, 0, tokenSourceWords(r.TokenSource))
+		for j, p := range b.sum.Phases {
+			if ph := r.Phases[p]; ph != nil {
+				row.num(firstPhase+2*j, st[stSeconds], ph.Seconds)
+				if known {
+					row.num(firstPhase+1+2*j, st[stTokens], float64(ph.Tokens.Total()))
+				}
+			}
+		}
+		if judged && r.Judge != nil {
+			if r.Judge.Score != nil {
+				row.num(judgeCol, st[stScore], *r.Judge.Score)
+			}
+			reason := r.Judge.Reason
+			if reason == "" && r.Judge.Error != "" {
+				reason = "no score: " + r.Judge.Error
+			}
+			row.str(judgeCol+1, 0, reason)
+		}
+		row.str(columns-1, 0, r.Error)
+		if err := row.end(w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tokenSourceWords says where a run's token counts come from, in words.
