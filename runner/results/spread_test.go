@@ -65,3 +65,14 @@ func TestOneScoreHasNoQualitySpread(t *testing.T) {
 		}
 	}
 }
+
+// A key written into the spec's title or description is masked in the
+// summary (and so in the report and the history).
+func TestSummaryTitleScrubbed(t *testing.T) {
+	t.Parallel()
+	s := load(t, "name: t\ntitle: Bench sk-proj-titlesecret0123456789\ndescription: calls https://x/y?key=abcdef123\ncommand: x\n")
+	sum := Compute(s, record.Benchmark{}, nil)
+	if strings.Contains(sum.Title, "titlesecret") || strings.Contains(sum.Description, "abcdef123") {
+		t.Errorf("title %q, description %q hold a secret", sum.Title, sum.Description)
+	}
+}

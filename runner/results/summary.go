@@ -285,7 +285,9 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		opt(&o)
 	}
 	sum := &Summary{
-		Name: s.Name, Title: s.Title, Description: s.Description,
+		// The spec's own words reach the report and summary.json: a key
+		// written into them is masked as everywhere else.
+		Name: s.Name, Title: redact.String(s.Title), Description: redact.String(s.Description),
 		Simulated: bench.Simulated, Replayed: bench.Replayed, Benchmark: bench, Projections: s.Projections,
 		PricingFile: s.PricingFileInfo,
 	}

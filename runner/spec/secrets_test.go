@@ -47,3 +47,39 @@ providers:
 		t.Errorf("a spec without secrets changed: %q", out)
 	}
 }
+
+// A key written anywhere else in the spec — into a command, a setup line,
+// the title, a block scalar — is masked in the copy too, and the copy loads.
+func TestRedactSourceKeysAnywhere(t *testing.T) {
+	for name, src := range map[string]string{
+		"inline": `name: s
+title: "Bench sk-literaltitlesecret0123456789"
+setup: [ "echo --token=sk-literalsetupsecret0123456789" ]
+command: "curl -H 'Authorization: Bearer literalbearer0123456789' --api-key sk-literalcmdsecret0123456789 \"x\""
+`,
+		"block": `name: s
+title: t
+command: |
+  curl -H 'Authorization: Bearer literalbearer0123456789'
+  run --api-key sk-literalcmdsecret0123456789
+`,
+	} {
+		out, err := RedactSource("s.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		for _, secret := range []string{"literaltitlesecret", "literalsetupsecret", "literalbearer", "literalcmdsecret"} {
+			if strings.Contains(string(out), secret) {
+				t.Errorf("%s: the copy holds %q:\n%s", name, secret, out)
+			}
+		}
+		s, err := Parse("out.yaml", out, nil)
+		if err != nil {
+			t.Errorf("%s: the copy does not load: %v\n%s", name, err, out)
+			continue
+		}
+		if !strings.Contains(s.Command.Source, "REDACTED") || !strings.Contains(s.Command.Source, "curl -H") {
+			t.Errorf("%s: command %q, want it kept with the key masked", name, s.Command.Source)
+		}
+	}
+}
