@@ -66,6 +66,10 @@ type Options struct {
 	Shard   string
 	// Simulated marks every record (dry run).
 	Simulated bool
+	// NoCooldown skips the spec's cooldown between runs: a cool-down lets
+	// a real provider's rate limits and caches settle, and a rehearsal
+	// against the simulator or a replay calls none.
+	NoCooldown bool
 	// NewProxy, if set, starts the metering proxy of a cell (it may return
 	// nil: none); nil runs without one.
 	NewProxy func(ctx context.Context, p *spec.Provider) (Proxy, error)
@@ -348,7 +352,7 @@ func (fl runFiles) discard() {
 }
 
 func (b *benchmark) cooldown(ctx context.Context, first *bool) {
-	if *first || b.Spec.Cooldown == 0 {
+	if *first || b.Spec.Cooldown == 0 || b.NoCooldown {
 		*first = false
 		return
 	}

@@ -91,6 +91,20 @@ command: 'true'
 	}
 }
 
+// A rehearsal or a replay (NoCooldown) does not wait out the spec's
+// cooldown: a day's cooldown would otherwise hold it until the deadline
+// interrupts it.
+func TestNoCooldown(t *testing.T) {
+	o, _ := setup(t, "name: c\nruns: 2\ncooldown: 24h\ncommand: 'true'\n")
+	o.NoCooldown = true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	out, err := Run(ctx, o)
+	if err != nil || out.StopReason != "" || out.Runs != 2 {
+		t.Errorf("runs %d, stop %q, err %v", out.Runs, out.StopReason, err)
+	}
+}
+
 func TestSetupFailureStopsBeforeRuns(t *testing.T) {
 	o, _ := setup(t, "name: s\nsetup: 'exit 7'\ncommand: 'true'\n")
 	_, err := Run(context.Background(), o)

@@ -405,17 +405,10 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		prog.planned[p.Cell.ID]++
 	}
 	prog.plan(order)
-	runSpec := s
-	if (f.dryRun || tp != nil && tp.lib != nil) && s.Cooldown > 0 {
-		// The runs skip the cool-down; the report's methodology still
-		// reads the spec's, to say it was skipped.
-		cp := *s
-		cp.Cooldown = 0
-		runSpec = &cp
-	}
 	o := bench.Options{
-		Spec: runSpec, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
+		Spec: s, Cells: cells, Pairs: pairs, Dir: dir, Tmp: tmp,
 		Started: started, Shard: shard.String(), Simulated: simulated, Progress: prog, Resuming: f.resume != "",
+		NoCooldown: f.dryRun || tp != nil && tp.lib != nil,
 	}
 	llm, err := startLLM(ctx, s, f.dryRun || tp.simulateMissing(), f.intercept || s.Intercept, tmp)
 	if err != nil {
