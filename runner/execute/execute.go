@@ -201,6 +201,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	id := newRunID()
 	sys := &syscall.SysProcAttr{Setpgid: true}
 	tree := newTree(id, sys)
+	exit := newExitWait(sys)
 	attr := &os.ProcAttr{
 		Dir:   job.Dir,
 		Env:   buildEnv(job.Env, job.EventsPath, id),
@@ -230,6 +231,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		return fail(fmt.Errorf("starting command: %w", err))
 	}
 	tree.started(proc.Pid)
+	exit.started()
 	register(tree)
 	var readers sync.WaitGroup
 	readers.Add(2)
@@ -256,7 +258,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 		}()
 	}
 
-	state, werr := proc.Wait()
+	ws, ru, werr := exit.wait(proc)
 	wall := time.Since(s.start)
 	close(waited)
 	if timer != nil {
@@ -287,11 +289,11 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Status = record.StatusFailed
 		r.Error = fmt.Sprintf("waiting for command: %v", werr)
 	} else {
-		status(r, state, why, job.Timeout)
+		status(r, ws, why, job.Timeout)
 		if last := s.lastOutput(); r.Status == record.StatusFailed && last != "" {
 			r.Error += fmt.Sprintf(" (last output: %q)", redact.String(last)) // the likeliest why, in a word
 		}
-		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
+		if ru != nil {
 			r.UserSeconds = tvSeconds(ru.Utime)
 			r.SysSeconds = tvSeconds(ru.Stime)
 			r.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux: KiB
@@ -317,8 +319,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 
 // status fills Status, ExitCode, Signal and Error from the wait status and the
 // reason the runner killed the group, if it did.
-func status(r *record.Run, state *os.ProcessState, why record.Status, timeout time.Duration) {
-	ws, _ := state.Sys().(syscall.WaitStatus)
+func status(r *record.Run, ws syscall.WaitStatus, why record.Status, timeout time.Duration) {
 	r.ExitCode = -1
 	if ws.Signaled() {
 		r.Signal = ws.Signal().String()
@@ -341,6 +342,17 @@ func status(r *record.Run, state *os.ProcessState, why record.Status, timeout ti
 	default:
 		r.Status = record.StatusOK
 	}
+}
+
+// waitProc waits with os.Process.Wait.
+func waitProc(proc *os.Process) (syscall.WaitStatus, *syscall.Rusage, error) {
+	state, err := proc.Wait()
+	if err != nil {
+		return 0, nil, err
+	}
+	ws, _ := state.Sys().(syscall.WaitStatus)
+	ru, _ := state.SysUsage().(*syscall.Rusage)
+	return ws, ru, nil
 }
 
 func tvSeconds(tv syscall.Timeval) float64 {
