@@ -23,6 +23,7 @@ func series(n, runs int, base, noise, step float64, at int, seed uint64) [][]flo
 }
 
 func TestStepFoundAtTheSixth(t *testing.T) {
+	t.Parallel()
 	got := Detect(series(10, 3, 1.0, 0.05, 1.5, 5, 1))
 	if len(got) != 1 || got[0].Index != 5 {
 		t.Fatalf("change points %+v, want one at index 5", got)
@@ -33,6 +34,7 @@ func TestStepFoundAtTheSixth(t *testing.T) {
 }
 
 func TestFlatNoisySeriesHasNone(t *testing.T) {
+	t.Parallel()
 	for seed := uint64(1); seed <= 20; seed++ {
 		if got := Detect(series(10, 3, 1.0, 0.10, 1, -1, seed)); len(got) != 0 {
 			t.Errorf("seed %d: change points %+v on a flat series", seed, got)
@@ -41,6 +43,7 @@ func TestFlatNoisySeriesHasNone(t *testing.T) {
 }
 
 func TestTwoStepsAndEmptyBenchmarks(t *testing.T) {
+	t.Parallel()
 	s := series(24, 3, 10, 0.03, 1.4, 8, 3)
 	for i := 16; i < 24; i++ {
 		for j := range s[i] {
@@ -56,6 +59,7 @@ func TestTwoStepsAndEmptyBenchmarks(t *testing.T) {
 
 // The O(n log n) split search agrees with the statistic's definition.
 func TestBestSplitMatchesTheDefinition(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for trial := 0; trial < 50; trial++ {
 		z := make([]float64, 6+rng.IntN(30))

@@ -39,6 +39,7 @@ func ids(cells []Cell) string {
 }
 
 func TestExpand(t *testing.T) {
+	t.Parallel()
 	s := load(t, matrixSpec)
 	cases := []struct {
 		name string
@@ -122,6 +123,7 @@ providers:
 }
 
 func TestRunsOrderAndShards(t *testing.T) {
+	t.Parallel()
 	s := load(t, "name: o\ncommand: x\nproviders: [ { name: a }, { name: b } ]\n")
 	cells, _ := Expand(s, nil)
 	keys := func(ps []Pair) string {
@@ -161,6 +163,7 @@ func TestRunsOrderAndShards(t *testing.T) {
 
 // An --only that matches nothing says what the matrix has instead.
 func TestOnlyListsWhatExists(t *testing.T) {
+	t.Parallel()
 	s := load(t, matrixSpec)
 	cases := []struct {
 		f    Filter
@@ -188,6 +191,7 @@ func TestOnlyListsWhatExists(t *testing.T) {
 // Models whose readable names are the same would share logs and results:
 // each gets a hash of its exact values, stable whichever cells are selected.
 func TestCellIDsNeverCollide(t *testing.T) {
+	t.Parallel()
 	s := load(t, `name: m
 command: x
 providers:
@@ -223,6 +227,7 @@ providers:
 }
 
 func TestWithWarmups(t *testing.T) {
+	t.Parallel()
 	a, b := &Cell{ID: "a"}, &Cell{ID: "b"}
 	seq := WithWarmups([]Pair{{Cell: a, Index: 1}, {Cell: b, Index: 1}, {Cell: a, Index: 2}}, 2)
 	var got []string
@@ -232,5 +237,20 @@ func TestWithWarmups(t *testing.T) {
 	want := "a#w1 a#w2 a#1 b#w1 b#w2 b#1 a#2"
 	if strings.Join(got, " ") != want {
 		t.Errorf("WithWarmups = %s; want %s", strings.Join(got, " "), want)
+	}
+}
+
+// A run's name is that of its log and run folder and of its recording; a
+// resume runs what is left, in the schedule's order.
+func TestPairNamesAndRemaining(t *testing.T) {
+	t.Parallel()
+	a := &Cell{ID: "a"}
+	pairs := []Pair{{Cell: a, Index: 1}, {Cell: a, Index: 2}, {Cell: a, Index: 3}}
+	if n, w := pairs[1].Name(), (Pair{Cell: a, Index: 2, Warmup: true}).Name(); n != "run2" || w != "warmup2" {
+		t.Errorf("names %q %q", n, w)
+	}
+	left := Remaining(pairs, map[string]bool{"a#2": true})
+	if len(left) != 2 || left[0].Index != 1 || left[1].Index != 3 {
+		t.Errorf("remaining %+v", left)
 	}
 }

@@ -6,6 +6,7 @@ import (
 )
 
 func TestQualityKeyThatScoresNoCellIsAnError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, quality, want string
 	}{

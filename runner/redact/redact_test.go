@@ -35,6 +35,7 @@ func TestString(t *testing.T) {
 }
 
 func TestSecretName(t *testing.T) {
+	t.Parallel()
 	for _, n := range []string{"ANTHROPIC_API_KEY", "openai_api_key", "GITHUB_TOKEN", "db_password", "ClientSecret"} {
 		if !SecretName(n) {
 			t.Errorf("%s should look secret", n)
@@ -58,6 +59,7 @@ func BenchmarkBytesPlainLine(b *testing.B) {
 // name=value pair is masked whatever the field's spelling; fields that only
 // look alike are left.
 func TestSecretFields(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		`{"api_key":"BODYKEY7777777"}`:                      `{"api_key":"REDACTED"}`,
 		`{"apiKey": "BODYKEY7777777", "n": 1}`:              `{"apiKey": "REDACTED", "n": 1}`,
@@ -84,6 +86,7 @@ func TestSecretFields(t *testing.T) {
 // Form bodies: a urlencoded body may start with its key, and a multipart
 // part named like a key carries its value on the line after its headers.
 func TestFormFields(t *testing.T) {
+	t.Parallel()
 	mp := "--XyZ\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n" +
 		"--XyZ\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nFORMKEY55555555\r\n" +
 		"--XyZ\r\nContent-Disposition: form-data; name=key\r\nContent-Type: text/plain\r\n\r\nFORMKEY66666666\r\n" +
