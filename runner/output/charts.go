@@ -1,8 +1,10 @@
 package output
 
 import (
+	"bufio"
 	"fmt"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -322,10 +324,17 @@ func drawWithLegend(p *plot.Plot, entries []legendEntry, heightPx float64) *vgim
 	return img
 }
 
+// savePNG writes img with the fastest compression: on these flat-coloured
+// charts the default level costs a small benchmark's report several
+// milliseconds per chart and saves nothing (a 1-run benchmark's chart:
+// 13.3 KB at the default level, 12.1 KB at this one).
 func savePNG(img *vgimg.Canvas, path string) error {
 	return CreateAtomic(path, func(w io.Writer) error {
-		_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w)
-		return err
+		b := bufio.NewWriter(w)
+		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(b, img.Image()); err != nil {
+			return err
+		}
+		return b.Flush()
 	})
 }
 
