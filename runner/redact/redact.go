@@ -17,7 +17,8 @@
 //     and `x-goog-api-key` headers, in header or JSON form, and of fields
 //     named api_key (apiKey, api-key), access_token, refresh_token,
 //     client_secret or password (a request body sending its key);
-//   - strings shaped like provider keys (sk-..., AIza...).
+//   - strings shaped like provider keys (sk-..., AIza...);
+//   - the password in a URL's user info (postgres://user:PASSWORD@host).
 package redact
 
 import (
@@ -102,11 +103,13 @@ var patterns = []struct {
 	{regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`), "${1}" + Mask},
 	{regexp.MustCompile(`(?i)((?:authorization|x-api-key|x-goog-api-key|api[-_]?key|access[-_]?token|refresh[-_]?token|client[-_]?secret|password)["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+`), "${1}" + Mask},
 	{regexp.MustCompile(`\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})`), Mask},
+	// The password of a URL's user info: scheme://user:PASSWORD@host.
+	{regexp.MustCompile(`(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"'<>]*:)[^/\s@"'<>]+@`), "${1}" + Mask + "@"},
 }
 
 // triggers are cheap literal checks: a text holding none of them (most log
 // lines) skips the patterns.
-var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ccess_token", "ccessToken", "CCESS_TOKEN", "efresh_token", "efreshToken", "EFRESH_TOKEN", "lient_secret", "lientSecret", "LIENT_SECRET", "assword", "ASSWORD", "sk-", "AIza", "orm-data", "ORM-DATA"}
+var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ccess_token", "ccessToken", "CCESS_TOKEN", "efresh_token", "efreshToken", "EFRESH_TOKEN", "lient_secret", "lientSecret", "LIENT_SECRET", "assword", "ASSWORD", "sk-", "AIza", "orm-data", "ORM-DATA", "://"}
 
 var byteTriggers = func() [][]byte {
 	out := make([][]byte, len(triggers))

@@ -12,18 +12,22 @@ func TestString(t *testing.T) {
 	AddValue("CUSTOM_PASSWORD", "hunter2hunter2")
 	AddValue("HOME_DIR", "/home/someone") // not a secret name
 	for in, want := range map[string]string{
+		"db at postgres://bench:pw-s3cret@db:5432/x ok":                             "db at postgres://bench:REDACTED@db:5432/x ok",
+		`"http://admin:hunter@127.0.0.1:1/v1"`:                                      `"http://admin:REDACTED@127.0.0.1:1/v1"`,
+		"postgres://bench@db:5432/x":                                                "postgres://bench@db:5432/x",
+		"http://127.0.0.1:8080/v1 and a@b.c":                                        "http://127.0.0.1:8080/v1 and a@b.c",
 		`GET https://h/v1beta/models/m:generateContent?key=AIzaFAKE&alt=sse failed`: `GET https://h/v1beta/models/m:generateContent?key=REDACTED&alt=sse failed`,
-		"http://h/p?alt=sse&key=abc":               "http://h/p?alt=sse&key=REDACTED",
-		"monkey=1":                                 "monkey=1",
-		"Authorization: Bearer abc.def-ghi":        "Authorization: REDACTED",
-		"got 401 (bearer xyz123) back":             "got 401 (bearer REDACTED) back",
-		`{"x-api-key": "ant-123456", "n": 1}`:      `{"x-api-key": "REDACTED", "n": 1}`,
-		"x-goog-api-key: goog-abcdef":              "x-goog-api-key: REDACTED",
-		"key sk-proj-ABCDEFGHIJKLMNOPQRSTUV used":  "key REDACTED used",
-		"AIzaSyA-1234567890abcdefghijklmnopqrstuv": "REDACTED",
-		"token tok-0123456789abcdef expired":       "token REDACTED expired",
-		"login hunter2hunter2":                     "login REDACTED",
-		"keyboard us, home /home/someone":          "keyboard us, home /home/someone",
+		"http://h/p?alt=sse&key=abc":                                                "http://h/p?alt=sse&key=REDACTED",
+		"monkey=1":                                                                  "monkey=1",
+		"Authorization: Bearer abc.def-ghi":                                         "Authorization: REDACTED",
+		"got 401 (bearer xyz123) back":                                              "got 401 (bearer REDACTED) back",
+		`{"x-api-key": "ant-123456", "n": 1}`:                                       `{"x-api-key": "REDACTED", "n": 1}`,
+		"x-goog-api-key: goog-abcdef":                                               "x-goog-api-key: REDACTED",
+		"key sk-proj-ABCDEFGHIJKLMNOPQRSTUV used":                                   "key REDACTED used",
+		"AIzaSyA-1234567890abcdefghijklmnopqrstuv":                                  "REDACTED",
+		"token tok-0123456789abcdef expired":                                        "token REDACTED expired",
+		"login hunter2hunter2":                                                      "login REDACTED",
+		"keyboard us, home /home/someone":                                           "keyboard us, home /home/someone",
 	} {
 		if got := String(in); got != want {
 			t.Errorf("String(%q) = %q, want %q", in, got, want)
