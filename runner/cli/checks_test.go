@@ -52,6 +52,12 @@ simulate:
 	if _, _, stderr := runner(t, context.Background(), p, "--dry-run", "--output", out); !strings.Contains(stderr, `warning: dry run: no simulate.models entry for "gpt-4o-mini"`) {
 		t.Errorf("run --dry-run does not warn of the unsimulated model:\n%s", stderr)
 	}
+	// A cell of api none with intercept calls its model through the
+	// interception proxy, answered by the simulator as well.
+	p = writeSpec(t, t.TempDir(), "name: c\ncommand: 'true'\nintercept: true\nproviders: [ { name: tool, models: [ gemini-1.5-flash ] } ]\nsimulate: { models: { gemini-1.5-pro: { ttft: 300ms } } }\n")
+	if _, stdout, stderr := runner(t, context.Background(), "plan", p, "--dry-run"); !strings.Contains(stdout, `no simulate.models entry for "gemini-1.5-flash"`) || !strings.Contains(stderr, `simulate.models.gemini-1.5-pro matches no model of the matrix`) {
+		t.Errorf("plan --dry-run does not warn of the intercepted model:\n%s%s", stdout, stderr)
+	}
 }
 
 func TestTemplateNameTypoSaysDidYouMeanWithPosition(t *testing.T) {
@@ -162,8 +168,8 @@ thresholds:
   - { name: Cost, target: cost.mean < 1 }
 `)
 	code, stdout, stderr := runner(t, context.Background(), "validate", p)
-	for _, want := range []string{`pricing.gpt-4o-mni matches no model of the matrix; did you mean "gpt-4o-mini"?`, `model "gpt-4o-mini" has no price`} {
-		if code != ExitOK || !strings.Contains(stdout, want) {
+	for _, want := range []string{p + `:6:24: pricing.gpt-4o-mni matches no model of the matrix; did you mean "gpt-4o-mini"?`, `model "gpt-4o-mini" has no price`} {
+		if code != ExitOK || !strings.Contains(stdout+stderr, want) {
 			t.Errorf("validate: exit %d, output lacks %q:\n%s%s", code, want, stdout, stderr)
 		}
 	}

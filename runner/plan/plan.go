@@ -68,9 +68,17 @@ type Filter map[string]string
 func ParseFilter(s string) (Filter, error) {
 	f := Filter{}
 	for _, part := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok || k == "" {
+		part = strings.TrimSpace(part)
+		k, v, ok := strings.Cut(part, "=")
+		if !ok && part != "" && !strings.ContainsAny(part, " \t") {
+			k, v = "", part // a bare value: checkFilters names its axis
+		} else if !ok || k == "" {
 			return nil, fmt.Errorf("--only %q: expected axis=value[,axis=value]", s)
+		}
+		if have, dup := f[k]; dup && k != "" {
+			// Within one --only every axis=value must hold: two values of
+			// one axis would select nothing, and a map would keep the last.
+			return nil, fmt.Errorf("--only %q: %s is given twice (%s and %s); one --only selects cells that match all its pairs: to run both, write --only %s=%s --only %s=%s", s, k, have, v, k, have, k, v)
 		}
 		f[k] = v
 	}
@@ -168,6 +176,10 @@ func checkFilters(s *spec.Spec, only []Filter) error {
 	var errs []string
 	for _, f := range only {
 		for _, k := range slices.Sorted(maps.Keys(f)) {
+			if k == "" {
+				errs = append(errs, bareValue(f[k], names, values))
+				continue
+			}
 			vs, ok := values[k]
 			if !ok && k != "model" {
 				msg := fmt.Sprintf("--only %s=%s: unknown axis %q", k, f[k], k)
@@ -199,6 +211,23 @@ func checkFilters(s *spec.Spec, only []Filter) error {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// bareValue explains an --only value written without its axis, naming the
+// axis that has it (or the nearest value) when there is one.
+func bareValue(v string, names []string, values map[string][]string) string {
+	msg := fmt.Sprintf("--only %s: expected axis=value", v)
+	for _, axis := range names {
+		if slices.Contains(values[axis], v) {
+			return msg + fmt.Sprintf("; did you mean --only %s=%s?", axis, v)
+		}
+	}
+	for _, axis := range names {
+		if near := spec.Closest(v, values[axis]); near != "" {
+			return msg + fmt.Sprintf("; did you mean --only %s=%s?", axis, near)
+		}
+	}
+	return msg + "; axes: " + strings.Join(names, ", ")
 }
 
 func filtersText(only []Filter) string {

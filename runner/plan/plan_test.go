@@ -190,6 +190,40 @@ func TestOnlyListsWhatExists(t *testing.T) {
 
 // Models whose readable names are the same would share logs and results:
 // each gets a hash of its exact values, stable whichever cells are selected.
+// --only as written on the command line: a value without its axis, an
+// axis given twice in one filter, combinations that select nothing.
+func TestOnlyAsWritten(t *testing.T) {
+	s := load(t, matrixSpec)
+	cases := []struct {
+		only string
+		want []string
+	}{
+		{"anthropic", []string{"--only anthropic: expected axis=value", "did you mean --only provider=anthropic?"}},
+		{"0.7", []string{"did you mean --only temperature=0.7?"}},
+		{"anthropc", []string{"did you mean --only provider=anthropic?"}},
+		{"zzz", []string{"axes: provider, model, temperature"}},
+		{"model=qwen,model=claude", []string{"model is given twice", "--only model=qwen --only model=claude"}},
+		{"provider=ollama,temperatur=0.7", []string{`unknown axis "temperatur"`, `did you mean "temperature"?`}},
+		{"provider=ollama,model=claude", []string{"no cell matches", "cells: "}},
+		{"provider=ollama,temperature=0.9", []string{`no temperature "0.9"`, "temperature values: 0.2, 0.7"}},
+	}
+	for _, c := range cases {
+		f, err := ParseFilter(c.only)
+		if err == nil {
+			_, err = Expand(s, []Filter{f})
+		}
+		if err == nil {
+			t.Errorf("--only %s: no error", c.only)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("--only %s: error %q lacks %q", c.only, err, w)
+			}
+		}
+	}
+}
+
 func TestCellIDsNeverCollide(t *testing.T) {
 	t.Parallel()
 	s := load(t, `name: m

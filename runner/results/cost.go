@@ -2,9 +2,6 @@ package results
 
 import (
 	"fmt"
-	"path"
-	"slices"
-	"strings"
 
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/plan"
@@ -79,39 +76,12 @@ func CostSplit(pr spec.Price, t record.Tokens) (input, cached, output float64) {
 	return input, cached, output
 }
 
-// PricingWarnings are the price-table problems visible before anything runs:
-// a key of the spec's own pricing that matches no model of the cells (a
-// typo prices nothing), and a model of an LLM cell with no price (its cost
-// will be unknown and its cost rules N/A).
+// PricingWarnings are the price-table problems visible before anything runs
+// that need the price lookup: a model of an LLM cell with no price (its cost
+// will be unknown and its cost rules N/A). A pricing key that matches no
+// model is the spec's own warning, at its line (spec.checkModelKeys).
 func PricingWarnings(s *spec.Spec, cells []plan.Cell) []string {
-	var models []string
-	for _, c := range cells {
-		if c.Model != "" && !slices.Contains(models, c.Model) {
-			models = append(models, c.Model)
-		}
-	}
-	if len(models) == 0 {
-		return nil
-	}
 	var out []string
-	for _, e := range s.Pricing {
-		if e.Source != "spec" && e.Source != "" {
-			continue // a pricing file lists many models on purpose
-		}
-		used := false
-		for _, m := range models {
-			ok, _ := path.Match(e.Pattern, m)
-			used = used || ok || e.Pattern == m
-		}
-		if used {
-			continue
-		}
-		msg := fmt.Sprintf("pricing.%s matches no model of the matrix", e.Pattern)
-		if near := spec.Closest(e.Pattern, models); near != "" {
-			msg += fmt.Sprintf("; did you mean %q?", near)
-		}
-		out = append(out, msg+" (models: "+strings.Join(models, ", ")+")")
-	}
 	prices := NewPrices(s.Pricing)
 	seen := map[string]bool{}
 	for _, c := range cells {

@@ -153,7 +153,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "replay:\n  dir: outputs/phase4c/main\n  match: sequence\n  speed: 0",
 	},
 	"Spec.pricing": {
-		Desc:    "Prices in USD per 1M tokens, per model name or glob (an exact name wins, then the longest glob, as in simulate.models). A model without a price has no cost: rules on cost are N/A for it.",
+		Desc:    "Prices in USD per 1M tokens, per model name or glob (an exact name wins, then the longest glob, as in simulate.models). A model without a price has no cost: rules on cost are N/A for it, and validate warns of it; a key that matches no model of the matrix is warned about at its line (with a \"did you mean\"), a glob that cannot match is an error.",
 		Example: "pricing:\n  claude-3-5-sonnet-20241022: { input: 3.00, output: 15.00, cached_input: 0.30 }\n  \"llama*\": { input: 0, output: 0 }",
 	},
 	"Spec.pricing_file": {
@@ -407,7 +407,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "seed: 42",
 	},
 	"Simulate.models": {
-		Desc:    "Model name or glob to its simulated behaviour; an exact name wins, then the longest glob. A model no key matches gets a 20 ms first token and 2000 tokens per second.",
+		Desc:    "Model name or glob to its simulated behaviour; an exact name wins, then the longest glob. A model no key matches gets a 20 ms first token and 2000 tokens per second, and a dry run warns of it; a key that matches no model of the matrix is warned about at its line, a glob that cannot match is an error.",
 		Example: "models:\n  \"gpt-4*\": { ttft: 600ms, tokens_per_second: 40 }",
 	},
 

@@ -341,11 +341,22 @@ func (s *Spec) validate(d *decoder) {
 				Msg: fmt.Sprintf("artifacts.%s: %q %s; measuring it may walk much of the disk (each run stops its walk at a cap and says so)", a.Name, a.Path.Source, why)})
 		}
 	}
+	var priceKeys []string
 	for _, p := range s.Pricing {
 		if p.Input < 0 || p.Output < 0 {
 			fail("pricing."+p.Pattern, "prices must not be negative")
 		}
+		if p.Source == "spec" {
+			priceKeys = append(priceKeys, p.Pattern)
+		}
 	}
+	simKeys := make([]string, 0, len(s.Simulate.Models))
+	for k := range s.Simulate.Models {
+		simKeys = append(simKeys, k)
+	}
+	sort.Strings(simKeys)
+	s.checkModelKeys(d, fail, "pricing", priceKeys)
+	s.checkModelKeys(d, fail, "simulate.models", simKeys)
 	if err := s.loadPricingFile(); err != nil {
 		fail("pricing_file", "%v", err)
 	}
@@ -533,6 +544,51 @@ func sortedTemplateKeys(m map[string]Template) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkModelKeys checks the keys of a map keyed by model name or glob
+// (pricing, simulate.models) against the models of the whole matrix, not
+// the cells an --only keeps: a glob that cannot match anything is an error;
+// a key that matches no model is a warning at its line with a "did you
+// mean", since it prices or paces nothing (a typo leaves the model it meant
+// at the default: no price, the simulator's fast defaults).
+func (s *Spec) checkModelKeys(d *decoder, fail func(field, format string, args ...any), field string, keys []string) {
+	var models []string
+	for _, p := range s.Providers {
+		for _, m := range p.Models {
+			if !slices.Contains(models, m) {
+				models = append(models, m)
+			}
+		}
+	}
+	for _, k := range keys {
+		f := field + "." + k
+		if _, err := path.Match(k, ""); err != nil {
+			fail(f, "%q is not a valid glob: %v (globs use *, ? and [...])", k, err)
+			continue
+		}
+		if len(models) == 0 {
+			continue // nothing to match: a spec of tools, or models given elsewhere
+		}
+		used := false
+		for _, m := range models {
+			ok, _ := path.Match(k, m)
+			used = used || ok
+		}
+		if used {
+			continue
+		}
+		msg := fmt.Sprintf("%s matches no model of the matrix", f)
+		if near := Closest(k, models); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+		}
+		msg += " (models: " + strings.Join(models, ", ") + ")"
+		w := &Error{File: d.file, Msg: msg}
+		if n := d.nodes[f]; n != nil {
+			w.Line, w.Col = n.Line, n.Column
+		}
+		s.Warnings = append(s.Warnings, w)
+	}
 }
 
 // checkBaseURL accepts an http or https URL with a host.

@@ -270,3 +270,49 @@ func TestZeroTimeoutRefused(t *testing.T) {
 		t.Errorf("judge without timeout: %v, timeout %v, want the default %v", err, s.Judge.Timeout.D(), DefaultJudgeTimeout)
 	}
 }
+
+// Keys naming models (pricing, simulate.models) are checked against every
+// model of the matrix: a key that matches none is a warning at its line with
+// a "did you mean"; a glob that cannot match anything is an error.
+func TestModelKeysMatchTheMatrix(t *testing.T) {
+	t.Parallel()
+	const head = "name: d\ncommand: x\nproviders:\n  - { name: a, api: openai, models: [ gpt-4o-mini, gpt-4o ] }\n  - { name: b, api: anthropic, models: [ claude-3-5-haiku ] }\n"
+	cases := []struct {
+		name, src, warn, err string
+	}{
+		{"price typo", "pricing: { gpt-4o-mni: { input: 1, output: 2 } }\n", `d.yaml:6:24: pricing.gpt-4o-mni matches no model of the matrix; did you mean "gpt-4o-mini"?`, ""},
+		{"price glob that matches nothing", "pricing:\n  gpt-4o: { input: 1, output: 2 }\n  \"gemini-*\": { input: 1, output: 2 }\n", `d.yaml:8:15: pricing.gemini-* matches no model of the matrix`, ""},
+		{"price glob typo", "pricing: { \"claude-3-5-haiku*x\": { input: 1, output: 2 } }\n", `pricing.claude-3-5-haiku*x matches no model of the matrix`, ""},
+		{"price in the wrong case", "pricing: { GPT-4o: { input: 1, output: 2 } }\n", `pricing.GPT-4o matches no model of the matrix; did you mean "gpt-4o"?`, ""},
+		{"price glob that cannot match", "pricing: { \"gpt-4o[\": { input: 1, output: 2 } }\n", "", `pricing.gpt-4o[: "gpt-4o[" is not a valid glob`},
+		{"simulate typo", "simulate: { models: { gpt-4o-mni: { ttft: 1s } } }\n", `simulate.models.gpt-4o-mni matches no model of the matrix; did you mean "gpt-4o-mini"?`, ""},
+		{"simulate glob that matches nothing", "simulate: { models: { \"claude-3-opus*\": { ttft: 1s } } }\n", `simulate.models.claude-3-opus* matches no model of the matrix`, ""},
+		{"simulate glob that cannot match", "simulate: { models: { \"[claude\": { ttft: 1s } } }\n", "", `simulate.models.[claude: "[claude" is not a valid glob`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("d.yaml", []byte(head+tc.src), nil)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("got %v, want an error with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ws []string
+			for _, w := range s.Warnings {
+				ws = append(ws, w.Error())
+			}
+			if !strings.Contains(strings.Join(ws, "\n"), tc.warn) {
+				t.Errorf("warnings %q lack %q", ws, tc.warn)
+			}
+		})
+	}
+	// Keys that match, exactly or by glob, are not warned about.
+	s, err := Parse("d.yaml", []byte(head+"pricing: { \"gpt-4o*\": { input: 1, output: 2 }, claude-3-5-haiku: { input: 1, output: 2 } }\nsimulate: { models: { \"*\": { ttft: 1s } } }\n"), nil)
+	if err != nil || len(s.Warnings) != 0 {
+		t.Errorf("matching keys: err %v, warnings %v", err, s.Warnings)
+	}
+}
