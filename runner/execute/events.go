@@ -67,6 +67,12 @@ type wireEvent struct {
 
 // parseEvent decodes one event object (without the ::runner:: prefix).
 // Unknown fields are ignored; unknown events and missing fields are errors.
+// reservedPhase tells a phase name the runner gives its own sums: a
+// workload's phase of that name would be added up with them.
+func reservedPhase(name string) bool {
+	return name == record.OtherPhase || name == record.OtherPhases
+}
+
 func parseEvent(b []byte) (event, error) {
 	var w wireEvent
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -80,6 +86,9 @@ func parseEvent(b []byte) (event, error) {
 	case "phase_start", "phase_end":
 		if w.Phase == "" {
 			return event{}, fmt.Errorf("%s without \"phase\"", w.Event)
+		}
+		if reservedPhase(w.Phase) {
+			return event{}, fmt.Errorf("%s %q: the name is the runner's own (time outside every phase)", w.Event, w.Phase)
 		}
 		ev.kind = evPhaseStart
 		if w.Event == "phase_end" {
@@ -161,7 +170,7 @@ func group(line []byte, m []int, idx int) string {
 func (x *extractor) apply(line []byte, evs []event, problems []string) ([]event, []string) {
 	if x.phase != nil {
 		if m := x.phase.FindSubmatchIndex(line); m != nil {
-			if p := strings.TrimSpace(group(line, m, x.phaseIdx)); p != "" {
+			if p := strings.TrimSpace(group(line, m, x.phaseIdx)); p != "" && !reservedPhase(p) {
 				evs = append(evs, event{kind: evPhaseStart, phase: p, source: record.SourceRegex})
 			}
 		}

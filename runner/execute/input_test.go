@@ -64,3 +64,19 @@ func TestArtifactWalkIsBounded(t *testing.T) {
 		t.Errorf("record warnings %q", r.Warnings)
 	}
 }
+
+// A workload's phase named like the runner's own sums ("(other)") would be
+// added up with the time outside every phase: the event is refused as
+// malformed, and an extract.phase match of it starts no phase.
+func TestReservedPhaseNamesRefused(t *testing.T) {
+	for _, name := range []string{record.OtherPhase, record.OtherPhases} {
+		for _, kind := range []string{"phase_start", "phase_end"} {
+			if _, err := parseEvent([]byte(`{"event":"` + kind + `","phase":"` + name + `"}`)); err == nil || !strings.Contains(err.Error(), "runner's own") {
+				t.Errorf("%s %q: err %v, want refused", kind, name, err)
+			}
+		}
+	}
+	if _, err := parseEvent([]byte(`{"event":"phase_start","phase":"Other"}`)); err != nil {
+		t.Errorf("an ordinary name was refused: %v", err)
+	}
+}

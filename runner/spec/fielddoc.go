@@ -118,7 +118,7 @@ var fieldDocs = map[string]FieldDoc{
 		Example: "max_cells: 50000",
 	},
 	"Spec.phases": {
-		Desc:    "The workload's phases in order. Rules may name only these in phase(\"...\"); the report lists them in this order. Phases come from events or extract.phase (docs/events.md).",
+		Desc:    "The workload's phases in order. Rules may name only these in phase(\"...\"); the report lists them in this order. Phases come from events or extract.phase (docs/events.md). \"(other)\" and \"(other phases)\" are the runner's own names and may not be used.",
 		Example: "phases: [ Data Preparation, Performance Analysis, Report Generation ]",
 	},
 	"Spec.extract": {

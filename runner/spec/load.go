@@ -316,6 +316,8 @@ func (s *Spec) validate(d *decoder) {
 			fail(f, "empty phase name")
 		} else if seen[p] {
 			fail(f, "%q is listed twice", p)
+		} else if slices.Contains(ReservedPhases, p) {
+			fail(f, "%q is the runner's own name for time outside every phase; choose another", p)
 		}
 		seen[p] = true
 	}

@@ -61,3 +61,8 @@ func words[T ~string](list []T) []string {
 	}
 	return out
 }
+
+// ReservedPhases are the names the runner gives its own phase sums
+// (record.OtherPhase, record.OtherPhases; spec comes before record in the
+// flow): a spec may not declare them, nor a workload start them.
+var ReservedPhases = []string{"(other)", "(other phases)"}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/runner-bench/runner/runner/record"
 )
 
 // Every word of a vocabulary loads, one outside it is refused with the whole
@@ -34,5 +36,17 @@ func TestVocabularies(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), strings.Join(words, ", ")) {
 			t.Errorf("%s: nope: error %v does not list %q", field, err, words)
 		}
+	}
+}
+
+// The phase names a spec may not declare are the runner's own sums, and a
+// spec declaring one is refused at its line.
+func TestReservedPhases(t *testing.T) {
+	if want := []string{record.OtherPhase, record.OtherPhases}; !slices.Equal(ReservedPhases, want) {
+		t.Errorf("ReservedPhases %q, want record's %q", ReservedPhases, want)
+	}
+	_, err := Parse("r.yaml", []byte("name: r\ncommand: \"true\"\nphases: [ A, \"(other)\" ]\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), `r.yaml:3:14: phases[1]: "(other)" is the runner's own name`) {
+		t.Errorf("err %v, want phases[1] refused at its line", err)
 	}
 }
