@@ -67,6 +67,42 @@ func runnerBinary(t *testing.T) string {
 	return built.path
 }
 
+// repoRoot is the repository's root, which the reference specs' paths are
+// relative to (tests start in the package's folder).
+var repoRoot = func() string {
+	d, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+// runnerAt runs the runner binary in dir with env added to the test
+// process's environment, and returns its exit code and output. Unlike Main
+// in-process, it needs no t.Chdir or t.Setenv, so a long end-to-end test
+// that uses it can run in parallel with the others.
+func runnerAt(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	return runnerCmd(t, dir, append(os.Environ(), env...), args...)
+}
+
+// runnerCmd runs the runner binary in dir with exactly env.
+func runnerCmd(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(runnerBinary(t), args...)
+	cmd.Dir, cmd.Env = dir, env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
 type syncBuffer struct {
 	mu sync.Mutex

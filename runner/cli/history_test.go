@@ -26,23 +26,13 @@ import (
 // exit code and output.
 func runIn(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(runnerBinary(t), args...)
-	cmd.Dir = dir
+	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, history.EnvVar+"=") {
-			cmd.Env = append(cmd.Env, kv)
+			env = append(env, kv)
 		}
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, out.String(), errb.String()
+	return runnerCmd(t, dir, env, args...)
 }
 
 // historyStores are the stores the history CLI tests run against: a SQLite
@@ -127,8 +117,10 @@ func TestHistoryTrendFindsTheStepRecordedLive(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is needed to give each benchmark its own commit")
 	}
+	t.Parallel() // ten benchmarks that mostly sleep
 	for name, mk := range historyStores(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			store := mk(t)
 			work := t.TempDir()
 			git(t, work, "init", "-q")

@@ -22,12 +22,9 @@ func TestKillAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the runner binary")
 	}
+	t.Parallel() // mostly waits for the runs it kills
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "runner")
-	build := exec.Command("go", "build", "-o", bin, "github.com/runner-bench/runner/runner")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the runner: %v\n%s", err, out)
-	}
+	bin := runnerBinary(t)
 	specPath := writeSpec(t, dir, "name: killed\nruns: 40\ncommand: echo run {{ .run.index }}\n")
 	out := filepath.Join(dir, "out")
 	runsPath := filepath.Join(out, "runs.jsonl")

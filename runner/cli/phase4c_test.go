@@ -17,7 +17,14 @@ import (
 func phase4cCopy(t *testing.T) string {
 	t.Helper()
 	t.Chdir("../..")
-	src, err := os.ReadFile("specs/phase4c.yaml")
+	return phase4cSpec(t)
+}
+
+// phase4cSpec copies the reference spec into a temporary folder; the runner
+// must run in repoRoot.
+func phase4cSpec(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(repoRoot, "specs", "phase4c.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,9 +39,10 @@ func TestPhase4cDryRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the reference workload")
 	}
-	p := phase4cCopy(t)
+	t.Parallel() // mostly waits for the simulator's latencies
+	p := phase4cSpec(t)
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := runner(t, context.Background(), p, "--dry-run", "--runs", "1", "--output", out, "--no-progress")
+	code, stdout, stderr := runnerAt(t, repoRoot, nil, p, "--dry-run", "--runs", "1", "--output", out, "--no-progress")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}

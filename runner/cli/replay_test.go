@@ -72,7 +72,9 @@ func phase4cLike(t testing.TB, upstream string, runs int) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "cycling-ai")
-	if out, err := exec.Command("go", "build", "-o", bin, "./examples/cycling-ai").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, "./examples/cycling-ai")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the workload: %v\n%s", err, out)
 	}
 	src := fmt.Sprintf(`name: phase4c-replay
@@ -160,20 +162,20 @@ func TestRecordAndReplayPhase4c(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the reference workload")
 	}
-	t.Chdir("../..")
-	setRecordingKeys(t)
+	t.Parallel() // mostly waits for the upstream's answers
+	keys := []string{"OPENAI_API_KEY=" + recOpenAIKey, "ANTHROPIC_API_KEY=" + recAnthropicKey, "GEMINI_API_KEY=" + recGeminiKey}
 	up := httptest.NewServer(slowAPIs{gap: 100 * time.Millisecond})
 	spec := phase4cLike(t, up.URL, 1)
 	tmp := t.TempDir()
 	rec, rep, rep0 := filepath.Join(tmp, "rec"), filepath.Join(tmp, "rep"), filepath.Join(tmp, "rep0")
 
-	if code, stdout, stderr := runner(t, context.Background(), spec, "--record", "--output", rec, "--no-progress"); code != ExitOK {
+	if code, stdout, stderr := runnerAt(t, repoRoot, keys, spec, "--record", "--output", rec, "--no-progress"); code != ExitOK {
 		t.Fatalf("record: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	up.Close() // offline from here on
 	assertNoSecretsIn(t, rec)
 
-	code, stdout, stderr := runner(t, context.Background(), spec, "--replay", rec, "--output", rep, "--no-progress")
+	code, stdout, stderr := runnerAt(t, repoRoot, keys, spec, "--replay", rec, "--output", rep, "--no-progress")
 	if code != ExitOK {
 		t.Fatalf("replay: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -221,7 +223,7 @@ func TestRecordAndReplayPhase4c(t *testing.T) {
 		}
 	}
 
-	if code, stdout, stderr := runner(t, context.Background(), spec, "--replay", rec, "--replay-speed", "0", "--output", rep0, "--no-progress"); code != ExitOK {
+	if code, stdout, stderr := runnerAt(t, repoRoot, keys, spec, "--replay", rec, "--replay-speed", "0", "--output", rep0, "--no-progress"); code != ExitOK {
 		t.Fatalf("replay at speed 0: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	fast, fastCost := runsByKey(t, rep0), costs(t, rep0)

@@ -29,6 +29,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // started, records the run in flight as interrupted, removes its temporary
 // folder and exits 130 on its own.
 func TestSignalSequences(t *testing.T) {
+	t.Parallel() // each sequence mostly waits for the runner's grace periods
 	bin := runnerBinary(t)
 	cases := []struct {
 		name string
@@ -45,6 +46,7 @@ func TestSignalSequences(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			tmp := filepath.Join(dir, "tmp")
 			os.Mkdir(tmp, 0o755)
