@@ -298,9 +298,9 @@ func (l *CallLog) Groups() []CallGroup {
 	if len(l.CallGroups) > 0 || len(l.Calls) == 0 {
 		return l.CallGroups
 	}
-	var d CallLog
-	for _, c := range l.Calls {
-		d.group(c).add(&c)
+	d := CallLog{CallGroups: make([]CallGroup, 0, min(len(l.Calls), smallGroups))}
+	for i := range l.Calls {
+		d.group(l.Calls[i]).add(&l.Calls[i])
 	}
 	return d.CallGroups
 }

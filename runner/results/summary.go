@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
@@ -382,10 +384,25 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		}
 	}
 	sort.Strings(sum.Warnings)
+	// Cells are independent of each other: their statistics (sorting every
+	// metric's values) are taken on every core.
+	var wg sync.WaitGroup
+	todo := make(chan *Cell)
+	for range min(runtime.GOMAXPROCS(0), len(order)) {
+		wg.Go(func() {
+			for c := range todo {
+				c.compareBaseline(o.baseline, sum.Phases)
+				c.compareHistory(o.history, sum.Phases)
+				c.compute(s, sum.Phases, prices)
+			}
+		})
+	}
 	for _, c := range order {
-		c.compareBaseline(o.baseline, sum.Phases)
-		c.compareHistory(o.history, sum.Phases)
-		c.compute(s, sum.Phases, prices)
+		todo <- c
+	}
+	close(todo)
+	wg.Wait()
+	for _, c := range order {
 		for _, u := range c.Unmetered {
 			sum.Warnings = append(sum.Warnings, c.ID+": "+u)
 		}
