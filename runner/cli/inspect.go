@@ -39,17 +39,27 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if err := bench.TrialRender(s, cells); err != nil {
-		return withCode(ExitUsage, err)
-	}
-	if err := output.TrialReport(s, cells); err != nil {
-		return withCode(ExitUsage, err)
+	if err := trialRender(s, cells); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", pos[0])
 	for _, w := range results.PricingWarnings(s, cells) {
 		fmt.Fprintln(e.stdout, "warning:", w)
 	}
 	printPlan(e.stdout, s, cells, plan.Runs(cells, s.Runs, s.Order, plan.Shard{K: 1, N: 1}), false)
+	return nil
+}
+
+// trialRender renders every template of the spec (commands, judge, report)
+// with stand-in data, so that a template error stops the benchmark before
+// anything runs rather than at the run or the report that first uses it.
+func trialRender(s *spec.Spec, cells []plan.Cell) error {
+	if err := bench.TrialRender(s, cells); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := output.TrialReport(s, cells); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	return nil
 }
 
@@ -74,11 +84,8 @@ func planCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := bench.TrialRender(s, cells); err != nil {
-		return withCode(ExitUsage, err)
-	}
-	if err := output.TrialReport(s, cells); err != nil {
-		return withCode(ExitUsage, err)
+	if err := trialRender(s, cells); err != nil {
+		return err
 	}
 	pairs := plan.Runs(cells, s.Runs, s.Order, shard)
 	printPlan(e.stdout, s, cells, pairs, true)

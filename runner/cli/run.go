@@ -321,11 +321,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if err := bench.TrialRender(s, cells); err != nil {
-		return withCode(ExitUsage, err)
-	}
-	if err := output.TrialReport(s, cells); err != nil {
-		return withCode(ExitUsage, err)
+	if err := trialRender(s, cells); err != nil {
+		return err
 	}
 	for _, w := range results.PricingWarnings(s, cells) {
 		fmt.Fprintln(e.stderr, "warning:", w)
