@@ -406,6 +406,11 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 		for _, u := range c.Unmetered {
 			sum.Warnings = append(sum.Warnings, c.ID+": "+u)
 		}
+		if cs := c.Calls; cs != nil && cs.Estimated > 0 && c.Tokens.N > 0 && c.TokenSource == record.SourceProxy {
+			// Counted from characters, not the provider's bill: say so
+			// wherever the figures are read, not only in the call line.
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: the usage of %d of %d LLM calls is estimated (about 4 characters a token: the provider reported none); tokens and cost are approximate", c.ID, cs.Estimated, cs.Calls))
+		}
 		if s.Tokens == "" || s.Tokens == spec.TokensAuto {
 			if w := unseenReports(c.runs); w != "" {
 				sum.Warnings = append(sum.Warnings, c.ID+": "+w)

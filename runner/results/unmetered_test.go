@@ -166,3 +166,22 @@ func TestBudgetSeesUnknownCost(t *testing.T) {
 		t.Errorf("warnings %q, want the budget's blind spot", sum.Warnings)
 	}
 }
+
+// Tokens counted from characters (a stream that ended without usage) are
+// approximate, and the summary says so beside the figures.
+func TestEstimatedUsageWarned(t *testing.T) {
+	t.Parallel()
+	s := load(t, unmeteredSpec)
+	r := record.Run{Cell: "claude", Provider: "claude", Model: "m", Index: 1, Status: record.StatusOK, WallSeconds: 1, TokenSource: record.SourceProxy}
+	r.Calls = []record.Call{
+		{API: "anthropic", Status: 200, Stream: true, UsageStatus: "estimated", Tokens: record.Tokens{Input: 2, Output: 7}},
+		{API: "anthropic", Status: 200, UsageStatus: "reported", Tokens: record.Tokens{Input: 100, Output: 50}},
+	}
+	sum := Compute(s, record.Benchmark{}, []record.Run{r})
+	for _, w := range sum.Warnings {
+		if strings.Contains(w, "claude: the usage of 1 of 2 LLM calls is estimated") {
+			return
+		}
+	}
+	t.Errorf("warnings %q, want the estimated usage named", sum.Warnings)
+}
