@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,7 +39,14 @@ func TestMain(m *testing.M) {
 	// Benchmarks run by tests keep no history in the repository's
 	// .runner/: the history tests name their own store in a temp dir.
 	os.Setenv(history.EnvVar, history.Off)
+	flag.Parse()
+	if flag.Lookup("test.run").Value.String() == "" {
+		// The whole package runs: link the runner while the first tests
+		// run (they mostly wait), not when the first test needs it.
+		go built.once.Do(buildRunner)
+	}
 	code := m.Run()
+	built.once.Do(func() {}) // waits for a build still running
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}
@@ -48,23 +56,25 @@ func TestMain(m *testing.M) {
 // runnerBinary builds ./runner once per test process and returns its path.
 func runnerBinary(t *testing.T) string {
 	t.Helper()
-	built.once.Do(func() {
-		built.dir, built.err = os.MkdirTemp("", "runner-test-bin-")
-		if built.err != nil {
-			return
-		}
-		built.path = filepath.Join(built.dir, "runner")
-		cmd := exec.Command("go", "build", "-o", built.path, "github.com/runner-bench/runner/runner")
-		cmd.Dir = filepath.Join("..", "..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = err
-			built.path = string(out)
-		}
-	})
+	built.once.Do(buildRunner)
 	if built.err != nil {
 		t.Fatalf("building the runner: %v\n%s", built.err, built.path)
 	}
 	return built.path
+}
+
+func buildRunner() {
+	built.dir, built.err = os.MkdirTemp("", "runner-test-bin-")
+	if built.err != nil {
+		return
+	}
+	built.path = filepath.Join(built.dir, "runner")
+	cmd := exec.Command("go", "build", "-o", built.path, "github.com/runner-bench/runner/runner")
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		built.err = err
+		built.path = string(out)
+	}
 }
 
 // repoRoot is the repository's root, which the reference specs' paths are

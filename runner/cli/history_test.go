@@ -212,6 +212,7 @@ func sameJSON(a, b any) bool {
 // nobody named that cannot be written is a warning, one that was named is
 // exit 5; either way the benchmark's own files are complete.
 func TestHistoryStoreDefaultAndFailures(t *testing.T) {
+	t.Parallel() // three runner processes
 	const small = "name: tiny\nruns: 1\ncommand: \"true\"\n"
 	work := t.TempDir()
 	writeSpec(t, work, small)

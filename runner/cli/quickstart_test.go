@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -22,9 +21,9 @@ func TestQuickstartExamples(t *testing.T) {
 			t.Skipf("%s is not installed", cmd)
 		}
 	}
-	t.Chdir("../..")
+	t.Parallel() // mostly waits for the simulator
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := runner(t, context.Background(), "examples/quickstart/spec.yaml", "--dry-run", "--runs", "1", "--output", out, "--no-progress")
+	code, stdout, stderr := runnerAt(t, repoRoot, nil, "examples/quickstart/spec.yaml", "--dry-run", "--runs", "1", "--output", out, "--no-progress")
 	if code != ExitOK && code != ExitThresholds { // thresholds on time depend on the machine
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}

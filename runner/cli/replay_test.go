@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -318,16 +317,17 @@ func TestReplayTimestampedPromptsBySequence(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl not installed")
 	}
-	t.Setenv("OPENAI_API_KEY", recOpenAIKey)
+	t.Parallel() // mostly waits for runs and the simulator
+	key := []string{"OPENAI_API_KEY=" + recOpenAIKey}
 	dir := t.TempDir()
 	spec := writeSpec(t, dir, tsWorkload)
 	rec, byBody, bySeq := filepath.Join(dir, "rec"), filepath.Join(dir, "body"), filepath.Join(dir, "seq")
-	if code, stdout, stderr := runner(t, context.Background(), spec, "--dry-run", "--intercept", "--record", "--output", rec, "--no-progress"); code != ExitOK {
+	if code, stdout, stderr := runnerAt(t, "", key, spec, "--dry-run", "--intercept", "--record", "--output", rec, "--no-progress"); code != ExitOK {
 		t.Fatalf("record: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	assertNoSecretsIn(t, rec)
 
-	code, stdout, stderr := runner(t, context.Background(), spec, "--intercept", "--replay", rec, "--output", byBody, "--no-progress")
+	code, stdout, stderr := runnerAt(t, "", key, spec, "--intercept", "--replay", rec, "--output", byBody, "--no-progress")
 	if code != ExitRunsFailed || !strings.Contains(stdout, "openai_gpt-4o-mini: 2 requests matched no recording (unmatched)") ||
 		!strings.Contains(stderr, "no recording matched POST /chat/completions (gpt-4o-mini)") {
 		t.Fatalf("match: body: exit %d\n%s\n%s", code, stdout, stderr)
@@ -346,7 +346,7 @@ func TestReplayTimestampedPromptsBySequence(t *testing.T) {
 		t.Errorf("CSV:\n%s", csvb)
 	}
 
-	code, stdout, stderr = runner(t, context.Background(), spec, "--intercept", "--replay", rec, "--replay-match", "sequence", "--runs", "3", "--output", bySeq, "--no-progress")
+	code, stdout, stderr = runnerAt(t, "", key, spec, "--intercept", "--replay", rec, "--replay-match", "sequence", "--runs", "3", "--output", bySeq, "--no-progress")
 	if code != ExitOK {
 		t.Fatalf("match: sequence: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -362,12 +362,12 @@ func TestReplayTimestampedPromptsBySequence(t *testing.T) {
 
 	refused := filepath.Join(dir, "refused")
 	writeSpec(t, dir, tsWorkload+"replay: { dir: "+rec+", match: sequence, missing: refuse }\n")
-	code, _, stderr = runner(t, context.Background(), spec, "--intercept", "--runs", "3", "--output", refused, "--no-progress")
+	code, _, stderr = runnerAt(t, "", key, spec, "--intercept", "--runs", "3", "--output", refused, "--no-progress")
 	if code != ExitUsage || !strings.Contains(stderr, "the recording lacks openai_gpt-4o-mini/run3") {
 		t.Errorf("missing: refuse: exit %d\n%s", code, stderr)
 	}
 
-	code, stdout, _ = runner(t, context.Background(), "cassettes", rec, "--spec", spec, "--runs", "3")
+	code, stdout, _ = runnerAt(t, "", key, "cassettes", rec, "--spec", spec, "--runs", "3")
 	if code != ExitOK || !strings.Contains(stdout, "openai_gpt-4o-mini  run1 run2") || !strings.Contains(stdout, "run3←run1") ||
 		!strings.Contains(stdout, "1 cells, 2 runs, 4 calls") {
 		t.Errorf("runner cassettes: exit %d\n%s", code, stdout)
