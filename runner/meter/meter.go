@@ -157,7 +157,7 @@ const PhaseHeader = "X-Runner-Phase"
 
 // Proxy is a running metering proxy: one listener per API.
 type Proxy struct {
-	transport *http.Transport
+	transport *h1Transport // the upstream transport (http.Transport where it is not plain http)
 	eps       []*endpoint
 	primary   string
 	phases    map[string]bool // declared phases; nil: any
@@ -212,7 +212,7 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 			return nil, fmt.Errorf("metering proxy: unknown API %q (want openai, anthropic, gemini or ollama)", api)
 		}
 	}
-	p := &Proxy{transport: newTransport(), late: &run{late: true}}
+	p := &Proxy{transport: newUpstreamTransport(newTransport()), late: &run{late: true}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -376,7 +376,7 @@ func (p *Proxy) Close() error {
 				p.closeErr = err
 			}
 		}
-		p.transport.CloseIdleConnections()
+		p.transport.close()
 	})
 	return p.closeErr
 }

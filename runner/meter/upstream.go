@@ -1,0 +1,244 @@
+package meter
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// h1Transport is the upstream transport for plain-http upstreams that no
+// HTTP proxy stands in front of (the simulator, a local model server): HTTP/1.1
+// on kept-alive connections, each request written and its answer read on the
+// caller's goroutine. http.Transport passes every request to a writer
+// goroutine and every answer back from a reader goroutine; on a loopback
+// upstream those hand-offs cost more CPU and latency than the metering does.
+// The parsing is net/http's own (Request.Write, ReadResponse). Everything
+// else goes to next: https, proxied hosts, protocol upgrades and bodies that
+// could not be sent again (uploads of the requests that are not metered).
+type h1Transport struct {
+	next          *http.Transport
+	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
+	headerTimeout time.Duration
+
+	direct sync.Map // host -> bool: no proxy from the environment
+
+	mu     sync.Mutex
+	idle   map[string][]*h1Conn // by host:port, most recent last
+	closed bool
+}
+
+const (
+	h1MaxIdle     = 128 // idle connections kept per upstream, as next keeps
+	h1IdleTimeout = 50 * time.Second
+)
+
+type h1Conn struct {
+	nc       net.Conn
+	addr     string
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	idleAt   time.Time
+	reused   bool
+	canceled atomic.Bool // the request's context ended: the deadline is in the past
+}
+
+func newUpstreamTransport(next *http.Transport) *h1Transport {
+	return &h1Transport{next: next, dial: next.DialContext, headerTimeout: next.ResponseHeaderTimeout, idle: map[string][]*h1Conn{}}
+}
+
+func (t *h1Transport) handles(req *http.Request) bool {
+	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" ||
+		(req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return false
+	}
+	host := req.URL.Host
+	if d, ok := t.direct.Load(host); ok {
+		return d.(bool)
+	}
+	d := true
+	if t.next.Proxy != nil {
+		u, err := t.next.Proxy(req)
+		d = err == nil && u == nil
+	}
+	t.direct.Store(host, d)
+	return d
+}
+
+func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.handles(req) {
+		return t.next.RoundTrip(req)
+	}
+	addr := req.URL.Host
+	if req.URL.Port() == "" {
+		addr = net.JoinHostPort(req.URL.Hostname(), "80")
+	}
+	pc, err := t.get(req.Context(), addr)
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := t.roundTrip(pc, req)
+	if err != nil {
+		pc.nc.Close()
+		if pc.canceled.Load() && req.Context().Err() != nil {
+			err = req.Context().Err()
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// get returns an idle connection to addr that the upstream has not closed, or
+// a new one.
+func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
+	t.mu.Lock()
+	for {
+		l := t.idle[addr]
+		if len(l) == 0 {
+			break
+		}
+		pc := l[len(l)-1]
+		l[len(l)-1] = nil
+		t.idle[addr] = l[:len(l)-1]
+		if time.Since(pc.idleAt) < h1IdleTimeout && alive(pc.nc) {
+			t.mu.Unlock()
+			pc.reused = true
+			return pc, nil
+		}
+		pc.nc.Close()
+	}
+	t.mu.Unlock()
+	nc, err := t.dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &h1Conn{nc: nc, addr: addr, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 32<<10)}, nil
+}
+
+// put keeps pc for the next request, or closes it.
+func (t *h1Transport) put(pc *h1Conn) {
+	pc.idleAt = time.Now()
+	t.mu.Lock()
+	if !t.closed && len(t.idle[pc.addr]) < h1MaxIdle {
+		t.idle[pc.addr] = append(t.idle[pc.addr], pc)
+		pc = nil
+	}
+	t.mu.Unlock()
+	if pc != nil {
+		pc.nc.Close()
+	}
+}
+
+// CloseIdleConnections closes the idle connections of both transports.
+func (t *h1Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = map[string][]*h1Conn{}
+	t.mu.Unlock()
+	for _, l := range idle {
+		for _, pc := range l {
+			pc.nc.Close()
+		}
+	}
+	t.next.CloseIdleConnections()
+}
+
+// close closes the idle connections and keeps none from now on.
+func (t *h1Transport) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.CloseIdleConnections()
+}
+
+var longAgo = time.Unix(1, 0)
+
+func (pc *h1Conn) setReadDeadline(d time.Time) {
+	pc.nc.SetReadDeadline(d)
+	if pc.canceled.Load() {
+		pc.nc.SetDeadline(longAgo) // the cancel came between: it wins
+	}
+}
+
+func (t *h1Transport) roundTrip(pc *h1Conn, req *http.Request) (*http.Response, error) {
+	stop := context.AfterFunc(req.Context(), func() {
+		pc.canceled.Store(true)
+		pc.nc.SetDeadline(longAgo)
+	})
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		return nil, err
+	}
+	if t.headerTimeout > 0 {
+		pc.setReadDeadline(time.Now().Add(t.headerTimeout))
+	}
+	if err := req.Write(pc.bw); err != nil {
+		return fail(err)
+	}
+	if err := pc.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	var resp *http.Response
+	for {
+		var err error
+		if resp, err = http.ReadResponse(pc.br, req); err != nil {
+			return fail(err)
+		}
+		// An interim answer (103 Early Hints) precedes the real one; 100
+		// cannot come, Expect is not forwarded.
+		if resp.StatusCode < 100 || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			break
+		}
+	}
+	if t.headerTimeout > 0 {
+		pc.setReadDeadline(time.Time{})
+	}
+	resp.Body = &h1Body{rc: resp.Body, t: t, pc: pc, keep: !resp.Close, stop: stop}
+	return resp, nil
+}
+
+// h1Body hands its connection back when read to the end, and closes it when
+// closed before.
+type h1Body struct {
+	rc   io.ReadCloser
+	t    *h1Transport
+	pc   *h1Conn
+	keep bool
+	stop func() bool
+	done bool
+}
+
+func (b *h1Body) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	if err != nil {
+		b.finish(err == io.EOF)
+	}
+	return n, err
+}
+
+func (b *h1Body) Close() error {
+	if !b.done {
+		b.finish(false)
+	}
+	return nil
+}
+
+func (b *h1Body) finish(whole bool) {
+	b.done = true
+	stopped := b.stop()
+	if whole && b.keep && stopped && b.pc.br.Buffered() == 0 {
+		b.t.put(b.pc)
+		return
+	}
+	b.pc.nc.Close()
+}
