@@ -1,6 +1,8 @@
 package execute
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -78,5 +80,31 @@ func TestReservedPhaseNamesRefused(t *testing.T) {
 	}
 	if _, err := parseEvent([]byte(`{"event":"phase_start","phase":"Other"}`)); err != nil {
 		t.Errorf("an ordinary name was refused: %v", err)
+	}
+}
+
+// The RUNNER_EVENTS file stays in the output folder beside the run's log:
+// the secrets its lines hold are scrubbed after the run, as the log's are,
+// and its events still count.
+func TestEventsFileScrubbed(t *testing.T) {
+	const key = "sk-proj-eventsfilesecret0123456789"
+	t.Setenv("OPENAI_API_KEY", key)
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	script := `echo '{"event":"metric","name":"q","value":2,"reason":"used ` + key + `"}' >> "$RUNNER_EVENTS"
+echo 'debug: Authorization: Bearer ` + key + `' >> "$RUNNER_EVENTS"
+echo '::runner::{"event":"usage","input_tokens":3,"output_tokens":4}' >> "$RUNNER_EVENTS"`
+	r, _, _ := run(t, Job{Command: script, EventsPath: events}, record.StatusOK)
+	b, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "eventsfilesecret") {
+		t.Errorf("events file holds the key:\n%s", b)
+	}
+	if !strings.Contains(string(b), `"reason":"used REDACTED"`) || !strings.Contains(string(b), `::runner::{"event":"usage"`) {
+		t.Errorf("events file lost its lines:\n%s", b)
+	}
+	if r.Metrics["q"] != 2 || len(r.Usage) != 1 {
+		t.Errorf("metrics %v usage %+v, want the file's events counted", r.Metrics, r.Usage)
 	}
 }

@@ -3,6 +3,7 @@ package execute
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -452,6 +453,9 @@ func (s *session) readEventsFile(path string, wall float64) {
 		}
 		return
 	}
+	if err := scrubEventsFile(path, data); err != nil {
+		s.warn(fmt.Sprintf("scrubbing events file: %v", err))
+	}
 	untimedPhases := 0
 	for n := 1; len(data) > 0; n++ {
 		var text []byte
@@ -481,6 +485,53 @@ func (s *session) readEventsFile(path string, wall float64) {
 	if untimedPhases > 0 {
 		s.warn(fmt.Sprintf("events file: %d phase events without \"ts\" were applied at exit and add no time; give file events a \"ts\"", untimedPhases))
 	}
+}
+
+// scrubEventsFile rewrites the RUNNER_EVENTS file, which stays in the output
+// folder beside the run's log, without the secrets its lines hold (each
+// JSON line scrubbed string by string, so it still parses); a file without
+// any is left as it is.
+func scrubEventsFile(path string, data []byte) error {
+	var out []byte
+	changed := false
+	for rest := data; len(rest) > 0; {
+		line, tail, nl := bytes.Cut(rest, []byte{'\n'})
+		rest = tail
+		body := bytes.TrimPrefix(bytes.TrimSpace(line), prefix)
+		clean := line
+		if json.Valid(body) {
+			if c := redact.JSON(body); !bytes.Equal(c, body) {
+				clean = append(append([]byte(nil), line[:bytes.Index(line, body)]...), c...)
+			}
+		} else {
+			clean = redact.Bytes(line)
+		}
+		changed = changed || !bytes.Equal(clean, line)
+		out = append(out, clean...)
+		if nl {
+			out = append(out, '\n')
+		}
+	}
+	if !changed {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".events-*")
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(path); err == nil {
+		tmp.Chmod(fi.Mode().Perm()) // as the workload made it
+	}
+	if _, err := tmp.Write(out); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // finish replays the events in time order into r's Phases, Usage, Metrics and
