@@ -3,14 +3,19 @@ package output
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"math"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -24,18 +29,20 @@ import (
 // rows are written here, cell by cell in the bytes excelize would write
 // (TestSheetRowAsExcelize compares them), straight into the sheet's zip
 // entry: excelize streams the sheet with a placeholder row where the runs
-// go, and spliceZip puts them there as the workbook is zipped.
+// go, and spliceZip puts them there as the workbook is zipped, deflating
+// them on every core.
 
 // runsPlaceholder is the text of the placeholder row.
 const runsPlaceholder = "runner: the runs go here"
 
 // spliceZip is the workbook's zip writer: it holds each worksheet entry
 // back until the next one starts, to replace the placeholder row, if the
-// sheet has it, by what rows writes.
+// sheet has it, by what rows writes, deflated on every core.
 type spliceZip struct {
 	*zip.Writer
-	rows    func(io.Writer) error // nil: nothing to splice
-	pending io.Writer             // the held-back entry's real writer
+	rows    func(io.Writer) error // nil: nothing (more) to splice
+	holding bool
+	name    string // of the held-back entry
 	held    bytes.Buffer
 }
 
@@ -43,11 +50,10 @@ func (z *spliceZip) Create(name string) (io.Writer, error) {
 	if err := z.flush(); err != nil {
 		return nil, err
 	}
-	w, err := z.Writer.Create(name)
-	if err != nil || z.rows == nil || !strings.HasPrefix(name, "xl/worksheets/") {
-		return w, err
+	if z.rows == nil || !strings.HasPrefix(name, "xl/worksheets/") {
+		return z.Writer.Create(name)
 	}
-	z.pending = w
+	z.holding, z.name = true, name
 	z.held.Reset()
 	return &z.held, nil
 }
@@ -61,15 +67,17 @@ func (z *spliceZip) Close() error {
 
 // flush writes the held-back entry, the runs in place of the placeholder.
 func (z *spliceZip) flush() error {
-	w := z.pending
-	if w == nil {
+	if !z.holding {
 		return nil
 	}
-	z.pending = nil
+	z.holding = false
 	b := z.held.Bytes()
 	at := bytes.Index(b, []byte(runsPlaceholder))
 	if at < 0 {
-		_, err := w.Write(b)
+		w, err := z.Writer.Create(z.name)
+		if err == nil {
+			_, err = w.Write(b)
+		}
 		return err
 	}
 	start := bytes.LastIndex(b[:at], []byte("<row "))
@@ -78,15 +86,108 @@ func (z *spliceZip) flush() error {
 		return errors.New("runs: placeholder row not found") // excelize changed its rows
 	}
 	end += at + len("</row>")
-	if _, err := w.Write(b[:start]); err != nil {
-		return err
-	}
-	if err := z.rows(w); err != nil {
-		return err
-	}
+	rows := z.rows
 	z.rows = nil // one sheet has it
-	_, err := w.Write(b[end:])
+	d := newParallelDeflate()
+	d.Write(b[:start])
+	if err := rows(d); err != nil {
+		d.Close()
+		return err
+	}
+	d.Write(b[end:])
+	crc, size, deflated := d.Close()
+	w, err := z.Writer.CreateRaw(&zip.FileHeader{Name: z.name, Method: zip.Deflate,
+		CRC32: crc, CompressedSize64: uint64(deflated), UncompressedSize64: uint64(size)})
+	if err == nil {
+		_, err = d.WriteTo(w)
+	}
 	return err
+}
+
+// parallelDeflate deflates what is written to it in chunks, each on its
+// own core, as pigz does: every chunk but the last ends in a sync flush, so
+// the chunks joined are one deflate stream.
+type parallelDeflate struct {
+	buf   []byte
+	crc   hash.Hash32
+	size  int64
+	parts []*deflatePart
+	slots chan struct{} // chunks being deflated at once
+	free  chan []byte   // chunk buffers to fill again
+	wg    sync.WaitGroup
+}
+
+type deflatePart struct{ out bytes.Buffer }
+
+const deflateChunk = 4 << 20
+
+func newParallelDeflate() *parallelDeflate {
+	n := runtime.GOMAXPROCS(0)
+	return &parallelDeflate{crc: crc32.NewIEEE(), slots: make(chan struct{}, n), free: make(chan []byte, n+1)}
+}
+
+func (d *parallelDeflate) Write(p []byte) (int, error) {
+	d.crc.Write(p)
+	d.size += int64(len(p))
+	if d.buf == nil {
+		select {
+		case d.buf = <-d.free:
+		default:
+			d.buf = make([]byte, 0, deflateChunk+64<<10)
+		}
+	}
+	d.buf = append(d.buf, p...)
+	if len(d.buf) >= deflateChunk {
+		d.deflate(false)
+	}
+	return len(p), nil
+}
+
+// deflate hands the buffered chunk to a core.
+func (d *parallelDeflate) deflate(last bool) {
+	chunk := d.buf
+	d.buf = nil
+	part := &deflatePart{}
+	d.parts = append(d.parts, part)
+	d.slots <- struct{}{}
+	d.wg.Go(func() {
+		defer func() { <-d.slots }()
+		fw, _ := flate.NewWriter(&part.out, flate.BestSpeed) // a valid level: no error
+		fw.Write(chunk)                                      // into a bytes.Buffer: no error
+		if last {
+			fw.Close()
+		} else {
+			fw.Flush()
+		}
+		select {
+		case d.free <- chunk[:0]:
+		default:
+		}
+	})
+}
+
+// Close waits for every chunk and returns the CRC-32 and size of what was
+// written and the size of the deflated stream.
+func (d *parallelDeflate) Close() (crc uint32, size, deflated int64) {
+	d.deflate(true)
+	d.wg.Wait()
+	for _, p := range d.parts {
+		deflated += int64(p.out.Len())
+	}
+	return d.crc.Sum32(), d.size, deflated
+}
+
+// WriteTo writes the deflated stream, after Close.
+func (d *parallelDeflate) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, p := range d.parts {
+		m, err := w.Write(p.out.Bytes())
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // sheetRow builds one <row> of a streamed sheet as excelize's StreamWriter

@@ -3,6 +3,8 @@ package output
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"hash/crc32"
 	"io"
 	"math"
 	"strings"
@@ -106,4 +108,31 @@ func sheetXML(t *testing.T, book []byte, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The chunks deflated side by side inflate to what was written, with its
+// CRC-32 and size.
+func TestParallelDeflate(t *testing.T) {
+	var want bytes.Buffer
+	d := newParallelDeflate()
+	for i := 0; want.Len() < 3*deflateChunk+12345; i++ {
+		line := []byte(strings.Repeat(string(rune('a'+i%26)), i%97) + "<row r=\"" + time.Duration(i*7919).String() + "\"/>\n")
+		want.Write(line)
+		d.Write(line)
+	}
+	crc, size, deflated := d.Close()
+	var data bytes.Buffer
+	if n, err := d.WriteTo(&data); err != nil || n != deflated {
+		t.Fatalf("wrote %d of %d bytes: %v", n, deflated, err)
+	}
+	got, err := io.ReadAll(flate.NewReader(&data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("inflated %d bytes, not the %d written", len(got), want.Len())
+	}
+	if size != int64(want.Len()) || crc != crc32.ChecksumIEEE(want.Bytes()) {
+		t.Errorf("size %d crc %08x, want %d %08x", size, crc, want.Len(), crc32.ChecksumIEEE(want.Bytes()))
+	}
 }
