@@ -551,7 +551,7 @@ func (b *book) pricing() error {
 		}
 		e := m.entry
 		key := e.Pattern
-		if e.Source != "" && e.Source != "spec" {
+		if !e.FromSpec() {
 			key += " (from " + e.Source + ")"
 		}
 		g.set(r, pKey, text(key, stText))

@@ -22,14 +22,14 @@ func (p Prices) Lookup(model string) (spec.PriceEntry, bool) {
 	for _, fromSpec := range []bool{true, false} {
 		patterns := func(yield func(string) bool) {
 			for _, e := range p.table {
-				if (e.Source == "spec" || e.Source == "") == fromSpec && !yield(e.Pattern) {
+				if e.FromSpec() == fromSpec && !yield(e.Pattern) {
 					return
 				}
 			}
 		}
 		if key, ok := llmapi.MatchModel(model, patterns); ok {
 			for _, e := range p.table {
-				if e.Pattern == key && (e.Source == "spec" || e.Source == "") == fromSpec {
+				if e.Pattern == key && e.FromSpec() == fromSpec {
 					return e, true
 				}
 			}

@@ -334,7 +334,7 @@ func (as *Artifacts) decodeYAML(d *decoder, n *yaml.Node, field string) {
 
 func (p *Pricing) decodeYAML(d *decoder, n *yaml.Node, field string) {
 	d.ordered(n, field, "model (or glob) to prices", func(key string, val *yaml.Node, field string) {
-		e := PriceEntry{Pattern: key, Source: "spec"}
+		e := PriceEntry{Pattern: key, Source: PriceFromSpec}
 		d.decode(val, reflect.ValueOf(&e.Price).Elem(), field)
 		*p = append(*p, e)
 	})

@@ -348,7 +348,7 @@ func (s *Spec) validate(d *decoder) {
 		if p.Input < 0 || p.Output < 0 {
 			fail("pricing."+p.Pattern, "prices must not be negative")
 		}
-		if p.Source == "spec" {
+		if p.FromSpec() {
 			priceKeys = append(priceKeys, p.Pattern)
 		}
 	}

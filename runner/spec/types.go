@@ -210,8 +210,15 @@ type Price struct {
 type PriceEntry struct {
 	Pattern string `json:"pattern"`
 	Price
-	Source string `json:"source"` // "spec" or the pricing file it came from
+	Source string `json:"source"` // PriceFromSpec or the pricing file it came from
 }
+
+// PriceFromSpec is the Source of a price the spec's pricing: gives.
+const PriceFromSpec = "spec"
+
+// FromSpec says the price is the spec's own (a table made by hand, with no
+// source, counts as the spec's): it wins over a pricing file's.
+func (e PriceEntry) FromSpec() bool { return e.Source == PriceFromSpec || e.Source == "" }
 
 // Pricing is the price table in YAML order.
 type Pricing []PriceEntry
