@@ -35,7 +35,9 @@ func Chart(t *Trend, path string) error {
 		errs := make(plotter.YErrors, len(sr.Points))
 		for j, pt := range sr.Points {
 			xys[j] = plotter.XY{X: float64(j + 1), Y: pt.Median}
-			errs[j].Low, errs[j].High = pt.Median-pt.Lo, pt.Hi-pt.Median
+			if pt.Lo != nil { // no interval: no error bar
+				errs[j].Low, errs[j].High = pt.Median-*pt.Lo, *pt.Hi-pt.Median
+			}
 		}
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {

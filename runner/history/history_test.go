@@ -478,3 +478,32 @@ func TestRunSeriesKeepsItsRuns(t *testing.T) {
 		t.Error("2 runs with 1 value: no error")
 	}
 }
+
+// A benchmark of 3 runs has no 95% interval of its median (benchmath needs
+// 6): the trend says so ("—", no ci_lo/ci_hi) instead of printing the median
+// twice as a zero-width interval; one of 6 runs has one.
+func TestTrendIntervalOnlyWhenThereIsOne(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, filepath.Join(t.TempDir(), "h.db"))
+	if _, err := st.Record(ctx, entry(t, 1, []float64{2, 2.1, 2.2}, 1, false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Record(ctx, entry(t, 2, []float64{2, 2.1, 2.2, 2.3, 2.4, 2.5}, 1, false)); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := st.Trend(ctx, Query{Spec: "small", Metric: "total.time"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := tr.Series[0].Points
+	if pts[0].Lo != nil || pts[1].Lo == nil || *pts[1].Lo >= *pts[1].Hi {
+		t.Fatalf("points %+v, want no interval for 3 runs and one for 6", pts)
+	}
+	var text strings.Builder
+	if err := Render(&text, tr, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "2.10 s … 2.10 s") || !strings.Contains(text.String(), "—") {
+		t.Errorf("text trend:\n%s", text.String())
+	}
+}

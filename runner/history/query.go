@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"math"
 	"path"
 	"sort"
 	"strings"
@@ -189,9 +190,11 @@ type Point struct {
 	Kind      string    `json:"kind"`
 	N         int       `json:"n"` // successful runs with a value
 	Median    float64   `json:"median"`
-	Lo        float64   `json:"ci_lo"`
-	Hi        float64   `json:"ci_hi"`
-	values    []float64
+	// Lo and Hi bound the median at 95% confidence; nil when too few runs
+	// allow an interval (benchmath needs 6), never the median twice.
+	Lo     *float64 `json:"ci_lo,omitempty"`
+	Hi     *float64 `json:"ci_hi,omitempty"`
+	values []float64
 }
 
 // Shift is a change point of a cell's trend.
@@ -268,7 +271,10 @@ func (s *Store) Trend(ctx context.Context, q Query) (*Trend, error) {
 			}
 			p := Point{Benchmark: b.ID, Started: b.Started, Commit: b.Commit, Kind: b.Kind, N: len(v), values: v}
 			sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(append([]float64(nil), v...), &benchmath.DefaultThresholds), 0.95)
-			p.Median, p.Lo, p.Hi = sum.Center, results.FiniteOr(sum.Lo, sum.Center), results.FiniteOr(sum.Hi, sum.Center)
+			p.Median = sum.Center
+			if lo, hi := sum.Lo, sum.Hi; len(sum.Warnings) == 0 && finite(lo) && finite(hi) {
+				p.Lo, p.Hi = &lo, &hi
+			}
 			sr.Points = append(sr.Points, p)
 			series = append(series, v)
 			at = append(at, len(sr.Points)-1)
@@ -470,3 +476,5 @@ func (s *Store) Prices(ctx context.Context, specName string) ([]PriceCard, error
 	}
 	return out, s.wrapNil(rows.Err())
 }
+
+func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }

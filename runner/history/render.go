@@ -52,7 +52,7 @@ func renderText(w io.Writer, t *Trend) error {
 				mark = "◀ change " + signedPct(sh.Pct)
 			}
 			fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\t%s\n", j+1, p.Started.Local().Format("2006-01-02 15:04"), short(p.Commit), p.N,
-				t.format(p.Median), t.format(p.Lo)+" … "+t.format(p.Hi), mark)
+				t.format(p.Median), t.interval(p), mark)
 		}
 		tw.Flush()
 		if len(sr.Changes) == 0 {
@@ -64,6 +64,22 @@ func renderText(w io.Writer, t *Trend) error {
 		}
 	}
 	return nil
+}
+
+// interval is a point's 95% interval, "—" when too few runs allow one.
+func (t *Trend) interval(p Point) string {
+	if p.Lo == nil {
+		return "—"
+	}
+	return t.format(*p.Lo) + " … " + t.format(*p.Hi)
+}
+
+// optNum is num of an optional value; nil is an empty field.
+func optNum(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
 }
 
 func renderMarkdown(w io.Writer, t *Trend) error {
@@ -80,8 +96,8 @@ func renderMarkdown(w io.Writer, t *Trend) error {
 			if sh := sr.shiftAt(p.Benchmark); sh != nil {
 				mark = "**" + signedPct(sh.Pct) + "**"
 			}
-			fmt.Fprintf(w, "| %d | %s | %s | %d | %s | %s … %s | %s |\n", j+1, p.Started.UTC().Format("2006-01-02 15:04"), md(short(p.Commit)),
-				p.N, t.format(p.Median), t.format(p.Lo), t.format(p.Hi), mark)
+			fmt.Fprintf(w, "| %d | %s | %s | %d | %s | %s | %s |\n", j+1, p.Started.UTC().Format("2006-01-02 15:04"), md(short(p.Commit)),
+				p.N, t.format(p.Median), t.interval(p), mark)
 		}
 		if len(sr.Changes) == 0 {
 			fmt.Fprintln(w, "\nNo change point.")
@@ -104,7 +120,7 @@ func renderCSV(w io.Writer, t *Trend) error {
 				chg = num(sh.Pct)
 			}
 			cw.Write([]string{t.Spec, sr.Cell, t.Metric, t.Unit, p.Benchmark, p.Started.UTC().Format("2006-01-02T15:04:05Z"), p.Commit, p.Kind,
-				strconv.Itoa(p.N), num(p.Median), num(p.Lo), num(p.Hi), chg})
+				strconv.Itoa(p.N), num(p.Median), optNum(p.Lo), optNum(p.Hi), chg})
 		}
 	}
 	cw.Flush()
