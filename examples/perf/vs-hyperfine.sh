@@ -9,7 +9,7 @@
 # moves far less with the machine's load.
 # Figures (2 cores): 12:32 UTC on a quiet machine (load 0.1), before
 # issue 11's per-run work: wall ratio 1.75 (runner 0.70 s, hyperfine 0.40 s).
-# 13:3x UTC with it (a shared machine at load 25-29, so wall ratios are not
+# 13:30 UTC with it (a shared machine at load 25-29, so wall ratios are not
 # comparable): CPU 1.15 s -> 0.79 s per 500 runs, hyperfine 0.60 s (8 pairs
 # each, CPU ratio 1.91 -> 1.31).
 # Needs hyperfine (Debian package hyperfine). Run from the repository root.
