@@ -289,13 +289,13 @@ func (c *call) finish(run *run) {
 		}
 		switch {
 		case c.usage == usageComplete:
-			c.rec.UsageStatus = "reported"
+			c.rec.UsageStatus = record.UsageReported
 			c.rec.Tokens = c.tok
 		case c.usage == usageEstimated:
-			c.rec.UsageStatus = "estimated"
+			c.rec.UsageStatus = record.UsageEstimated
 			c.rec.Tokens = c.tok
 		case c.stream && !c.gzip:
-			c.rec.UsageStatus = "estimated"
+			c.rec.UsageStatus = record.UsageEstimated
 			t := c.tok
 			if t.Input == 0 {
 				t.Input = int64(llmapi.InputTokens(c.reqBody))
@@ -305,7 +305,7 @@ func (c *call) finish(run *run) {
 			}
 			c.rec.Tokens = t
 		default:
-			c.rec.UsageStatus = "missing"
+			c.rec.UsageStatus = record.UsageMissing
 		}
 		if c.stream && !c.geminiArray {
 			c.rec.TTFTS = c.ttft.Seconds()

@@ -274,12 +274,12 @@ func (g *CallGroup) add(c *Call) {
 		g.Failed[c.failure()]++
 	}
 	switch c.UsageStatus {
-	case "estimated":
+	case UsageEstimated:
 		g.Estimated++
-	case "missing":
+	case UsageMissing:
 		g.Missing++
 	}
-	if c.UsageStatus != "missing" && c.Error == "" {
+	if c.UsageStatus != UsageMissing && c.Error == "" {
 		g.Metered++
 	}
 	g.Tokens = g.Tokens.Add(c.Tokens)

@@ -238,10 +238,17 @@ type Call struct {
 	LatencyS        float64 `json:"latency_s"`              // request sent to response fully read
 	TTFTS           float64 `json:"ttft_s,omitempty"`       // time to first content token (streams) or to headers
 	OutputTPS       float64 `json:"output_tps,omitempty"`   // output tokens per second of generation
-	UsageStatus     string  `json:"usage_status,omitempty"` // reported | estimated | missing
+	UsageStatus     string  `json:"usage_status,omitempty"` // UsageReported | UsageEstimated | UsageMissing
 	Late            bool    `json:"late,omitempty"`         // reached the proxy after its run ended (see Run.LateCalls)
 	Tokens
 }
+
+// A call's UsageStatus: where its token counts come from.
+const (
+	UsageReported  = "reported"  // the provider's usage
+	UsageEstimated = "estimated" // counted from the text (llmapi's estimate), in part or whole
+	UsageMissing   = "missing"   // none: the call's tokens are unknown
+)
 
 // MaxMetrics bounds the distinct metric names one run keeps: a workload
 // that names a metric per item would otherwise grow its record, and every
