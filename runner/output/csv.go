@@ -198,6 +198,11 @@ func (l *csvLine) num(v float64, prec int, show bool) {
 		l.str("")
 	case math.IsInf(v, 0) || math.IsNaN(v): // "+Inf" is not a plain number: CSVCell marks it
 		l.str(strconv.FormatFloat(v, 'f', prec, 64))
+	case v != 0 && math.Abs(v) < 0.5*math.Pow10(-prec):
+		// It would print as 0 at prec decimals: every digit it has,
+		// which a spreadsheet reads as well (6.2e-11), never a false 0.
+		l.sep()
+		l.b = strconv.AppendFloat(l.b, v, 'g', -1, 64)
 	default:
 		l.sep()
 		l.b = strconv.AppendFloat(l.b, v, 'f', prec, 64)

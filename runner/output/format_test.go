@@ -1,6 +1,9 @@
 package output
 
 import (
+	"encoding/csv"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/runner-bench/runner/runner/results"
@@ -71,5 +74,33 @@ func TestSecondsNeverZero(t *testing.T) {
 		if got := Seconds(v); got != want {
 			t.Errorf("Seconds(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// benchmark_results.csv never writes a cost that is not 0 as 0.000000: a
+// value below its 6 decimals is written with every digit it has.
+func TestCSVTinyCostNotZero(t *testing.T) {
+	_, sum := fixture(t, false)
+	r := sum.Runs[0]
+	tiny := 6.17283949505e-11
+	r.Cost, r.InputCost, r.OutputCost = &tiny, 0, tiny
+	var b strings.Builder
+	if err := CSV(&b, sum, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	got := rows[1][col["cost_usd"]]
+	if v, err := strconv.ParseFloat(got, 64); err != nil || v != tiny {
+		t.Errorf("cost_usd %q, want %g", got, tiny)
+	}
+	if got := rows[1][col["input_cost_usd"]]; got != "0.000000" {
+		t.Errorf("input_cost_usd %q, want 0.000000 (a true 0)", got)
 	}
 }
