@@ -284,37 +284,48 @@ func fastChatBody(p []byte, ch *oaChunk) bool {
 // fastChatChunk reads a streamed chat chunk as chatChunk meters it: model,
 // usage and, per choice, the length of the delta's content and reasoning (or
 // the legacy text) and whether a tool call came. A chunk with an error
-// member, or anything but the plain forms, is left to encoding/json.
+// member, or anything but the plain forms, is left to encoding/json. It is
+// read in one pass (a chunk comes per token): the members it descends into
+// are scanned as they are read, not skipped first.
 func fastChatChunk(p []byte, s *chunkSum) bool {
 	*s = chunkSum{}
 	var seen [4]bool
-	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+	end, ok := objectAt(p, skipWS(p, 0), func(k []byte, plain bool, vs int) (int, bool) {
 		if !plain {
-			return false
+			return 0, false
 		}
 		switch string(k) {
 		case "model":
-			return once(&seen[0]) && modelMember(v, &s.model)
+			e, ok := skipValue(p, vs)
+			return e, ok && once(&seen[0]) && modelMember(p[vs:e], &s.model)
 		case "choices":
-			return once(&seen[1]) && (isNull(v) || eachElement(v, func(e []byte) bool {
-				s.choices++
-				return fastChoice(e, s)
-			}))
-		case "usage":
-			if !once(&seen[2]) {
-				return false
+			if !once(&seen[1]) {
+				return 0, false
 			}
-			if isNull(v) {
-				return true
+			if e, ok := literal(p, vs, "null"); ok {
+				return e, true
+			}
+			return arrayAt(p, vs, func(es int) (int, bool) {
+				s.choices++
+				return fastChoice(p, es, s)
+			})
+		case "usage":
+			e, ok := skipValue(p, vs)
+			if !ok || !once(&seen[2]) {
+				return 0, false
+			}
+			if isNull(p[vs:e]) {
+				return e, true
 			}
 			s.usage = new(oaUsage)
-			return fastOAUsage(v, s.usage)
+			return e, fastOAUsage(p[vs:e], s.usage)
 		case "error":
-			return once(&seen[3]) && isNull(v)
-		default:
-			return !wanted(k, true, oaChunkKeys)
+			e, ok := literal(p, vs, "null")
+			return e, ok && once(&seen[3])
 		}
+		return skipUnwanted(p, k, vs, oaChunkKeys)
 	})
+	return ok && skipWS(p, end) == len(p)
 }
 
 var (
@@ -323,82 +334,158 @@ var (
 	oaDeltaKeys  = jsonKeys(reflect.TypeFor[oaDelta]())
 )
 
-func fastChoice(p []byte, s *chunkSum) bool {
+func fastChoice(p []byte, i int, s *chunkSum) (int, bool) {
 	var seen [3]bool
-	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+	return objectAt(p, i, func(k []byte, plain bool, vs int) (int, bool) {
 		if !plain {
-			return false
+			return 0, false
 		}
 		switch string(k) {
 		case "delta":
-			return once(&seen[0]) && (isNull(v) || fastDelta(v, s))
+			if !once(&seen[0]) {
+				return 0, false
+			}
+			if e, ok := literal(p, vs, "null"); ok {
+				return e, true
+			}
+			return fastDelta(p, vs, s)
 		case "text":
-			n, ok := strLen(v)
+			e, n, ok := strAt(p, vs)
 			s.chars += n
 			s.mark = s.mark || n > 0
-			return once(&seen[1]) && ok
+			return e, ok && once(&seen[1])
 		case "finish_reason":
-			return once(&seen[2]) && (isNull(v) || v[0] == '"')
-		default:
-			return !wanted(k, true, oaChoiceKeys)
+			e, _, ok := strAt(p, vs) // a string or null
+			return e, ok && once(&seen[2])
 		}
+		return skipUnwanted(p, k, vs, oaChoiceKeys)
 	})
 }
 
-func fastDelta(p []byte, s *chunkSum) bool {
+func fastDelta(p []byte, i int, s *chunkSum) (int, bool) {
 	var seen [4]bool
-	return eachMember(p, func(k []byte, plain bool, _, v []byte) bool {
+	return objectAt(p, i, func(k []byte, plain bool, vs int) (int, bool) {
 		if !plain {
-			return false
+			return 0, false
 		}
-		i := -1
+		j := 0
 		switch string(k) {
 		case "content":
-			i = 0
 		case "reasoning_content":
-			i = 1
+			j = 1
 		case "reasoning":
-			i = 2
+			j = 2
 		case "tool_calls":
-			s.mark = s.mark || !isNull(v)
-			return once(&seen[3])
+			e, ok := skipValue(p, vs)
+			if !ok || !once(&seen[3]) {
+				return 0, false
+			}
+			s.mark = s.mark || !isNull(p[vs:e])
+			return e, true
 		default:
-			return !wanted(k, true, oaDeltaKeys)
+			return skipUnwanted(p, k, vs, oaDeltaKeys)
 		}
-		n, ok := strLen(v)
+		e, n, ok := strAt(p, vs)
 		s.chars += n
 		s.mark = s.mark || n > 0
-		return once(&seen[i]) && ok
+		return e, ok && once(&seen[j])
 	})
 }
 
-// eachElement calls fn with each element of the JSON array p (already
-// validated, as eachMember's values are).
-func eachElement(p []byte, fn func(v []byte) bool) bool {
-	i := skipWS(p, 0)
+// skipUnwanted skips the value at p[vs] of a member the fast path does not
+// read; a key encoding/json would match to one it reads (another spelling)
+// makes the fast path decline.
+func skipUnwanted(p, k []byte, vs int, keys []string) (int, bool) {
+	if wanted(k, true, keys) {
+		return 0, false
+	}
+	return skipValue(p, vs)
+}
+
+// objectAt scans the JSON object at p[i], calling fn with each member's key
+// (plain as eachMember says) and the index of its value; fn scans the value
+// and returns the index after it. It returns the index after the object.
+func objectAt(p []byte, i int, fn func(key []byte, plain bool, vs int) (int, bool)) (int, bool) {
+	if i >= len(p) || p[i] != '{' {
+		return 0, false
+	}
+	i = skipWS(p, i+1)
+	if i < len(p) && p[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(p) || p[i] != '"' {
+			return 0, false
+		}
+		ks := i
+		ke, plain, ok := scanString(p, i)
+		if !ok {
+			return 0, false
+		}
+		i = skipWS(p, ke)
+		if i >= len(p) || p[i] != ':' {
+			return 0, false
+		}
+		if i, ok = fn(p[ks+1:ke-1], plain, skipWS(p, i+1)); !ok {
+			return 0, false
+		}
+		i = skipWS(p, i)
+		switch {
+		case i < len(p) && p[i] == ',':
+			i = skipWS(p, i+1)
+		case i < len(p) && p[i] == '}':
+			return i + 1, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// arrayAt scans the JSON array at p[i], calling fn with the index of each
+// element; fn scans it and returns the index after it.
+func arrayAt(p []byte, i int, fn func(es int) (int, bool)) (int, bool) {
 	if i >= len(p) || p[i] != '[' {
-		return false
+		return 0, false
 	}
 	i = skipWS(p, i+1)
 	if i < len(p) && p[i] == ']' {
-		return skipWS(p, i+1) == len(p)
+		return i + 1, true
 	}
 	for {
-		vs := i
 		var ok bool
-		if i, ok = skipValue(p, vs); !ok || !fn(p[vs:i]) {
-			return false
+		if i, ok = fn(i); !ok {
+			return 0, false
 		}
 		i = skipWS(p, i)
 		switch {
 		case i < len(p) && p[i] == ',':
 			i = skipWS(p, i+1)
 		case i < len(p) && p[i] == ']':
-			return skipWS(p, i+1) == len(p)
+			return i + 1, true
 		default:
-			return false
+			return 0, false
 		}
 	}
+}
+
+// strAt scans the string or null at p[i]: the index after it and its length
+// as encoding/json decodes it.
+func strAt(p []byte, i int) (end, n int, ok bool) {
+	if e, ok := literal(p, i, "null"); ok {
+		return e, 0, true
+	}
+	if i >= len(p) || p[i] != '"' {
+		return 0, 0, false
+	}
+	end, plain, ok := scanString(p, i)
+	if !ok {
+		return 0, 0, false
+	}
+	if plain {
+		return end, end - i - 2, true
+	}
+	n, _ = strLen(p[i:end])
+	return end, n, true
 }
 
 // strLen is the length in bytes of a JSON string value (already validated)
