@@ -144,6 +144,21 @@ func TestMergeRefuses(t *testing.T) {
 	writeFolder(t, a, syntheticSpec, []float64{1, 2})
 	writeFolder(t, b, strings.Replace(syntheticSpec, "synth", "other", 1), []float64{1, 2})
 	writeFolder(t, c, syntheticSpec, []float64{1, 2})
+	// Shards of one spec run with different plan-shaping flags: spec.yaml
+	// is the same, the plans are not.
+	shard := func(name, k string, opts record.Options) string {
+		d := filepath.Join(dir, name)
+		writeFolder(t, d, syntheticSpec, []float64{1, 2})
+		bm, _ := output.ReadBenchmark(d)
+		bm.Shard, bm.Options = k+"/2", opts
+		output.WriteBenchmark(d, bm)
+		return d
+	}
+	s1 := shard("s1", "1", record.Options{Runs: 2, Shard: "1/2"})
+	s2runs := shard("s2runs", "2", record.Options{Runs: 3, Shard: "2/2"})
+	s2spec := shard("s2spec", "2", record.Options{Shard: "2/2"})
+	s2only := shard("s2only", "2", record.Options{Runs: 2, Only: []string{"provider=p"}, Shard: "2/2"})
+	s2icpt := shard("s2icpt", "2", record.Options{Runs: 2, Intercept: true, Shard: "2/2"})
 	tests := []struct {
 		name string
 		args []string
@@ -153,6 +168,10 @@ func TestMergeRefuses(t *testing.T) {
 		{"overlapping runs", []string{"merge", filepath.Join(dir, "o2"), a, c}, "overlapping shards"},
 		{"no shard folders", []string{"merge", filepath.Join(dir, "o3")}, "at least one shard folder"},
 		{"into an existing benchmark", []string{"merge", a, c}, "already holds a benchmark"},
+		{"different --runs", []string{"merge", filepath.Join(dir, "o4"), s1, s2runs}, "were run with different --runs (2 and 3)"},
+		{"--runs and the spec's", []string{"merge", filepath.Join(dir, "o5"), s1, s2spec}, "different --runs (2 and the spec's)"},
+		{"different --only", []string{"merge", filepath.Join(dir, "o6"), s1, s2only}, `different --only ("" and "provider=p")`},
+		{"one intercepted", []string{"merge", filepath.Join(dir, "o7"), s1, s2icpt}, "different --intercept"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/runner-bench/runner/runner/plan"
@@ -76,6 +77,9 @@ func ReadShards(dirs []string, warn io.Writer) (*Merged, error) {
 			}
 			if bm.Simulated != m.Benchmark.Simulated {
 				return nil, fmt.Errorf("%s and %s mix a dry run with a real one", dirs[0], dir)
+			}
+			if d := planFlagsDiff(m.Benchmark.Options, bm.Options); d != "" {
+				return nil, fmt.Errorf("%s and %s were run with different %s; the shards of one benchmark take the same flags, all but --shard and --output", dirs[0], dir, d)
 			}
 			if (bm.Replayed == nil) != (m.Benchmark.Replayed == nil) {
 				return nil, fmt.Errorf("%s and %s mix a replay with a measured run", dirs[0], dir)
@@ -269,6 +273,29 @@ func (m *Merged) Write(out string) error {
 		}
 	}
 	return w.Close()
+}
+
+// planFlagsDiff names the flags that shape the plan (spec.yaml holds --set,
+// not these) on which two shards differ: merged, their runs would read as
+// one benchmark's while covering parts of two plans.
+func planFlagsDiff(a, b record.Options) string {
+	var d []string
+	runs := func(n int) string {
+		if n == 0 {
+			return "the spec's"
+		}
+		return strconv.Itoa(n)
+	}
+	if a.Runs != b.Runs {
+		d = append(d, fmt.Sprintf("--runs (%s and %s)", runs(a.Runs), runs(b.Runs)))
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(a.Only)), slices.Sorted(slices.Values(b.Only))) {
+		d = append(d, fmt.Sprintf("--only (%q and %q)", strings.Join(a.Only, " "), strings.Join(b.Only, " ")))
+	}
+	if a.Intercept != b.Intercept {
+		d = append(d, "--intercept")
+	}
+	return strings.Join(d, ", ")
 }
 
 // fieldsText spells the differing fields for a message: " in: a, b".

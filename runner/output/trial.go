@@ -29,6 +29,9 @@ func TrialReport(s *spec.Spec, cells []plan.Cell) error {
 	if err := Report(io.Discard, t, data); err != nil {
 		return fmt.Errorf("report.template: %s (found by rendering it with a sample of this spec's results)", explainReportError(err))
 	}
+	if err := checkReportNames(t, reflect.TypeOf(data)); err != nil {
+		return fmt.Errorf("report.template: %s (in a branch the sample does not take: a replay, a skipped cell, a baseline, ...)", explainReportError(err))
+	}
 	return nil
 }
 
