@@ -19,7 +19,9 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "compare", "OLD_DIR NEW_DIR [--format text|markdown|json]",
 		"Compare two benchmark output folders per cell and metric: old and new medians, the change in %,\n"+
 			"and \"~\" when it is not significant (Mann-Whitney U test, alpha 0.05) or smaller than --min-change,\n"+
-			"as benchstat does. With too few runs for any significance, one footnote says how many it takes.")
+			"as benchstat does. With too few runs for any significance, one footnote says how many it takes.\n"+
+			"The workload's own metrics (metric(\"NAME\")) are compared too; one that only one side measured\n"+
+			"is shown as \"only in old\" or \"only in new\".")
 	minChange := fs.Float64("min-change", 5, "flag no change smaller than `PCT` percent, however significant")
 	format := fs.String("format", "text", "output `format`: "+strings.Join(compare.Formats, ", "))
 	pos, err := parse(fs, args)

@@ -121,16 +121,33 @@ func model(cmp *results.Comparison, marker func(int) string) table {
 				marks += marker(index[w])
 			}
 			tc.rows = append(tc.rows, row{
-				metric: c.Metric + " (" + c.Unit + ")",
+				metric: label(c.Metric, c.Unit),
 				old:    withCI(c.Unit, c.Old, c.OldLo, c.OldHi),
 				new:    withCI(c.Unit, c.New, c.NewLo, c.NewHi),
 				delta:  c.Delta + marks,
 				p:      pString(c),
 			})
 		}
+		for _, u := range cc.Unpaired {
+			r := row{metric: label(u.Metric, u.Unit), old: "—", new: "—", delta: "only in " + u.Side, p: fmt.Sprintf("n=%d", u.N)}
+			if u.Side == "old" {
+				r.old = value(u.Unit, u.Median)
+			} else {
+				r.new = value(u.Unit, u.Median)
+			}
+			tc.rows = append(tc.rows, r)
+		}
 		t.cells = append(t.cells, tc)
 	}
 	return t
+}
+
+// label is a metric with its unit; a workload's metric has none.
+func label(metric, unit string) string {
+	if unit == "" || unit == "-" {
+		return metric
+	}
+	return metric + " (" + unit + ")"
 }
 
 func pString(c *results.Change) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"maps"
 	"slices"
 
 	"golang.org/x/perf/benchmath"
@@ -61,6 +62,18 @@ type CellChanges struct {
 	InOld   bool      `json:"in_old"`
 	InNew   bool      `json:"in_new"`
 	Changes []*Change `json:"changes,omitempty"`
+	// Unpaired are the workload's metrics that only one side measured (a
+	// metric renamed, added or lost): named, not silently left out.
+	Unpaired []Unpaired `json:"unpaired,omitempty"`
+}
+
+// Unpaired is a metric of a cell measured on one side only.
+type Unpaired struct {
+	Metric string  `json:"metric"`
+	Unit   string  `json:"unit"`
+	Side   string  `json:"side"`   // "old" or "new": where it was measured
+	Median float64 `json:"median"` // its median there
+	N      int     `json:"n"`
 }
 
 // Get returns the change of a metric, or nil.
@@ -85,7 +98,7 @@ type metric struct {
 // compareRuns compares two cells' successful measured runs metric by
 // metric. Metrics missing on either side, and metrics that are zero in
 // every run of both, are left out.
-func compareRuns(old, new []*Run, phases []string) []*Change {
+func compareRuns(old, new []*Run, phases []string) ([]*Change, []Unpaired) {
 	var out []*Change
 	for _, m := range compared(phases) {
 		ov, nv := values(old, m), values(new, m)
@@ -94,7 +107,36 @@ func compareRuns(old, new []*Run, phases []string) []*Change {
 		}
 		out = append(out, compareValues(m.name, m.unit, ov, nv))
 	}
-	return out
+	// The workload's own metrics (metric("NAME")), by name: one side only
+	// is reported as such.
+	var unpaired []Unpaired
+	for _, name := range metricNames(old, new) {
+		path := fmt.Sprintf("metric(%q)", name)
+		m := metric{path, rules.UnitOf(path), func(r *Run) (float64, bool) { v, ok := r.Metrics[name]; return v, ok }}
+		ov, nv := values(old, m), values(new, m)
+		switch {
+		case len(ov) > 0 && len(nv) > 0:
+			out = append(out, compareValues(m.name, m.unit, ov, nv))
+		case len(ov) > 0:
+			unpaired = append(unpaired, Unpaired{Metric: path, Unit: m.unit, Side: "old", Median: medianOf(ov), N: len(ov)})
+		case len(nv) > 0:
+			unpaired = append(unpaired, Unpaired{Metric: path, Unit: m.unit, Side: "new", Median: medianOf(nv), N: len(nv)})
+		}
+	}
+	return out, unpaired
+}
+
+// metricNames are the workload metrics of the runs of either side, sorted.
+func metricNames(old, new []*Run) []string {
+	seen := map[string]bool{}
+	for _, runs := range [][]*Run{old, new} {
+		for _, r := range runs {
+			for k := range r.Metrics {
+				seen[k] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 func values(runs []*Run, m metric) []float64 {
@@ -211,7 +253,7 @@ func Compare(old, new *Summary) *Comparison {
 func cellChanges(c *Cell, old, new []*Run, phases []string, inOld bool) *CellChanges {
 	cc := &CellChanges{Cell: c.ID, Label: c.Name(), InOld: inOld, InNew: true}
 	if inOld {
-		cc.Changes = compareRuns(old, new, phases)
+		cc.Changes, cc.Unpaired = compareRuns(old, new, phases)
 	}
 	return cc
 }

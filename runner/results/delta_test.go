@@ -193,3 +193,51 @@ func TestChangeJSONPct(t *testing.T) {
 		t.Errorf("json %s %v", b, err)
 	}
 }
+
+// compare covers the workload's own metrics: one measured on both sides is
+// compared like any figure, one measured on a side only is named with that
+// side, never silently left out.
+func TestCompareWorkloadMetrics(t *testing.T) {
+	t.Parallel()
+	mk := func(metrics ...map[string]float64) []*Run {
+		var out []*Run
+		for i, m := range metrics {
+			out = append(out, &Run{Run: &record.Run{Cell: "a", Index: i + 1, Status: record.StatusOK, WallSeconds: 1, Metrics: m}})
+		}
+		return out
+	}
+	cases := []struct {
+		name     string
+		old, new []*Run
+		changed  []string
+		unpaired map[string]string
+	}{
+		{"n=1, both sides", mk(map[string]float64{"q": 8}), mk(map[string]float64{"q": 6}), []string{`metric("q")`}, nil},
+		{"n=2, renamed", mk(map[string]float64{"score": 8}, map[string]float64{"score": 7}), mk(map[string]float64{"quality": 8}, map[string]float64{"quality": 9}), nil, map[string]string{`metric("score")`: "old", `metric("quality")`: "new"}},
+		{"zero variance", mk(map[string]float64{"q": 5}, map[string]float64{"q": 5}, map[string]float64{"q": 5}), mk(map[string]float64{"q": 5}, map[string]float64{"q": 5}, map[string]float64{"q": 5}), []string{`metric("q")`}, nil},
+		{"lost in some runs only", mk(map[string]float64{"q": 5}, nil), mk(nil, map[string]float64{"q": 4}), []string{`metric("q")`}, nil},
+		{"none", mk(nil), mk(nil), nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			changes, unpaired := compareRuns(tc.old, tc.new, nil)
+			var got []string
+			for _, c := range changes {
+				if strings.HasPrefix(c.Metric, "metric(") {
+					got = append(got, c.Metric)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.changed, ",") {
+				t.Errorf("compared %v, want %v", got, tc.changed)
+			}
+			if len(unpaired) != len(tc.unpaired) {
+				t.Errorf("unpaired %+v, want %v", unpaired, tc.unpaired)
+			}
+			for _, u := range unpaired {
+				if tc.unpaired[u.Metric] != u.Side {
+					t.Errorf("%s: side %q, want %q", u.Metric, u.Side, tc.unpaired[u.Metric])
+				}
+			}
+		})
+	}
+}
