@@ -549,6 +549,9 @@ func meanOf(s record.Sum) *float64 {
 const (
 	UnmeteredNoCall  = "no LLM call reached the metering proxy"
 	UnmeteredNoUsage = "its LLM calls carried no usage the proxy could read"
+	// The proxy saw calls, but the spec counts the workload's reports
+	// (tokens: events) and it made none: not 0 tokens.
+	UnmeteredNoReport = "the workload reported no usage though the proxy saw LLM calls (tokens: events)"
 )
 
 // unmetered says why the tokens of a successful run of an LLM API cell are
@@ -562,7 +565,13 @@ func unmetered(r *record.Run) string {
 		}
 		return ""
 	}
-	if !usesProxy(r) || t.Metered > 0 {
+	if !usesProxy(r) {
+		if len(r.Usage) == 0 {
+			return UnmeteredNoReport
+		}
+		return ""
+	}
+	if t.Metered > 0 {
 		return ""
 	}
 	return UnmeteredNoUsage
@@ -616,6 +625,9 @@ func unmeteredNotes(api string, ok []*Run) []string {
 	}
 	if n := counts[UnmeteredNoUsage]; n > 0 {
 		notes = append(notes, fmt.Sprintf("%s in %d of %d runs (usage \"missing\"); tokens and cost unknown", UnmeteredNoUsage, n, len(ok)))
+	}
+	if n := counts[UnmeteredNoReport]; n > 0 {
+		notes = append(notes, fmt.Sprintf("%s in %d of %d runs; tokens and cost unknown (tokens: auto or proxy would count the proxy's calls)", UnmeteredNoReport, n, len(ok)))
 	}
 	return notes
 }

@@ -185,3 +185,24 @@ func TestEstimatedUsageWarned(t *testing.T) {
 	}
 	t.Errorf("warnings %q, want the estimated usage named", sum.Warnings)
 }
+
+// With tokens: events, a run whose workload reported no usage while the
+// proxy saw its calls has unknown tokens, not 0 (a cost rule read $0 and
+// passed).
+func TestEventsSourceWithoutReportsIsUnknown(t *testing.T) {
+	t.Parallel()
+	s := load(t, unmeteredSpec+"tokens: events\n")
+	r := record.Run{Cell: "claude", Provider: "claude", Model: "m", Index: 1, Status: record.StatusOK, WallSeconds: 1, TokenSource: record.SourceEvents}
+	r.Calls = []record.Call{{API: "anthropic", Status: 200, UsageStatus: "reported", Tokens: record.Tokens{Input: 100, Output: 50}}}
+	reported := r
+	reported.Index = 2
+	reported.Usage = []record.Usage{{Source: record.SourceEvents, Tokens: record.Tokens{Input: 90, Output: 40}}}
+	sum := Compute(s, record.Benchmark{}, []record.Run{r, reported})
+	c := sum.Cells[0]
+	if c.Tokens.N != 1 || c.Tokens.Mean != 130 {
+		t.Errorf("tokens %+v, want only the reporting run's 130", c.Tokens)
+	}
+	if len(c.Unmetered) != 1 || !strings.Contains(c.Unmetered[0], "reported no usage") || !strings.Contains(c.Unmetered[0], "1 of 2 runs") {
+		t.Errorf("unmetered %q, want the run without reports named", c.Unmetered)
+	}
+}
