@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -653,6 +654,16 @@ var strSafe = func() (t [256]bool) {
 	return t
 }()
 
+const lsb, msb = 0x0101010101010101, 0x8080808080808080
+
+// needsLook says whether one of the eight bytes in w is not strSafe: '"',
+// '\\', a control character or non-ASCII (a zero byte after the XORs, or a
+// byte below 0x20, found as in "Bit Twiddling Hacks").
+func needsLook(w uint64) bool {
+	zero := func(v uint64) uint64 { return (v - lsb) & ^v & msb }
+	return (w&msb)|zero(w^('"'*lsb))|zero(w^('\\'*lsb))|((w-0x20*lsb) & ^w & msb) != 0
+}
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
@@ -663,11 +674,18 @@ func scanString(p []byte, i int) (end int, plain, ok bool) {
 	plain = true
 	i++
 	for i < len(p) {
-		c := p[i]
-		if strSafe[c] {
-			i++
-			continue
+		// Eight plain bytes at a time while no byte needs a look, then
+		// one at a time up to the one that does.
+		for i+8 <= len(p) && !needsLook(binary.LittleEndian.Uint64(p[i:])) {
+			i += 8
 		}
+		for i < len(p) && strSafe[p[i]] {
+			i++
+		}
+		if i >= len(p) {
+			break
+		}
+		c := p[i]
 		switch {
 		case c == '"':
 			return i + 1, plain, true
@@ -691,7 +709,8 @@ func scanString(p []byte, i int) (end int, plain, ok bool) {
 			return 0, false, false
 		default: // non-ASCII: encoding/json accepts any byte here
 			plain = false
-			i++
+			for i++; i < len(p) && p[i] >= 0x80; i++ {
+			}
 		}
 	}
 	return 0, false, false

@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -207,4 +208,17 @@ func BenchmarkRequestMeta(b *testing.B) {
 			}
 		}
 	})
+}
+
+// needsLook flags exactly the words holding a byte that is not strSafe.
+func TestNeedsLook(t *testing.T) {
+	for b := range 256 {
+		for k := range 8 {
+			w := []byte("abcdefgh")
+			w[k] = byte(b)
+			if got := needsLook(binary.LittleEndian.Uint64(w)); got != !strSafe[b] {
+				t.Fatalf("byte %#x at %d: needsLook %v", b, k, got)
+			}
+		}
+	}
 }

@@ -43,7 +43,6 @@ type h1Conn struct {
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	idleAt   time.Time
-	reused   bool
 	canceled atomic.Bool // the request's context ended: the deadline is in the past
 }
 
@@ -98,23 +97,23 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // get returns an idle connection to addr that the upstream has not closed, or
 // a new one.
 func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
-	t.mu.Lock()
 	for {
+		t.mu.Lock()
 		l := t.idle[addr]
 		if len(l) == 0 {
+			t.mu.Unlock()
 			break
 		}
 		pc := l[len(l)-1]
 		l[len(l)-1] = nil
 		t.idle[addr] = l[:len(l)-1]
+		t.mu.Unlock()
+		// Checked outside the lock: the peek is a system call.
 		if time.Since(pc.idleAt) < h1IdleTimeout && alive(pc.nc) {
-			t.mu.Unlock()
-			pc.reused = true
 			return pc, nil
 		}
 		pc.nc.Close()
 	}
-	t.mu.Unlock()
 	nc, err := t.dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
