@@ -107,7 +107,7 @@ func (bh *benchHistory) record(ctx context.Context, dir string, s *spec.Spec, bm
 	if bh == nil || bh.target == "" || sum == nil {
 		return nil
 	}
-	if sh, err := plan.ParseShard(bm.Shard); bm.Shard != "" && err == nil && sh.N > 1 {
+	if plan.IsPart(bm.Shard) {
 		if !quiet {
 			fmt.Fprintf(warn, "history: shard %s is not recorded alone; runner merge records the whole benchmark\n", bm.Shard)
 		}
@@ -376,7 +376,7 @@ func historyImportCmd(ctx context.Context, e *env, args []string) error {
 			continue
 		}
 		s, bm := f.Spec, f.Benchmark
-		if sh, perr := plan.ParseShard(bm.Shard); bm.Shard != "" && perr == nil && sh.N > 1 {
+		if plan.IsPart(bm.Shard) {
 			fmt.Fprintf(e.stderr, "skip %s: shard %s (import the merged folder)\n", dir, bm.Shard)
 			continue
 		}

@@ -522,3 +522,11 @@ func Runs(cells []Cell, runs int, order spec.Order, shard Shard) []Pair {
 	}
 	return mine
 }
+
+// IsPart says a benchmark.json's shard ("K/N") names one part of several:
+// such a folder holds only its share of the runs, so it is merged (runner
+// merge) before it is recorded in the history.
+func IsPart(shard string) bool {
+	sh, err := ParseShard(shard)
+	return shard != "" && err == nil && sh.N > 1
+}

@@ -288,3 +288,13 @@ func TestPairNamesAndRemaining(t *testing.T) {
 		t.Errorf("remaining %+v", left)
 	}
 }
+
+// Only a part of several is not recorded alone; "1/1" or none is whole.
+func TestIsPart(t *testing.T) {
+	t.Parallel()
+	for shard, want := range map[string]bool{"": false, "1/1": false, "2/3": true, "x": false} {
+		if IsPart(shard) != want {
+			t.Errorf("IsPart(%q) = %v", shard, !want)
+		}
+	}
+}
