@@ -3,6 +3,7 @@ package meter
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -18,8 +19,9 @@ import (
 // goroutine and every answer back from a reader goroutine; on a loopback
 // upstream those hand-offs cost more CPU and latency than the metering does.
 // The parsing is net/http's own (Request.Write, ReadResponse). Everything
-// else goes to next: https, proxied hosts, protocol upgrades and bodies that
-// could not be sent again (uploads of the requests that are not metered).
+// else goes to next: https, proxied hosts, protocol upgrades, bodies over
+// h1MaxBody and bodies that could not be sent again (uploads of the requests
+// that are not metered).
 type h1Transport struct {
 	next          *http.Transport
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -50,8 +52,15 @@ func newUpstreamTransport(next *http.Transport) *h1Transport {
 	return &h1Transport{next: next, dial: next.DialContext, headerTimeout: next.ResponseHeaderTimeout, idle: map[string][]*h1Conn{}}
 }
 
+// h1MaxBody is the largest request body h1Transport sends. An upstream may
+// answer a larger one before reading it all and close (a 413); writing on,
+// the proxy would meet the connection's reset and lose that answer, which
+// http.Transport, reading while it writes, keeps. (An upstream drains a
+// smaller body before closing: Go's server 256 KiB.)
+const h1MaxBody = 256 << 10
+
 func (t *h1Transport) handles(req *http.Request) bool {
-	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" ||
+	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" || req.ContentLength > h1MaxBody ||
 		(req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return false
 	}
@@ -178,16 +187,23 @@ func (t *h1Transport) roundTrip(pc *h1Conn, req *http.Request) (*http.Response, 
 	if t.headerTimeout > 0 {
 		pc.setReadDeadline(time.Now().Add(t.headerTimeout))
 	}
-	if err := req.Write(pc.bw); err != nil {
-		return fail(err)
+	werr := req.Write(pc.bw)
+	if werr == nil {
+		werr = pc.bw.Flush()
 	}
-	if err := pc.bw.Flush(); err != nil {
-		return fail(err)
+	// An upstream may answer and close before it has read the whole request
+	// (a 413): its answer, if it came, is what the client gets.
+	var ne *net.OpError
+	if werr != nil && !errors.As(werr, &ne) {
+		return fail(werr) // not the connection's error: no answer is coming
 	}
 	var resp *http.Response
 	for {
 		var err error
 		if resp, err = http.ReadResponse(pc.br, req); err != nil {
+			if werr != nil {
+				err = werr
+			}
 			return fail(err)
 		}
 		// An interim answer (103 Early Hints) precedes the real one; 100
@@ -199,7 +215,7 @@ func (t *h1Transport) roundTrip(pc *h1Conn, req *http.Request) (*http.Response, 
 	if t.headerTimeout > 0 {
 		pc.setReadDeadline(time.Time{})
 	}
-	resp.Body = &h1Body{rc: resp.Body, t: t, pc: pc, keep: !resp.Close, stop: stop}
+	resp.Body = &h1Body{rc: resp.Body, t: t, pc: pc, keep: !resp.Close && werr == nil, stop: stop}
 	return resp, nil
 }
 

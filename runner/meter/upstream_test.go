@@ -109,3 +109,28 @@ func TestUpstreamAnswerEndingWithTheConnection(t *testing.T) {
 		}
 	}
 }
+
+// An upstream that refuses a request before reading all of it (413) and
+// closes: the client gets its answer, as it would directly.
+func TestUpstreamAnswersBeforeReadingTheBody(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		w.Write([]byte(`{"error":{"message":"too large","type":"invalid_request_error"}}`))
+	}))
+	defer up.Close()
+	p := startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	for _, n := range []int{200 << 10, 16 << 20} {
+		big := `{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("x", n) + `"}]}`
+		resp, body, err := rawPost(t, http.DefaultClient, p.URL(llmapi.OpenAI)+"/v1/chat/completions", big)
+		if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "too large") {
+			t.Errorf("%d bytes: status %d, error %v: %.200s", n, resp.StatusCode, err, body)
+		}
+	}
+	calls := p.EndRun().Calls
+	if len(calls) != 2 || calls[0].Status != 413 || calls[0].Error != "4xx" || calls[1].Status != 413 {
+		t.Errorf("calls: %+v", calls)
+	}
+}
