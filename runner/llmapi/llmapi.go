@@ -229,9 +229,17 @@ func MatchModel(model string, keys iter.Seq[string]) (key string, ok bool) {
 		if len(k) < len(key) || len(k) == len(key) && ok && k > key {
 			continue
 		}
-		if m, _ := path.Match(k, model); m {
+		if m, _ := GlobMatch(k, model); m {
 			key, ok = k, true
 		}
 	}
 	return key, ok
+}
+
+// GlobMatch is path.Match for model names and cell IDs: a model such as
+// "anthropic/claude-3.5-sonnet" (OpenRouter's) is one name, so * and ?
+// match "/" too ("*" and "anthropic/*" price it; path.Match's "*" stopped
+// at the "/").
+func GlobMatch(pattern, name string) (bool, error) {
+	return path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(name, "/", "\x00"))
 }

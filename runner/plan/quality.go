@@ -2,7 +2,7 @@ package plan
 
 import (
 	"fmt"
-	"path"
+	"github.com/runner-bench/runner/runner/llmapi"
 	"sort"
 	"strings"
 
@@ -70,7 +70,7 @@ func matchesAny(key string, names []string) bool {
 		if n == key {
 			return true
 		}
-		if ok, _ := path.Match(key, n); ok && spec.IsGlob(key) {
+		if ok, _ := llmapi.GlobMatch(key, n); ok && spec.IsGlob(key) {
 			return true
 		}
 	}

@@ -574,7 +574,7 @@ func (s *Spec) checkModelKeys(d *decoder, fail func(field, format string, args .
 		}
 		used := false
 		for _, m := range models {
-			ok, _ := path.Match(k, m)
+			ok, _ := llmapi.GlobMatch(k, m)
 			used = used || ok
 		}
 		if used {
@@ -738,7 +738,7 @@ func (s *Spec) checkReference() string {
 		return fmt.Sprintf("%q: bad glob: %v", model, err)
 	}
 	for _, m := range p.Models {
-		if ok, _ := path.Match(model, m); ok || m == model {
+		if ok, _ := llmapi.GlobMatch(model, m); ok || m == model {
 			return ""
 		}
 	}
@@ -776,7 +776,7 @@ func (s *Spec) IsReference(provider, model string) bool {
 	if !hasModel {
 		return true
 	}
-	ok, _ := path.Match(pattern, model)
+	ok, _ := llmapi.GlobMatch(pattern, model)
 	return ok || pattern == model
 }
 
