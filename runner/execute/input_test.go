@@ -108,3 +108,24 @@ echo '::runner::{"event":"usage","input_tokens":3,"output_tokens":4}' >> "$RUNNE
 		t.Errorf("metrics %v usage %+v, want the file's events counted", r.Metrics, r.Usage)
 	}
 }
+
+// An event whose "ts" lies outside the run — in milliseconds, or from
+// another day — is malformed, not clamped into a phase of 0 s.
+func TestTimestampOutsideTheRunRefused(t *testing.T) {
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	script := `ms=$(($(date +%s) * 1000))
+echo "::runner::{\"event\":\"phase_start\",\"phase\":\"A\",\"ts\":$ms}"
+echo "::runner::{\"event\":\"phase_start\",\"phase\":\"B\",\"ts\":100}"
+echo "::runner::{\"event\":\"phase_start\",\"phase\":\"C\",\"ts\":$(date +%s)}"
+echo "{\"event\":\"phase_end\",\"phase\":\"C\",\"ts\":$ms}" >> "$RUNNER_EVENTS"`
+	r, w, _ := run(t, Job{Command: script, EventsPath: events}, record.StatusOK)
+	if r.BadEvents != 3 {
+		t.Errorf("bad events %d, want 3; warnings %q", r.BadEvents, w.all())
+	}
+	if got := strings.Join(phaseNames(r), ","); strings.Contains(got, "A") || strings.Contains(got, "B") || !strings.Contains(got, "C") {
+		t.Errorf("phases %s, want C only", got)
+	}
+	if !strings.Contains(w.all(), "milliseconds?") || !strings.Contains(w.all(), "before the run began") {
+		t.Errorf("warnings %q, want both named", w.all())
+	}
+}

@@ -361,11 +361,33 @@ func (s *session) line(st *stream, b []byte) {
 		ev.line = s.lineNo
 		if ev.timed {
 			ev.at -= s.startUnix()
+			if why := outsideRun(ev.at, at); why != "" {
+				s.bad++
+				s.warn(fmt.Sprintf("log line %d: malformed %s event: %s", s.lineNo, EventPrefix, why))
+				continue
+			}
 		} else {
 			ev.at = at
 		}
 		s.add(ev, true)
 	}
+}
+
+// tsSlack is how far a "ts" may lie outside the run (clock rounding).
+const tsSlack = 1.0
+
+// outsideRun says why an event's "ts", at seconds from the run's start,
+// cannot be (before the run began, or later than until: when it was read,
+// or the run's end): clamped into the run it would make a phase of 0 s out
+// of a timestamp in milliseconds.
+func outsideRun(at, until float64) string {
+	switch {
+	case at < -tsSlack:
+		return fmt.Sprintf("\"ts\" is %.0f s before the run began; \"ts\" is Unix seconds", -at)
+	case at > until+tsSlack:
+		return fmt.Sprintf("\"ts\" is %.0f s after the event was read (milliseconds? \"ts\" is Unix seconds)", at-until)
+	}
+	return ""
 }
 
 func trimEOL(b []byte) []byte {
@@ -474,6 +496,11 @@ func (s *session) readEventsFile(path string, wall float64) {
 		ev.file, ev.line = true, n
 		if ev.timed {
 			ev.at -= s.startUnix()
+			if why := outsideRun(ev.at, wall); why != "" {
+				s.bad++
+				s.warn(fmt.Sprintf("events file line %d: malformed event: %s", n, why))
+				continue
+			}
 		} else {
 			ev.at = wall
 			if ev.kind == evPhaseStart || ev.kind == evPhaseEnd {
