@@ -21,7 +21,7 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 			"unsharded run writes, spec.yaml, benchmark.json, logs and run folders, then every report file.\n"+
 			"Refuses folders of different specs. Exits like a run: 1 when thresholds fail.")
 	partial := fs.Bool("partial", false, "merge even when shards are missing (the report names them); without it an incomplete set is refused")
-	failOn := fs.String("fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
+	failOn := fs.String("fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: "+rules.FailOnWords())
 	var h historyFlags
 	h.register(fs, true)
 	pos, err := parse(fs, args)

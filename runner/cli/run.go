@@ -58,7 +58,7 @@ func (f *runFlags) register(fs *flag.FlagSet, forRun bool) {
 	f.registerTapeFlags(fs)
 	fs.BoolVar(&f.resumeAnyway, "resume-anyway", false, "with --resume, continue even though the spec's measured fields changed since the folder was started")
 	fs.StringVar(&f.out, "output", "", "write results to `DIR` instead of the spec's output folder")
-	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: fail or acceptable")
+	fs.StringVar(&f.failOn, "fail-on", "fail", "exit 1 when a cell's rating is at or below `LEVEL`: "+rules.FailOnWords())
 	fs.BoolVar(&f.quiet, "quiet", false, "print only errors and the final summary")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "one plain line per run instead of live bars")
 	f.hist.register(fs, true)

@@ -66,16 +66,22 @@ func (l Level) Rating() string {
 // FailOnLevels are the levels --fail-on takes, spelt in lower case.
 var FailOnLevels = []Level{Fail, Acceptable}
 
+// FailOnWords spells the --fail-on words for help and messages: "fail or
+// acceptable".
+func FailOnWords() string {
+	words := make([]string, len(FailOnLevels))
+	for i, f := range FailOnLevels {
+		words[i] = strings.ToLower(string(f))
+	}
+	return strings.Join(words, " or ")
+}
+
 // ParseFailOn reads a --fail-on word: the rating at or below which a
 // benchmark fails.
 func ParseFailOn(word string) (Level, error) {
 	l := Level(strings.ToUpper(word))
 	if word != strings.ToLower(word) || !slices.Contains(FailOnLevels, l) {
-		words := make([]string, len(FailOnLevels))
-		for i, f := range FailOnLevels {
-			words[i] = strings.ToLower(string(f))
-		}
-		return "", fmt.Errorf("%q: expected %s", word, strings.Join(words, " or "))
+		return "", fmt.Errorf("%q: expected %s", word, FailOnWords())
 	}
 	return l, nil
 }
