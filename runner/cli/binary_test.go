@@ -40,6 +40,14 @@ func TestMain(m *testing.M) {
 	// .runner/: the history tests name their own store in a temp dir.
 	os.Setenv(history.EnvVar, history.Off)
 	flag.Parse()
+	// The tests that call t.Parallel mostly wait (simulated latencies,
+	// sleeps, child processes): run up to 8 at once, not one per core,
+	// unless -parallel is given.
+	parallel := false
+	flag.Visit(func(f *flag.Flag) { parallel = parallel || f.Name == "test.parallel" })
+	if !parallel {
+		flag.Set("test.parallel", "8")
+	}
 	if flag.Lookup("test.run").Value.String() == "" {
 		// The whole package runs: link the runner while the first tests
 		// run (they mostly wait), not when the first test needs it.
