@@ -691,6 +691,9 @@ func printSummary(w io.Writer, sum *results.Summary, dir string, s *spec.Spec) {
 	for _, sk := range sum.Skipped {
 		row(sk.Cell, "skipped", sk.Reason, "", "", "")
 	}
+	for _, id := range sum.NotRun { // stopped before it (Ctrl-C in setup, a budget): said, not a bare header
+		row(id, "0", "not reached: the benchmark stopped first", "", "", "")
+	}
 	tw.flush()
 	for _, c := range sum.Cells {
 		for _, v := range c.Verdicts {

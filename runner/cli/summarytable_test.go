@@ -36,3 +36,21 @@ func TestSummaryTableUnknownTokens(t *testing.T) {
 		}
 	}
 }
+
+// A benchmark stopped before a cell ran (Ctrl-C during setup, a budget)
+// names that cell on the console, as the report does, instead of printing
+// a table header with nothing under it.
+func TestSummaryTableNamesCellsNotReached(t *testing.T) {
+	for _, sum := range []*results.Summary{
+		{NotRun: []string{"default"}},
+		{HasTokens: true, NotRun: []string{"a_m1", "a_m2"}, Cells: []*results.Cell{{ID: "a_m0", Runs: 1, Time: results.Stats{N: 1, Mean: 1}}}},
+	} {
+		var b bytes.Buffer
+		printSummary(&b, sum, t.TempDir(), &spec.Spec{})
+		for _, id := range sum.NotRun {
+			if !strings.Contains(b.String(), id) || !strings.Contains(b.String(), "not reached") {
+				t.Errorf("%s is not named as not reached:\n%s", id, b.String())
+			}
+		}
+	}
+}
