@@ -3,6 +3,13 @@
 # Goal (issue 2): <= 10 s and <= 1 GB; (issue 11) no slower than python3
 # parsing the same runs.jsonl, shown next to it. On a shared machine compare
 # the CPU figures (user + sys) too: wall time follows the load.
+# Measured 2026-12-02, 2 cores at load 25-33, three paired runs (median):
+#   before  7.8 s CPU, 22-51 s wall, 950-1025 MB peak RSS
+#   after   5.9 s CPU, 23-30 s wall, 750-790 MB peak RSS (outputs, cells and
+#           the Runs sheet's deflate side by side on both cores)
+#   python3 3.4 s CPU,  9-17 s wall (json.loads alone)
+# Where the CPU goes: go test ./runner/cli -run '^$' -bench Report
+#   -benchtime 1x -cpuprofile cpu.out (BenchmarkReport, same records).
 # Run from the repository root.
 set -euo pipefail
 n=${1:-100000}
