@@ -31,6 +31,12 @@ func TestTrialRenderFindsMisspeltNamesEverywhere(t *testing.T) {
 		{"artifact", "command: x\nartifacts: { r: '{{ if .run.warmup }}{{ .run.dri }}{{ end }}/*.html' }\n", `artifacts.r: {{ .run.dri }}: .run has no "dri"; did you mean .run.dir?`},
 		{"output", "command: x\noutput: 'out/{{ if .vars.debug }}{{ .spec.nmae }}{{ end }}'\n", `output: {{ .spec.nmae }}: .spec has no "nmae"; did you mean .spec.name?`},
 		{"judge", "command: x\njudge: { command: 'score {{ if .vars.debug }}{{ .run.lgo }}{{ end }}' }\n", `judge.command: {{ .run.lgo }}: .run has no "lgo"; did you mean .run.log?`},
+		// An unset .env variable: per cell, requires.env is the way out; in a
+		// benchmark-wide template it does not apply, and the message says so.
+		{"env in command", "command: 'x {{ .env.RUNNER_TEST_NEVER_SET_Y }}'\n", `command: {{ .env.RUNNER_TEST_NEVER_SET_Y }}: environment variable RUNNER_TEST_NEVER_SET_Y is not set; set it, or list it in the provider's requires.env`},
+		{"env in setup", "command: x\nsetup: [ 'login {{ .env.RUNNER_TEST_NEVER_SET_Y }}' ]\n", `setup[0]: {{ .env.RUNNER_TEST_NEVER_SET_Y }}: environment variable RUNNER_TEST_NEVER_SET_Y is not set; this template runs once for the whole benchmark`},
+		{"env in cleanup", "command: x\ncleanup: [ 'rm {{ .env.RUNNER_TEST_NEVER_SET_Y }}' ]\n", `{{ env "RUNNER_TEST_NEVER_SET_Y" }} (empty when unset)`},
+		{"env in output, which sees none", "command: x\noutput: 'out/{{ .env.HOME }}'\n", `output: {{ .env }}: no value "env" (there are: .spec, .started, .vars)`},
 		{"judge env", "command: x\njudge: { command: s, env: { A: '{{ if false }}{{ .artifacts.reprots }}{{ end }}' } }\n", `judge.env.A: {{ .artifacts.reprots }}: .artifacts has no "reprots"`},
 	}
 	for _, tc := range cases {

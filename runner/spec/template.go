@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -49,7 +50,7 @@ func (t *Template) Render(data any) (string, error) {
 	}
 	var b strings.Builder
 	if err := t.t.Execute(&b, data); err != nil {
-		msg, at := explainExecError(err, data)
+		msg, at := explainExecError(err, data, wide(t.Field))
 		if t.Line == 0 { // a default, not written in the spec
 			return "", fmt.Errorf("%s: %s", t.Field, msg)
 		}
@@ -97,7 +98,7 @@ func cleanTemplateError(err error) string {
 
 // explainExecError rewrites a missing-name error in the user's terms and
 // returns the failing name chain (".vars.csv") for locating it.
-func explainExecError(err error, data any) (msg, at string) {
+func explainExecError(err error, data any, benchmarkWide bool) (msg, at string) {
 	m := execAtRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		return cleanTemplateError(err), ""
@@ -109,10 +110,29 @@ func explainExecError(err error, data any) (msg, at string) {
 		return fmt.Sprintf("{{ %s }}: %s", at, why), at
 	}
 	path := strings.Split(chain[1:], ".")
+	// The missing key may be above the last name: .env.HOME where the
+	// template sees no .env at all (output) is not an unset variable.
+	if i := slices.Index(path, k[1]); i >= 0 && i < len(path)-1 {
+		path = path[:i+1]
+	}
+	if len(path) == 2 && path[0] == "env" && benchmarkWide {
+		return fmt.Sprintf("{{ %s }}: environment variable %s is not set; this template runs once for the whole benchmark, outside any cell, so a provider's requires.env does not cover it: set the variable, or read it with {{ env %q }} (empty when unset)", at, path[1], path[1]), at
+	}
 	if len(path) == 2 && path[0] == "env" {
 		return fmt.Sprintf("{{ %s }}: environment variable %s is not set; set it, or list it in the provider's requires.env (a cell whose variable is unset is then skipped, and a dry run renders it empty)", at, path[1]), at
 	}
 	return missingName(path, data), at
+}
+
+// wide reports whether a field's template is rendered once per benchmark
+// (setup, cleanup, output), not per cell.
+func wide(field string) bool {
+	for _, f := range []string{"setup", "cleanup", "output"} {
+		if field == f || strings.HasPrefix(field, f+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // missingName says that the last name of path is not in data, with a "did
