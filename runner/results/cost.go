@@ -90,7 +90,11 @@ func PricingWarnings(s *spec.Spec, cells []plan.Cell) []string {
 		}
 		seen[c.Model] = true
 		if _, ok := prices.Lookup(c.Model); !ok {
-			out = append(out, fmt.Sprintf("model %q has no price: its cost will be unknown and rules reading cost N/A (add it to pricing, or use pricing_file)", c.Model))
+			msg := fmt.Sprintf("model %q has no price: its cost will be unknown and rules reading cost N/A (add it to pricing, or use pricing_file)", c.Model)
+			if s.Budget.MaxCost > 0 { // the budget is the spend it can price
+				msg += fmt.Sprintf("; budget.max_cost cannot count its spend, so its runs are not held to the $%g limit", s.Budget.MaxCost)
+			}
+			out = append(out, msg)
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/rules"
 	"github.com/runner-bench/runner/runner/spec"
@@ -239,5 +240,23 @@ func TestCompareWorkloadMetrics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A model without a price is warned about before the run; with a budget,
+// the warning says the budget cannot count that model's spend.
+func TestPricingWarningsNameTheBudget(t *testing.T) {
+	t.Parallel()
+	const src = "name: d\ncommand: x\nproviders: [ { name: a, api: openai, models: [ m1, m2 ] } ]\npricing: { m1: { input: 1, output: 2 } }\n"
+	for _, tc := range []struct{ budget, want, not string }{
+		{"", `model "m2" has no price`, "budget"},
+		{"budget: { max_cost: 5 }\n", `model "m2" has no price: its cost will be unknown and rules reading cost N/A (add it to pricing, or use pricing_file); budget.max_cost cannot count its spend`, ""},
+	} {
+		s := parseSpec(t, src+tc.budget)
+		cells, _ := plan.Expand(s, nil)
+		got := strings.Join(PricingWarnings(s, cells), "\n")
+		if !strings.Contains(got, tc.want) || tc.not != "" && strings.Contains(got, tc.not) || strings.Contains(got, `"m1"`) {
+			t.Errorf("budget %q: warnings %q", tc.budget, got)
+		}
 	}
 }
