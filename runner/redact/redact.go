@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -111,6 +112,11 @@ var patterns = []struct {
 // lines) skips the patterns.
 var triggers = []string{"key=", "token=", "earer", "EARER", "uthorization", "UTHORIZATION", "pi-key", "PI-KEY", "pi-Key", "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ccess_token", "ccessToken", "CCESS_TOKEN", "efresh_token", "efreshToken", "EFRESH_TOKEN", "lient_secret", "lientSecret", "LIENT_SECRET", "assword", "ASSWORD", "sk-", "AIza", "orm-data", "ORM-DATA", "://"}
 
+// mayHoldPattern says whether s holds a trigger, so that the patterns must run.
+func mayHoldPattern(s string) bool {
+	return slices.ContainsFunc(triggers, func(t string) bool { return strings.Contains(s, t) })
+}
+
 var byteTriggers = func() [][]byte {
 	out := make([][]byte, len(triggers))
 	for i, t := range triggers {
@@ -132,14 +138,7 @@ func String(s string) string {
 		}
 	}
 	values.mu.RUnlock()
-	hit := false
-	for _, t := range triggers {
-		if strings.Contains(s, t) {
-			hit = true
-			break
-		}
-	}
-	if !hit {
+	if !mayHoldPattern(s) {
 		return s
 	}
 	for _, p := range patterns {
@@ -246,14 +245,7 @@ func StringAt(s string, cuts []int) string {
 		s = apply(s, edits, cuts)
 	}
 	values.mu.RUnlock()
-	hit := false
-	for _, t := range triggers {
-		if strings.Contains(s, t) {
-			hit = true
-			break
-		}
-	}
-	if !hit {
+	if !mayHoldPattern(s) {
 		return s
 	}
 	for _, p := range patterns {
