@@ -119,6 +119,7 @@ func apisOfCalls(t *testing.T, out string) []string {
 // cell's own API goes to the provider's base_url and the others to the
 // spec's apis: upstreams.
 func TestEveryAPIIsProxied(t *testing.T) {
+	t.Parallel()
 	own, ownHits := countingSim(t)
 	unused, unusedHits := countingSim(t) // apis.anthropic: the cell's own API does not go there
 	var hits []*atomic.Int64
@@ -149,6 +150,7 @@ func TestEveryAPIIsProxied(t *testing.T) {
 // A dry run sends every API to the simulator: none of the configured
 // upstreams is contacted.
 func TestDryRunKeepsEveryAPIOnTheSimulator(t *testing.T) {
+	t.Parallel()
 	up, hits := countingSim(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -170,6 +172,7 @@ func TestDryRunKeepsEveryAPIOnTheSimulator(t *testing.T) {
 // summary.json say so, the cost is unknown (not $0) and the cell is not
 // rated PASS.
 func TestBypassedProxyIsFlaggedNotFree(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	src := `name: bypass

@@ -23,6 +23,7 @@ budget: { max_cost: %s }
 `
 
 func TestBudgetStopsTheBenchmark(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, budget string
 		runs         int
@@ -69,6 +70,7 @@ func TestBudgetStopsTheBenchmark(t *testing.T) {
 }
 
 func TestPlanEstimate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	prior := filepath.Join(dir, "prior")
 	writeFolder(t, prior, syntheticSpec, []float64{1, 1, 1})
@@ -109,6 +111,7 @@ func TestPlanEstimate(t *testing.T) {
 // The judge's calls are paid for: the budget counts them (here they double
 // each run's cost), while the report keeps them out of the workflow's cost.
 func TestBudgetCountsTheJudge(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "spec.yaml")
 	src := strings.Replace(costlySpec, "%s", "0.45", 1) + `judge:

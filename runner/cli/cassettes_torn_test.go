@@ -11,6 +11,7 @@ import (
 // `runner cassettes` says which file and line of a recording were dropped
 // because the recorder was stopped while writing them.
 func TestCassettesWarnsOfTornLine(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "cassettes")
 	file := filepath.Join(dir, "cell_a", "run1.jsonl")
 	os.MkdirAll(filepath.Dir(file), 0o755)

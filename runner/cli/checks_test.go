@@ -14,6 +14,7 @@ import (
 // otherwise show only after a benchmark (or never).
 
 func TestPlanWithoutKeysSaysEverythingIsSkipped(t *testing.T) {
+	t.Parallel()
 	p := writeSpec(t, t.TempDir(), "name: c\ncommand: 'true'\nproviders: [ { name: a, api: openai, models: [ m ], requires: { env: [ RUNNER_TEST_NEVER_SET ] } } ]\n")
 	code, stdout, stderr := runner(t, context.Background(), "plan", p)
 	if code != ExitOK {
@@ -30,6 +31,7 @@ func TestPlanWithoutKeysSaysEverythingIsSkipped(t *testing.T) {
 }
 
 func TestDryRunWarnsOfModelsWithoutSimulateEntry(t *testing.T) {
+	t.Parallel()
 	p := writeSpec(t, t.TempDir(), `name: c
 command: 'true'
 providers:
@@ -61,6 +63,7 @@ simulate:
 }
 
 func TestTemplateNameTypoSaysDidYouMeanWithPosition(t *testing.T) {
+	t.Parallel()
 	p := writeSpec(t, t.TempDir(), "name: c\ncommand: >-\n  echo {{ .provider.name }}\n  {{ .modle }}\nproviders: [ { name: a, models: [ m ] } ]\n")
 	code, _, stderr := runner(t, context.Background(), "validate", p)
 	want := p + `:4:6: command: {{ .modle }}: no value "modle"; did you mean .model?`
@@ -111,6 +114,7 @@ thresholds: [ { name: t, target: total.time.mean < 60 } ]
 // A report template that cannot render fails validate, plan and run before
 // anything runs, not after the benchmark.
 func TestReportTemplateTrialRendered(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "typo.md.tmpl"), []byte("# {{ .Title }}\n{{ range .Cells }}{{ .Modle }}{{ end }}\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "broken.md.tmpl"), []byte("# {{ .Title }\n"), 0o644)
@@ -133,6 +137,7 @@ func TestReportTemplateTrialRendered(t *testing.T) {
 
 // A failed setup leaves its log and a report that opens by saying so.
 func TestSetupFailureLogAndReport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := writeSpec(t, dir, "name: c\nruns: 1\nsetup: [ 'true', 'exit 7' ]\ncommand: 'true'\n")
 	out := filepath.Join(dir, "out")
@@ -156,6 +161,7 @@ func TestSetupFailureLogAndReport(t *testing.T) {
 // run; after it, a cost rule that could not be judged names the missing
 // price and the cell is not rated PASS.
 func TestPricingChecks(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := writeSpec(t, dir, `name: c
 runs: 1

@@ -71,6 +71,7 @@ projections: [ { label: 1/day, per_month: 30 } ]
 `
 
 func TestRunWorkloadEndToEnd(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := runner(t, context.Background(), writeSpec(t, dir, workload), "--output", out)
@@ -152,6 +153,7 @@ func TestRunWorkloadEndToEnd(t *testing.T) {
 }
 
 func TestValidateReportsFourErrorsAndExits2(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := writeSpec(t, dir, `name: bad
 command: echo
@@ -189,6 +191,7 @@ thresholds:
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		spec  string
@@ -215,6 +218,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestTimeoutKillsGrandchild(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	spec := "name: t\nruns: 1\ntimeout: 300ms\ncommand: 'sh -c \"sleep 300 & echo \\$! > " + pidFile + "; wait\"'\n"
@@ -245,6 +249,7 @@ func TestTimeoutKillsGrandchild(t *testing.T) {
 }
 
 func TestInterruptThenResume(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	marker := filepath.Join(dir, "cleaned")

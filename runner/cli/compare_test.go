@@ -57,6 +57,7 @@ func writeFolder(t *testing.T, dir, specSrc string, walls []float64) {
 }
 
 func TestCompareCommand(t *testing.T) {
+	t.Parallel()
 	base := []float64{10, 10.2, 9.9, 10.1, 10.05, 9.95}
 	shifted := []float64{12, 12.24, 11.88, 12.12, 12.06, 11.94}
 	same := []float64{10.1, 9.95, 10.05, 10, 9.9, 10.2}
@@ -131,6 +132,7 @@ func TestCompareCommand(t *testing.T) {
 // TestBaselineGate runs a real workload against a baseline folder: a rule
 // on delta fails the exit code when the workload got slower.
 func TestBaselineGate(t *testing.T) {
+	t.Parallel()
 	// The baselines are far from what the workload takes on any machine, so
 	// that a loaded machine (sleep 0.01 taking 0.2 s) cannot flip the verdict.
 	dir := t.TempDir()

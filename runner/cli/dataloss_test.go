@@ -22,6 +22,7 @@ command: echo "run {{ .run.index }}"
 // torn last line. Resuming must not append after it: that made the file
 // unreadable for good (report and --resume both exit 2).
 func TestResumeRepairsATornRunsFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	specPath := writeSpec(t, dir, tinySpec)
@@ -67,6 +68,7 @@ func TestResumeRepairsATornRunsFile(t *testing.T) {
 // written either, the first error is the one a user sees first, and the exit
 // code says outputs could not be written (5), not that runs failed.
 func TestFirstErrorIsShownFirst(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	// A run whose record is over the record size limit: 20 metrics with
@@ -106,6 +108,7 @@ command: |
 // Models "a/b", "a b", "a:b" and "a-b" all read "a-b" in a file name; their
 // logs overwrote each other and results were dropped.
 func TestCellsWithLookalikeNamesStaySeparate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	spec := `name: lookalike
@@ -160,6 +163,7 @@ providers:
 // Two runners on one output folder mixed their runs and logs and both exited
 // 0. The second must be refused, with the folder and the holder's PID.
 func TestOutputFolderIsLockedWhileRunning(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	gate := filepath.Join(dir, "gate")
@@ -213,6 +217,7 @@ command: while [ ! -e ` + gate + ` ]; do sleep 0.01; done
 // --resume with a spec whose measured part changed mixed runs of two
 // benchmarks silently; it must refuse, naming the fields, unless told to.
 func TestResumeRefusesAChangedSpec(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	specPath := writeSpec(t, dir, tinySpec)
@@ -248,6 +253,7 @@ func TestResumeRefusesAChangedSpec(t *testing.T) {
 // A resumed run starts in a clean folder: files the interrupted attempt left
 // in it inflated the run's artifact sizes.
 func TestResumedRunStartsInACleanFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	spec := `name: clean
@@ -283,6 +289,7 @@ artifacts:
 // A log cut short by a full disk left the run "ok" with no word of it. The
 // run's record says so (log_error), and so do the warnings of the results.
 func TestFullDiskWhileLoggingIsMarked(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full here")
 	}
@@ -317,6 +324,7 @@ func TestFullDiskWhileLoggingIsMarked(t *testing.T) {
 // 1e308 overflowed the mean so summary.json could not be written; token
 // counts near int64's maximum wrapped negative and cost trillions.
 func TestNonFiniteNumbersNeverReachTheOutputs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	spec := `name: nan

@@ -22,6 +22,7 @@ var updateDocs = flag.Bool("update", false, "rewrite generated docs")
 // `runner COMMAND --help` prints, so a new flag is documented by its own
 // help text; refresh with -update.
 func TestCLIDocs(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for _, c := range commands() {
 		if c.name == "version" {
@@ -55,6 +56,7 @@ func TestCLIDocs(t *testing.T) {
 // TestExitCodesDocumented checks every Exit* constant of exit.go has a row
 // in docs/cli.md's exit code table.
 func TestExitCodesDocumented(t *testing.T) {
+	t.Parallel()
 	f, err := parser.ParseFile(token.NewFileSet(), "exit.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -150,6 +150,7 @@ func compactJSON(v any) string {
 // the workload's code accepts, every call metered, none sent to the
 // configured upstreams.
 func TestDryRunRehearsesAgenticWorkflows(t *testing.T) {
+	t.Parallel()
 	up, hits := countingSim(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")

@@ -250,6 +250,7 @@ func TestHistoryStoreDefaultAndFailures(t *testing.T) {
 // Shards are not recorded alone; their merge is recorded once, and merging
 // again into another folder replaces it rather than adding a second.
 func TestHistoryRecordsAShardedBenchmarkOnceAtMerge(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	store := filepath.Join(dir, "history.db")
 	spec := writeSpec(t, dir, "name: sharded\nruns: 2\ncommand: \"true\"\nmatrix: { x: [a, b] }\n")

@@ -14,6 +14,7 @@ import (
 // folder, and the output folder keeps a copy: `runner report DIR` renders it
 // after the original is gone.
 func TestReportTemplateTravelsWithTheOutput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "templates"), 0o755)
 	tmpl := filepath.Join(dir, "templates", "mine.md.tmpl")
@@ -43,6 +44,7 @@ func TestReportTemplateTravelsWithTheOutput(t *testing.T) {
 // A report.file outside the output folder is refused before anything runs
 // (it used to write ../../x.md, or fail after every run with exit 3).
 func TestReportFileOutsideOutputRefusedAtLoad(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "ran")
 	for _, file := range []string{"../../x.md", "/tmp/x.md", "sub/x.md"} {
@@ -60,6 +62,7 @@ func TestReportFileOutsideOutputRefusedAtLoad(t *testing.T) {
 // Text a workload prints (its last line when it fails, phase and metric
 // names) stays text in the report's tables and is inert in the CSV.
 func TestWorkloadTextCannotInjectMarkdownOrFormulas(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := `name: inject
 runs: 1
@@ -148,6 +151,7 @@ func checkTables(t *testing.T, md string) {
 // Merged shards keep the custom report template: the merged folder renders
 // it, from anywhere, after the original is gone.
 func TestMergeKeepsTheReportTemplate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tmpl := filepath.Join(dir, "mine.md.tmpl")
 	os.WriteFile(tmpl, []byte("# Merged {{ .Title }}\n"), 0o644)

@@ -20,6 +20,7 @@ import (
 // certificate or key reaches the outputs. The public name never resolves:
 // the forward proxy answers the CONNECT itself.
 func TestInterceptMetersAClientThatIgnoresTheVariables(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl not installed")
 	}

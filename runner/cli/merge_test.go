@@ -99,6 +99,7 @@ var commandLine = regexp.MustCompile(`(?m)^\s*"command": ".*",?\n`)
 func must(b []byte, _ error) []byte { return b }
 
 func TestShardsMergeEqualUnshardedRun(t *testing.T) {
+	t.Parallel()
 	for _, order := range []string{"sequential", "interleaved"} {
 		t.Run(order, func(t *testing.T) {
 			dir := t.TempDir()
@@ -139,6 +140,7 @@ func TestShardsMergeEqualUnshardedRun(t *testing.T) {
 }
 
 func TestMergeRefuses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
 	writeFolder(t, a, syntheticSpec, []float64{1, 2})
@@ -184,6 +186,7 @@ func TestMergeRefuses(t *testing.T) {
 }
 
 func TestMergeNotesMissingShard(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a")
 	writeFolder(t, a, syntheticSpec, []float64{1, 2})

@@ -17,6 +17,7 @@ import (
 // signals the runner) leaves the message and one clean block, the cursor
 // shown, and exit 130.
 func TestProgressOnATerminal(t *testing.T) {
+	t.Parallel()
 	bin := runnerBinary(t)
 	dir := t.TempDir()
 	p := writeSpec(t, dir, `name: pty

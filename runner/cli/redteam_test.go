@@ -13,6 +13,7 @@ import (
 // floats, and once reached the manifest's JSON refused them (exit 5, a
 // half-made folder, "json: unsupported value: NaN").
 func TestReplaySpeedFlagRefusesNonFinite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spec := writeSpec(t, dir, `name: speed
 providers:
@@ -35,6 +36,7 @@ command: "true"
 // and for the commands that plan (cassettes, plan): it planned every run in
 // memory and the runner was killed (exit 137) without a word.
 func TestRunsFlagBounded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spec := writeSpec(t, dir, `name: runs
 providers:

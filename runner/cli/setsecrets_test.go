@@ -16,6 +16,7 @@ import (
 // out of every file of the output folder and out of the resume options; a
 // resume asks for them again.
 func TestSecretSetsAndEnvAreRedacted(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := writeSpec(t, dir, `name: sets
 runs: 1

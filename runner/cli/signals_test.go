@@ -137,6 +137,7 @@ type step struct {
 // `runner ... | head -1` closes the runner's stdout early: the runner still
 // writes every result and exits with its verdict, not of SIGPIPE.
 func TestClosedStdout(t *testing.T) {
+	t.Parallel()
 	bin := runnerBinary(t)
 	dir := t.TempDir()
 	p := writeSpec(t, dir, "name: pipe\nruns: 1\ncommand: 'true'\n")

@@ -13,6 +13,7 @@ import (
 // bypassed the proxy) shows unknown tokens on the console, as in the
 // report, not 0.
 func TestSummaryTableUnknownTokens(t *testing.T) {
+	t.Parallel()
 	sum := &results.Summary{HasTokens: true, Cells: []*results.Cell{
 		{ID: "openai_direct", Runs: 2, Time: results.Stats{N: 2, Mean: 1}},
 		{ID: "openai_proxied", Runs: 2, Time: results.Stats{N: 2, Mean: 1}, Tokens: results.Stats{N: 2, Mean: 150}},
@@ -41,6 +42,7 @@ func TestSummaryTableUnknownTokens(t *testing.T) {
 // names that cell on the console, as the report does, instead of printing
 // a table header with nothing under it.
 func TestSummaryTableNamesCellsNotReached(t *testing.T) {
+	t.Parallel()
 	for _, sum := range []*results.Summary{
 		{NotRun: []string{"default"}},
 		{HasTokens: true, NotRun: []string{"a_m1", "a_m2"}, Cells: []*results.Cell{{ID: "a_m0", Runs: 1, Time: results.Stats{N: 1, Mean: 1}}}},
