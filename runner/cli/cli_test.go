@@ -71,7 +71,6 @@ projections: [ { label: 1/day, per_month: 30 } ]
 `
 
 func TestRunWorkloadEndToEnd(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := runner(t, context.Background(), writeSpec(t, dir, workload), "--output", out)
