@@ -555,16 +555,31 @@ func (b *batch) add(line int, text []byte) {
 	b.lines = append(b.lines, line)
 }
 
+// runLine is how a line of runs.jsonl is decoded: segmentio's decoder
+// parses a time.Time leniently (it took "2026-01-01V00:00:00Z"), so the
+// start time, the field shallower than Run's, goes through time.Time's own
+// strict parser, as encoding/json's does.
+type runLine struct {
+	Run
+	Started strictTime `json:"started"`
+}
+
+type strictTime time.Time
+
+func (t *strictTime) UnmarshalJSON(b []byte) error { return (*time.Time)(t).UnmarshalJSON(b) }
+
 func (b *batch) decode() {
 	b.bad = -1
 	b.runs = make([]Run, 0, len(b.ends))
 	start := 0
 	for i, end := range b.ends {
-		var run Run
-		if err := fastjson.Unmarshal(b.text[start:end], &run); err != nil {
+		var line runLine
+		if err := fastjson.Unmarshal(b.text[start:end], &line); err != nil {
 			b.bad, b.err = i, err
 			break
 		}
+		run := line.Run
+		run.Started = time.Time(line.Started)
 		run.trim()
 		run.deriveGroups()
 		b.runs = append(b.runs, run)
