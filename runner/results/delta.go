@@ -3,8 +3,8 @@ package results
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"slices"
 
 	"golang.org/x/perf/benchmath"
