@@ -25,7 +25,6 @@ var maxRecordedRequest int64 = 64 << 20
 // Recorder writes the cassettes of one benchmark into a folder.
 type Recorder struct {
 	dir string
-	mu  sync.Mutex
 }
 
 // NewRecorder makes dir (the output folder's cassettes) and writes its
