@@ -18,8 +18,10 @@ import (
 // caller's goroutine. http.Transport passes every request to a writer
 // goroutine and every answer back from a reader goroutine; on a loopback
 // upstream those hand-offs cost more CPU and latency than the metering does.
-// The parsing is net/http's own (Request.Write, ReadResponse). Everything
-// else goes to next: https, proxied hosts, protocol upgrades, bodies over
+// The parsing is net/http's own (Request.Write, ReadResponse); a request that
+// meets a kept-alive connection the upstream closed is sent again when
+// http.Transport would send it again (retryable). Everything else goes to
+// next: https, proxied hosts, protocol upgrades, bodies over
 // h1MaxBody and bodies that could not be sent again (uploads of the requests
 // that are not metered).
 type h1Transport struct {
@@ -46,6 +48,26 @@ type h1Conn struct {
 	bw       *bufio.Writer
 	idleAt   time.Time
 	canceled atomic.Bool // the request's context ended: the deadline is in the past
+	reused   bool        // it carried a request before this one
+	// Bytes read and written, to tell whether a failed request may be sent
+	// again (retryable).
+	nread, nwrite int64
+}
+
+type connReader struct{ pc *h1Conn }
+
+func (r connReader) Read(p []byte) (int, error) {
+	n, err := r.pc.nc.Read(p)
+	r.pc.nread += int64(n)
+	return n, err
+}
+
+type connWriter struct{ pc *h1Conn }
+
+func (w connWriter) Write(p []byte) (int, error) {
+	n, err := w.pc.nc.Write(p)
+	w.pc.nwrite += int64(n)
+	return n, err
 }
 
 func newUpstreamTransport(next *http.Transport) *h1Transport {
@@ -85,22 +107,71 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Port() == "" {
 		addr = net.JoinHostPort(req.URL.Hostname(), "80")
 	}
-	pc, err := t.get(req.Context(), addr)
-	if err != nil {
-		if req.Body != nil {
-			req.Body.Close()
+	for {
+		pc, err := t.get(req.Context(), addr)
+		if err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
 		}
-		return nil, err
-	}
-	resp, err := t.roundTrip(pc, req)
-	if err != nil {
+		w0, r0 := pc.nwrite, pc.nread
+		resp, err := t.roundTrip(pc, req)
+		if err == nil {
+			return resp, nil
+		}
 		pc.nc.Close()
 		if pc.canceled.Load() && req.Context().Err() != nil {
-			err = req.Context().Err()
+			return nil, req.Context().Err()
 		}
+		if !pc.reused || !retryable(req, err, pc.nwrite == w0, pc.nread == r0) {
+			return nil, err
+		}
+		if req, err = rewind(req); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// retryable says whether req, which failed with err on a kept-alive
+// connection, may go again on another: as http.Transport decides, when
+// nothing of it was written (and its body can be sent again), or when it is
+// idempotent (by method or an Idempotency-Key header) and the upstream
+// closed without a byte of answer, the keep-alive race (the upstream closed
+// the idle connection as the request went out). A POST that may have
+// reached the upstream is not sent twice: it could be an LLM call billed
+// twice.
+func retryable(req *http.Request, err error, nothingWritten, nothingRead bool) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false // the upstream took too long: a retry would wait as long
+	}
+	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if nothingWritten {
+		return rewindable
+	}
+	if !rewindable || !nothingRead {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
+}
+
+// rewind returns req with its body to be read again from the start.
+func rewind(req *http.Request) (*http.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
 		return nil, err
 	}
-	return resp, nil
+	r := *req
+	r.Body = body
+	return &r, nil
 }
 
 // get returns an idle connection to addr that the upstream has not closed, or
@@ -119,6 +190,7 @@ func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
 		t.mu.Unlock()
 		// Checked outside the lock: the peek is a system call.
 		if time.Since(pc.idleAt) < h1IdleTimeout && alive(pc.nc) {
+			pc.reused = true
 			return pc, nil
 		}
 		pc.nc.Close()
@@ -127,7 +199,10 @@ func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{nc: nc, addr: addr, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 32<<10)}, nil
+	pc := &h1Conn{nc: nc, addr: addr}
+	pc.br = bufio.NewReaderSize(connReader{pc}, 32<<10)
+	pc.bw = bufio.NewWriterSize(connWriter{pc}, 32<<10)
+	return pc, nil
 }
 
 // put keeps pc for the next request, or closes it.

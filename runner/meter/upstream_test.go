@@ -2,6 +2,8 @@ package meter
 
 import (
 	"bufio"
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -134,3 +136,73 @@ func TestUpstreamAnswersBeforeReadingTheBody(t *testing.T) {
 		t.Errorf("calls: %+v", calls)
 	}
 }
+
+// An upstream that closes a kept-alive connection just as a request goes out
+// on it (its idle timeout firing: it reads the request and hangs up without
+// a byte of answer). A request that can be sent twice without harm (a GET,
+// a POST with an Idempotency-Key) goes again on a new connection and is
+// answered, as http.Transport does; a plain POST is not sent twice (an LLM
+// call could be billed twice): the client gets 502.
+func TestUpstreamClosingAKeptAliveConnection(t *testing.T) {
+	var requests atomic.Int64
+	up := httptest.NewUnstartedServer(nil)
+	up.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, servedKey{}, new(int))
+	}
+	handler := sim.New(sim.Config{Default: sim.Model{OutputTokens: 5}})
+	up.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		served := r.Context().Value(servedKey{}).(*int)
+		if *served++; *served == 2 { // the second request on any connection
+			c, _, _ := w.(http.Hijacker).Hijack()
+			c.Close()
+			return
+		}
+		handler.ServeHTTP(w, r)
+	})
+	up.Start()
+	defer up.Close()
+	p := startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	base := p.URL(llmapi.OpenAI)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}} // the client's own retries stay out
+	send := func(method, path, body string, h http.Header) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, tc := range []struct {
+		method, path, body string
+		h                  http.Header
+		status             int
+		sent               int64 // requests the upstream saw
+	}{
+		{"GET", "/v1/models", "", nil, 200, 1},
+		{"GET", "/v1/models", "", nil, 200, 2}, // closed on, then again on a new connection
+		{"POST", "/v1/chat/completions", benchChat, http.Header{"Idempotency-Key": {"k1"}}, 200, 2},
+		{"POST", "/v1/chat/completions", benchChat, nil, 502, 1},
+	} {
+		before := requests.Load()
+		if got := send(tc.method, tc.path, tc.body, tc.h); got != tc.status {
+			t.Errorf("request %d (%s %s %v): status %d, want %d", i, tc.method, tc.path, tc.h, got, tc.status)
+		}
+		if n := requests.Load() - before; n != tc.sent {
+			t.Errorf("request %d (%s %s %v): the upstream saw it %d times, want %d", i, tc.method, tc.path, tc.h, n, tc.sent)
+		}
+	}
+	calls := p.EndRun().Calls
+	if len(calls) != 2 || calls[0].Status != 200 || calls[0].Error != "" || calls[1].Error != "refused" {
+		t.Errorf("calls: %+v", calls)
+	}
+}
+
+type servedKey struct{}
