@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteThenRead(t *testing.T) {
@@ -176,6 +177,11 @@ var readSeeds = []string{
 	`{"cell":"a","cell":"b","run":-0,"wall_s":-1E-3}`,
 	`{"started":"2026-01-01T00:00:00Z"}`, `{"started":"yesterday"}`, `{"run":1.5}`, `{"run":"1"}`, `{"run":99999999999999999999}`,
 	`{"cell":"a"`, `[]`, `null`, `{"cell":"\x"}`, "{\"cell\":\"\xff\"}", `{"cell":"a"} x`, `{"wall_s":1e999}`,
+	// near misses of the line decoder's shape
+	`{"phases":[],"matrix":{},"warnings":[],"usage":[],"metrics":{"a":1,"a":2}}`, `{"calls":[{"api":"x"}],"calls":[{"model":"y"}]}`,
+	`{"judge":{"score":null}}`, `{"run":1234567890123456789}`, `{"run":-9223372036854775808}`, `{"-":1}`,
+	`{"phases":[{"name":"a","Name":"b"}]}`, `{"artifacts":{"r":{"mb":1},"r":{"files":2}}}`, ` {"cell" : "a" , "run" : 0 } `,
+	`{"wall_s":01}`, `{"wall_s":1.}`, `{"wall_s":-}`, `{"warmup":tru}`, `{"call_groups":[{"phase":"p","latency_s":{"n":1,"sum":2}}]}`,
 }
 
 // Read decodes a line exactly as encoding/json does, or fails where it fails.
@@ -205,5 +211,58 @@ func FuzzReadAsEncodingJSON(f *testing.F) {
 	for _, s := range readSeeds {
 		f.Add(s)
 	}
+	full := fullRecord()
+	b, err := json.Marshal(&full)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(b)) // for the fuzzer to mutate into near misses of the line decoder's shape
 	f.Fuzz(checkReadAsEncodingJSON)
+}
+
+// fullRecord fills every field a record can carry.
+func fullRecord() Run {
+	score := 7.5
+	r := Run{Cell: "c", Provider: "openai", Model: "gpt", Matrix: map[string]string{"size": "L", "lang": "é"}, Index: 3, Shard: "1/2",
+		Warmup: true, Simulated: true, Replay: &Replay{From: "c/run2", Unmatched: 1},
+		Status: StatusFailed, ExitCode: -1, Signal: "killed", Error: "exit code 1", Started: time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("", 3600)),
+		WallSeconds: 1.25, UserSeconds: 0.5, SysSeconds: 1e-9, CPUPercent: 40, PeakRSSMB: 12.5,
+		Phases:    []Phase{{Name: "P1", Start: 0, Seconds: 1}, {Name: OtherPhase, Start: 1, Seconds: 0.25}},
+		Usage:     []Usage{{Phase: "P1", Provider: "openai", Model: "gpt", At: 0.5, Source: SourceEvents, Count: 2, Tokens: Tokens{1, 2, 3, 4, 5}}},
+		LateCalls: []Call{{API: "openai", Model: "gpt", Phase: "P1", Late: true, Status: 200}}, LateDropped: 2,
+		Metrics: map[string]float64{"q": -0.5}, Artifacts: map[string]Artifact{"reports": {MB: 0.03, Files: 3, Partial: true}},
+		TokenSource: SourceProxy, BadEvents: 1, Warnings: []string{"w1", "w2"}, Log: "logs/c_run3.log", LogError: "disk full", Dir: "runs/c/run3",
+		MetricReasons: map[string]string{"q": "because"},
+		Judge: &Judge{Status: JudgeOK, Score: &score, Reason: "fine", Error: "e", ExitCode: 2, WallSeconds: 3,
+			Calls: []Call{{API: "anthropic", Endpoint: "messages", Model: "j", Phase: "judge", Status: 200, Tokens: Tokens{Input: 9}}},
+			Usage: []Usage{{Phase: "judge", Source: SourceRegex, Tokens: Tokens{Output: 1}}}, Log: "logs/j.log"},
+	}
+	r.Add(Call{API: "openai", Endpoint: "chat.completions", Model: "gpt", ResponseModel: "gpt-2026", Phase: "P1", UndeclaredPhase: "X",
+		Stream: true, Status: 200, Start: 0.1, LatencyS: 0.75, TTFTS: 0.2, OutputTPS: 50, UsageStatus: UsageEstimated, Tokens: Tokens{10, 20, 3, 4, 5}})
+	r.Add(Call{API: "openai", Model: "gpt", Phase: "P1", Status: 429, Error: "429", UsageStatus: UsageMissing})
+	r.CallsDropped = 4
+	return r
+}
+
+// The records Writer writes take the fast line decoder, not the general
+// one (which would read them right, several times slower), and it reads
+// them as encoding/json does.
+func TestWrittenRecordsTakeTheLineDecoder(t *testing.T) {
+	for name, r := range map[string]Run{"full": fullRecord(), "bare": {Cell: "a", Index: 1, Status: StatusOK}} {
+		b, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want Run
+		if !newLineDecoder().decode(b, &got) {
+			t.Fatalf("%s: the line decoder declined %s", name, b)
+		}
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: line decoder %+v\nencoding/json %+v", name, got, want)
+		}
+		checkReadAsEncodingJSON(t, string(b))
+	}
 }
