@@ -463,14 +463,7 @@ func deriveAll(s *spec.Spec, recs []record.Run, prices Prices, unpriced map[stri
 				if r.Status == record.StatusSkipped {
 					continue
 				}
-				if r.OK() || r.Error != "" {
-					// Records written before the runner failed runs for their calls
-					// and scrubbed secrets from errors are judged as it does now.
-					c := *r
-					c.FailIfCallsFailed()
-					c.Error = redact.String(c.Error)
-					r = &c
-				}
+				r = rejudged(r)
 				run := derive(r, prices, parts[w])
 				// A failed run's tokens are as unknown as a finished one's when no
 				// one counted them: its CSV and workbook rows say so, not 0 and $0.
@@ -496,6 +489,24 @@ func newCell(s *spec.Spec, r *record.Run) *Cell {
 		c.Label, c.API = p.Label, p.API
 	}
 	return c
+}
+
+// rejudged is r as the runner would record it now, a copy only when that
+// differs: records written before the runner failed runs for their calls
+// and scrubbed secrets from errors.
+func rejudged(r *record.Run) *record.Run {
+	if !r.OK() && r.Error == "" {
+		return r
+	}
+	c := *r
+	c.FailIfCallsFailed()
+	c.Error = redact.String(c.Error)
+	if c.Status == r.Status && c.Error == r.Error {
+		return r
+	}
+	fixed := new(record.Run) // not &c, which would move c to the heap for every record
+	*fixed = c
+	return fixed
 }
 
 // derive prices a run's tokens and splits them by phase.
