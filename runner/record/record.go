@@ -749,51 +749,23 @@ type Options struct {
 // record is replaced or dropped, as in a benchmark never resumed, it is
 // runs itself: copying 100,000 records was a tenth of `runner report`.
 func Latest(runs []Run) []Run {
+	if unique(runs) {
+		return runs
+	}
 	type key struct {
 		cell          string
 		index         int
 		warmup, skips bool
 	}
-	keyOf := func(r *Run) key {
-		if r.Status == StatusSkipped {
-			return key{cell: r.Cell, skips: true}
-		}
-		return key{r.Cell, r.Index, r.Warmup, false}
-	}
 	idx := make(map[key]int, len(runs))
 	ran := map[string]bool{}
-	whole := true // every record kept, in place
-	for i := range runs {
-		r := &runs[i]
-		if r.Status != StatusSkipped {
-			ran[r.Cell] = true
-		}
-		k := keyOf(r)
-		if _, ok := idx[k]; ok {
-			whole = false
-			break
-		}
-		idx[k] = i
-	}
-	if whole {
-		for i := range runs {
-			if runs[i].Status == StatusSkipped && ran[runs[i].Cell] {
-				whole = false
-				break
-			}
-		}
-	}
-	if whole {
-		return runs
-	}
-	clear(idx)
-	clear(ran)
 	out := make([]Run, 0, len(runs))
 	for _, r := range runs {
+		k := key{cell: r.Cell, skips: true}
 		if r.Status != StatusSkipped {
 			ran[r.Cell] = true
+			k = key{r.Cell, r.Index, r.Warmup, false}
 		}
-		k := keyOf(&r)
 		if i, ok := idx[k]; ok {
 			out[i] = r
 			continue
@@ -809,4 +781,56 @@ func Latest(runs []Run) []Run {
 		kept = append(kept, r)
 	}
 	return kept
+}
+
+// unique reports whether Latest keeps every record: no (cell, run) pair
+// twice, and no skip record of a cell that has run records. Runs are
+// numbered from 1, so each cell's are marked in a slice, not a map.
+func unique(runs []Run) bool {
+	type cell struct {
+		seen    [2][]bool // measured, warmup: by run number
+		skipped bool
+		ran     bool
+	}
+	cells := map[string]*cell{}
+	var last *cell
+	lastName := ""
+	for i := range runs {
+		r := &runs[i]
+		c := last
+		if c == nil || r.Cell != lastName {
+			if c = cells[r.Cell]; c == nil {
+				c = &cell{}
+				cells[r.Cell] = c
+			}
+			last, lastName = c, r.Cell
+		}
+		if r.Status == StatusSkipped {
+			if c.skipped || c.ran {
+				return false
+			}
+			c.skipped = true
+			continue
+		}
+		if c.skipped {
+			return false
+		}
+		c.ran = true
+		if r.Index < 0 || r.Index > 10*len(runs) {
+			return false // a run number no runner writes: the general way
+		}
+		w := 0
+		if r.Warmup {
+			w = 1
+		}
+		s := &c.seen[w]
+		if r.Index >= len(*s) {
+			*s = append(*s, make([]bool, r.Index+1-len(*s))...)
+		}
+		if (*s)[r.Index] {
+			return false
+		}
+		(*s)[r.Index] = true
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -264,5 +265,48 @@ func TestWrittenRecordsTakeTheLineDecoder(t *testing.T) {
 			t.Errorf("%s: line decoder %+v\nencoding/json %+v", name, got, want)
 		}
 		checkReadAsEncodingJSON(t, string(b))
+	}
+}
+
+// Latest agrees with keeping the last record of each Key, whichever of its
+// two ways (records as they are, or replaced and dropped) it takes.
+func TestLatestAgreesWithKeys(t *testing.T) {
+	naive := func(runs []Run) []Run {
+		idx, ran := map[string]int{}, map[string]bool{}
+		var out []Run
+		for _, r := range runs {
+			k := r.Key()
+			if r.Status == StatusSkipped {
+				k = r.Cell + "#skip"
+			} else {
+				ran[r.Cell] = true
+			}
+			if i, ok := idx[k]; ok {
+				out[i] = r
+				continue
+			}
+			idx[k] = len(out)
+			out = append(out, r)
+		}
+		var kept []Run
+		for _, r := range out {
+			if r.Status != StatusSkipped || !ran[r.Cell] {
+				kept = append(kept, r)
+			}
+		}
+		return kept
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	statuses := []Status{StatusOK, StatusOK, StatusFailed, StatusSkipped}
+	for range 2000 {
+		runs := make([]Run, rng.IntN(8))
+		for i := range runs {
+			runs[i] = Run{Cell: string(rune('a' + rng.IntN(3))), Index: rng.IntN(4), Warmup: rng.IntN(4) == 0,
+				Status: statuses[rng.IntN(len(statuses))], ExitCode: i}
+		}
+		got, want := Latest(runs), naive(runs)
+		if len(got) != len(want) || len(got) > 0 && !reflect.DeepEqual(got, want) {
+			t.Fatalf("Latest(%+v)\n= %+v\nwant %+v", runs, got, want)
+		}
 	}
 }
