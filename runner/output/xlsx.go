@@ -3,6 +3,7 @@ package output
 import (
 	"archive/zip"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -115,7 +116,9 @@ func WriteWorkbook(w io.Writer, sum *results.Summary) error {
 	if err != nil {
 		return err
 	}
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+	// The zip goes straight to w: excelize would build it whole in a
+	// growing buffer (tens of MB for a large benchmark) and copy it over.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		return &spliceZip{Writer: fastZip(w), rows: b.runRows}
 	})
 	for _, step := range []func() error{b.calculator, b.pricing, b.measured, b.projections, b.runs} {
@@ -131,7 +134,15 @@ func WriteWorkbook(w io.Writer, sum *results.Summary) error {
 	if err := f.SetDocProps(&excelize.DocProperties{Title: title, Creator: "runner", Description: b.simNote()}); err != nil {
 		return err
 	}
-	return f.Write(w)
+	return f.Write(writtenAround{})
+}
+
+// writtenAround is where excelize copies the zip it buffered, which is
+// empty: the zip writer wrote to the file itself.
+type writtenAround struct{}
+
+func (writtenAround) Write(p []byte) (int, error) {
+	return 0, errors.New("excelize wrote the workbook around its zip writer")
 }
 
 // fastZip deflates at flate.BestSpeed: compressing the Runs sheet of a large

@@ -112,8 +112,9 @@ type parallelDeflate struct {
 	crc   hash.Hash32
 	size  int64
 	parts []*deflatePart
-	slots chan struct{} // chunks being deflated at once
-	free  chan []byte   // chunk buffers to fill again
+	slots chan struct{}      // chunks being deflated at once
+	free  chan []byte        // chunk buffers to fill again
+	fws   chan *flate.Writer // deflaters to Reset: a new one allocates 1 MB
 	wg    sync.WaitGroup
 }
 
@@ -123,7 +124,7 @@ const deflateChunk = 4 << 20
 
 func newParallelDeflate() *parallelDeflate {
 	n := runtime.GOMAXPROCS(0)
-	return &parallelDeflate{crc: crc32.NewIEEE(), slots: make(chan struct{}, n), free: make(chan []byte, n+1)}
+	return &parallelDeflate{crc: crc32.NewIEEE(), slots: make(chan struct{}, n), free: make(chan []byte, n+1), fws: make(chan *flate.Writer, n)}
 }
 
 func (d *parallelDeflate) Write(p []byte) (int, error) {
@@ -152,8 +153,15 @@ func (d *parallelDeflate) deflate(last bool) {
 	d.slots <- struct{}{}
 	d.wg.Go(func() {
 		defer func() { <-d.slots }()
-		fw, _ := flate.NewWriter(&part.out, flate.BestSpeed) // a valid level: no error
-		fw.Write(chunk)                                      // into a bytes.Buffer: no error
+		part.out.Grow(len(chunk) / 4) // about what the Runs sheet deflates to
+		var fw *flate.Writer
+		select {
+		case fw = <-d.fws:
+			fw.Reset(&part.out)
+		default:
+			fw, _ = flate.NewWriter(&part.out, flate.BestSpeed) // a valid level: no error
+		}
+		fw.Write(chunk) // into a bytes.Buffer: no error
 		if last {
 			fw.Close()
 		} else {
@@ -161,6 +169,10 @@ func (d *parallelDeflate) deflate(last bool) {
 		}
 		select {
 		case d.free <- chunk[:0]:
+		default:
+		}
+		select {
+		case d.fws <- fw:
 		default:
 		}
 	})
