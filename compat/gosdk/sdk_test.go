@@ -68,7 +68,7 @@ type sdkResult struct {
 	input, out  int64 // usage as the client saw it; -1 when the client sees none
 	wantPhase   string
 	wantStream  bool
-	wantAPI     string
+	wantAPI     llmapi.API
 	wantEndpont string
 }
 

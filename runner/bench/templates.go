@@ -60,7 +60,8 @@ func templateData(s *spec.Spec, c *plan.Cell, run map[string]any, tmp, dir strin
 	}
 	if c != nil {
 		d["env"] = cellEnv(env, c)
-		d["provider"] = map[string]any{"name": c.Provider.Name, "label": c.Provider.Label, "api": c.Provider.API, "base_url": c.Provider.BaseURL}
+		// api as a plain string: sprig's functions take no named string type.
+		d["provider"] = map[string]any{"name": c.Provider.Name, "label": c.Provider.Label, "api": string(c.Provider.API), "base_url": c.Provider.BaseURL}
 		d["model"] = c.Model
 		m := c.MatrixMap()
 		if m == nil {

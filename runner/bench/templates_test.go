@@ -56,7 +56,8 @@ func TestTrialRenderFindsMisspeltNamesEverywhere(t *testing.T) {
 		})
 	}
 	// What is spelt right passes, in every branch; .env is left to the render.
-	ok := head + "command: '{{ if .vars.debug }}{{ .vars.csv }} {{ .started.Format \"2006\" }}{{ end }}{{ range $k, $v := .matrix }}{{ $k }}{{ end }}{{ with .vars.csv }}{{ . }}{{ end }}{{ if false }}{{ .env.RUNNER_TEST_NEVER_SET_X }}{{ end }}'\n"
+	// .provider.api is a plain string, as sprig's functions take it.
+	ok := head + "command: '{{ .provider.api | upper }} {{ if .vars.debug }}{{ .vars.csv }} {{ .started.Format \"2006\" }}{{ end }}{{ range $k, $v := .matrix }}{{ $k }}{{ end }}{{ with .vars.csv }}{{ . }}{{ end }}{{ if false }}{{ .env.RUNNER_TEST_NEVER_SET_X }}{{ end }}'\n"
 	s, err := spec.Parse("c.yaml", []byte(ok), nil)
 	if err != nil {
 		t.Fatal(err)

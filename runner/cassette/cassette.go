@@ -63,13 +63,13 @@ type Manifest struct {
 // Entry is one recorded call: the request as needed to match it, and the
 // response as it arrived, chunk by chunk with its time.
 type Entry struct {
-	Seq      int    `json:"seq"` // order of the request's start within the run, from 1
-	API      string `json:"api"`
-	Method   string `json:"method"`
-	Path     string `json:"path"`            // relative to the API's base URL: /chat/completions
-	Query    string `json:"query,omitempty"` // sorted, without secret parameters
-	Endpoint string `json:"endpoint,omitempty"`
-	Model    string `json:"model,omitempty"`
+	Seq      int        `json:"seq"` // order of the request's start within the run, from 1
+	API      llmapi.API `json:"api"`
+	Method   string     `json:"method"`
+	Path     string     `json:"path"`            // relative to the API's base URL: /chat/completions
+	Query    string     `json:"query,omitempty"` // sorted, without secret parameters
+	Endpoint string     `json:"endpoint,omitempty"`
+	Model    string     `json:"model,omitempty"`
 	// BodyHash is the sha256 of the normalised request body (JSON with its
 	// keys sorted and no insignificant space); Body is that body with
 	// secrets masked, kept to show what a request asked.
@@ -236,11 +236,12 @@ var secretParams = map[string]bool{"key": true, "api_key": true, "apikey": true,
 
 // request is what matching reads of a request.
 type request struct {
-	api, method, path, query string
-	endpoint, model          string
-	hash                     string
-	norm                     []byte // normalised body (JSON) or the body as sent
-	json                     bool
+	api                 llmapi.API
+	method, path, query string
+	endpoint, model     string
+	hash                string
+	norm                []byte // normalised body (JSON) or the body as sent
+	json                bool
 }
 
 // describe names a request for messages: POST /chat/completions (gpt-4o).
@@ -254,7 +255,7 @@ func (q *request) describe() string {
 
 // readRequest reads what matching needs from an outgoing request, whose URL
 // is the upstream's; base is the API's upstream base URL.
-func readRequest(api string, base *url.URL, r *http.Request, body []byte) *request {
+func readRequest(api llmapi.API, base *url.URL, r *http.Request, body []byte) *request {
 	q := &request{api: api, method: r.Method, path: r.URL.Path}
 	if base != nil && base.Path != "" {
 		if rest, ok := strings.CutPrefix(q.path, base.Path); ok && (rest == "" || rest[0] == '/') {

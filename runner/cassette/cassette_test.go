@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/cassette"
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/meter"
 	"github.com/runner-bench/runner/runner/meter/metertest"
 	"github.com/runner-bench/runner/runner/record"
@@ -22,7 +23,8 @@ import (
 
 // call is one request a test workload makes through the proxy.
 type call struct {
-	api, method, path, body string
+	api                llmapi.API
+	method, path, body string
 }
 
 var calls = []call{
@@ -50,7 +52,7 @@ func (u cookieUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // drive makes every call through a proxy tapped by tp, as one run, and
 // returns the proxy's call records and the response bodies.
 func drive(t *testing.T, ups meter.Upstreams, tp interface {
-	Tap(string, *urlT, http.RoundTripper) http.RoundTripper
+	Tap(llmapi.API, *urlT, http.RoundTripper) http.RoundTripper
 	Start(cell, run string)
 }, cs []call) ([]record.Call, []string) {
 	t.Helper()

@@ -28,7 +28,7 @@ func ReplayOptions(r *spec.Replay) Options {
 // recording lacks is skipped with the reason; under refuse, every cell and
 // run (cell/run<N>, cell/warmup<N>) the recording lacks is returned, and
 // the replay must not start. Cells of unmetered providers need no recording.
-func (l *Library) Fit(cells []plan.Cell, schedule []plan.Pair, missing, dir string) (absent []string) {
+func (l *Library) Fit(cells []plan.Cell, schedule []plan.Pair, missing spec.MissingRule, dir string) (absent []string) {
 	for i := range cells {
 		c := &cells[i]
 		if c.Skip != "" || c.Provider.API == spec.APINone || len(l.Runs(c.ID)) > 0 {

@@ -141,9 +141,9 @@ func (l *Library) Entries(cell, run string) ([]Entry, error) {
 
 // Options shape a replay.
 type Options struct {
-	Match   string  // spec.MatchBody (default) or spec.MatchSequence
-	Speed   float64 // 1: as recorded; 2: twice as fast; 0: at once
-	Missing string  // spec.MissingReuse (default), spec.MissingSimulate or spec.MissingRefuse
+	Match   spec.MatchMode   // spec.MatchBody (default) or spec.MatchSequence
+	Speed   float64          // 1: as recorded; 2: twice as fast; 0: at once
+	Missing spec.MissingRule // spec.MissingReuse (default), spec.MissingSimulate or spec.MissingRefuse
 }
 
 // Tape returns the player of one cell's proxy, whose runs are serial.
@@ -224,13 +224,13 @@ func (t *PlayTape) Close() error { return nil }
 
 // Tap answers api's calls from the recording; next (the simulator) only
 // answers runs the recording lacks under replay.missing: simulate.
-func (t *PlayTape) Tap(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper {
+func (t *PlayTape) Tap(api llmapi.API, upstream *url.URL, next http.RoundTripper) http.RoundTripper {
 	return &player{t: t, api: api, base: upstream, next: next}
 }
 
 type player struct {
 	t    *PlayTape
-	api  string
+	api  llmapi.API
 	base *url.URL
 	next http.RoundTripper
 }
@@ -295,7 +295,7 @@ func (p *player) RoundTrip(r *http.Request) (*http.Response, error) {
 // unused entry with the same request (then, when all are used, the first of
 // them again: the run asked the same more often than recorded); under
 // sequence, the next unused entry of the same API, method, path and model.
-func (pr *playRun) match(q *request, mode string) *Entry {
+func (pr *playRun) match(q *request, mode spec.MatchMode) *Entry {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	same := func(e *Entry) bool {
@@ -335,7 +335,7 @@ func (pr *playRun) match(q *request, mode string) *Entry {
 
 // unmatched answers a request no recording matched with an error in its
 // API's own format, marked for the metering as UnmatchedError.
-func unmatched(api string, q *request, mode string) *http.Response {
+func unmatched(api llmapi.API, q *request, mode spec.MatchMode) *http.Response {
 	msg := fmt.Sprintf("runner replay: no recorded call matches %s (replay.match: %s)", q.describe(), mode)
 	var v any
 	switch errorShape(api, q.path) {
@@ -359,7 +359,7 @@ func unmatched(api string, q *request, mode string) *http.Response {
 
 // errorShape is the API whose error format a path's clients read: Ollama
 // serves OpenAI's and Anthropic's formats under /v1.
-func errorShape(api, path string) string {
+func errorShape(api llmapi.API, path string) llmapi.API {
 	if api == llmapi.Ollama && strings.HasPrefix(path, "/v1/") {
 		if path == "/v1/messages" {
 			return llmapi.Anthropic
@@ -426,10 +426,10 @@ type CellInventory struct {
 	Cell   string
 	Runs   []string // run1 run2 ... warmup1
 	Calls  int
-	Bytes  int64    // of recorded answers
-	APIs   []string // sorted
-	Models []string // sorted
-	Errors int      // calls recorded with an error status or none
+	Bytes  int64        // of recorded answers
+	APIs   []llmapi.API // sorted
+	Models []string     // sorted
+	Errors int          // calls recorded with an error status or none
 	// Warnings name the run files whose last line is torn (file:line).
 	Warnings []string
 }
@@ -439,7 +439,7 @@ func (l *Library) Inventory() ([]CellInventory, error) {
 	var out []CellInventory
 	for _, cell := range l.Cells() {
 		ci := CellInventory{Cell: cell, Runs: l.Runs(cell)}
-		apis, models := map[string]bool{}, map[string]bool{}
+		apis, models := map[llmapi.API]bool{}, map[string]bool{}
 		for _, run := range ci.Runs {
 			es, err := l.Entries(cell, run)
 			var torn *TornError

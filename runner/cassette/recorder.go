@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/redact"
 )
@@ -143,13 +144,13 @@ func (rf *runFile) write(e *Entry) {
 }
 
 // Tap wraps api's upstream transport: every call it carries is recorded.
-func (t *RecordTape) Tap(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper {
+func (t *RecordTape) Tap(api llmapi.API, upstream *url.URL, next http.RoundTripper) http.RoundTripper {
 	return &recorder{t: t, api: api, base: upstream, next: next}
 }
 
 type recorder struct {
 	t    *RecordTape
-	api  string
+	api  llmapi.API
 	base *url.URL
 	next http.RoundTripper
 }

@@ -106,7 +106,7 @@ func apisOfCalls(t *testing.T, out string) []string {
 		if want := map[bool]string{true: "Bogus"}[c.API == "ollama"]; c.UndeclaredPhase != want {
 			t.Errorf("%s call: undeclared phase %q, want %q", c.API, c.UndeclaredPhase, want)
 		}
-		apis = append(apis, c.API)
+		apis = append(apis, string(c.API))
 	}
 	if w := strings.Join(recs[0].Warnings, "\n"); !strings.Contains(w, `X-Runner-Phase header names "Bogus"`) {
 		t.Errorf("the record's warnings do not name the undeclared phase header: %q", w)

@@ -179,7 +179,7 @@ apis:
 	}
 	perAPI := map[string]int{}
 	for _, c := range recs[0].Calls {
-		perAPI[c.API]++
+		perAPI[string(c.API)]++
 		embedding := strings.Contains(strings.ToLower(c.Endpoint), "embed")
 		if c.Status != 200 || c.Error != "" || c.Phase != "Agent" || c.Input <= 0 || (!embedding && c.Output <= 0) {
 			t.Errorf("call %s %s: status %d error %q phase %q tokens %+v", c.API, c.Endpoint, c.Status, c.Error, c.Phase, c.Tokens)

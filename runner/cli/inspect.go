@@ -117,7 +117,7 @@ func printPlan(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, 
 		if c.Skip != "" {
 			runs = "0"
 		}
-		t.row(c.ID, c.Provider.Name, c.Provider.API, c.Model, runs, status)
+		t.row(c.ID, c.Provider.Name, string(c.Provider.API), c.Model, runs, status)
 	}
 	t.flush()
 	fmt.Fprintf(w, "%d measured runs, %d thresholds, %d recommendations\n", len(pairs), len(s.Thresholds), len(s.Recommendations))

@@ -66,7 +66,7 @@ pricing:
 	// answered by the simulator behind its API's metering listener.
 	for i, want := range []struct{ api, phase string }{{"openai", "Ask"}, {"anthropic", "Claude"}, {"gemini", "Gemini"}, {"ollama", "Ollama"}} {
 		c := recs[0].Calls[i]
-		if c.API != want.api || c.Phase != want.phase || c.Status != 200 || c.Tokens.Input == 0 || c.Tokens.Output == 0 {
+		if string(c.API) != want.api || c.Phase != want.phase || c.Status != 200 || c.Tokens.Input == 0 || c.Tokens.Output == 0 {
 			t.Errorf("call %d: %+v, want a metered %s call in phase %s", i, c, want.api, want.phase)
 		}
 	}

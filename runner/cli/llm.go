@@ -179,7 +179,7 @@ func proxyCmd(ctx context.Context, e *env, args []string) error {
 	upstreams := meter.Upstreams{}
 	for _, u := range ups {
 		api, url, _ := strings.Cut(u, "=")
-		upstreams[api] = url
+		upstreams[llmapi.API(api)] = url
 	}
 	if len(upstreams) == 0 {
 		for api := range llmapi.DefaultBaseURLs {
@@ -216,7 +216,7 @@ func proxyCmd(ctx context.Context, e *env, args []string) error {
 func printCalls(e *env, groups []record.CallGroup) {
 	groups = slices.Clone(groups)
 	slices.SortFunc(groups, func(a, b record.CallGroup) int {
-		return cmp.Or(strings.Compare(a.Phase, b.Phase), strings.Compare(a.API, b.API), strings.Compare(a.Model, b.Model))
+		return cmp.Or(strings.Compare(a.Phase, b.Phase), cmp.Compare(a.API, b.API), strings.Compare(a.Model, b.Model))
 	})
 	t := newTable(e.stdout)
 	t.row("PHASE", "API", "MODEL", "CALLS", "ERRORS", "INPUT", "OUTPUT", "CACHED", "MEAN LATENCY", "MEAN TTFT")
@@ -226,7 +226,7 @@ func printCalls(e *env, groups []record.CallGroup) {
 		if m, ok := g.TTFT.Mean(); ok {
 			ttft = fmt.Sprintf("%.3fs", m)
 		}
-		t.row(g.Phase, g.API, g.Model, fmt.Sprint(g.Calls), fmt.Sprint(g.ErrorCount()), fmt.Sprint(g.Input), fmt.Sprint(g.Output),
+		t.row(g.Phase, string(g.API), g.Model, fmt.Sprint(g.Calls), fmt.Sprint(g.ErrorCount()), fmt.Sprint(g.Input), fmt.Sprint(g.Output),
 			fmt.Sprint(g.CachedInput), fmt.Sprintf("%.3fs", lat), ttft)
 	}
 	t.flush()

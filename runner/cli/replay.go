@@ -14,6 +14,7 @@ import (
 
 	"github.com/runner-bench/runner/runner/bench"
 	"github.com/runner-bench/runner/runner/cassette"
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/spec"
@@ -21,7 +22,7 @@ import (
 
 // tape is a cassette recorder's or player's side of one cell's proxy.
 type tape interface {
-	Tap(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper
+	Tap(api llmapi.API, upstream *url.URL, next http.RoundTripper) http.RoundTripper
 	Start(cell, run string)
 	End() (*record.Replay, bool, []string)
 	Close() error
@@ -81,7 +82,7 @@ func (t *tapes) replayed(s *spec.Spec) *record.Replayed {
 		return nil
 	}
 	return &record.Replayed{Dir: s.Replay.Dir, Recorded: t.lib.Manifest.Recorded, Spec: t.lib.Manifest.Spec,
-		Match: t.opts.Match, Speed: t.opts.Speed, Missing: t.opts.Missing}
+		Match: string(t.opts.Match), Speed: t.opts.Speed, Missing: string(t.opts.Missing)}
 }
 
 // registerTapeFlags adds --record, --replay, --replay-match, --replay-speed.
@@ -111,10 +112,11 @@ func (f *runFlags) applyTapeFlags(s *spec.Spec) error {
 		return usageErrorf("--replay-match and --replay-speed shape a replay: give --replay DIR (or replay: in the spec)")
 	}
 	if f.replayMatch != "" {
-		if !slices.Contains(spec.ReplayMatches, f.replayMatch) {
-			return usageErrorf("--replay-match %q: expected %s", f.replayMatch, strings.Join(spec.ReplayMatches, " or "))
+		m := spec.MatchMode(f.replayMatch)
+		if !slices.Contains(spec.MatchModes, m) {
+			return usageErrorf("--replay-match %q: expected %s", f.replayMatch, strings.Join(spec.Words(spec.MatchModes), " or "))
 		}
-		s.Replay.Match = f.replayMatch
+		s.Replay.Match = m
 	}
 	if f.replaySpeed != "" {
 		v, err := strconv.ParseFloat(f.replaySpeed, 64)
@@ -211,7 +213,7 @@ func cassettesCmd(ctx context.Context, e *env, args []string) error {
 	var size int64
 	for _, c := range inv {
 		t.row(c.Cell, strings.Join(c.Runs, " "), strconv.Itoa(c.Calls), strconv.FormatInt(c.Bytes, 10),
-			orDash(strings.Join(c.APIs, " ")), orDash(strings.Join(c.Models, " ")), strconv.Itoa(c.Errors))
+			orDash(strings.Join(spec.Words(c.APIs), " ")), orDash(strings.Join(c.Models, " ")), strconv.Itoa(c.Errors))
 		runs += len(c.Runs)
 		calls += c.Calls
 		size += c.Bytes

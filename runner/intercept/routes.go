@@ -11,7 +11,7 @@ import (
 // URL (a provider's base_url, the spec's apis:), to the metering listener
 // of that API; listener gives the root URL of an API's listener ("" for an
 // API not metered).
-func Routes(listener func(api string) string, configured map[string]string) []Route {
+func Routes(listener func(api llmapi.API) string, configured map[llmapi.API]string) []Route {
 	var routes []Route
 	for _, api := range llmapi.APIs {
 		target := listener(api)

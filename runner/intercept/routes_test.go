@@ -3,6 +3,8 @@ package intercept
 import (
 	"slices"
 	"testing"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // Each API's public host and each configured base URL's host go to that
@@ -10,8 +12,8 @@ import (
 // where the listener takes OpenAI's paths.
 func TestRoutes(t *testing.T) {
 	t.Parallel()
-	listeners := map[string]string{"openai": "http://127.0.0.1:1", "anthropic": "http://127.0.0.1:2", "ollama": "http://127.0.0.1:4"}
-	routes := Routes(func(api string) string { return listeners[api] }, map[string]string{
+	listeners := map[llmapi.API]string{"openai": "http://127.0.0.1:1", "anthropic": "http://127.0.0.1:2", "ollama": "http://127.0.0.1:4"}
+	routes := Routes(func(api llmapi.API) string { return listeners[api] }, map[llmapi.API]string{
 		"openai":    "https://generativelanguage.googleapis.com/v1beta/openai/",
 		"anthropic": "http://gateway.internal:8080/anthropic",
 		"gemini":    "https://gemini.example", // no listener: no route

@@ -12,16 +12,20 @@ import (
 	"unicode/utf8"
 )
 
+// API names one of the LLM APIs the runner meters, as a spec's api:, a run
+// record's calls and a cassette spell it.
+type API string
+
 // The APIs, in the order listings name them.
 const (
-	OpenAI    = "openai"
-	Anthropic = "anthropic"
-	Gemini    = "gemini"
-	Ollama    = "ollama"
+	OpenAI    API = "openai"
+	Anthropic API = "anthropic"
+	Gemini    API = "gemini"
+	Ollama    API = "ollama"
 )
 
 // APIs lists every API in order.
-var APIs = []string{OpenAI, Anthropic, Gemini, Ollama}
+var APIs = []API{OpenAI, Anthropic, Gemini, Ollama}
 
 // OpenAIVersion ends an OpenAI base URL (OPENAI_BASE_URL includes it) and
 // starts none of OpenAI's paths (/chat/completions). The metering proxy gives
@@ -32,7 +36,7 @@ const OpenAIVersion = "/v1"
 
 // DefaultBaseURLs are the APIs' public base URLs. OpenAI's includes /v1, as
 // OPENAI_BASE_URL does; the others are roots.
-var DefaultBaseURLs = map[string]string{
+var DefaultBaseURLs = map[API]string{
 	OpenAI:    "https://api.openai.com" + OpenAIVersion,
 	Anthropic: "https://api.anthropic.com",
 	Gemini:    "https://generativelanguage.googleapis.com",
@@ -43,7 +47,7 @@ var DefaultBaseURLs = map[string]string{
 // URL, each with the suffix its readers expect after a server's root (the
 // first is the API's own SDKs'). Every name here is documented in
 // docs/proxy.md.
-var EnvVars = map[string][]struct{ Name, Suffix string }{
+var EnvVars = map[API][]struct{ Name, Suffix string }{
 	OpenAI: {
 		{"OPENAI_BASE_URL", OpenAIVersion}, // openai SDKs, Vercel AI SDK, LangChain
 		{"OPENAI_API_BASE", OpenAIVersion}, // LiteLLM, LangChain (older)
@@ -93,7 +97,7 @@ const (
 // or without it), Anthropic's /messages as well as /v1/messages (a base URL
 // that already ends in /v1), Gemini's under any version prefix or none, and
 // OpenAI-compatible /v1/... routes under Ollama, which serves them.
-func Route(api, path string) (ep Endpoint, model string, ok bool) {
+func Route(api API, path string) (ep Endpoint, model string, ok bool) {
 	switch api {
 	case OpenAI:
 		if rest, ok := strings.CutPrefix(path, "/v1"); ok && strings.HasPrefix(rest, "/") {
@@ -143,7 +147,7 @@ func Route(api, path string) (ep Endpoint, model string, ok bool) {
 
 // RouteAny names the API and the call of a path on a server that answers all
 // four APIs at one root (the simulator). OpenAI-style paths are OpenAI's.
-func RouteAny(path string) (api string, ep Endpoint, model string, ok bool) {
+func RouteAny(path string) (api API, ep Endpoint, model string, ok bool) {
 	for _, api := range APIs {
 		if ep, model, ok := Route(api, path); ok {
 			return api, ep, model, true

@@ -25,9 +25,10 @@ func TestInputTokens(t *testing.T) {
 
 func TestRoute(t *testing.T) {
 	for _, tc := range []struct {
-		api, path string
-		want      Endpoint
-		model     string
+		api   API
+		path  string
+		want  Endpoint
+		model string
 	}{
 		{OpenAI, "/v1/chat/completions", ChatCompletions, ""},
 		{OpenAI, "/v1/responses", Responses, ""},

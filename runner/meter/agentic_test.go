@@ -22,8 +22,9 @@ func TestAgenticAnswersFromSimulatorMeteredExactly(t *testing.T) {
 	const params = `{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","minimum":1,"maximum":7},"tags":{"type":"array","items":{"type":"string"}}},"required":["city","days"]}`
 	tool := `"tools":[{"type":"function","function":{"name":"get_weather","parameters":` + params + `}}]`
 	type req struct {
-		api, path, body string
-		in, out         string // usage keys in the answer, the last occurrence wins
+		api        llmapi.API
+		path, body string
+		in, out    string // usage keys in the answer, the last occurrence wins
 	}
 	var reqs []req
 	for _, stream := range []string{"false", "true"} {
@@ -81,8 +82,9 @@ func TestEmbeddingsAndCompletionsFromSimulatorMetered(t *testing.T) {
 	p := startProxy(t, up.URL)
 	p.BeginRun(time.Now(), nil)
 	type req struct {
-		api, path, body string
-		in, out         int64
+		api        llmapi.API
+		path, body string
+		in, out    int64
 	}
 	gem := `{"content":{"parts":[{"text":"1234567890"}]}}`
 	reqs := []req{

@@ -151,7 +151,7 @@ func TestClientCancelMidStream(t *testing.T) {
 
 // Parsing details that the SDK runs do not reach.
 func TestUsageParsing(t *testing.T) {
-	run := func(api, endpoint string, stream bool, body string) record.Call {
+	run := func(api llmapi.API, endpoint string, stream bool, body string) record.Call {
 		c := &call{dec: decoders[llmapi.Endpoint(endpoint)], rec: record.Call{API: api, Endpoint: endpoint, Status: 200}, t0: time.Now(), stream: stream, ok: true,
 			reqBody: []byte(`{"messages":[{"role":"user","content":"12345678"}]}`)}
 		for i := 0; i < len(body); i += 7 { // split reads anywhere, even mid-line

@@ -71,12 +71,14 @@ func TestMoreCallKinds(t *testing.T) {
 	}
 	defer p.Close()
 	type want struct {
-		api, endpoint, model, usage string
-		tokens                      record.Tokens
+		api                    llmapi.API
+		endpoint, model, usage string
+		tokens                 record.Tokens
 	}
 	for _, c := range []struct {
-		api, method, path, body string
-		want                    *want
+		api                llmapi.API
+		method, path, body string
+		want               *want
 	}{
 		{llmapi.OpenAI, "POST", "/v1/completions", `{"model":"gpt-3.5-turbo-instruct","prompt":"Say hi"}`,
 			&want{"openai", "completions", "gpt-3.5-turbo-instruct", "reported", record.Tokens{Input: 5, Output: 7}}},

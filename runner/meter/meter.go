@@ -81,11 +81,11 @@ var DefaultUpstreams = llmapi.DefaultBaseURLs
 //     base URL already ends in /v1) gets it.
 //   - gemini: a request path that starts at /models/ gets /v1beta.
 //   - ollama: the path is appended as is (/api/chat, /v1/chat/completions).
-type Upstreams map[string]string
+type Upstreams map[llmapi.API]string
 
 // upstreamPath is the path of the upstream request for reqPath on api's
 // listener, whose upstream base path is base.
-func upstreamPath(api, base, reqPath string) string {
+func upstreamPath(api llmapi.API, base, reqPath string) string {
 	switch api {
 	case llmapi.OpenAI:
 		if rest, ok := strings.CutPrefix(reqPath, llmapi.OpenAIVersion); ok && (rest == "" || rest[0] == '/') {
@@ -124,13 +124,13 @@ func OnCall(f func(record.Call)) Option { return func(p *Proxy) { p.onCall = f }
 
 // Primary names the API whose listener RUNNER_PROXY_URL points at: the
 // cell's own. Without it, RUNNER_PROXY_URL is the first listener.
-func Primary(api string) Option { return func(p *Proxy) { p.primary = api } }
+func Primary(api llmapi.API) Option { return func(p *Proxy) { p.primary = api } }
 
 // Tap wraps the upstream transport of each API's listener, given the API
 // and its upstream base URL: a cassette recorder or player (runner/cassette)
 // sits there, below the metering, so recorded and replayed calls are metered
 // exactly as live ones.
-func Tap(wrap func(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper) Option {
+func Tap(wrap func(api llmapi.API, upstream *url.URL, next http.RoundTripper) http.RoundTripper) Option {
 	return func(p *Proxy) { p.tap = wrap }
 }
 
@@ -159,10 +159,10 @@ const PhaseHeader = "X-Runner-Phase"
 type Proxy struct {
 	transport *h1Transport // the upstream transport (http.Transport where it is not plain http)
 	eps       []*endpoint
-	primary   string
+	primary   llmapi.API
 	phases    map[string]bool // declared phases; nil: any
 	onCall    func(record.Call)
-	tap       func(api string, upstream *url.URL, next http.RoundTripper) http.RoundTripper
+	tap       func(api llmapi.API, upstream *url.URL, next http.RoundTripper) http.RoundTripper
 
 	mu  sync.Mutex
 	run *run
@@ -180,7 +180,7 @@ type Proxy struct {
 
 type endpoint struct {
 	p        *Proxy
-	api      string
+	api      llmapi.API
 	upstream *url.URL
 	rt       http.RoundTripper // the upstream transport, tapped or not
 	url      string            // http://127.0.0.1:PORT
@@ -278,7 +278,7 @@ func newTransport() *http.Transport {
 }
 
 // URL returns the root URL of the listener for api, or "" if not proxied.
-func (p *Proxy) URL(api string) string {
+func (p *Proxy) URL(api llmapi.API) string {
 	for _, ep := range p.eps {
 		if ep.api == api {
 			return ep.url
@@ -297,7 +297,7 @@ func (p *Proxy) Env() []string {
 		for _, v := range llmapi.EnvVars[ep.api] {
 			env = append(env, v.Name+"="+ep.url+v.Suffix)
 		}
-		env = append(env, "RUNNER_PROXY_URL_"+strings.ToUpper(ep.api)+"="+ep.url)
+		env = append(env, "RUNNER_PROXY_URL_"+strings.ToUpper(string(ep.api))+"="+ep.url)
 	}
 	if u := p.URL(p.primary); u != "" {
 		env = append(env, "RUNNER_PROXY_URL="+u)

@@ -54,7 +54,10 @@ func TestPathsReachTheUpstreamAsItServesThem(t *testing.T) {
 	defer p.Close()
 	p.BeginRun(time.Now(), nil)
 	chat := `{"model":"m","messages":[{"role":"user","content":"hi"}]}`
-	for _, c := range []struct{ api, path, body string }{
+	for _, c := range []struct {
+		api        llmapi.API
+		path, body string
+	}{
 		{llmapi.OpenAI, "/v1/chat/completions", chat},
 		{llmapi.Anthropic, "/messages", `{"model":"claude","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`},
 		{llmapi.Gemini, "/models/gemini-2.5-flash:generateContent", `{"contents":[{"parts":[{"text":"hi"}]}]}`},
@@ -68,7 +71,7 @@ func TestPathsReachTheUpstreamAsItServesThem(t *testing.T) {
 	calls := p.EndRun().Calls
 	var got []string
 	for _, c := range calls {
-		got = append(got, c.API+" "+c.Endpoint+" "+c.UsageStatus)
+		got = append(got, string(c.API)+" "+c.Endpoint+" "+c.UsageStatus)
 	}
 	want := []string{"openai chat.completions reported", "anthropic messages reported",
 		"gemini generateContent reported", "ollama chat.completions reported"}

@@ -3,6 +3,8 @@ package record
 import (
 	"fmt"
 	"math"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // MaxCalls is how many of a run's LLM calls its record keeps one by one (the
@@ -45,14 +47,18 @@ type CallLog struct {
 	index map[groupKey]int
 }
 
-type groupKey struct{ phase, api, model string }
+type groupKey struct {
+	phase string
+	api   llmapi.API
+	model string
+}
 
 // CallGroup adds up a run's LLM calls of one phase, API and model.
 type CallGroup struct {
-	Phase string `json:"phase"`
-	API   string `json:"api,omitempty"`
-	Model string `json:"model,omitempty"` // as requested
-	Calls int    `json:"calls"`
+	Phase string     `json:"phase"`
+	API   llmapi.API `json:"api,omitempty"`
+	Model string     `json:"model,omitempty"` // as requested
+	Calls int        `json:"calls"`
 	// Errors counts the calls by their error (refused, 429, 4xx, truncated, ...).
 	Errors map[string]int `json:"errors,omitempty"`
 	// Failed counts the failed calls (see Call.Failed) by what they got:

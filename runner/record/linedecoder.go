@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // lineDecoder decodes a record line of the shape Writer writes (json.Marshal
@@ -630,7 +632,7 @@ func (d *lineDecoder) callList() []Call {
 		d.object(func(key []byte) uint64 {
 			switch string(key) {
 			case "api":
-				c.API = d.name()
+				c.API = llmapi.API(d.name())
 				return 1 << 0
 			case "endpoint":
 				c.Endpoint = d.name()
@@ -692,7 +694,7 @@ func (d *lineDecoder) groupList() []CallGroup {
 				g.Phase = d.name()
 				return 1 << 0
 			case "api":
-				g.API = d.name()
+				g.API = llmapi.API(d.name())
 				return 1 << 1
 			case "model":
 				g.Model = d.name()

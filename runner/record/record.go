@@ -22,6 +22,7 @@ import (
 
 	fastjson "github.com/segmentio/encoding/json"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/redact"
 )
 
@@ -224,11 +225,11 @@ type Usage struct {
 
 // Call is one LLM request seen by the metering proxy.
 type Call struct {
-	API           string `json:"api"`                      // openai | anthropic | gemini | ollama
-	Endpoint      string `json:"endpoint"`                 // e.g. "chat.completions", "messages", "generateContent"
-	Model         string `json:"model"`                    // as requested
-	ResponseModel string `json:"response_model,omitempty"` // as the response names it
-	Phase         string `json:"phase"`                    // open phase at request start or X-Runner-Phase
+	API           llmapi.API `json:"api"`
+	Endpoint      string     `json:"endpoint"`                 // e.g. "chat.completions", "messages", "generateContent"
+	Model         string     `json:"model"`                    // as requested
+	ResponseModel string     `json:"response_model,omitempty"` // as the response names it
+	Phase         string     `json:"phase"`                    // open phase at request start or X-Runner-Phase
 	// UndeclaredPhase is an X-Runner-Phase header that named no declared
 	// phase; the call counts in the open phase instead.
 	UndeclaredPhase string  `json:"undeclared_phase,omitempty"`

@@ -97,7 +97,7 @@ type Cell struct {
 	ID          string            `json:"cell"`
 	Provider    string            `json:"provider"`
 	Label       string            `json:"label"`
-	API         string            `json:"api"`
+	API         string            `json:"api"` // a spec.APIs word; a string, as report templates pass it to sprig's functions
 	Model       string            `json:"model,omitempty"`
 	Matrix      map[string]string `json:"matrix,omitempty"`
 	Runs        int               `json:"runs"`     // measured runs that finished ok
@@ -484,9 +484,9 @@ func deriveAll(s *spec.Spec, recs []record.Run, prices Prices, unpriced map[stri
 }
 
 func newCell(s *spec.Spec, r *record.Run) *Cell {
-	c := &Cell{ID: r.Cell, Provider: r.Provider, Label: r.Provider, API: spec.APINone, Model: r.Model, Matrix: r.Matrix}
+	c := &Cell{ID: r.Cell, Provider: r.Provider, Label: r.Provider, API: string(spec.APINone), Model: r.Model, Matrix: r.Matrix}
 	if p := s.ProviderByName(r.Provider); p != nil {
-		c.Label, c.API = p.Label, p.API
+		c.Label, c.API = p.Label, string(p.API)
 	}
 	return c
 }
@@ -653,7 +653,7 @@ func unseenReports(runs []*Run) string {
 
 // unmeteredNotes are a cell's Unmetered lines: per reason, in how many of
 // its successful runs, and what to check.
-func unmeteredNotes(api string, ok []*Run) []string {
+func unmeteredNotes(api llmapi.API, ok []*Run) []string {
 	counts := map[string]int{}
 	for _, r := range ok {
 		if r.Unmetered != "" {
@@ -738,7 +738,7 @@ func (c *Cell) compute(s *spec.Spec, phases []string, prices Prices) {
 	if len(ok) > 0 {
 		c.TokenSource = ok[0].TokenSource
 	}
-	c.Unmetered = unmeteredNotes(c.API, ok)
+	c.Unmetered = unmeteredNotes(llmapi.API(c.API), ok)
 	c.cellStats(ok)
 
 	for _, name := range phases {

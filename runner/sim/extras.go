@@ -20,7 +20,7 @@ import (
 
 // embedDims is the vector size of a model when the request names none: the
 // real model's where it is well known, else the API's common default.
-func embedDims(api, model string) int {
+func embedDims(api llmapi.API, model string) int {
 	m := strings.ToLower(model)
 	switch {
 	case strings.Contains(m, "3-large"), strings.Contains(m, "gemini-embedding"):
@@ -144,7 +144,7 @@ func (s *simulator) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt e
 				Prompt string `json:"prompt"`
 			}
 			json.Unmarshal(body, &q)
-			writeJSON(w, http.StatusOK, map[string]any{"embedding": s.vector(model, q.Prompt, embedDims("ollama", model))})
+			writeJSON(w, http.StatusOK, map[string]any{"embedding": s.vector(model, q.Prompt, embedDims(llmapi.Ollama, model))})
 			return
 		}
 		var q struct {
@@ -241,11 +241,11 @@ func serveCount(w http.ResponseWriter, rt endpointRoute, body []byte) {
 
 // defaultCatalog lists, per API, the models a simulator without a catalog
 // names in its model lists.
-var defaultCatalog = map[string][]string{
-	"openai":    {"gpt-4o", "gpt-4o-mini", "text-embedding-3-small"},
-	"anthropic": {"claude-sonnet-4-5", "claude-haiku-4-5"},
-	"gemini":    {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001"},
-	"ollama":    {"llama3.2:latest", "nomic-embed-text:latest"},
+var defaultCatalog = map[llmapi.API][]string{
+	llmapi.OpenAI:    {"gpt-4o", "gpt-4o-mini", "text-embedding-3-small"},
+	llmapi.Anthropic: {"claude-sonnet-4-5", "claude-haiku-4-5"},
+	llmapi.Gemini:    {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001"},
+	llmapi.Ollama:    {"llama3.2:latest", "nomic-embed-text:latest"},
 }
 
 const catalogCreated = 1735689600 // 2025-01-01T00:00:00Z: a fixed date keeps lists deterministic
@@ -255,7 +255,7 @@ func isEmbeddingModel(name string) bool {
 	return strings.Contains(n, "embed") || strings.Contains(n, "minilm") || strings.Contains(n, "bge-")
 }
 
-func (s *simulator) catalog(api string) []string {
+func (s *simulator) catalog(api llmapi.API) []string {
 	if names := s.cfg.Catalog[api]; len(names) > 0 {
 		return names
 	}
@@ -263,45 +263,49 @@ func (s *simulator) catalog(api string) []string {
 }
 
 func (s *simulator) serveInfo(w http.ResponseWriter, r *http.Request, rt endpointRoute) {
-	switch rt.api + " " + string(rt.endpoint) {
-	case "openai models":
+	type info struct {
+		api      llmapi.API
+		endpoint llmapi.Endpoint
+	}
+	switch (info{rt.api, rt.endpoint}) {
+	case info{llmapi.OpenAI, modelList}:
 		var data []any
-		for _, m := range s.catalog("openai") {
+		for _, m := range s.catalog(llmapi.OpenAI) {
 			data = append(data, openAIModel(m))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
-	case "openai model":
+	case info{llmapi.OpenAI, modelInfo}:
 		writeJSON(w, http.StatusOK, openAIModel(rt.model))
-	case "anthropic models":
-		names := s.catalog("anthropic")
+	case info{llmapi.Anthropic, modelList}:
+		names := s.catalog(llmapi.Anthropic)
 		var data []any
 		for _, m := range names {
 			data = append(data, anthropicModel(m))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": data, "has_more": false,
 			"first_id": names[0], "last_id": names[len(names)-1]})
-	case "anthropic model":
+	case info{llmapi.Anthropic, modelInfo}:
 		writeJSON(w, http.StatusOK, anthropicModel(rt.model))
-	case "gemini models":
+	case info{llmapi.Gemini, modelList}:
 		var data []any
-		for _, m := range s.catalog("gemini") {
+		for _, m := range s.catalog(llmapi.Gemini) {
 			data = append(data, geminiModel(m))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"models": data})
-	case "gemini model":
+	case info{llmapi.Gemini, modelInfo}:
 		writeJSON(w, http.StatusOK, geminiModel(rt.model))
-	case "ollama tags":
+	case info{llmapi.Ollama, ollamaTags}:
 		var data []any
-		for _, m := range s.catalog("ollama") {
+		for _, m := range s.catalog(llmapi.Ollama) {
 			data = append(data, map[string]any{"name": m, "model": m, "modified_at": "2025-01-01T00:00:00Z",
 				"size": 2019393189, "digest": digest(m), "details": ollamaDetails(m)})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"models": data})
-	case "ollama ps":
+	case info{llmapi.Ollama, ollamaPS}:
 		writeJSON(w, http.StatusOK, map[string]any{"models": []any{}})
-	case "ollama version":
+	case info{llmapi.Ollama, ollamaVersion}:
 		writeJSON(w, http.StatusOK, map[string]any{"version": "0.12.0"})
-	case "ollama root":
+	case info{llmapi.Ollama, ollamaRoot}:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "Ollama is running")
 	}
@@ -354,7 +358,7 @@ func serveShow(w http.ResponseWriter, model string) {
 		"modelfile":  "# simulated by runner\nFROM " + model + "\n",
 		"parameters": "", "template": "{{ .Prompt }}",
 		"details":      ollamaDetails(model),
-		"model_info":   map[string]any{"general.architecture": "llama", "general.parameter_count": 3212749888, "llama.context_length": 131072, "llama.embedding_length": embedDims("ollama", model)},
+		"model_info":   map[string]any{"general.architecture": "llama", "general.parameter_count": 3212749888, "llama.context_length": 131072, "llama.embedding_length": embedDims(llmapi.Ollama, model)},
 		"capabilities": caps,
 		"modified_at":  "2025-01-01T00:00:00Z",
 	})

@@ -143,7 +143,7 @@ func TestEmbeddings(t *testing.T) {
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
 func TestModelListsAndCounts(t *testing.T) {
-	srv := newServer(t, Config{Catalog: map[string][]string{"openai": {"gpt-4-turbo"}, "ollama": {"llama3.2:3b"}}})
+	srv := newServer(t, Config{Catalog: map[llmapi.API][]string{llmapi.OpenAI: {"gpt-4-turbo"}, llmapi.Ollama: {"llama3.2:3b"}}})
 	if b := get200(t, srv.URL+"/v1/models"); !strings.Contains(b, `"object":"list"`) || !strings.Contains(b, `"id":"gpt-4-turbo"`) {
 		t.Errorf("openai models: %s", b)
 	}

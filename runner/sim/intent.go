@@ -68,7 +68,7 @@ func (in *intent) answer(rng *rand.Rand) (string, bool) {
 
 // parseIntent reads the tools, tool choice, tool results and output format
 // of a generation request in its API's own fields.
-func parseIntent(api, endpoint string, body []byte) intent {
+func parseIntent(api llmapi.API, endpoint string, body []byte) intent {
 	var in intent
 	switch {
 	case endpoint == "chat.completions" || endpoint == "chat":

@@ -9,16 +9,19 @@ import (
 
 // What the simulator answers beyond the LLM calls llmapi names.
 const (
-	countTokens llmapi.Endpoint = "countTokens" // Anthropic count_tokens, Gemini countTokens
-	modelList   llmapi.Endpoint = "models"
-	modelInfo   llmapi.Endpoint = "model"
-	ollamaShow  llmapi.Endpoint = "show"
-	ollamaRoot  llmapi.Endpoint = "root"
+	countTokens   llmapi.Endpoint = "countTokens" // Anthropic count_tokens, Gemini countTokens
+	modelList     llmapi.Endpoint = "models"
+	modelInfo     llmapi.Endpoint = "model"
+	ollamaShow    llmapi.Endpoint = "show"
+	ollamaTags    llmapi.Endpoint = "tags"
+	ollamaVersion llmapi.Endpoint = "version"
+	ollamaPS      llmapi.Endpoint = "ps"
+	ollamaRoot    llmapi.Endpoint = "root"
 )
 
 // endpointRoute is what a request path asks of the simulator.
 type endpointRoute struct {
-	api      string          // openai, anthropic, gemini, ollama: whose error format to answer in
+	api      llmapi.API      // whose error format to answer in
 	endpoint llmapi.Endpoint // "" = not served
 	method   string
 	model    string // Gemini: the model named in the path; lists: the model asked about
@@ -35,7 +38,7 @@ type endpointRoute struct {
 func route(r *http.Request) endpointRoute {
 	p := r.URL.Path
 	if p == "/" { // Ollama's liveness check, which clients and tools probe
-		return endpointRoute{api: "ollama", endpoint: ollamaRoot, method: http.MethodGet}
+		return endpointRoute{api: llmapi.Ollama, endpoint: ollamaRoot, method: http.MethodGet}
 	}
 	if api, ep, model, ok := llmapi.RouteAny(p); ok {
 		return endpointRoute{api: api, endpoint: ep, method: http.MethodPost, model: model}
@@ -43,54 +46,54 @@ func route(r *http.Request) endpointRoute {
 	if m, verb, ok := geminiPath(p); ok {
 		switch verb {
 		case "countTokens":
-			return endpointRoute{api: "gemini", endpoint: countTokens, method: http.MethodPost, model: m}
+			return endpointRoute{api: llmapi.Gemini, endpoint: countTokens, method: http.MethodPost, model: m}
 		}
-		return endpointRoute{api: "gemini"}
+		return endpointRoute{api: llmapi.Gemini}
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/"); ok {
 		switch rest {
 		case "show":
-			return endpointRoute{api: "ollama", endpoint: ollamaShow, method: http.MethodPost}
-		case "tags", "version", "ps":
-			return endpointRoute{api: "ollama", endpoint: llmapi.Endpoint(rest), method: http.MethodGet}
+			return endpointRoute{api: llmapi.Ollama, endpoint: ollamaShow, method: http.MethodPost}
+		case string(ollamaTags), string(ollamaVersion), string(ollamaPS):
+			return endpointRoute{api: llmapi.Ollama, endpoint: llmapi.Endpoint(rest), method: http.MethodGet}
 		}
-		return endpointRoute{api: "ollama"}
+		return endpointRoute{api: llmapi.Ollama}
 	}
 	for _, prefix := range []string{"/v1beta/", "/v1/", "/v1alpha/"} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok && (prefix != "/v1/" || isGemini(r)) {
 			if rest == "models" {
-				return endpointRoute{api: "gemini", endpoint: modelList, method: http.MethodGet}
+				return endpointRoute{api: llmapi.Gemini, endpoint: modelList, method: http.MethodGet}
 			}
 			if m, ok := strings.CutPrefix(rest, "models/"); ok && m != "" && !strings.ContainsAny(m, "/:") {
-				return endpointRoute{api: "gemini", endpoint: modelInfo, method: http.MethodGet, model: m}
+				return endpointRoute{api: llmapi.Gemini, endpoint: modelInfo, method: http.MethodGet, model: m}
 			}
-			return endpointRoute{api: "gemini"}
+			return endpointRoute{api: llmapi.Gemini}
 		}
 	}
 	anthropic := r.Header.Get("anthropic-version") != ""
 	p = strings.TrimPrefix(p, "/v1")
 	switch p {
 	case "/messages/count_tokens":
-		return endpointRoute{api: "anthropic", endpoint: countTokens, method: http.MethodPost}
+		return endpointRoute{api: llmapi.Anthropic, endpoint: countTokens, method: http.MethodPost}
 	case "/models":
 		if anthropic {
-			return endpointRoute{api: "anthropic", endpoint: modelList, method: http.MethodGet}
+			return endpointRoute{api: llmapi.Anthropic, endpoint: modelList, method: http.MethodGet}
 		}
-		return endpointRoute{api: "openai", endpoint: modelList, method: http.MethodGet}
+		return endpointRoute{api: llmapi.OpenAI, endpoint: modelList, method: http.MethodGet}
 	}
 	if m, ok := strings.CutPrefix(p, "/models/"); ok && m != "" {
 		if anthropic {
-			return endpointRoute{api: "anthropic", endpoint: modelInfo, method: http.MethodGet, model: m}
+			return endpointRoute{api: llmapi.Anthropic, endpoint: modelInfo, method: http.MethodGet, model: m}
 		}
-		return endpointRoute{api: "openai", endpoint: modelInfo, method: http.MethodGet, model: m}
+		return endpointRoute{api: llmapi.OpenAI, endpoint: modelInfo, method: http.MethodGet, model: m}
 	}
 	switch {
 	case anthropic || strings.HasPrefix(p, "/messages"):
-		return endpointRoute{api: "anthropic"}
+		return endpointRoute{api: llmapi.Anthropic}
 	case isGemini(r):
-		return endpointRoute{api: "gemini"}
+		return endpointRoute{api: llmapi.Gemini}
 	}
-	return endpointRoute{api: "openai"}
+	return endpointRoute{api: llmapi.OpenAI}
 }
 
 // isGemini: a request carrying Gemini's key header or query parameter.

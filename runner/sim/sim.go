@@ -93,7 +93,7 @@ type Config struct {
 	// Catalog names, per API (openai, anthropic, gemini, ollama), the models
 	// its model list answers with; an API without names lists a few common
 	// models. Every model name is served, listed or not.
-	Catalog map[string][]string
+	Catalog map[llmapi.API][]string
 }
 
 // New returns the simulator as an http.Handler.
@@ -118,7 +118,7 @@ func (s *simulator) model(name string) Model {
 	return s.cfg.Default
 }
 
-func (s *simulator) rng(api, model string, body []byte) *rand.Rand {
+func (s *simulator) rng(api llmapi.API, model string, body []byte) *rand.Rand {
 	h := fnv.New64a()
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], uint64(s.cfg.Seed))
@@ -184,21 +184,22 @@ const (
 
 // gen is one simulated generation.
 type gen struct {
-	api, endpoint string
-	model         string
-	stream        bool
-	includeUsage  bool
-	input         int
-	kind          answerKind
-	content       string   // the text, the JSON, or the tool call's arguments
-	pieces        []string // content as streamed deltas
-	outTokens     int
-	tool          string // toolAnswer: the tool's name
-	capped        bool   // stopped by the request's output limit
-	truncate      bool   // cut the stream mid-way
-	m             Model
-	start         time.Time
-	id            string
+	api          llmapi.API
+	endpoint     string
+	model        string
+	stream       bool
+	includeUsage bool
+	input        int
+	kind         answerKind
+	content      string   // the text, the JSON, or the tool call's arguments
+	pieces       []string // content as streamed deltas
+	outTokens    int
+	tool         string // toolAnswer: the tool's name
+	capped       bool   // stopped by the request's output limit
+	truncate     bool   // cut the stream mid-way
+	m            Model
+	start        time.Time
+	id           string
 }
 
 func (g *gen) output() int { return g.outTokens }
@@ -382,11 +383,11 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // missingModel is each API's complaint about a request without a model.
-var missingModel = map[string]string{
-	"openai":    "you must provide a model parameter",
-	"anthropic": "model: Field required",
-	"ollama":    "model is required",
-	"gemini":    "model is required",
+var missingModel = map[llmapi.API]string{
+	llmapi.OpenAI:    "you must provide a model parameter",
+	llmapi.Anthropic: "model: Field required",
+	llmapi.Ollama:    "model is required",
+	llmapi.Gemini:    "model is required",
 }
 
 func readAll(r *http.Request) ([]byte, error) {

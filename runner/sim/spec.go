@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/plan"
 	"github.com/runner-bench/runner/runner/spec"
 )
@@ -22,7 +23,7 @@ func FromSpec(s *spec.Spec) Config {
 	}
 	// Model lists name the spec's own models, so a workflow that checks its
 	// model is available finds it.
-	cfg.Catalog = map[string][]string{}
+	cfg.Catalog = map[llmapi.API][]string{}
 	for _, p := range s.Providers {
 		for _, m := range p.Models {
 			if !slices.Contains(cfg.Catalog[p.API], m) {

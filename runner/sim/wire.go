@@ -86,7 +86,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError replies with the API's documented error shape.
-func writeError(w http.ResponseWriter, api string, status int, kind, msg string) {
+func writeError(w http.ResponseWriter, api llmapi.API, status int, kind, msg string) {
 	switch api {
 	case llmapi.Anthropic:
 		if status == http.StatusNotFound {

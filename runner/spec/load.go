@@ -191,7 +191,7 @@ func (s *Spec) setDefaults() {
 		if p.API == "" {
 			p.API = APINone
 			for _, a := range APIs {
-				if a == p.Name {
+				if string(a) == p.Name {
 					p.API = a
 				}
 			}
@@ -247,8 +247,8 @@ func (s *Spec) validate(d *decoder) {
 	if s.Command.Blank() {
 		fail("command", "required: the command under test")
 	}
-	oneOf(fail, "tokens", string(s.Tokens), words(TokenSources)...)
-	oneOf(fail, "order", string(s.Order), words(Orders)...)
+	oneOf(fail, "tokens", s.Tokens, TokenSources)
+	oneOf(fail, "order", s.Order, Orders)
 	if scheme, _, ok := strings.Cut(s.History, "://"); ok && scheme != "postgres" && scheme != "postgresql" {
 		fail("history", "%q: a store is a file path, a postgres:// URL, or off", redactURL(s.History))
 	} else if ok && strings.Contains(strings.SplitN(s.History[len(scheme)+3:], "@", 2)[0], ":") && strings.Contains(s.History, "@") {
@@ -267,7 +267,7 @@ func (s *Spec) validate(d *decoder) {
 			fail(f+".name", "%q is declared twice", p.Name)
 		}
 		providers[p.Name] = true
-		oneOf(fail, f+".api", p.API, APIs...)
+		oneOf(fail, f+".api", p.API, APIs)
 		if p.BaseURL != "" {
 			if err := checkBaseURL(p.BaseURL); err != nil {
 				fail(f+".base_url", "%q %v", p.BaseURL, err)
@@ -286,7 +286,7 @@ func (s *Spec) validate(d *decoder) {
 	for _, api := range llmapi.APIs {
 		if u := s.APIs.BaseURL(api); u != "" {
 			if err := checkBaseURL(u); err != nil {
-				fail("apis."+api+".base_url", "%q %v", u, err)
+				fail("apis."+string(api)+".base_url", "%q %v", u, err)
 			}
 		}
 	}
@@ -452,11 +452,11 @@ func (s *Spec) validate(d *decoder) {
 		if r.Dir == "" {
 			fail("replay.dir", "names the recording to answer from (a benchmark output folder or its cassettes folder)")
 		}
-		if r.Match != "" && !slices.Contains(ReplayMatches, r.Match) {
-			fail("replay.match", "expected one of %s, got %q", strings.Join(ReplayMatches, ", "), r.Match)
+		if r.Match != "" && !slices.Contains(MatchModes, r.Match) {
+			fail("replay.match", "expected one of %s, got %q", strings.Join(Words(MatchModes), ", "), r.Match)
 		}
-		if r.Missing != "" && !slices.Contains(ReplayMissing, r.Missing) {
-			fail("replay.missing", "expected one of %s, got %q", strings.Join(ReplayMissing, ", "), r.Missing)
+		if r.Missing != "" && !slices.Contains(MissingRules, r.Missing) {
+			fail("replay.missing", "expected one of %s, got %q", strings.Join(Words(MissingRules), ", "), r.Missing)
 		}
 		if r.Speed != nil && *r.Speed < 0 {
 			fail("replay.speed", "must not be negative (0 replays at once, 1 as recorded)")
@@ -697,13 +697,10 @@ func redactURL(u string) string {
 	return scheme + "://" + rest
 }
 
-func oneOf(fail func(string, string, ...any), field, v string, allowed ...string) {
-	for _, a := range allowed {
-		if v == a {
-			return
-		}
+func oneOf[T ~string](fail func(string, string, ...any), field string, v T, allowed []T) {
+	if !slices.Contains(allowed, v) {
+		fail(field, "%q is not one of: %s", v, strings.Join(Words(allowed), ", "))
 	}
-	fail(field, "%q is not one of: %s", v, strings.Join(allowed, ", "))
 }
 
 func sortedSet(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }

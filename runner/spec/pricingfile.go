@@ -76,7 +76,7 @@ func ReadLiteLLM(data []byte, source string) (Pricing, error) {
 	rank := func(full string) int {
 		prefix, _, _ := strings.Cut(full, "/")
 		for i, p := range preferredPrefixes {
-			if p == prefix {
+			if string(p) == prefix {
 				return i
 			}
 		}

@@ -61,11 +61,11 @@ var scalar = map[string]any{"type": []any{"string", "number", "integer", "boolea
 // key; the values come from the same variables Load validates against.
 var (
 	enums = map[string][]string{
-		"Spec.order":     words(Orders),
-		"Spec.tokens":    words(TokenSources),
-		"Provider.api":   APIs,
-		"Replay.match":   ReplayMatches,
-		"Replay.missing": ReplayMissing,
+		"Spec.order":     Words(Orders),
+		"Spec.tokens":    Words(TokenSources),
+		"Provider.api":   Words(APIs),
+		"Replay.match":   Words(MatchModes),
+		"Replay.missing": Words(MissingRules),
 	}
 	patterns = map[string]string{
 		"Spec.name":     nameRE.String(),

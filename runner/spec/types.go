@@ -100,7 +100,7 @@ type Provider struct {
 	Pos      `yaml:"-"`
 	Name     string              `yaml:"name"`
 	Label    string              `yaml:"label"`
-	API      string              `yaml:"api"` // one of APIs
+	API      llmapi.API          `yaml:"api"` // one of APIs
 	BaseURL  string              `yaml:"base_url"`
 	Models   []string            `yaml:"models"`
 	Requires Requires            `yaml:"requires"`
@@ -123,7 +123,7 @@ type APIUpstream struct {
 }
 
 // BaseURL returns the base_url set for api, or "".
-func (a APIUpstreams) BaseURL(api string) string {
+func (a APIUpstreams) BaseURL(api llmapi.API) string {
 	switch api {
 	case llmapi.OpenAI:
 		return a.OpenAI.BaseURL
@@ -140,8 +140,8 @@ func (a APIUpstreams) BaseURL(api string) string {
 // BaseURLs is the configured base URL of each API for the cells of provider
 // p: its base_url for its own API, the spec's apis: for the others; ""
 // means the API's public one.
-func (s *Spec) BaseURLs(p *Provider) map[string]string {
-	urls := map[string]string{}
+func (s *Spec) BaseURLs(p *Provider) map[llmapi.API]string {
+	urls := map[llmapi.API]string{}
 	for _, api := range llmapi.APIs {
 		urls[api] = s.APIs.BaseURL(api)
 		if api == p.API && p.BaseURL != "" {
@@ -278,10 +278,10 @@ type Budget struct {
 // spec, `replay: DIR` is short for `replay: { dir: DIR }`.
 type Replay struct {
 	Pos     `yaml:"-"`
-	Dir     string   `yaml:"dir"`
-	Match   string   `yaml:"match"`   // body | sequence
-	Speed   *float64 `yaml:"speed"`   // 1 as recorded; 0 at once
-	Missing string   `yaml:"missing"` // reuse | simulate | refuse
+	Dir     string      `yaml:"dir"`
+	Match   MatchMode   `yaml:"match"`   // body | sequence
+	Speed   *float64    `yaml:"speed"`   // 1 as recorded; 0 at once
+	Missing MissingRule `yaml:"missing"` // reuse | simulate | refuse
 }
 
 // Simulate configures the simulated upstream of a dry run.

@@ -1,6 +1,10 @@
 package spec
 
-import "github.com/runner-bench/runner/runner/llmapi"
+import (
+	"slices"
+
+	"github.com/runner-bench/runner/runner/llmapi"
+)
 
 // The words a spec chooses from, each a type with one list that the loader
 // checks against and the JSON Schema enumerates.
@@ -28,33 +32,37 @@ const (
 // TokenSources lists every TokenSource.
 var TokenSources = []TokenSource{TokensProxy, TokensEvents, TokensAuto}
 
-// How a replayed request finds its recorded answer (replay.match:).
+// MatchMode is how a replayed request finds its recorded answer (replay.match:).
+type MatchMode string
+
 const (
-	MatchBody     = "body"     // API, method, path, model and the normalised body (the default)
-	MatchSequence = "sequence" // API, method, path and model, in order within the run
+	MatchBody     MatchMode = "body"     // API, method, path, model and the normalised body (the default)
+	MatchSequence MatchMode = "sequence" // API, method, path and model, in order within the run
 )
 
-// ReplayMatches lists every replay.match.
-var ReplayMatches = []string{MatchBody, MatchSequence}
+// MatchModes lists every MatchMode.
+var MatchModes = []MatchMode{MatchBody, MatchSequence}
 
-// What answers a cell or run the recording lacks (replay.missing:).
+// MissingRule is what answers a cell or run the recording lacks (replay.missing:).
+type MissingRule string
+
 const (
-	MissingReuse    = "reuse"    // another recorded run of the cell, round-robin; a cell never recorded is skipped (the default)
-	MissingSimulate = "simulate" // the built-in simulator answers it, with a warning; its records are SIMULATED
-	MissingRefuse   = "refuse"   // the benchmark does not start
+	MissingReuse    MissingRule = "reuse"    // another recorded run of the cell, round-robin; a cell never recorded is skipped (the default)
+	MissingSimulate MissingRule = "simulate" // the built-in simulator answers it, with a warning; its records are SIMULATED
+	MissingRefuse   MissingRule = "refuse"   // the benchmark does not start
 )
 
-// ReplayMissing lists every replay.missing.
-var ReplayMissing = []string{MissingReuse, MissingSimulate, MissingRefuse}
+// MissingRules lists every MissingRule.
+var MissingRules = []MissingRule{MissingReuse, MissingSimulate, MissingRefuse}
 
 // APINone is the api: of a provider the runner does not meter (no proxy).
-const APINone = "none"
+const APINone llmapi.API = "none"
 
 // APIs a provider may speak: the metered ones of llmapi, and none.
-var APIs = append(append([]string(nil), llmapi.APIs...), APINone)
+var APIs = append(slices.Clone(llmapi.APIs), APINone)
 
-// words spells a list of a vocabulary type as strings.
-func words[T ~string](list []T) []string {
+// Words spells a list of a vocabulary type as strings.
+func Words[T ~string](list []T) []string {
 	out := make([]string, len(list))
 	for i, w := range list {
 		out[i] = string(w)

@@ -22,7 +22,7 @@ func TestVocabularies(t *testing.T) {
 	if err := json.Unmarshal(SchemaJSON(), &schema); err != nil {
 		t.Fatal(err)
 	}
-	for field, words := range map[string][]string{"order": words(Orders), "tokens": words(TokenSources)} {
+	for field, words := range map[string][]string{"order": Words(Orders), "tokens": Words(TokenSources)} {
 		got := slices.DeleteFunc(schema.Properties[field].Enum, func(w string) bool { return w == "" }) // "" = the default
 		if !slices.Equal(got, words) {
 			t.Errorf("schema enum of %s = %q; the loader's list is %q", field, got, words)
@@ -35,6 +35,59 @@ func TestVocabularies(t *testing.T) {
 		_, err := Parse("v.yaml", []byte(fmt.Sprintf("name: v\ncommand: x\n%s: nope\n", field)), nil)
 		if err == nil || !strings.Contains(err.Error(), strings.Join(words, ", ")) {
 			t.Errorf("%s: nope: error %v does not list %q", field, err, words)
+		}
+	}
+}
+
+// The vocabularies inside providers and replay: the schema enumerates the
+// loader's list, and the loader refuses a word outside it with the list.
+func TestNestedVocabularies(t *testing.T) {
+	t.Parallel()
+	var schema struct {
+		Defs struct {
+			Provider struct {
+				Properties map[string]struct{ Enum []any } `json:"properties"`
+			}
+			Replay struct {
+				AnyOf []struct {
+					Properties map[string]struct{ Enum []any } `json:"properties"`
+				} `json:"anyOf"`
+			}
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(SchemaJSON(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	replay := func(f string) []any {
+		for _, a := range schema.Defs.Replay.AnyOf {
+			if e := a.Properties[f].Enum; e != nil {
+				return e
+			}
+		}
+		return nil
+	}
+	for _, tc := range []struct {
+		field string
+		enum  []any
+		words []string
+		yaml  string // the field set to %s
+	}{
+		{"api", schema.Defs.Provider.Properties["api"].Enum, Words(APIs), "providers: [ { name: p, api: %s } ]"},
+		{"replay.match", replay("match"), Words(MatchModes), "replay: { dir: d, match: %s }"},
+		{"replay.missing", replay("missing"), Words(MissingRules), "replay: { dir: d, missing: %s }"},
+	} {
+		var got []string
+		for _, w := range tc.enum {
+			if w, ok := w.(string); ok {
+				got = append(got, w)
+			}
+		}
+		if !slices.Equal(got, tc.words) {
+			t.Errorf("schema enum of %s = %q; the loader's list is %q", tc.field, got, tc.words)
+		}
+		_, err := Parse("v.yaml", []byte("name: v\ncommand: x\n"+fmt.Sprintf(tc.yaml, "nope")+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), strings.Join(tc.words, ", ")) {
+			t.Errorf("%s: nope: error %v does not list %q", tc.field, err, tc.words)
 		}
 	}
 }

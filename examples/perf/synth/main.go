@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/record"
 )
 
@@ -64,7 +65,7 @@ func main() {
 				if pi > 0 {
 					in := int64(1000 + rng.IntN(4000))
 					out := int64(300 + rng.IntN(900))
-					r.Calls = append(r.Calls, record.Call{API: c.provider, Endpoint: "chat", Model: c.model, Phase: p, Status: 200,
+					r.Calls = append(r.Calls, record.Call{API: llmapi.API(c.provider), Endpoint: "chat", Model: c.model, Phase: p, Status: 200,
 						Start: at + 0.1, LatencyS: secs - 0.2, TTFTS: 0.3 + rng.Float64(), OutputTPS: 40 + rng.Float64()*60,
 						UsageStatus: "reported", Tokens: record.Tokens{Input: in, Output: out}})
 				}
