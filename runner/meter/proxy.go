@@ -66,6 +66,16 @@ func copyHeader(dst, src http.Header) {
 	}
 }
 
+// headerValue is h.Get(key) for a key in canonical form, as the headers that
+// net/http parses (and http.Header.Set) keep theirs: without Get's
+// canonicalising of the key, a few percent of a proxied call.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // target is the upstream URL of a request.
 func (e *endpoint) target(r *http.Request) *url.URL {
 	u := *e.upstream
@@ -76,19 +86,29 @@ func (e *endpoint) target(r *http.Request) *url.URL {
 }
 
 // newOutRequest is the request to the upstream for r, with body and r's
-// end-to-end headers.
-func (e *endpoint) newOutRequest(r *http.Request, body io.Reader) (*http.Request, error) {
-	// The URL is set after: parsing its string form again would cost more than
-	// the rest of building the request.
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, "", body)
-	if err != nil {
-		return nil, err
+// end-to-end headers: what http.NewRequestWithContext would make, built
+// directly (that parses an empty URL and checks the method, a few
+// percent of the proxy's instructions per call).
+func (e *endpoint) newOutRequest(r *http.Request, body []byte) *http.Request {
+	out := &http.Request{
+		Method:     r.Method,
+		URL:        e.target(r),
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     make(http.Header, len(r.Header)+1),
+		Host:       e.upstream.Host,
 	}
-	out.URL = e.target(r)
-	out.Header = make(http.Header, len(r.Header)+1)
 	copyHeader(out.Header, r.Header)
-	out.Host = e.upstream.Host
-	return out, nil
+	if len(body) > 0 {
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		out.ContentLength = int64(len(body))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	} else {
+		out.Body = http.NoBody
+		out.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return out.WithContext(r.Context())
 }
 
 // reqMeta is what the proxy reads from a request body.
@@ -169,7 +189,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if run != nil {
-		c.rec.Phase = r.Header.Get(PhaseHeader)
+		c.rec.Phase = headerValue(r.Header, PhaseHeader)
 		if c.rec.Phase != "" && e.p.phases != nil && !e.p.phases[c.rec.Phase] {
 			c.rec.UndeclaredPhase, c.rec.Phase = c.rec.Phase, ""
 		}
@@ -179,11 +199,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.rec.Start = t0.Sub(run.start).Seconds()
 	}
 
-	out, err := e.newOutRequest(r, bytes.NewReader(body))
-	if err != nil {
-		proxyError(w, http.StatusBadGateway, redact.String(err.Error()))
-		return
-	}
+	out := e.newOutRequest(r, body)
 	out.Header["Accept-Encoding"] = identity
 
 	resp, err := e.rt.RoundTrip(out)
@@ -203,14 +219,14 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
-	if cls := resp.Header.Get(CallErrorHeader); cls != "" {
+	if cls := headerValue(resp.Header, CallErrorHeader); cls != "" {
 		c.rec.Error = cls
 		resp.Header.Del(CallErrorHeader)
 	}
 	c.rec.Status = resp.StatusCode
 	c.ttfb = time.Since(t0)
 	c.ok = resp.StatusCode >= 200 && resp.StatusCode < 300
-	c.gzip = resp.Header.Get("Content-Encoding") != ""
+	c.gzip = headerValue(resp.Header, "Content-Encoding") != ""
 	copyHeader(w.Header(), resp.Header)
 	if c.rewrote {
 		w.Header().Del("Content-Length")

@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,7 +86,7 @@ func newUpstreamTransport(next *http.Transport) *h1Transport {
 const h1MaxBody = 256 << 10
 
 func (t *h1Transport) handles(req *http.Request) bool {
-	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" || req.ContentLength > h1MaxBody ||
+	if req.URL.Scheme != "http" || headerValue(req.Header, "Upgrade") != "" || req.ContentLength > h1MaxBody ||
 		(req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return false
 	}
@@ -262,7 +266,7 @@ func (t *h1Transport) roundTrip(pc *h1Conn, req *http.Request) (*http.Response, 
 	if t.headerTimeout > 0 {
 		pc.setReadDeadline(time.Now().Add(t.headerTimeout))
 	}
-	werr := req.Write(pc.bw)
+	werr := writeRequest(pc.bw, req)
 	if werr == nil {
 		werr = pc.bw.Flush()
 	}
@@ -331,4 +335,143 @@ func (b *h1Body) finish(whole bool) {
 		return
 	}
 	b.pc.nc.Close()
+}
+
+// writeRequest writes req's head and body to bw as req.Write does, by hand
+// for the requests the proxy sends (a body of known length, a plain host, no
+// trailers): Request.Write's fmt calls and sorted headers cost a tenth of
+// the proxy's instructions per call. Header order aside, the bytes are the
+// same.
+func writeRequest(bw *bufio.Writer, req *http.Request) error {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	uri := req.URL.RequestURI()
+	n := req.ContentLength
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if !plainHost(host) || !plainURI(uri) || len(req.TransferEncoding) > 0 || req.Trailer != nil ||
+		(hasBody && n <= 0) || (!hasBody && n != 0) || req.Method == "CONNECT" {
+		return req.Write(bw)
+	}
+	if hasBody {
+		defer req.Body.Close()
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	bw.WriteString(method)
+	bw.WriteByte(' ')
+	bw.WriteString(uri)
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(host)
+	bw.WriteString("\r\n")
+	ua, ok := req.Header["User-Agent"]
+	switch {
+	case !ok:
+		bw.WriteString("User-Agent: Go-http-client/1.1\r\n")
+	case len(ua) > 0 && ua[0] != "":
+		writeField(bw, "User-Agent", ua[0])
+	}
+	if req.Close && !hasToken(req.Header["Connection"], "close") {
+		bw.WriteString("Connection: close\r\n")
+	}
+	if n > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), n, 10))
+		bw.WriteString("\r\n")
+	}
+	for k, vv := range req.Header {
+		switch k {
+		case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer":
+			continue
+		}
+		if !validFieldName(k) {
+			continue // as Request.Write drops it
+		}
+		for _, v := range vv {
+			writeField(bw, k, v)
+		}
+	}
+	if _, err := bw.WriteString("\r\n"); err != nil {
+		return err
+	}
+	if !hasBody {
+		return nil
+	}
+	m, err := bw.ReadFrom(io.LimitReader(req.Body, n))
+	if err != nil {
+		return err
+	}
+	var extra [1]byte
+	if k, _ := io.ReadFull(req.Body, extra[:]); m != n || k > 0 {
+		return fmt.Errorf("http: ContentLength=%d with Body length %d", n, m+int64(k))
+	}
+	return nil
+}
+
+// writeField writes "k: v\r\n" with v's line breaks made spaces and its
+// ends trimmed, as Header.Write does.
+func writeField(bw *bufio.Writer, k, v string) {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	v = textproto.TrimString(v)
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	bw.WriteString(v)
+	bw.WriteString("\r\n")
+}
+
+// plainHost says whether host is a host[:port] of ASCII letters, digits and
+// the punctuation of names and IP addresses: one that Request.Write would
+// write unchanged (no IDNA, no IPv6 zone).
+func plainHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainURI says whether uri has no control byte or space (Request.Write
+// refuses one).
+func plainURI(uri string) bool {
+	for i := 0; i < len(uri); i++ {
+		if uri[i] <= ' ' || uri[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// hasToken says whether a comma-separated header value names token.
+func hasToken(vv []string, token string) bool {
+	for _, v := range vv {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(textproto.TrimString(f), token) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -2,11 +2,13 @@ package meter
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -206,3 +208,69 @@ func TestUpstreamClosingAKeptAliveConnection(t *testing.T) {
 }
 
 type servedKey struct{}
+
+// The upstream reads the same request from the proxy's own writer as from
+// Request.Write: method, target, Host, every header and the body.
+func TestWriteRequestAsRequestWrite(t *testing.T) {
+	mk := func(method, url, body string, h http.Header, close bool) *http.Request {
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		req, err := http.NewRequest(method, url, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		req.Close = close
+		return req
+	}
+	for i, req := range []func() *http.Request{
+		func() *http.Request {
+			return mk("POST", "http://127.0.0.1:8080/v1/chat/completions?x=1&y=%20", benchChat, http.Header{
+				"Authorization": {"Bearer k"}, "Content-Type": {"application/json"}, "X-Two": {"a", "b"},
+				"X-Folded": {" a\r\n b "}, "Bad Name": {"dropped"}}, false)
+		},
+		func() *http.Request { return mk("GET", "http://localhost/v1/models", "", nil, false) },
+		func() *http.Request {
+			return mk("POST", "http://localhost:1/v1/messages", "", http.Header{"User-Agent": {""}}, true)
+		},
+		func() *http.Request {
+			return mk("DELETE", "http://[::1]:9/v1/x", "", http.Header{"User-Agent": {"sdk/1.0"}}, false)
+		},
+		func() *http.Request { return mk("PUT", "http://h.example/ü", "body", nil, false) }, // by Request.Write
+	} {
+		var mine, theirs bytes.Buffer
+		bw := bufio.NewWriter(&mine)
+		if err := writeRequest(bw, req()); err != nil {
+			t.Fatal(err)
+		}
+		bw.Flush()
+		if err := req().Write(&theirs); err != nil {
+			t.Fatal(err)
+		}
+		a, b := readBack(t, &mine), readBack(t, &theirs)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("request %d:\nwritten  %q\nexpected %q", i, mine.String(), theirs.String())
+		}
+	}
+}
+
+type readRequest struct {
+	Method, URI, Host, Body string
+	Header                  http.Header
+	Length                  int64
+	Close                   bool
+}
+
+func readBack(t *testing.T, b *bytes.Buffer) readRequest {
+	t.Helper()
+	req, err := http.ReadRequest(bufio.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(req.Body)
+	return readRequest{req.Method, req.RequestURI, req.Host, string(body), req.Header, req.ContentLength, req.Close}
+}
