@@ -4,16 +4,52 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/runner-bench/runner/runner/record"
+	"github.com/runner-bench/runner/runner/results"
 )
 
-// firstPhase is the Runs sheet's first per-phase column (0-based): two per
-// phase, time and tokens.
+// firstPhase is the Runs sheet's first per-phase column (0-based); each
+// phase has one per runsPhaseColumns.
 const firstPhase = 19
+
+// runsPhaseColumns are the Runs sheet's per-phase columns: the metric
+// table's (results.PhaseColumns, as the CSV has them), so a metric added
+// there gets its column here too, except the split of tokens into input and
+// output and the cost: they would double the per-phase columns for figures
+// the CSV has per run (and the Measured sheet, the split, per cell).
+func runsPhaseColumns() []results.PhaseColumn {
+	return slices.DeleteFunc(results.PhaseColumns(), func(c results.PhaseColumn) bool {
+		return c.Name == "input_tokens" || c.Name == "output_tokens" || c.Name == "cost"
+	})
+}
+
+// runsPhaseColumn is the header and style of a phase's column of metric c.
+func runsPhaseColumn(phase string, c results.PhaseColumn) (string, style) {
+	switch c.Name {
+	case "time":
+		return phase + " (s)", stSeconds
+	case "tokens":
+		return phase + " tokens", stTokens
+	case "ttft":
+		return phase + " time to first token (s)", stNum2 // tenths would show most as 0.2 or 0.3
+	}
+	head := phase + " " + strings.ReplaceAll(c.Name, "_", " ")
+	switch c.Unit {
+	case "tokens":
+		return head, stTokens
+	case "USD":
+		return head + " (USD)", stMoney4
+	case "":
+		return head, stNum2
+	}
+	return head + " (" + c.Unit + ")", stNum2
+}
 
 // runs streams every run as a filterable table; a row is written and
 // forgotten, so 100,000 runs cost little memory beyond the summary itself.
@@ -22,12 +58,15 @@ func (b *book) runs() error {
 	if err != nil {
 		return err
 	}
-	phases := b.sum.Phases
+	phases, pcols := b.sum.Phases, runsPhaseColumns()
 	heads := []string{"Provider / model", "Provider", "Model", "Run", "Warm-up (not counted)", "Status", "Exit code", "Started (UTC)",
 		"Time (s)", "CPU time (s)", "Peak memory (MB)", "Input tokens", "Output tokens", "of which reused input tokens",
 		"Total tokens", "Cost (USD, benchmark prices)", "Input cost (USD)", "Output cost (USD)", "Tokens counted from"}
 	for _, p := range phases {
-		heads = append(heads, p+" (s)", p+" tokens")
+		for _, c := range pcols {
+			h, _ := runsPhaseColumn(p, c)
+			heads = append(heads, h)
+		}
 	}
 	// The judge's score and reason, when it scored any run.
 	judged := false
@@ -111,7 +150,7 @@ func (b *book) runs() error {
 		if err := sw.SetRow(ref(1, firstRow), []any{runsPlaceholder}); err != nil {
 			return err
 		}
-		b.runRows = func(w io.Writer) error { return b.runRowsXML(w, len(heads), judged, judgeCol) }
+		b.runRows = func(w io.Writer) error { return b.runRowsXML(w, len(heads), pcols, judged, judgeCol) }
 	}
 	if len(b.sum.Runs) > 0 {
 		if err := sw.AddTable(&excelize.Table{
@@ -126,9 +165,14 @@ func (b *book) runs() error {
 }
 
 // runRowsXML writes the Runs sheet's rows, one per run, from firstRow on.
-func (b *book) runRowsXML(w io.Writer, columns int, judged bool, judgeCol int) error {
+func (b *book) runRowsXML(w io.Writer, columns int, pcols []results.PhaseColumn, judged bool, judgeCol int) error {
 	st := b.st
 	row := newSheetRow(columns)
+	styles := make([]int, len(pcols))
+	for i, c := range pcols {
+		_, s := runsPhaseColumn("", c)
+		styles[i] = st[s]
+	}
 	for i, r := range b.sum.Runs {
 		row.start(firstRow + i)
 		row.str(0, 0, r.Cell)
@@ -161,12 +205,13 @@ func (b *book) runRowsXML(w io.Writer, columns int, judged bool, judgeCol int) e
 			row.num(17, st[stMoney4], r.OutputCost)
 		}
 		row.str(18, 0, tokenSourceWords(r.TokenSource))
-		for j, p := range b.sum.Phases {
-			if ph := r.Phases[p]; ph != nil {
-				row.num(firstPhase+2*j, st[stSeconds], ph.Seconds)
-				if known {
-					row.num(firstPhase+1+2*j, st[stTokens], float64(ph.Tokens.Total()))
+		col := firstPhase
+		for _, p := range b.sum.Phases {
+			for i, c := range pcols {
+				if v, ok := c.Of(r, p); ok { // unknown: an empty cell, not 0
+					row.num(col, styles[i], v)
 				}
+				col++
 			}
 		}
 		if judged && r.Judge != nil {
