@@ -177,24 +177,19 @@ func Run(ctx context.Context, job Job) *record.Run {
 	}
 	errR, errW, err := pipe()
 	if err != nil {
-		outR.Close()
+		syscall.Close(outR)
 		outW.Close()
 		r.Started = time.Now()
 		return fail(err)
 	}
-	outS, err1 := newStream(outR)
-	errS, err2 := newStream(errR)
-	if err := errors.Join(err1, err2); err != nil { // never for os.Pipe files
-		outR.Close()
-		outW.Close()
-		errR.Close()
-		errW.Close()
-		r.Started = time.Now()
-		return fail(err)
+	closeOutput := func() {
+		s.close()
+		syscall.Close(outR)
+		syscall.Close(errR)
 	}
 	// The streams exist before the command starts, so Live can read them from
 	// its first byte on.
-	s.streams = []*stream{outS, errS}
+	s.streams = []*stream{{fd: outR}, {fd: errR}}
 	if job.Live != nil {
 		job.Live.attach(s)
 	}
@@ -225,18 +220,24 @@ func Run(ctx context.Context, job Job) *record.Run {
 		if job.Live != nil {
 			job.Live.detach()
 		}
-		outR.Close()
-		errR.Close()
+		closeOutput()
 		tree.release()
 		return fail(fmt.Errorf("starting command: %w", err))
 	}
 	tree.started(proc.Pid)
-	exit.started()
 	register(tree)
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go s.read(outS, &readers)
-	go s.read(errS, &readers)
+	defer tree.release()
+	if err := exit.started(proc); err != nil { // no descriptor left to wait with
+		tree.kill()
+		waitProc(proc)
+		unregister(tree)
+		if job.Live != nil {
+			job.Live.detach()
+		}
+		closeOutput()
+		return fail(fmt.Errorf("waiting for command: %w", err))
+	}
+	defer exit.close()
 
 	k := &killer{tree: tree, grace: job.KillGrace}
 	if k.grace <= 0 {
@@ -258,31 +259,28 @@ func Run(ctx context.Context, job Job) *record.Run {
 		}()
 	}
 
-	ws, ru, werr := exit.wait(proc)
-	wall := time.Since(s.start)
-	close(waited)
-	if timer != nil {
-		timer.Stop()
-	}
-	stopCtx()
-	why := k.exited()
-
-	// The run owns its processes: end whatever the command left behind (in
-	// its group or not), then give the pipes a bounded time to reach EOF.
-	tree.reaped.Store(true)
-	tree.kill()
-	unregister(tree)
-	defer tree.release()
-	deadline := time.Now().Add(drainTimeout)
-	outR.SetReadDeadline(deadline)
-	errR.SetReadDeadline(deadline)
-	readers.Wait()
+	var wall time.Duration
+	var why record.Status
+	s.watch(exit, func() {
+		wall = time.Since(s.start)
+		close(waited)
+		if timer != nil {
+			timer.Stop()
+		}
+		stopCtx()
+		why = k.exited()
+		// The run owns its processes: end whatever the command left behind
+		// (in its group or not); watch then gives the pipes a bounded time
+		// to reach EOF.
+		tree.reaped.Store(true)
+		tree.kill()
+		unregister(tree)
+	})
 	if job.Live != nil {
 		job.Live.detach() // before finish closes the phase left open
 	}
-	s.close()
-	outR.Close()
-	errR.Close()
+	closeOutput()
+	ws, ru, werr := exit.ws, exit.ru, exit.err
 
 	r.WallSeconds = wall.Seconds()
 	if werr != nil {
@@ -342,17 +340,6 @@ func status(r *record.Run, ws syscall.WaitStatus, why record.Status, timeout tim
 	default:
 		r.Status = record.StatusOK
 	}
-}
-
-// waitProc waits with os.Process.Wait.
-func waitProc(proc *os.Process) (syscall.WaitStatus, *syscall.Rusage, error) {
-	state, err := proc.Wait()
-	if err != nil {
-		return 0, nil, err
-	}
-	ws, _ := state.Sys().(syscall.WaitStatus)
-	ru, _ := state.SysUsage().(*syscall.Rusage)
-	return ws, ru, nil
 }
 
 func tvSeconds(tv syscall.Timeval) float64 {

@@ -2,7 +2,30 @@
 
 package execute
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
-// pipe is os.Pipe (Linux spares a few syscalls, see pipe_linux.go).
-func pipe() (r, w *os.File, err error) { return os.Pipe() }
+// pipe is pipe_linux.go's pipe where there is no pipe2: the two ends are
+// made close-on-exec under the fork lock, so no command started meanwhile
+// inherits them.
+func pipe() (r int, w *os.File, err error) {
+	var p [2]int
+	syscall.ForkLock.RLock()
+	err = syscall.Pipe(p[:])
+	if err == nil {
+		syscall.CloseOnExec(p[0])
+		syscall.CloseOnExec(p[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return -1, nil, os.NewSyscallError("pipe", err)
+	}
+	if err := syscall.SetNonblock(p[0], true); err != nil {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return -1, nil, os.NewSyscallError("fcntl", err)
+	}
+	return p[0], os.NewFile(uintptr(p[1]), "|1"), nil
+}

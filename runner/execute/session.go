@@ -17,8 +17,9 @@ import (
 )
 
 // session collects what one run prints: it writes the log and gathers events,
-// time-stamped when their line is read. mu serialises the two output readers;
-// once they are done, the Run goroutine owns the session alone.
+// time-stamped when their line is read. mu serialises the run's poll loop
+// (watch) and Live's reads; once the loop is done, the Run goroutine owns
+// the session alone.
 type session struct {
 	job   *Job
 	start time.Time // monotonic origin of every offset
@@ -42,7 +43,7 @@ type session struct {
 	warnings  []string // the first maxRunWarnings, for the record
 	warnCount int
 
-	streams []*stream // set before the readers start
+	streams []*stream // set before the command starts
 	closed  bool      // the pipes are closed: settle must not read them
 	buf     *[64 << 10]byte
 }
@@ -126,7 +127,7 @@ func (s *session) logError(r *record.Run) {
 	}
 }
 
-// warn reports msg. Callers hold mu, or the readers are done.
+// warn reports msg. Callers hold mu, or the poll loop is done.
 // maxRunWarnings bounds the warnings one run prints and records: a workload
 // that names 200,000 undeclared phases, or prints a million malformed
 // events, gets its first warnings and a count, not a flood.
@@ -144,7 +145,7 @@ func (s *session) warn(msg string) {
 }
 
 // recordWarnings puts the run's warnings in its record, with the count of
-// those not shown. The readers are done.
+// those not shown. The poll loop is done.
 func (s *session) recordWarnings(r *record.Run) {
 	if n := s.warnCount - maxRunWarnings; n > 0 {
 		msg := fmt.Sprintf("%d more warnings in this run were not shown", n)
@@ -163,42 +164,12 @@ func (s *session) startUnix() float64 {
 
 // stream is one output pipe of the command being read.
 type stream struct {
-	f    *os.File
-	rc   syscall.RawConn
+	fd   int    // the pipe's read end, non-blocking
 	acc  []byte // the start of a line not yet ended
 	long bool   // the current line exceeded maxLine: written through, not parsed
 	eof  bool
+	done bool   // endStream has run
 	last string // the last line of plain output, for a failure's message
-}
-
-func newStream(f *os.File) (*stream, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	return &stream{f: f, rc: rc}, nil
-}
-
-// read copies one output stream into the log line by line and hands each line
-// to the protocol parser. It returns at EOF or when the read deadline set after
-// the command's exit passes. Bytes leave the pipe only under mu (here or in
-// settle), so whoever holds mu can see everything the command has written.
-func (s *session) read(st *stream, wg *sync.WaitGroup) {
-	defer wg.Done()
-	for {
-		err := st.rc.Read(func(fd uintptr) bool {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return s.drain(st, int(fd))
-		})
-		s.mu.Lock()
-		if err != nil || st.eof {
-			s.endStream(st)
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-	}
 }
 
 // drain reads what the pipe holds now and handles its complete lines. It
@@ -276,8 +247,12 @@ func (s *session) consume(st *stream, b []byte) {
 	}
 }
 
-// endStream handles a last line without a newline. Callers hold mu.
+// endStream handles a last line without a newline, once. Callers hold mu.
 func (s *session) endStream(st *stream) {
+	if st.done {
+		return
+	}
+	st.done = true
 	if len(st.acc) > 0 && !st.long {
 		s.line(st, st.acc)
 	} else if len(st.acc) > 0 {
@@ -287,13 +262,13 @@ func (s *session) endStream(st *stream) {
 	s.flushLog()
 }
 
-// settle reads whatever the command has written but the readers have not
+// settle reads whatever the command has written but the poll loop has not
 // yet handled, and returns the phase open now. Callers must not hold mu.
 func (s *session) settle() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range s.streams {
-		st.rc.Control(func(fd uintptr) { s.drain(st, int(fd)) })
+		s.drain(st, st.fd)
 	}
 	return s.live
 }
@@ -396,7 +371,7 @@ func trimEOL(b []byte) []byte {
 }
 
 // add records an event; live events also drive OnPhase. Callers hold mu, or
-// the readers are done.
+// the poll loop is done.
 func (s *session) add(ev event, live bool) {
 	// A usage report right after another of the same phase, model and
 	// source adds to it: a run may report usage a million times, and the

@@ -2,18 +2,9 @@
 
 package execute
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
-// exitWait is os.Process.Wait outside Linux (see wait_linux.go).
-type exitWait struct{}
+// Without pidfds the exit is waited for by a goroutine (see exitWait).
+func (w *exitWait) askPidfd(*syscall.SysProcAttr) {}
 
-func newExitWait(sys *syscall.SysProcAttr) *exitWait { return &exitWait{} }
-
-func (w *exitWait) started() {}
-
-func (w *exitWait) wait(proc *os.Process) (syscall.WaitStatus, *syscall.Rusage, error) {
-	return waitProc(proc)
-}
+func (w *exitWait) reapPidfd() bool { return true }
