@@ -115,29 +115,13 @@ func dashEnv(env []string, dir string) (out []string, ok bool) {
 		}
 		last[name] = i
 	}
-	if dir == "" {
-		dir = "."
-	}
-	here, err := os.Stat(dir)
-	if err != nil {
-		return nil, false
-	}
-	pwd := ""
+	given := ""
 	if i, ok := last["PWD"]; ok {
-		if p := env[i][len("PWD="):]; strings.HasPrefix(p, "/") {
-			if st, err := os.Stat(p); err == nil && os.SameFile(st, here) {
-				pwd = p
-			}
-		}
+		given = env[i][len("PWD="):]
 	}
-	if pwd == "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return nil, false
-		}
-		if pwd, err = filepath.EvalSymlinks(abs); err != nil {
-			return nil, false
-		}
+	pwd, ok := foundPWD.get(dir, given, dashPWD)
+	if !ok {
+		return nil, false
 	}
 	out = make([]string, 0, len(last)+1)
 	for i, kv := range env {
@@ -147,6 +131,31 @@ func dashEnv(env []string, dir string) (out []string, ok bool) {
 		}
 	}
 	return append(out, "PWD="+pwd), true
+}
+
+// dashPWD is the PWD dash sets in folder dir ("" = the runner's) when given
+// PWD (maybe ""); ok is false when dir cannot be seen.
+func dashPWD(dir, given string) (pwd string, ok bool) {
+	if dir == "" {
+		dir = "."
+	}
+	here, err := os.Stat(dir)
+	if err != nil {
+		return "", false
+	}
+	if strings.HasPrefix(given, "/") {
+		if st, err := os.Stat(given); err == nil && os.SameFile(st, here) {
+			return given, true
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	if pwd, err = filepath.EvalSymlinks(abs); err != nil {
+		return "", false
+	}
+	return pwd, true
 }
 
 func validName(s string) bool {
@@ -175,14 +184,59 @@ func lookPath(name string, env []string) string {
 	if !set {
 		return ""
 	}
+	p, _ := foundPath.get(name, path, searchPath)
+	return p
+}
+
+// searchPath is lookPath's search of one PATH value.
+func searchPath(name, path string) (string, bool) {
 	for _, d := range filepath.SplitList(path) {
 		if !filepath.IsAbs(d) {
-			return ""
+			return "", false
 		}
 		p := filepath.Join(d, name)
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && unix.Access(p, unix.X_OK) == nil {
-			return p
+			return p, true
 		}
 	}
-	return ""
+	return "", false
+}
+
+// foundPath and foundPWD remember what the file system told direct, for
+// the runner's life: a benchmark starts the same command in the same folder
+// thousands of times, and each lookup costs a dozen stat calls, a good part
+// of what a short run costs the runner. As with a shell's command hash, a
+// program is looked up once: one put earlier in PATH during a benchmark is
+// not seen, and one that is gone fails to start directly and goes to the
+// shell, which says so.
+var foundPath, foundPWD lookups
+
+// lookups remembers the answers of a lookup of two strings.
+type lookups struct {
+	mu  sync.Mutex
+	got map[[2]string]answer
+}
+
+type answer struct {
+	v  string
+	ok bool
+}
+
+// get returns look(a, b), asking it only the first time.
+func (l *lookups) get(a, b string, look func(a, b string) (string, bool)) (string, bool) {
+	key := [2]string{a, b}
+	l.mu.Lock()
+	got, hit := l.got[key]
+	l.mu.Unlock()
+	if hit {
+		return got.v, got.ok
+	}
+	got.v, got.ok = look(a, b)
+	l.mu.Lock()
+	if len(l.got) >= 256 || l.got == nil { // a folder per run: keep it small
+		l.got = map[[2]string]answer{}
+	}
+	l.got[key] = got
+	l.mu.Unlock()
+	return got.v, got.ok
 }
