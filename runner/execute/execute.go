@@ -248,26 +248,20 @@ func Run(ctx context.Context, job Job) *record.Run {
 		timer = time.AfterFunc(job.Timeout, func() { k.kill(record.StatusTimeout) })
 	}
 	stopCtx := context.AfterFunc(ctx, func() { k.kill(record.StatusInterrupted) })
-	waited := make(chan struct{})
+	stopAbort := func() bool { return false }
 	if abort := abortOf(ctx); abort != nil {
-		go func() {
-			select {
-			case <-abort:
-				k.killNow(record.StatusInterrupted)
-			case <-waited:
-			}
-		}()
+		stopAbort = context.AfterFunc(abort, func() { k.killNow(record.StatusInterrupted) })
 	}
 
 	var wall time.Duration
 	var why record.Status
 	s.watch(exit, func() {
 		wall = time.Since(s.start)
-		close(waited)
 		if timer != nil {
 			timer.Stop()
 		}
 		stopCtx()
+		stopAbort()
 		why = k.exited()
 		// The run owns its processes: end whatever the command left behind
 		// (in its group or not); watch then gives the pipes a bounded time
