@@ -329,7 +329,7 @@ func drawWithLegend(p *plot.Plot, entries []legendEntry, heightPx float64) *vgim
 // milliseconds per chart and saves nothing (a 1-run benchmark's chart:
 // 13.3 KB at the default level, 12.1 KB at this one).
 func savePNG(img *vgimg.Canvas, path string) error {
-	return CreateAtomic(path, func(w io.Writer) error {
+	return CreateDerived(path, func(w io.Writer) error {
 		b := bufio.NewWriter(w)
 		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(b, img.Image()); err != nil {
 			return err

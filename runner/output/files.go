@@ -44,7 +44,7 @@ func WriteAll(dir string, s *spec.Spec, sum *results.Summary) ([]string, error) 
 	}
 	stream := func(out *file, name string, render func(io.Writer) error) {
 		out.path = filepath.Join(dir, name)
-		out.err = CreateAtomic(out.path, func(w io.Writer) error {
+		out.err = CreateDerived(out.path, func(w io.Writer) error {
 			bw := bufio.NewWriterSize(w, 1<<16)
 			if err := render(bw); err != nil {
 				return &renderError{name, err}
@@ -128,23 +128,32 @@ func (e *renderError) Unwrap() error { return e.err }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // folder, synced and then renamed over path: a crash or a full disk leaves
-// the old file or none, never an empty or half-written one.
+// the old file or none, never an empty or half-written one. It is for a
+// benchmark's inputs (spec.yaml, benchmark.json), which nothing can remake.
 func WriteFileAtomic(path string, data []byte) error {
-	return CreateAtomic(path, func(w io.Writer) error {
+	return createAtomic(path, true, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
 }
 
-// CreateAtomic is WriteFileAtomic for a file made by a writer function.
-func CreateAtomic(path string, write func(io.Writer) error) error {
+// CreateDerived writes a derived file (the CSV, summary, report, charts,
+// workbook) as WriteFileAtomic does, but without the sync: a failed write
+// or a crash of the runner still leaves the old file or none, and after a
+// crash of the machine itself `runner report DIR` makes them all again from
+// runs.jsonl. The syncs were a large part of a short benchmark's time.
+func CreateDerived(path string, write func(io.Writer) error) error {
+	return createAtomic(path, false, write)
+}
+
+func createAtomic(path string, sync bool, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	err = write(f)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -10,13 +10,13 @@ import (
 
 // A write that fails half-way (a full disk) leaves the previous file whole
 // and no temporary file behind: never a 0-byte or half-written output.
-func TestCreateAtomicKeepsTheOldFileOnFailure(t *testing.T) {
+func TestCreateDerivedKeepsTheOldFileOnFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, CSVFile)
 	if err := os.WriteFile(path, []byte("old,complete\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := CreateAtomic(path, func(w io.Writer) error {
+	err := CreateDerived(path, func(w io.Writer) error {
 		w.Write([]byte("half"))
 		return errors.New("no space left on device")
 	})

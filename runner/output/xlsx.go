@@ -100,7 +100,7 @@ var volumeRef = fmt.Sprintf("%s!$B$%d", SheetCalculator, cVolume)
 
 // Workbook writes the cost calculator to path.
 func Workbook(path string, s *spec.Spec, sum *results.Summary) error {
-	return CreateAtomic(path, func(w io.Writer) error { return WriteWorkbook(w, sum) })
+	return CreateDerived(path, func(w io.Writer) error { return WriteWorkbook(w, sum) })
 }
 
 // WriteWorkbook writes the cost calculator: a Calculator sheet for someone
