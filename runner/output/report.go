@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -465,14 +466,27 @@ func joinProse(names []string) string {
 
 // ParseReport parses a report template (the embedded default when path is "").
 func ParseReport(path string) (*template.Template, error) {
-	src, name := templates.Report, "default report template"
-	if path != "" {
-		b, err := os.ReadFile(path)
+	if path == "" {
+		t, err := defaultReport()
 		if err != nil {
-			return nil, fmt.Errorf("report template: %w", err)
+			return nil, err
 		}
-		src, name = string(b), path
+		return t.Clone()
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("report template: %w", err)
+	}
+	return parseReport(string(b), path)
+}
+
+// defaultReport is the default template, parsed once: a benchmark renders
+// it twice (a trial before the runs, the report after them).
+var defaultReport = sync.OnceValues(func() (*template.Template, error) {
+	return parseReport(templates.Report, "default report template")
+})
+
+func parseReport(src, name string) (*template.Template, error) {
 	t, err := template.New(name).Funcs(sprig.TxtFuncMap()).Funcs(Funcs()).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("report template: %w", err)
