@@ -472,7 +472,9 @@ func TestEscapedPipeHolderDoesNotHang(t *testing.T) {
 		t.Skip("no setsid")
 	}
 	pidfile := filepath.Join(t.TempDir(), "pid")
-	job := Job{Command: `setsid sh -c 'echo $$ > "$PIDFILE"; exec sleep 300' & sleep 0.1; echo done`, Env: append(os.Environ(), "PIDFILE="+pidfile)}
+	// It exits once the escaped process has written its pid, however
+	// long a loaded machine takes to start it.
+	job := Job{Command: `setsid sh -c 'echo $$ > "$PIDFILE.tmp"; mv "$PIDFILE.tmp" "$PIDFILE"; exec sleep 300' & while [ ! -e "$PIDFILE" ]; do sleep 0.01; done; echo done`, Env: append(os.Environ(), "PIDFILE="+pidfile)}
 	start := time.Now()
 	_, _, log := run(t, job, record.StatusOK)
 	if took := time.Since(start); took > drainTimeout+60*time.Second { // not the 300 s of the sleep
