@@ -24,13 +24,13 @@ type lineDecoder struct {
 	i   int
 	bad bool
 
-	names map[string]string
+	names  map[string]string
+	recent [256]string // by a hash of a few bytes: see intern
 
-	// Scratch for the elements of the array being decoded, and the shared
-	// backing arrays the record's slices are cut from.
-	phases, phaseSlab []Phase
-	calls, callSlab   []Call
-	groups, groupSlab []CallGroup
+	// The shared backing arrays the records' slices are cut from.
+	phases []Phase
+	calls  []Call
+	groups []CallGroup
 }
 
 func newLineDecoder() *lineDecoder {
@@ -229,14 +229,7 @@ func (d *lineDecoder) name() string {
 	if d.bad {
 		return ""
 	}
-	if s, ok := d.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(b) <= maxNameLen && len(d.names) < maxNames {
-		d.names[s] = s
-	}
-	return s
+	return d.intern(b)
 }
 
 // text is a string of the record's own (a path, an error).
@@ -356,19 +349,26 @@ func (d *lineDecoder) bool() bool {
 	return false
 }
 
-// cut copies items into the end of *slab, growing it by whole slabs, and
-// returns them as a slice of their own (capacity its length, so that an
-// append copies rather than runs into the next record's).
-func cut[T any](slab *[]T, items []T) []T {
-	if len(items) == 0 {
+// list decodes an array, each element by elem into the next free one of
+// *slab (a new slab when it is full, the list so far moved into it), and
+// returns the elements as a slice of their own: its capacity is its length,
+// so an append copies it rather than runs into the next record's elements.
+func list[T any](d *lineDecoder, slab *[]T, elem func(*T)) []T {
+	start := len(*slab)
+	d.array(func() {
+		if len(*slab) == cap(*slab) {
+			n := len(*slab) - start
+			grown := make([]T, n, max(slabLen, 2*n+1))
+			copy(grown, (*slab)[start:])
+			*slab, start = grown, 0
+		}
+		*slab = (*slab)[:len(*slab)+1]
+		elem(&(*slab)[len(*slab)-1])
+	})
+	if len(*slab) == start {
 		return []T{}
 	}
-	if len(items) > cap(*slab)-len(*slab) {
-		*slab = make([]T, 0, max(len(items), slabLen))
-	}
-	n := len(*slab)
-	*slab = append(*slab, items...)
-	return (*slab)[n:len(*slab):len(*slab)]
+	return (*slab)[start:len(*slab):len(*slab)]
 }
 
 func (d *lineDecoder) run(r *Run) {
@@ -568,9 +568,7 @@ func (d *lineDecoder) tokens(key []byte, t *Tokens, bit uint64) uint64 {
 }
 
 func (d *lineDecoder) phaseList() []Phase {
-	d.phases = d.phases[:0]
-	d.array(func() {
-		var p Phase
+	return list(d, &d.phases, func(p *Phase) {
 		d.object(func(key []byte) uint64 {
 			switch string(key) {
 			case "name":
@@ -585,9 +583,7 @@ func (d *lineDecoder) phaseList() []Phase {
 			}
 			return 0
 		})
-		d.phases = append(d.phases, p)
 	})
-	return cut(&d.phaseSlab, d.phases)
 }
 
 func (d *lineDecoder) usageList() []Usage {
@@ -626,9 +622,7 @@ func (d *lineDecoder) usageList() []Usage {
 }
 
 func (d *lineDecoder) callList() []Call {
-	d.calls = d.calls[:0]
-	d.array(func() {
-		var c Call
+	return list(d, &d.calls, func(c *Call) {
 		d.object(func(key []byte) uint64 {
 			switch string(key) {
 			case "api":
@@ -679,15 +673,11 @@ func (d *lineDecoder) callList() []Call {
 			}
 			return d.tokens(key, &c.Tokens, 1<<15)
 		})
-		d.calls = append(d.calls, c)
 	})
-	return cut(&d.callSlab, d.calls)
 }
 
 func (d *lineDecoder) groupList() []CallGroup {
-	d.groups = d.groups[:0]
-	d.array(func() {
-		var g CallGroup
+	return list(d, &d.groups, func(g *CallGroup) {
 		d.object(func(key []byte) uint64 {
 			switch string(key) {
 			case "phase":
@@ -729,9 +719,7 @@ func (d *lineDecoder) groupList() []CallGroup {
 			}
 			return d.tokens(key, &g.Tokens, 1<<12)
 		})
-		d.groups = append(d.groups, g)
 	})
-	return cut(&d.groupSlab, d.groups)
 }
 
 func (d *lineDecoder) sum(s *Sum) {
@@ -805,17 +793,24 @@ func (d *lineDecoder) artifactMap() map[string]Artifact {
 	return m
 }
 
-// intern is a map key, interned as names are.
+// intern is b as a string, the same string each time b is the same (up
+// to maxNames of them). The last names seen are looked up first, by a hash
+// of a few of their bytes: a record's names are mostly the last record's.
 func (d *lineDecoder) intern(b []byte) string {
-	if d.bad {
+	if d.bad || len(b) == 0 {
 		return ""
 	}
-	if s, ok := d.names[string(b)]; ok {
+	h := (uint(len(b)) ^ uint(b[0])<<2 ^ uint(b[len(b)/2])<<4 ^ uint(b[len(b)-1])<<6) % uint(len(d.recent))
+	if s := d.recent[h]; s == string(b) {
 		return s
 	}
-	s := string(b)
-	if len(b) <= maxNameLen && len(d.names) < maxNames {
-		d.names[s] = s
+	s, ok := d.names[string(b)]
+	if !ok {
+		s = string(b)
+		if len(b) <= maxNameLen && len(d.names) < maxNames {
+			d.names[s] = s
+		}
 	}
+	d.recent[h] = s
 	return s
 }

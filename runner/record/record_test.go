@@ -310,3 +310,37 @@ func TestLatestAgreesWithKeys(t *testing.T) {
 		}
 	}
 }
+
+// Records whose calls and phases fill the line decoder's shared arrays
+// past their end read back whole, each its own.
+func TestReadAcrossSharedArrays(t *testing.T) {
+	var sb strings.Builder
+	var want []Run
+	for i := range 700 {
+		r := fullRecord()
+		r.Index = i
+		for k := range i % 7 {
+			r.Add(Call{API: "openai", Model: fmt.Sprint("m", k), Phase: "P1", Status: 200, LatencyS: float64(i)})
+			r.Phases = append(r.Phases, Phase{Name: fmt.Sprint("P", k), Seconds: float64(k)})
+		}
+		b, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb.Write(append(b, '\n'))
+		var w Run
+		if err := json.Unmarshal(b, &w); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, w)
+	}
+	got, err := Read(strings.NewReader(sb.String()))
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("read %d records, %v", len(got), err)
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("record %d: read %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}
