@@ -16,7 +16,6 @@ import (
 
 	"github.com/runner-bench/runner/runner/bench"
 	"github.com/runner-bench/runner/runner/cassette"
-	"github.com/runner-bench/runner/runner/execute"
 	"github.com/runner-bench/runner/runner/host"
 	"github.com/runner-bench/runner/runner/output"
 	"github.com/runner-bench/runner/runner/plan"
@@ -439,7 +438,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := output.WriteBenchmark(dir, bm); err != nil {
 		errs = append(errs, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err)))
 	}
-	if execute.Aborted(ctx) { // interrupted twice: the user wants out now
+	if !beginReport(ctx) { // interrupted twice: the user wants out now
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted twice; finished and interrupted runs are recorded, the report was not written (runner report %s writes it). Continue with the same options: runner %s --resume %s", dir, pos[0], dir))
 	}
 	hist := openBenchHistory(ctx, f.hist, s)

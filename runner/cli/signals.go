@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/runner-bench/runner/runner/execute"
@@ -21,7 +22,9 @@ import (
 //     SIGKILL after the grace) and recorded as interrupted, cleanup runs, the
 //     report is written from the finished runs;
 //   - the second aborts (execute.WithAbort): the groups get SIGKILL at once,
-//     the runs are still recorded, cleanup and the report are skipped;
+//     the runs are still recorded, cleanup and the report are skipped; once
+//     the report has begun (beginReport) it is finished, and the message
+//     says so;
 //   - the third quits at once: every process group still running gets
 //     SIGKILL and the temporary folders are removed, but the runs in flight
 //     are not recorded.
@@ -35,7 +38,8 @@ func Signals(stderr io.Writer) (context.Context, func()) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	abort := make(chan struct{})
-	ctx, cancel := context.WithCancel(execute.WithAbort(context.Background(), abort))
+	st := &stage{}
+	ctx, cancel := context.WithCancel(context.WithValue(execute.WithAbort(context.Background(), abort), stageKey{}, st))
 	done := make(chan struct{})
 	go func() {
 		n := 0
@@ -45,13 +49,25 @@ func Signals(stderr io.Writer) (context.Context, func()) {
 				n++
 				switch n {
 				case 1:
-					say(stderr, fmt.Sprintf("runner: %s: stopping runs, writing the report from finished runs (again to skip cleanup and the report)", name(sig)))
+					if st.reporting() {
+						say(stderr, fmt.Sprintf("runner: %s: the runs are over; finishing the report (twice more to quit without it)", name(sig)))
+					} else {
+						say(stderr, fmt.Sprintf("runner: %s: stopping runs, writing the report from finished runs (again to skip cleanup and the report)", name(sig)))
+					}
 					cancel()
 				case 2:
-					say(stderr, fmt.Sprintf("runner: %s again: killing the runs now; cleanup and the report are skipped (again to quit without recording them)", name(sig)))
+					if st.abort() {
+						say(stderr, fmt.Sprintf("runner: %s again: killing the runs now; cleanup and the report are skipped (again to quit without recording them)", name(sig)))
+					} else {
+						say(stderr, fmt.Sprintf("runner: %s again: the runs are over and the report is being written from them; it is finished (again to quit without it)", name(sig)))
+					}
 					close(abort)
 				default:
-					say(stderr, fmt.Sprintf("runner: %s a third time: quitting; the runs in flight are not recorded", name(sig)))
+					if st.reporting() {
+						say(stderr, fmt.Sprintf("runner: %s a third time: quitting; the report may be unfinished (runner report DIR writes it)", name(sig)))
+					} else {
+						say(stderr, fmt.Sprintf("runner: %s a third time: quitting; the runs in flight are not recorded", name(sig)))
+					}
 					restoreConsole()
 					execute.KillAll()
 					removeTemps()
@@ -67,6 +83,36 @@ func Signals(stderr io.Writer) (context.Context, func()) {
 		close(done)
 		cancel()
 	}
+}
+
+// stage is how far a benchmark is when a second signal comes: before the
+// report, the signal skips it; once the report has begun, it is finished.
+// Whichever comes first decides, so what the signal's message says happens.
+type stage struct{ v atomic.Int32 }
+
+type stageKey struct{}
+
+const (
+	stageRunning int32 = iota
+	stageReport
+	stageAborted
+)
+
+// abort marks the benchmark aborted unless its report has begun.
+func (s *stage) abort() bool {
+	return s.v.CompareAndSwap(stageRunning, stageAborted)
+}
+
+func (s *stage) reporting() bool { return s.v.Load() == stageReport }
+
+// beginReport tells whether the report is to be written: false when a second
+// signal came first; once it returns true, a second signal lets the report
+// finish.
+func beginReport(ctx context.Context) bool {
+	if st, ok := ctx.Value(stageKey{}).(*stage); ok {
+		return st.v.CompareAndSwap(stageRunning, stageReport)
+	}
+	return !execute.Aborted(ctx)
 }
 
 func name(sig os.Signal) string {

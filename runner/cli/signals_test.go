@@ -125,6 +125,9 @@ cleanup: 'trap "" TERM; echo $$ >> `+cpids+`; sleep 300 & echo $! >> `+cpids+`; 
 			if tc.report && err != nil {
 				t.Errorf("no report after one signal: %v", err)
 			}
+			if !tc.report && err == nil { // as the second signal's message says
+				t.Errorf("a report was written after a second signal before it began; stderr:\n%s", stderr.String())
+			}
 		})
 	}
 }
@@ -166,5 +169,99 @@ func TestClosedStdout(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("%s not written: %v", f, err)
 		}
+	}
+}
+
+// A second Ctrl-C that comes once the report has begun does not skip it:
+// the report is finished, and the message says so rather than that it is
+// skipped. The report is held at a known point: the spec's baseline is read
+// as the report begins, and the baseline's runs.jsonl is a FIFO this test
+// writes only after the second signal.
+func TestSecondInterruptWhileReporting(t *testing.T) {
+	t.Parallel()
+	bin := runnerBinary(t)
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base")
+	os.Mkdir(base, 0o755)
+	if err := os.WriteFile(filepath.Join(base, "spec.yaml"), []byte("name: sig\ncommand: 'true'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(base, "runs.jsonl")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	// feed answers every read of the baseline's runs (empty) until hold is
+	// closed; the read after it is reported on held and answered on release.
+	hold, held, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	stopFeed := make(chan struct{})
+	defer close(stopFeed)
+	go func() {
+		for {
+			w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0) // ENXIO until a reader opens it
+			if err != nil {
+				select {
+				case <-stopFeed:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+				continue
+			}
+			select {
+			case <-hold:
+				close(held)
+				select {
+				case <-release:
+				case <-stopFeed:
+				}
+				w.Close()
+				return
+			default:
+				w.Close()
+			}
+		}
+	}()
+	pids := filepath.Join(dir, "pids")
+	p := writeSpec(t, dir, "name: sig\nruns: 2\nbaseline: "+base+"\ncommand: 'echo $$ >> "+pids+"; sleep 300 & echo $! >> "+pids+"; wait'\n")
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, p, "--output", out, "--no-progress")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		for _, pid := range pidsIn(t, pids) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}()
+
+	waitFor(t, "the run's processes", func() bool { return len(pidsIn(t, pids)) == 2 })
+	close(hold) // the baseline was read before the run; the next read is the report's
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-held:
+	case err := <-exited:
+		t.Fatalf("the runner exited (%v) before reading the baseline for the report; stderr:\n%s", err, stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, "the second signal's message", func() bool { return strings.Contains(stderr.String(), "interrupt again") })
+	close(release)
+	select {
+	case <-exited:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the runner did not exit; stderr:\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != ExitInterrupted {
+		t.Errorf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "interrupt again: the runs are over and the report is being written from them; it is finished") || strings.Contains(msg, "skipped") || strings.Contains(msg, "not written") {
+		t.Errorf("the messages do not say the report is written:\n%s", msg)
+	}
+	if _, err := os.Stat(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md")); err != nil {
+		t.Errorf("no report: %v; stderr:\n%s", err, msg)
 	}
 }
