@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/runner-bench/runner/runner/internal/tmplwalk"
 )
 
 // checkReportNames follows every field a report template names, in every
@@ -67,37 +69,7 @@ func checkReportNames(t *template.Template, root reflect.Type) error {
 		}
 		return nil
 	}
-	var walk func(n parse.Node, dot reflect.Type)
-	walk = func(n parse.Node, dot reflect.Type) {
-		if bad != nil {
-			return
-		}
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c, dot)
-				}
-			}
-		case *parse.ActionNode:
-			typeOf(n.Pipe, dot)
-		case *parse.IfNode:
-			typeOf(n.Pipe, dot)
-			walk(n.List, dot)
-			walk(n.ElseList, dot)
-		case *parse.WithNode:
-			walk(n.List, typeOf(n.Pipe, dot))
-			walk(n.ElseList, dot)
-		case *parse.RangeNode:
-			walk(n.List, elemOf(typeOf(n.Pipe, dot)))
-			walk(n.ElseList, dot)
-		case *parse.TemplateNode:
-			if n.Pipe != nil {
-				typeOf(n.Pipe, dot)
-			}
-		}
-	}
-	walk(tree.Root, root)
+	tmplwalk.Walk(tree.Root, root, func(p *parse.PipeNode, dot reflect.Type) reflect.Type { return typeOf(p, dot) }, elemOf)
 	return bad
 }
 

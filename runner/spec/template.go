@@ -12,6 +12,8 @@ import (
 	"text/template/parse"
 
 	"github.com/Masterminds/sprig/v3"
+
+	"github.com/runner-bench/runner/runner/internal/tmplwalk"
 )
 
 // Template is a text/template (with sprig) written in the spec.
@@ -191,43 +193,19 @@ func (t *Template) CheckNames(data map[string]any) error {
 			v = e.Interface()
 		}
 	}
-	var walk func(n parse.Node, rootDot bool)
-	walk = func(n parse.Node, rootDot bool) {
+	// names checks what a pipeline spells from the top: .x when dot is the
+	// top of the data (top), $.x anywhere.
+	var names func(n parse.Node, top bool)
+	names = func(n parse.Node, top bool) {
 		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c, rootDot)
-				}
-			}
-		case *parse.ActionNode:
-			walk(n.Pipe, rootDot)
-		case *parse.IfNode:
-			walk(n.Pipe, rootDot)
-			walk(n.List, rootDot)
-			walk(n.ElseList, rootDot)
-		case *parse.RangeNode: // the body's dot is an element, not the top
-			walk(n.Pipe, rootDot)
-			walk(n.List, false)
-			walk(n.ElseList, rootDot)
-		case *parse.WithNode:
-			walk(n.Pipe, rootDot)
-			walk(n.List, false)
-			walk(n.ElseList, rootDot)
-		case *parse.TemplateNode:
-			walk(n.Pipe, rootDot)
 		case *parse.PipeNode:
-			if n != nil {
-				for _, c := range n.Cmds {
-					walk(c, rootDot)
+			for _, c := range n.Cmds {
+				for _, a := range c.Args {
+					names(a, top)
 				}
-			}
-		case *parse.CommandNode:
-			for _, a := range n.Args {
-				walk(a, rootDot)
 			}
 		case *parse.FieldNode:
-			if rootDot {
+			if top {
 				check(n.Ident)
 			}
 		case *parse.VariableNode:
@@ -235,10 +213,12 @@ func (t *Template) CheckNames(data map[string]any) error {
 				check(n.Ident[1:])
 			}
 		case *parse.ChainNode:
-			walk(n.Node, rootDot)
+			names(n.Node, top)
 		}
 	}
-	walk(t.t.Tree.Root, true)
+	// Inside a with or range, dot is a value or an element, not the top.
+	notTop := func(bool) bool { return false }
+	tmplwalk.Walk(t.t.Tree.Root, true, func(p *parse.PipeNode, top bool) bool { names(p, top); return false }, notTop)
 	if bad == "" {
 		return nil
 	}
