@@ -42,7 +42,8 @@ func NewStats(values []float64) Stats {
 	for i, v := range values { // a sum of huge values in a run may be ±Inf
 		values[i] = record.Finite(v)
 	}
-	sample := benchmath.NewSample(values, thresholds) // sorts values
+	sortFloats(values)
+	sample := benchmath.NewSample(values, thresholds) // sorts values: at once when sorted
 	v := sample.Values
 	n := float64(len(v))
 	// Values near the float64 limit (a metric of 1e308) would overflow a plain
@@ -137,4 +138,57 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 		out.Lo, out.Hi = &s.Lo, &s.Hi
 	}
 	return json.Marshal(out)
+}
+
+// sortFloats sorts v ascending, as sort.Float64s does, by radix on the
+// bits: NewStats sorts each figure of each cell (25,000 values for 100,000
+// runs), and comparison sorts were a tenth of computing the summary. A -0,
+// which sorts equal to 0 in no defined order, leaves v to sort.Float64s;
+// so do few values. v holds no NaN (NewStats made every value finite).
+func sortFloats(v []float64) {
+	if len(v) < 256 {
+		return
+	}
+	keys := make([]uint64, len(v))
+	for i, f := range v {
+		u := math.Float64bits(f)
+		if u == 1<<63 { // -0
+			return
+		}
+		if u>>63 != 0 { // negative: larger magnitudes first
+			u = ^u
+		} else {
+			u |= 1 << 63
+		}
+		keys[i] = u
+	}
+	tmp := make([]uint64, len(v))
+	for shift := 0; shift < 64; shift += 8 {
+		var count [256]int
+		for _, k := range keys {
+			count[byte(k>>shift)]++
+		}
+		if count[byte(keys[0]>>shift)] == len(keys) {
+			continue // every key has this byte
+		}
+		at := 0
+		for i, c := range count {
+			count[i] = at
+			at += c
+		}
+		for _, k := range keys {
+			b := byte(k >> shift)
+			tmp[count[b]] = k
+			count[b]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, u := range keys {
+		if u>>63 != 0 {
+			u &^= 1 << 63
+		} else {
+			u = ^u
+		}
+		v[i] = math.Float64frombits(u)
+	}
 }
