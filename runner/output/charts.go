@@ -73,8 +73,15 @@ func Charts(dir string, sum *results.Summary) ([]Chart, error) {
 			priced = append(priced, c)
 		}
 	}
-	if len(cells) == 0 {
+	// A chart is there to compare: a lone bar or point (one cell, one
+	// phase) says nothing the report's tables do not, and drawing it was
+	// most of a short benchmark's own time.
+	phases := chartPhases(sum.Phases, cells)
+	if len(cells) < 2 && len(phases) < 2 {
 		return nil, nil
+	}
+	if len(priced) < 2 {
+		priced = nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -96,7 +103,6 @@ func Charts(dir string, sum *results.Summary) ([]Chart, error) {
 		}
 		return nil
 	}
-	phases := chartPhases(sum.Phases, cells)
 	steps := []struct {
 		name, title string
 		draw        func(string, string) (bool, error)

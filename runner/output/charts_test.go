@@ -94,6 +94,13 @@ func TestChartsSkipWhatWouldBeEmpty(t *testing.T) {
 		t.Errorf("charts %v, want only time and tokens", got)
 	}
 
+	// One cell without phases: a lone bar compares nothing; no charts.
+	lone := results.Compute(parseSpec(t, "name: one\nruns: 2\ncommand: 'true'\n"), record.Benchmark{},
+		[]record.Run{{Cell: "default", Index: 1, Status: record.StatusOK, WallSeconds: 1}, {Cell: "default", Index: 2, Status: record.StatusOK, WallSeconds: 2}})
+	if charts, err := Charts(t.TempDir(), lone); err != nil || len(charts) != 0 {
+		t.Errorf("one cell, no phases: charts %v (%v), want none", charts, err)
+	}
+
 	// Nothing succeeded: no charts at all, and no folder.
 	var broken []record.Run
 	for _, r := range recs {
