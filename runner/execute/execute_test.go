@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -724,8 +725,28 @@ func BenchmarkRunTrue(b *testing.B) {
 	}
 }
 
-// BenchmarkBaselineShTrue is the floor BenchmarkRunTrue is compared with:
-// start `sh -c true` and wait for it, nothing else.
+// BenchmarkBaselineTrue is the floor BenchmarkRunTrue is compared with:
+// start the program `true` (as Run does, without the shell) and wait for
+// it, nothing else.
+func BenchmarkBaselineTrue(b *testing.B) {
+	path, err := exec.LookPath("true")
+	if err != nil {
+		b.Skip(err)
+	}
+	attr := &os.ProcAttr{Env: os.Environ(), Sys: &syscall.SysProcAttr{Setpgid: true}}
+	for b.Loop() {
+		p, err := os.StartProcess(path, []string{"true"}, attr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Wait(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBaselineShTrue starts `sh -c true` and waits for it, nothing
+// else: what hyperfine does per run.
 func BenchmarkBaselineShTrue(b *testing.B) {
 	attr := &os.ProcAttr{Env: os.Environ(), Sys: &syscall.SysProcAttr{Setpgid: true}}
 	for b.Loop() {
