@@ -2,6 +2,8 @@ package results
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/plan"
@@ -10,15 +12,48 @@ import (
 )
 
 // Prices looks models up in the spec's price table.
-type Prices struct{ table spec.Pricing }
+type Prices struct {
+	table spec.Pricing
+	// found remembers each model's entry (the first maxFound models): a
+	// summary looks the same few models up for every run, and matching
+	// globs was a tenth of deriving them.
+	found *priceMemo
+}
+
+type priceMemo struct {
+	sync.Map // model -> priceFound
+	n        atomic.Int32
+}
+
+const maxFound = 10000
+
+type priceFound struct {
+	e  spec.PriceEntry
+	ok bool
+}
 
 // NewPrices wraps a price table. The spec's own entries win over those of a
 // pricing file; within each, llmapi.MatchModel picks the entry (the exact
 // key, else the longest glob), as the simulator picks its settings.
-func NewPrices(t spec.Pricing) Prices { return Prices{t} }
+func NewPrices(t spec.Pricing) Prices { return Prices{t, &priceMemo{}} }
 
 // Lookup returns the price entry for model, or false.
 func (p Prices) Lookup(model string) (spec.PriceEntry, bool) {
+	if p.found == nil {
+		return p.lookup(model)
+	}
+	if f, ok := p.found.Load(model); ok {
+		return f.(priceFound).e, f.(priceFound).ok
+	}
+	e, ok := p.lookup(model)
+	if p.found.n.Load() < maxFound {
+		p.found.n.Add(1)
+		p.found.Store(model, priceFound{e, ok})
+	}
+	return e, ok
+}
+
+func (p Prices) lookup(model string) (spec.PriceEntry, bool) {
 	for _, fromSpec := range []bool{true, false} {
 		patterns := func(yield func(string) bool) {
 			for _, e := range p.table {
