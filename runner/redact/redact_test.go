@@ -170,3 +170,17 @@ func TestJSON(t *testing.T) {
 		}
 	}
 }
+
+// The one-pass filter before the triggers' searches misses none of them,
+// wherever it stands in the text.
+func TestTrigramFilterMissesNoTrigger(t *testing.T) {
+	for _, tr := range triggers {
+		for _, pad := range []string{"", "x", "logs/run_12/", strings.Repeat("a", 61)} {
+			for _, s := range []string{pad + tr, tr + pad, pad + tr + pad} {
+				if !mayHoldPattern(s) || !mayHold([]byte(s)) {
+					t.Errorf("%q holds the trigger %q, not seen", s, tr)
+				}
+			}
+		}
+	}
+}
