@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/runner-bench/runner/runner/llmapi"
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 // lineDecoder decodes a record line of the shape Writer writes (json.Marshal
@@ -13,6 +14,8 @@ import (
 // five times faster than a general decoder, with far fewer allocations: the
 // names a record repeats (cell, model, phase, API, status, ...) are interned,
 // and the slices of many records are cut from one shared backing array.
+// Every string is scrubbed, as redact.JSON scrubs the line (see Read): an
+// interned name once.
 //
 // It is exact or it declines: decode returns false for anything outside that
 // shape (an escape, a null, an unknown or repeated key, a number a field
@@ -232,13 +235,13 @@ func (d *lineDecoder) name() string {
 	return d.intern(b)
 }
 
-// text is a string of the record's own (a path, an error).
+// text is a string of the record's own (a path, a reason), scrubbed.
 func (d *lineDecoder) text() string {
 	b := d.str()
 	if d.bad {
 		return ""
 	}
-	return string(b)
+	return redact.String(string(b))
 }
 
 // number is a number's literal, checked against JSON's grammar, and
@@ -416,9 +419,10 @@ func (d *lineDecoder) run(r *Run) {
 			return 1 << 12
 		case "started":
 			start := d.i
-			d.str()
-			// time.Time decodes its own JSON, as encoding/json has it do.
-			if !d.bad && r.Started.UnmarshalJSON(d.b[start:d.i]) != nil {
+			t := d.str()
+			// time.Time decodes its own JSON, as encoding/json has it do;
+			// a time with something to scrub is left to the general way.
+			if !d.bad && (redact.String(string(t)) != string(t) || r.Started.UnmarshalJSON(d.b[start:d.i]) != nil) {
 				d.bad = true
 			}
 			return 1 << 13
@@ -806,9 +810,10 @@ func (d *lineDecoder) intern(b []byte) string {
 	}
 	s, ok := d.names[string(b)]
 	if !ok {
-		s = string(b)
+		raw := string(b)
+		s = redact.String(raw) // once per name
 		if len(b) <= maxNameLen && len(d.names) < maxNames {
-			d.names[s] = s
+			d.names[raw] = s
 		}
 	}
 	d.recent[h] = s

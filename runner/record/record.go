@@ -448,7 +448,10 @@ func (e *TruncatedError) Error() string {
 
 // Read decodes every record of a JSONL stream. A malformed last line (a
 // crash while writing) gives the records before it and a *TruncatedError;
-// any other malformed line is an error naming it.
+// any other malformed line is an error naming it. Every string of a record
+// is scrubbed as Writer scrubs it (redact.JSON): a record written before
+// Writer did, or with a secret the writer did not know, brings none into
+// a report rendered from it.
 //
 // Decoding is most of the time of `runner report` on a large benchmark, so
 // the lines are cut into batches decoded on every core, then put back in
@@ -617,7 +620,7 @@ func (b *batch) decode(d *lineDecoder) {
 		run := &b.runs[i]
 		if !d.decode(b.text[start:end], run) {
 			var line runLine
-			if err := fastjson.Unmarshal(b.text[start:end], &line); err != nil {
+			if err := fastjson.Unmarshal(redact.JSON(b.text[start:end]), &line); err != nil {
 				b.bad, b.err = i, err
 				b.runs = b.runs[:i]
 				break

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runner-bench/runner/runner/redact"
 )
 
 func TestWriteThenRead(t *testing.T) {
@@ -183,16 +185,21 @@ var readSeeds = []string{
 	`{"judge":{"score":null}}`, `{"run":1234567890123456789}`, `{"run":-9223372036854775808}`, `{"-":1}`,
 	`{"phases":[{"name":"a","Name":"b"}]}`, `{"artifacts":{"r":{"mb":1},"r":{"files":2}}}`, ` {"cell" : "a" , "run" : 0 } `,
 	`{"wall_s":01}`, `{"wall_s":1.}`, `{"wall_s":-}`, `{"warmup":tru}`, `{"call_groups":[{"phase":"p","latency_s":{"n":1,"sum":2}}]}`,
+	// secrets to scrub, as a record written before Writer scrubbed them has
+	`{"cell":"a","phases":[{"name":"sk-proj-abcdefghijklmnopqrstuvwx","seconds":1}],"metrics":{"Bearer abc.def":1,"x":2},"warnings":["key=hunter2hunter2"]}`,
+	`{"model":"m","log":"logs/a_run1.log?token=abcdefgh","calls":[{"api":"openai","phase":"p","error":"Authorization: Bearer abc"}],"judge":{"reason":"saw api_key=xyz"}}`,
+	`{"started":"2026-01-01T00:00:00Z sk-proj-abcdefghijklmnopqrstuvwx","matrix":{"u":"postgres://u:pw@h"}}`,
 }
 
-// Read decodes a line exactly as encoding/json does, or fails where it fails.
+// Read decodes a line exactly as encoding/json does the line scrubbed, or
+// fails where it fails.
 func checkReadAsEncodingJSON(t *testing.T, line string) {
 	if line == "" || strings.ContainsAny(line, "\n\r") {
 		return // one line is one record; blank lines are skipped
 	}
 	var want Run
-	werr := json.Unmarshal([]byte(line), &want)
-	want.deriveGroups() // as Groups would at every use
+	werr := json.Unmarshal(redact.JSON([]byte(line)), &want) // scrubbed as Writer scrubs
+	want.deriveGroups()                                      // as Groups would at every use
 	runs, gerr := Read(strings.NewReader(line))
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("%q: Read error %v, encoding/json error %v", line, gerr, werr)
@@ -341,6 +348,28 @@ func TestReadAcrossSharedArrays(t *testing.T) {
 	for i := range got {
 		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Fatalf("record %d: read %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// A record written before Writer scrubbed records (or holding a secret its
+// writer did not know) carries no secret into what is rendered from it.
+func TestReadScrubsOldRecords(t *testing.T) {
+	const key = "sk-proj-oldrecordsecret0123456789"
+	old := `{"cell":"a","model":"` + key + `","run":1,"status":"ok","phases":[{"name":"` + key + `","seconds":1}],` +
+		`"calls":[{"api":"openai","model":"m","phase":"` + key + `","status":200}],"metrics":{"` + key + `":1},` +
+		`"metric_reasons":{"q":"scored with ` + key + `"},"warnings":["phase ` + key + `"],"judge":{"status":"ok","reason":"` + key + `"}}`
+	for name, line := range map[string]string{"writer's shape": old, "other shape": strings.Replace(old, `"cell":"a"`, `"cell":"\u0061"`, 1)} {
+		runs, err := Read(strings.NewReader(old + "\n" + line + "\n"))
+		if err != nil || len(runs) != 2 {
+			t.Fatalf("%s: %d runs, %v", name, len(runs), err)
+		}
+		b, _ := json.Marshal(runs)
+		if strings.Contains(string(b), "oldrecordsecret") {
+			t.Errorf("%s: the key was read back: %s", name, b)
+		}
+		if runs[1].Phases[0].Name != redact.Mask || runs[1].Cell != "a" {
+			t.Errorf("%s: read back %+v", name, runs[1])
 		}
 	}
 }
