@@ -3,6 +3,8 @@ package execute
 import (
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // pipe makes an output pipe: the read end a bare non-blocking descriptor,
@@ -21,4 +23,14 @@ func pipe() (r int, w *os.File, err error) {
 		return -1, nil, os.NewSyscallError("fcntl", err)
 	}
 	return p[0], os.NewFile(uintptr(p[1]), "|1"), nil
+}
+
+// pending is how many bytes the pipe holds now (a buffer's worth when the
+// kernel will not say).
+func pending(fd int) int {
+	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
+	if err != nil {
+		return readBufSize
+	}
+	return n
 }

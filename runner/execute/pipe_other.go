@@ -5,6 +5,8 @@ package execute
 import (
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // pipe is pipe_linux.go's pipe where there is no pipe2: the two ends are
@@ -28,4 +30,17 @@ func pipe() (r int, w *os.File, err error) {
 		return -1, nil, os.NewSyscallError("fcntl", err)
 	}
 	return p[0], os.NewFile(uintptr(p[1]), "|1"), nil
+}
+
+// fionread is the BSDs' and macOS's FIONREAD, _IOR('f', 127, int).
+const fionread = 0x4004667f
+
+// pending is how many bytes the pipe holds now (a buffer's worth when the
+// kernel will not say).
+func pending(fd int) int {
+	n, err := unix.IoctlGetInt(fd, fionread)
+	if err != nil {
+		return readBufSize
+	}
+	return n
 }

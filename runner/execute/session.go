@@ -45,12 +45,15 @@ type session struct {
 
 	streams []*stream // set before the command starts
 	closed  bool      // the pipes are closed: settle must not read them
-	buf     *[64 << 10]byte
+	buf     *[readBufSize]byte
 }
+
+// readBufSize is the size of a session's read buffer, the most one read takes.
+const readBufSize = 64 << 10
 
 // readBufs hold the sessions' read buffers: a run of a short command
 // would otherwise allocate (and clear) 64 KiB, most of its garbage.
-var readBufs = sync.Pool{New: func() any { return new([64 << 10]byte) }}
+var readBufs = sync.Pool{New: func() any { return new([readBufSize]byte) }}
 
 // close marks the pipes closed and gives the read buffer back.
 func (s *session) close() {
@@ -172,21 +175,27 @@ type stream struct {
 	last string // the last line of plain output, for a failure's message
 }
 
-// drain reads what the pipe holds now and handles its complete lines. It
-// reports whether it read anything or reached the end. Callers hold mu.
-func (s *session) drain(st *stream, fd int) bool {
+// drain reads the pipe and handles its complete lines: until it is empty,
+// at its end, or once want bytes are read, so that a command printing
+// faster than its lines are handled still lets the poll loop see its exit
+// and Live's settle have the lock. It reports whether it read anything or
+// reached the end. Callers hold mu.
+func (s *session) drain(st *stream, want int) bool {
 	if st.eof || s.closed {
 		return true
 	}
 	got := false
 	if s.buf == nil {
-		s.buf = readBufs.Get().(*[64 << 10]byte)
+		s.buf = readBufs.Get().(*[readBufSize]byte)
 	}
-	for {
-		n, err := syscall.Read(fd, s.buf[:])
+	for read := 0; ; {
+		n, err := syscall.Read(st.fd, s.buf[:])
 		if n > 0 {
 			s.consume(st, s.buf[:n])
 			got = true
+			if read += n; read >= want || n < len(s.buf) { // a short read emptied the pipe
+				break
+			}
 			continue
 		}
 		if err == syscall.EINTR {
@@ -268,7 +277,12 @@ func (s *session) settle() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range s.streams {
-		s.drain(st, st.fd)
+		if st.eof || s.closed {
+			continue
+		}
+		if n := pending(st.fd); n > 0 { // what was written before now, no more
+			s.drain(st, n)
+		}
 	}
 	return s.live
 }
