@@ -8,14 +8,15 @@
 #   after   5.9 s CPU, 23-30 s wall, 750-790 MB peak RSS (outputs, cells and
 #           the Runs sheet's deflate side by side on both cores)
 #   python3 3.4 s CPU,  9-17 s wall (json.loads alone)
-# Measured 2026-12-02 16:05 UTC, 2 cores shared at load 8-10, three paired
+# Measured 2026-12-02 16:17 UTC, 2 cores shared at load 7-8, three paired
 # runs, before (0f4dafb) and after the second round of issue 11 (median):
-#   before  5.1 s CPU (4.2 user, 1.0 sys), 6-20 s wall, 760 MB peak RSS
-#   after   3.7 s CPU (3.2 user, 0.5 sys), 2.5-11 s wall, 550 MB peak RSS
+#   before  6.1 s CPU (5.0 user, 1.0 sys), 9-17 s wall, 680 MB peak RSS
+#   after   3.9 s CPU (3.3 user, 0.6 sys), 3-8.5 s wall, 530 MB peak RSS
 #           (records decoded by a decoder made for their shape, the GC
 #           sparse while they are read, no copy of them for Latest, the
-#           workbook zipped straight to its file)
-#   python3 2.8 s CPU, 4.6-10.5 s wall
+#           workbook zipped straight to its file, radix-sorted statistics,
+#           price lookups remembered)
+#   python3 3.1 s CPU (2.9 user, 0.2 sys), 4.6-22 s wall
 # Where the CPU goes: go test ./runner/cli -run '^$' -bench Report
 #   -benchtime 1x -cpuprofile cpu.out (BenchmarkReport, same records).
 # Run from the repository root.
