@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The metering proxy against nginx, as issue 11 measures it: wrk through
+# `runner proxy` and through nginx (kept-alive upstream connections, no
+# buffering) in front of the same `runner sim` (50 output tokens, no delay),
+# and wrk straight at the simulator, in rounds whose order rotates, so a
+# shared machine loads each target alike. Prints per round req/s and p50, then
+# the medians of ratio (req/s through ÷ req/s direct, same round) and +p50
+# (p50 through − p50 direct, same round) for the proxy and nginx, at 32
+# connections and at 1, non-streamed and streamed. The goal is nginx's
+# figures. Wall figures want a quiet machine: the load is printed per round.
+# Figures (2 cores, 2026-12-02, 5 rounds of 3 s, a shared machine at load
+# 8.6-14.8, so only roughly): non-streamed, 32 connections: proxy 0.60x,
+# nginx 0.93x; 1 connection: proxy +183 us p50, nginx +59 us. Streamed:
+# 0.79x and 0.91x; +207 us and +48 us.
+# Needs wrk and nginx (Debian: wrk nginx-light). Run from the repository root:
+#   examples/perf/proxy-vs-nginx.sh [ROUNDS [DURATION]]
+set -euo pipefail
+rounds=${1:-5} dur=${2:-3s}
+sim_port=${SIM_PORT:-18181} nginx_port=${NGINX_PORT:-18182}
+mkdir -p outputs && dir=$(mktemp -d -p outputs perf.XXXXXX)
+dir=$(cd "$dir" && pwd)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+go build -o "$dir/runner" ./runner
+cat > "$dir/sim.yaml" <<YAML
+name: sim
+command: "true"
+simulate:
+  models:
+    "*": { ttft: 0s, tokens_per_second: 1000000000000, output_tokens: 50 }
+YAML
+"$dir/runner" sim --listen "127.0.0.1:$sim_port" --spec "$dir/sim.yaml" >/dev/null 2>&1 & pids+=($!)
+"$dir/runner" proxy --upstream "openai=http://127.0.0.1:$sim_port/v1" >"$dir/proxy.env" 2>/dev/null & pids+=($!)
+for _ in $(seq 100); do grep -q RUNNER_PROXY_URL_OPENAI "$dir/proxy.env" 2>/dev/null && break; sleep 0.1; done
+proxy=$(tr ' ' '\n' <"$dir/proxy.env" | sed -n 's/^RUNNER_PROXY_URL_OPENAI=//p')
+mkdir -p "$dir/nginx"
+cat > "$dir/nginx/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/nginx/body;
+  proxy_temp_path $dir/nginx/proxy;
+  upstream sim { server 127.0.0.1:$sim_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+CONF
+nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" & pids+=($!)
+sleep 0.5
+cat > "$dir/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = os.getenv("BODY")
+LUA
+url_direct="http://127.0.0.1:$sim_port" url_proxy=$proxy url_nginx="http://127.0.0.1:$nginx_port"
+# one KIND CONNS TARGET: prints "req/s p50_us"
+one() {
+  local stream=false; [ "$1" = stream ] && stream=true
+  local body="{\"model\":\"gpt-4o-mini\",\"stream\":$stream,\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the ride in one paragraph.\"}]}"
+  BODY=$body wrk -t"$(( $2 > 1 ? 2 : 1 ))" -c"$2" -d"$dur" --latency -s "$dir/post.lua" "$(eval echo "\$url_$3")/v1/chat/completions" |
+    awk '/Requests\/sec/{r=$2} $1=="50%"{v=$2; m=1; if (v ~ /us$/) sub("us","",v); else if (v ~ /ms$/) {sub("ms","",v); m=1000} else {sub("s","",v); m=1e6}; p=v*m}
+         /Non-2xx/{bad=1} END{if (bad) {print "non-2xx answers" > "/dev/stderr"; exit 1}; print r, p}'
+}
+targets=(direct proxy nginx)
+for kind in plain stream; do for c in 32 1; do
+  for t in "${targets[@]}"; do one $kind $c $t >/dev/null; done  # warm the connection pools
+  : >"$dir/rounds"
+  for r in $(seq "$rounds"); do
+    for k in 0 1 2; do
+      t=${targets[$(( (r + k) % 3 ))]}
+      read -r "rate_$t" "p50_$t" < <(one $kind $c $t)
+    done
+    printf '%s c%s round %d: direct %s req/s p50 %s us, proxy %s req/s p50 %s us, nginx %s req/s p50 %s us (load %s)\n' \
+      $kind $c "$r" "$rate_direct" "$p50_direct" "$rate_proxy" "$p50_proxy" "$rate_nginx" "$p50_nginx" "$(uptime | sed 's/.*load average[s]*: //')"
+    echo "$rate_proxy $rate_direct $p50_proxy $p50_direct $rate_nginx $p50_nginx" >>"$dir/rounds"
+  done
+  med() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+  printf '%s c%s medians: proxy %.2fx %+.0f us, nginx %.2fx %+.0f us\n' $kind $c \
+    "$(awk '{print $1/$2}' "$dir/rounds" | med)" "$(awk '{print $3-$4}' "$dir/rounds" | med)" \
+    "$(awk '{print $5/$2}' "$dir/rounds" | med)" "$(awk '{print $6-$4}' "$dir/rounds" | med)"
+done; done
