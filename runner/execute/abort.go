@@ -4,12 +4,13 @@ import "context"
 
 type abortKey struct{}
 
-// abortion is what WithAbort puts in a context: the abort channel, which
-// Aborted reads, and a context cancelled once it is closed, which a run
-// waits for with context.AfterFunc, not with a goroutine per run.
-type abortion struct {
-	abort   <-chan struct{}
-	aborted context.Context
+// abort is what WithAbort puts in a context: the channel, which Aborted
+// reads (closed is aborted, at once), and a context cancelled when it
+// closes, which a run waits for with context.AfterFunc rather than with a
+// goroutine of its own.
+type abort struct {
+	ch  <-chan struct{}
+	ctx context.Context
 }
 
 // WithAbort returns a context carrying abort: once abort is closed, every
@@ -17,36 +18,32 @@ type abortion struct {
 // context.WithoutCancel) is killed at once with SIGKILL, without the kill
 // grace. It is the second Ctrl-C: the graceful parts are skipped, but the
 // runs are still ended and recorded.
-func WithAbort(ctx context.Context, abort <-chan struct{}) context.Context {
-	aborted, cancel := context.WithCancel(context.Background())
+func WithAbort(ctx context.Context, ch <-chan struct{}) context.Context {
+	actx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-abort
+		<-ch
 		cancel()
 	}()
-	return context.WithValue(ctx, abortKey{}, &abortion{abort, aborted})
+	return context.WithValue(ctx, abortKey{}, abort{ch: ch, ctx: actx})
 }
 
-// Aborted reports whether ctx's abort channel (see WithAbort) is closed. It
-// reads the channel itself: the abort context is cancelled a moment later,
-// by another goroutine.
+// Aborted reports whether ctx's abort channel (see WithAbort) is closed.
 func Aborted(ctx context.Context) bool {
-	a, _ := ctx.Value(abortKey{}).(*abortion)
-	if a == nil {
+	a, ok := ctx.Value(abortKey{}).(abort)
+	if !ok {
 		return false
 	}
 	select {
-	case <-a.abort:
+	case <-a.ch:
 		return true
 	default:
 		return false
 	}
 }
 
-// abortOf is ctx's abort context, cancelled at the abort; nil when it has
-// none.
+// abortOf is a context cancelled when ctx's abort channel closes; nil when
+// ctx has none.
 func abortOf(ctx context.Context) context.Context {
-	if a, _ := ctx.Value(abortKey{}).(*abortion); a != nil {
-		return a.aborted
-	}
-	return nil
+	a, _ := ctx.Value(abortKey{}).(abort)
+	return a.ctx
 }
