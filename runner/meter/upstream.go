@@ -451,18 +451,26 @@ func plainURI(uri string) bool {
 	return true
 }
 
+// validFieldName says whether k is an RFC 9110 token, as a header's name
+// must be.
 func validFieldName(k string) bool {
 	if k == "" {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+		if !tokenByte[k[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+var tokenByte = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c)
+	}
+	return t
+}()
 
 // hasToken says whether a comma-separated header value names token.
 func hasToken(vv []string, token string) bool {
