@@ -119,9 +119,12 @@ func dashEnv(env []string, dir string) (out []string, ok bool) {
 	if i, ok := last["PWD"]; ok {
 		given = env[i][len("PWD="):]
 	}
-	pwd, ok := foundPWD.get(dir, given, dashPWD)
-	if !ok {
-		return nil, false
+	pwd, ok := foundPWD.cached(dir, given)
+	if !ok || !names(pwd, dir) { // new, or the folder moved (a link pointed elsewhere)
+		if pwd, ok = dashPWD(dir, given); !ok {
+			return nil, false
+		}
+		foundPWD.put(dir, given, pwd)
 	}
 	out = make([]string, 0, len(last)+1)
 	for i, kv := range env {
@@ -158,6 +161,21 @@ func dashPWD(dir, given string) (pwd string, ok bool) {
 	return pwd, true
 }
 
+// names says whether pwd names folder dir ("" = the runner's) now, as dash
+// checks a PWD it is given: two stat calls, where finding PWD anew costs one
+// per level of its path.
+func names(pwd, dir string) bool {
+	if dir == "" {
+		dir = "."
+	}
+	here, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	st, err := os.Stat(pwd)
+	return err == nil && os.SameFile(st, here)
+}
+
 func validName(s string) bool {
 	if s == "" || '0' <= s[0] && s[0] <= '9' {
 		return false
@@ -184,7 +202,12 @@ func lookPath(name string, env []string) string {
 	if !set {
 		return ""
 	}
-	p, _ := foundPath.get(name, path, searchPath)
+	p, ok := foundPath.cached(name, path)
+	if !ok {
+		if p, ok = searchPath(name, path); ok {
+			foundPath.put(name, path, p)
+		}
+	}
 	return p
 }
 
@@ -206,37 +229,35 @@ func searchPath(name, path string) (string, bool) {
 // the runner's life: a benchmark starts the same command in the same folder
 // thousands of times, and each lookup costs a dozen stat calls, a good part
 // of what a short run costs the runner. As with a shell's command hash, a
-// program is looked up once: one put earlier in PATH during a benchmark is
-// not seen, and one that is gone fails to start directly and goes to the
-// shell, which says so.
+// program is looked up once it is found: one put earlier in PATH during a
+// benchmark is not seen, and one that is gone fails to start directly and
+// goes to the shell, which says so. A PWD is checked to still name the
+// folder before each use (a Dir that is a link may be pointed elsewhere
+// between runs). What was not found is looked up again next time: a program
+// or folder a setup step makes later is then started directly, as a new
+// runner would.
 var foundPath, foundPWD lookups
 
-// lookups remembers the answers of a lookup of two strings.
+// lookups remembers what was found for a pair of strings.
 type lookups struct {
 	mu  sync.Mutex
-	got map[[2]string]answer
+	got map[[2]string]string
 }
 
-type answer struct {
-	v  string
-	ok bool
+// cached returns what was found for a and b, if anything.
+func (l *lookups) cached(a, b string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.got[[2]string{a, b}]
+	return v, ok
 }
 
-// get returns look(a, b), asking it only the first time.
-func (l *lookups) get(a, b string, look func(a, b string) (string, bool)) (string, bool) {
-	key := [2]string{a, b}
+// put remembers v for a and b.
+func (l *lookups) put(a, b, v string) {
 	l.mu.Lock()
-	got, hit := l.got[key]
-	l.mu.Unlock()
-	if hit {
-		return got.v, got.ok
-	}
-	got.v, got.ok = look(a, b)
-	l.mu.Lock()
+	defer l.mu.Unlock()
 	if len(l.got) >= 256 || l.got == nil { // a folder per run: keep it small
-		l.got = map[[2]string]answer{}
+		l.got = map[[2]string]string{}
 	}
-	l.got[key] = got
-	l.mu.Unlock()
-	return got.v, got.ok
+	l.got[[2]string{a, b}] = v
 }

@@ -120,3 +120,54 @@ func TestDirectFallsBackToTheShell(t *testing.T) {
 		t.Errorf("log %q", log)
 	}
 }
+
+// The runner remembers a plain command's PWD, but not past a move: a Dir
+// that is a link pointed elsewhere between runs gets the PWD the shell
+// gives it, the new folder's.
+func TestDirectPWDFollowsAMovedLink(t *testing.T) {
+	if !shIsDash() {
+		t.Skip("/bin/sh is not dash")
+	}
+	tmp := t.TempDir()
+	a, b, link := filepath.Join(tmp, "a"), filepath.Join(tmp, "b"), filepath.Join(tmp, "link")
+	for _, d := range []string{a, b} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	job := Job{Command: "env", Dir: link, Env: []string{"PATH=" + os.Getenv("PATH")}}
+	if _, _, log := run(t, job, record.StatusOK); !strings.Contains(log, "PWD="+a+"\n") {
+		t.Fatalf("before the move: %q", log)
+	}
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(b, link); err != nil {
+		t.Fatal(err)
+	}
+	if d, s := runBoth(t, job, record.StatusOK); d != s || !slices.Contains(strings.Split(d, "\n"), "PWD="+b) {
+		t.Errorf("after the move, directly:\n%s\nthrough the shell:\n%s", d, s)
+	}
+}
+
+// A program that is not in PATH yet (a setup step builds it) is started
+// directly once it is, as a new runner would start it.
+func TestDirectFindsAProgramMadeLater(t *testing.T) {
+	if !shIsDash() {
+		t.Skip("/bin/sh is not dash")
+	}
+	bin := t.TempDir()
+	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH")}
+	if d := direct("madelater", env, ""); d != nil {
+		t.Fatalf("started directly before it exists: %+v", d)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "madelater"), []byte("#!/bin/sh\necho made\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if d := direct("madelater", env, ""); d == nil || d.path != filepath.Join(bin, "madelater") {
+		t.Errorf("once made: %+v, want it started directly", d)
+	}
+}
