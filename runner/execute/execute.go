@@ -222,6 +222,11 @@ func Run(ctx context.Context, job Job) *record.Run {
 		}
 		closeOutput()
 		tree.release()
+		if job.Dir != "" { // the child's chdir failing reads "fork/exec /bin/sh: ..."
+			if _, serr := os.Stat(job.Dir); serr != nil {
+				err = fmt.Errorf("working folder: %w", serr)
+			}
+		}
 		return fail(fmt.Errorf("starting command: %w", err))
 	}
 	tree.started(proc.Pid)

@@ -365,7 +365,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "killed", cmd: "kill -KILL $$", status: record.StatusFailed, exit: -1, signal: "killed", err: "killed by signal: killed"},
 		{name: "segfault", cmd: "kill -SEGV $$", status: record.StatusFailed, exit: -1, signal: "segmentation fault"},
 		{name: "terminated", cmd: "kill -TERM $$", status: record.StatusFailed, exit: -1, signal: "terminated"},
-		{name: "cannot start", cmd: "true", dir: "/nonexistent/dir", status: record.StatusFailed, exit: -1, err: "starting command"},
+		{name: "cannot start", cmd: "true", dir: "/nonexistent/dir", status: record.StatusFailed, exit: -1, err: "starting command: working folder: stat /nonexistent/dir: no such file or directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
