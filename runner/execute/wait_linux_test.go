@@ -12,4 +12,7 @@ func TestWithoutPidfd(t *testing.T) {
 	t.Run("timeout", TestTimeoutKillsGroup)
 	t.Run("escaped pipe holder", TestEscapedPipeHolderDoesNotHang)
 	t.Run("long line", TestLongLine)
+	t.Run("interrupted", TestInterrupted)
+	t.Run("leftovers killed", TestLeftoversKilledAfterExit)
+	t.Run("live phase", TestLivePhaseSeesOutputWrittenBeforeARequest)
 }

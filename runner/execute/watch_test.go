@@ -1,7 +1,12 @@
 package execute
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,4 +94,71 @@ func TestLivePhaseReadsOnlyWhatWasWrittenBefore(t *testing.T) {
 		t.Errorf("Phase() = %q after %d lines, want P99 after the 100 written before it", got, lines)
 	}
 	s.close()
+}
+
+// openFDs counts the runner's open descriptors, idle cgroups released.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ReleaseIdle()
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(es)
+}
+
+// Runs in parallel, each asked for its phase all along by another
+// goroutine, keep their output and phases apart and leave no descriptor
+// open (the pipes and pidfds are bare descriptors the runner closes
+// itself), with pidfds or without.
+func TestParallelRunsKeepApartAndCloseTheirDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	Run(context.Background(), Job{Command: "echo warm", LogPath: filepath.Join(dir, "warm.log")}) // opens /dev/null once
+	for _, pidfd := range []bool{true, false} {
+		usePidfd = pidfd
+		before := openFDs(t)
+		var wg sync.WaitGroup
+		for g := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				name := fmt.Sprintf("P%d", g)
+				for i := range 5 {
+					live := &Live{}
+					stop := make(chan struct{})
+					asked := make(chan struct{})
+					go func() {
+						defer close(asked)
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+								live.Phase()
+							}
+						}
+					}()
+					log := filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, i))
+					r := Run(context.Background(), Job{
+						Command: `for i in 1 2 3 4 5 6 7 8; do echo '::runner::{"event":"phase_start","phase":"` + name + `"}'; echo ` + name + `; echo e >&2; done`,
+						LogPath: log, Live: live,
+					})
+					close(stop)
+					<-asked
+					b, _ := os.ReadFile(log)
+					if !r.OK() || strings.Count(string(b), name+"\n") != 8 || strings.Count(string(b), "e\n") != 8 {
+						t.Errorf("pidfd %v, %s run %d: %s %s, log %q", pidfd, name, i, r.Status, r.Error, b)
+					}
+					if names := phaseNames(r); len(names) != 2 || names[0] != name {
+						t.Errorf("pidfd %v, %s run %d: phases %v", pidfd, name, i, names)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if after := openFDs(t); after != before {
+			t.Errorf("pidfd %v: %d descriptors open before the runs, %d after", pidfd, before, after)
+		}
+	}
+	usePidfd = true
 }
