@@ -139,6 +139,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startRunner starts cmd with its stderr kept, and returns that and what
+// cmd.Wait gives once it exits.
+func startRunner(t *testing.T, cmd *exec.Cmd) (*syncBuffer, <-chan error) {
+	t.Helper()
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return stderr, exited
+}
+
 // pidsIn reads the process IDs listed one per line in path.
 func pidsIn(t *testing.T, path string) []int {
 	t.Helper()

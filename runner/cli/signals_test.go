@@ -66,13 +66,7 @@ cleanup: 'trap "" TERM; echo $$ >> `+cpids+`; sleep 300 & echo $! >> `+cpids+`; 
 			out := filepath.Join(dir, "out")
 			cmd := exec.Command(bin, p, "--output", out, "--no-progress")
 			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-			var stderr syncBuffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			stderr, exited := startRunner(t, cmd)
 			defer func() { // never leave a runner behind, even when failing
 				cmd.Process.Kill()
 				for _, pid := range append(pidsIn(t, pids), pidsIn(t, cpids)...) {
@@ -224,13 +218,7 @@ func TestSecondInterruptWhileReporting(t *testing.T) {
 	p := writeSpec(t, dir, "name: sig\nruns: 2\nbaseline: "+base+"\ncommand: 'echo $$ >> "+pids+"; sleep 300 & echo $! >> "+pids+"; wait'\n")
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(bin, p, "--output", out, "--no-progress")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	stderr, exited := startRunner(t, cmd)
 	defer func() {
 		cmd.Process.Kill()
 		for _, pid := range pidsIn(t, pids) {
