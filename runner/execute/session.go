@@ -178,16 +178,15 @@ type stream struct {
 // drain reads the pipe and handles its complete lines: until it is empty,
 // at its end, or once want bytes are read, so that a command printing
 // faster than its lines are handled still lets the poll loop see its exit
-// and Live's settle have the lock. It reports whether it read anything or
-// reached the end. Callers hold mu.
-func (s *session) drain(st *stream, want int) bool {
+// and Live's settle have the lock. Callers hold mu.
+func (s *session) drain(st *stream, want int) {
 	if st.eof || s.closed {
-		return true
+		return
 	}
-	got := false
 	if s.buf == nil {
 		s.buf = readBufs.Get().(*[readBufSize]byte)
 	}
+	got := false
 	for read := 0; ; {
 		n, err := syscall.Read(st.fd, s.buf[:])
 		if n > 0 {
@@ -201,17 +200,16 @@ func (s *session) drain(st *stream, want int) bool {
 		if err == syscall.EINTR {
 			continue
 		}
-		if err == syscall.EAGAIN {
-			break
+		if err != syscall.EAGAIN {
+			// 0 bytes: every writer closed the pipe; or an error (EBADF
+			// where poll said POLLNVAL): nothing more will come.
+			st.eof = true
 		}
-		st.eof = true // 0 bytes: every writer closed the pipe
-		got = true
 		break
 	}
 	if got {
 		s.flushLog()
 	}
-	return got
 }
 
 // consume splits what was read into lines. Callers hold mu.

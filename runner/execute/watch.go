@@ -60,9 +60,6 @@ func (s *session) watch(w *exitWait, exited func()) {
 			if st := of[i]; st != nil {
 				s.mu.Lock()
 				s.drain(st, readBufSize) // one read: the exit and the other pipe get their turn
-				if fd.Revents&unix.POLLNVAL != 0 {
-					st.eof = true
-				}
 				s.mu.Unlock()
 			} else if w.reap() {
 				done = true
