@@ -14,11 +14,14 @@ func (w *exitWait) askPidfd(sys *syscall.SysProcAttr) {
 	}
 }
 
-// sigchld is the part of siginfo_t that waitid fills for a child.
+// sigchld is the part of siginfo_t that waitid fills for a child. The
+// fields after code are a union aligned as a long: 4 bytes of padding
+// before pid on 64-bit systems, none on 32-bit ones.
 type sigchld struct {
-	signo, errno, code, _ int32
-	pid, uid, status      int32
-	_                     [100]byte
+	signo, errno, code int32
+	_                  [unsafe.Sizeof(uintptr(0)) - 4]byte
+	pid, uid, status   int32
+	_                  [100]byte
 }
 
 // reapPidfd reaps the command through its pidfd without blocking; exited is
