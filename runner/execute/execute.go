@@ -113,16 +113,43 @@ type Artifact struct {
 	Path string
 }
 
-var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+// keptFile is a file opened once and kept for the runner's life. An open
+// that failed for want of descriptors (EMFILE, ENFILE) is tried again at the
+// next call: kept, that failure would fail every later run, or measure each
+// one's peak memory with the runner's, long after the descriptors were freed.
+type keptFile struct {
+	mu     sync.Mutex
+	opened bool
+	f      *os.File
+	err    error
+	open   func() (*os.File, error)
+}
+
+func (k *keptFile) get() (*os.File, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.opened {
+		k.f, k.err = k.open()
+		k.opened = !errors.Is(k.err, syscall.EMFILE) && !errors.Is(k.err, syscall.ENFILE)
+	}
+	return k.f, k.err
+}
+
+// stdinFile is /dev/null, every command's stdin.
+var stdinFile = keptFile{open: func() (*os.File, error) { return os.Open(os.DevNull) }}
+
+func devNull() (*os.File, error) { return stdinFile.get() }
+
+// clearRefsFile is /proc/self/clear_refs, where it can be written.
+var clearRefsFile = keptFile{open: func() (*os.File, error) {
+	return os.OpenFile("/proc/self/clear_refs", os.O_WRONLY, 0)
+}}
 
 // clearRefs is /proc/self/clear_refs, or nil where it cannot be written.
-var clearRefs = sync.OnceValue(func() *os.File {
-	f, err := os.OpenFile("/proc/self/clear_refs", os.O_WRONLY, 0)
-	if err != nil {
-		return nil
-	}
+func clearRefs() *os.File {
+	f, _ := clearRefsFile.get()
 	return f
-})
+}
 
 // resetPeakRSS lowers this process's resident-set high-water mark to its
 // current size. Linux charges a vforked child, at its exec, with the peak of

@@ -55,6 +55,8 @@ func helper(mode string) int {
 		pad := strings.Repeat("x", n<<10)
 		fmt.Printf("::runner::{\"event\":\"metric\",\"name\":\"big\",\"value\":1,\"pad\":%q}\n", pad)
 		fmt.Print("tail without newline")
+	case "fdlimit": // a run while no descriptor is free, then one after
+		return runsAfterFdExhaustion()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 		return 2
@@ -841,5 +843,49 @@ func TestMetricNamesAreBounded(t *testing.T) {
 	}
 	if n := strings.Count(w.all(), "metric values were dropped"); n != 1 || !strings.Contains(w.all(), "500 metric values were dropped") {
 		t.Errorf("warnings %q, want one naming 500 dropped values", w.all())
+	}
+}
+
+// runsAfterFdExhaustion makes the runner's first run while every descriptor
+// is taken, then frees them and runs again: the second run must work.
+func runsAfterFdExhaustion() int {
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 64, Max: 64})
+	if r, w, err := os.Pipe(); err == nil { // the runtime's poller, made while it can be
+		r.Close()
+		w.Close()
+	}
+	var taken []int
+	for {
+		fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		taken = append(taken, fd)
+	}
+	r := Run(context.Background(), Job{Command: "echo hi"})
+	fmt.Printf("exhausted: %s %s\n", r.Status, r.Error)
+	for _, fd := range taken {
+		syscall.Close(fd)
+	}
+	r = Run(context.Background(), Job{Command: "echo hi"})
+	fmt.Printf("freed: %s %s\n", r.Status, r.Error)
+	if r.Status != record.StatusOK {
+		return 1
+	}
+	return 0
+}
+
+// A run that found no descriptor free fails with a clear error, and the
+// runs after it work once descriptors are free again.
+func TestRunsAfterFdExhaustion(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), helperEnv+"=fdlimit")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "exhausted: failed open /dev/null: too many open files") {
+		t.Errorf("%v:\n%s", err, out)
 	}
 }
