@@ -31,8 +31,7 @@ func TestAbortedAtOnce(t *testing.T) {
 // The abort kills runs in flight at once, without the kill grace, also
 // commands that ignore SIGTERM; each is still recorded, as interrupted.
 func TestAbortKillsRunsInFlight(t *testing.T) {
-	for _, pidfd := range []bool{true, false} {
-		usePidfd = pidfd
+	eachWait(t, func(t *testing.T) {
 		abort := make(chan struct{})
 		ctx := WithAbort(context.Background(), abort)
 		runs := make([]*record.Run, 4)
@@ -64,9 +63,8 @@ func TestAbortKillsRunsInFlight(t *testing.T) {
 		wg.Wait()
 		for _, r := range runs {
 			if r.Status != record.StatusInterrupted || r.Signal != "killed" {
-				t.Errorf("pidfd %v: status %q signal %q error %q", pidfd, r.Status, r.Signal, r.Error)
+				t.Errorf("status %q signal %q error %q", r.Status, r.Signal, r.Error)
 			}
 		}
-	}
-	usePidfd = true
+	})
 }

@@ -16,3 +16,16 @@ func TestWithoutPidfd(t *testing.T) {
 	t.Run("leftovers killed", TestLeftoversKilledAfterExit)
 	t.Run("live phase", TestLivePhaseSeesOutputWrittenBeforeARequest)
 }
+
+// eachWait runs f with pidfds and with the goroutine wait.
+func eachWait(t *testing.T, f func(t *testing.T)) {
+	defer func() { usePidfd = true }()
+	for _, pidfd := range []bool{true, false} {
+		usePidfd = pidfd
+		name := "pidfd"
+		if !pidfd {
+			name = "goroutine wait"
+		}
+		t.Run(name, f)
+	}
+}

@@ -114,8 +114,7 @@ func openFDs(t *testing.T) int {
 func TestParallelRunsKeepApartAndCloseTheirDescriptors(t *testing.T) {
 	dir := t.TempDir()
 	Run(context.Background(), Job{Command: "echo warm", LogPath: filepath.Join(dir, "warm.log")}) // opens /dev/null once
-	for _, pidfd := range []bool{true, false} {
-		usePidfd = pidfd
+	eachWait(t, func(t *testing.T) {
 		before := openFDs(t)
 		var wg sync.WaitGroup
 		for g := range 6 {
@@ -147,18 +146,17 @@ func TestParallelRunsKeepApartAndCloseTheirDescriptors(t *testing.T) {
 					<-asked
 					b, _ := os.ReadFile(log)
 					if !r.OK() || strings.Count(string(b), name+"\n") != 8 || strings.Count(string(b), "e\n") != 8 {
-						t.Errorf("pidfd %v, %s run %d: %s %s, log %q", pidfd, name, i, r.Status, r.Error, b)
+						t.Errorf("%s run %d: %s %s, log %q", name, i, r.Status, r.Error, b)
 					}
 					if names := phaseNames(r); len(names) != 2 || names[0] != name {
-						t.Errorf("pidfd %v, %s run %d: phases %v", pidfd, name, i, names)
+						t.Errorf("%s run %d: phases %v", name, i, names)
 					}
 				}
 			}()
 		}
 		wg.Wait()
 		if after := openFDs(t); after != before {
-			t.Errorf("pidfd %v: %d descriptors open before the runs, %d after", pidfd, before, after)
+			t.Errorf("%d descriptors open before the runs, %d after", before, after)
 		}
-	}
-	usePidfd = true
+	})
 }
