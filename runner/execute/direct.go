@@ -163,8 +163,11 @@ func dashPWD(dir, given string) (pwd string, ok bool) {
 
 // names says whether pwd names folder dir ("" = the runner's) now, as dash
 // checks a PWD it is given: two stat calls, where finding PWD anew costs one
-// per level of its path.
+// per level of its path; none when they are the same path.
 func names(pwd, dir string) bool {
+	if pwd == dir {
+		return true
+	}
 	if dir == "" {
 		dir = "."
 	}
