@@ -12,6 +12,17 @@
 # 13:30 UTC with it (a shared machine at load 25-29, so wall ratios are not
 # comparable): CPU 1.15 s -> 0.79 s per 500 runs, hyperfine 0.60 s (8 pairs
 # each, CPU ratio 1.91 -> 1.31).
+# 16:35 UTC, quiet (load 1.0), 7 pairs, after the run's one poll(2) loop,
+# the cached PATH lookup, unsynced derived files and no lone-bar chart:
+# wall ratio 1.10 (runner 0.466 s, hyperfine 0.425 s per 500 runs; at this
+# stop's start 1.29, runner 0.59 s). Where the rest goes, per run (quiet,
+# go test -bench 'RunTrue|Baseline' in runner/execute and runner/bench):
+# execute.Run of true 826 us = Go's own start of sh -c true 823 us (the
+# direct exec saves what Go's spawn costs over hyperfine's posix_spawn);
+# the bench layer (record, template, progress) adds ~55 us. Fixed cost:
+# runs: 1 takes 39 ms, as hyperfine --runs 1 does.
+# On a shared machine, `chrt -f 50 bash examples/perf/vs-hyperfine.sh`
+# keeps other processes off both tools (figures then swing 0.84-1.10).
 # Needs hyperfine (Debian package hyperfine). Run from the repository root.
 set -euo pipefail
 pairs=${1:-5}
