@@ -17,10 +17,10 @@
 # wall ratio 1.10 (runner 0.466 s, hyperfine 0.425 s per 500 runs; at this
 # stop's start 1.29, runner 0.59 s). Where the rest goes, per run (quiet,
 # go test -bench 'RunTrue|Baseline' in runner/execute and runner/bench):
-# execute.Run of true 826 us = Go's own start of sh -c true 823 us (the
-# direct exec saves what Go's spawn costs over hyperfine's posix_spawn);
-# the bench layer (record, template, progress) adds ~55 us. Fixed cost:
-# runs: 1 takes 39 ms, as hyperfine --runs 1 does.
+# execute.Run of true 826 us, Go's own start of sh -c true 743-823 us,
+# hyperfine's ~770 us (hyperfine -N true and Go's start of true: both
+# 660-760 us); the bench layer (record, template, progress) adds ~55 us.
+# Fixed cost: runs: 1 takes 39 ms, as hyperfine --runs 1 does.
 # On a shared machine, `chrt -f 50 bash examples/perf/vs-hyperfine.sh`
 # keeps other processes off both tools (figures then swing 0.84-1.10).
 # Needs hyperfine (Debian package hyperfine). Run from the repository root.
