@@ -7,30 +7,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pipe makes an output pipe: the read end a bare non-blocking descriptor,
-// which only the run's poll loop (watch.go) reads, so it never enters the
-// runtime's poller; the write end, the command's, stays blocking, which
-// spares the syscalls of registering it and of making it blocking again for
-// the command.
-func pipe() (r int, w *os.File, err error) {
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
-		return -1, nil, os.NewSyscallError("pipe2", err)
-	}
-	if err := syscall.SetNonblock(p[0], true); err != nil {
-		syscall.Close(p[0])
-		syscall.Close(p[1])
-		return -1, nil, os.NewSyscallError("fcntl", err)
-	}
-	return p[0], os.NewFile(uintptr(p[1]), "|1"), nil
-}
+// inqIoctl asks how many bytes a pipe holds.
+const inqIoctl = unix.TIOCINQ
 
-// pending is how many bytes the pipe holds now (a buffer's worth when the
-// kernel will not say).
-func pending(fd int) int {
-	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
-	if err != nil {
-		return readBufSize
+// cloexecPipe is pipe2 with O_CLOEXEC: no command started meanwhile
+// inherits the ends.
+func cloexecPipe() (p [2]int, err error) {
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return p, os.NewSyscallError("pipe2", err)
 	}
-	return n
+	return p, nil
 }
