@@ -209,7 +209,12 @@ func Run(ctx context.Context, job Job) *record.Run {
 		r.Started = time.Now()
 		return fail(err)
 	}
+	// closeOutput ends the reading: Live no longer asks this run (before
+	// finish closes the phase left open), and the pipes are closed.
 	closeOutput := func() {
+		if job.Live != nil {
+			job.Live.detach()
+		}
 		s.close()
 		syscall.Close(outR)
 		syscall.Close(errR)
@@ -244,9 +249,6 @@ func Run(ctx context.Context, job Job) *record.Run {
 	errW.Close()
 	r.Started = s.start
 	if err != nil {
-		if job.Live != nil {
-			job.Live.detach()
-		}
 		closeOutput()
 		tree.release()
 		if job.Dir != "" { // the child's chdir failing reads "fork/exec /bin/sh: ..."
@@ -263,9 +265,6 @@ func Run(ctx context.Context, job Job) *record.Run {
 		tree.kill()
 		waitProc(proc)
 		unregister(tree)
-		if job.Live != nil {
-			job.Live.detach()
-		}
 		closeOutput()
 		return fail(fmt.Errorf("waiting for command: %w", err))
 	}
@@ -302,9 +301,6 @@ func Run(ctx context.Context, job Job) *record.Run {
 		tree.kill()
 		unregister(tree)
 	})
-	if job.Live != nil {
-		job.Live.detach() // before finish closes the phase left open
-	}
 	closeOutput()
 	ws, ru, werr := exit.ws, exit.ru, exit.err
 
