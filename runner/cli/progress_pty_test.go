@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 )
@@ -51,8 +52,18 @@ command: 'echo "::runner::{\"event\":\"phase_start\",\"phase\":\"analyze\"}"; ex
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.ExitStatus() != ExitInterrupted {
 		t.Errorf("exit: %v, want %d", err, ExitInterrupted)
 	}
-	tty.Close()
-	<-read
+	// Read to the end before closing: the runner has written its last block
+	// and shown the cursor before it exited, but the reader may not have
+	// taken it from the terminal yet (on a busy machine it had not, and
+	// closing the master here threw the rest away). The read ends when the
+	// last holder of the terminal's other side is gone.
+	select {
+	case <-read:
+	case <-time.After(30 * time.Second):
+		t.Error("the terminal stayed open 30 s after the runner exited")
+		tty.Close()
+		<-read
+	}
 
 	s := &screen{cols: 60}
 	s.write(strings.ReplaceAll(out.String(), "\r\n", "\n")) // the terminal's output processing
