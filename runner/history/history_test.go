@@ -3,7 +3,9 @@ package history
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -505,5 +507,52 @@ func TestTrendIntervalOnlyWhenThereIsOne(t *testing.T) {
 	}
 	if strings.Contains(text.String(), "2.10 s … 2.10 s") || !strings.Contains(text.String(), "—") {
 		t.Errorf("text trend:\n%s", text.String())
+	}
+}
+
+// The store's value arrays are read by a fast path; whatever it accepts,
+// encoding/json reads to the same numbers, and what it refuses goes to
+// encoding/json (so a malformed row fails as before).
+func FuzzParseFloats(f *testing.F) {
+	for _, s := range []string{"[]", "[1]", "[1.5,2,-0,1e-7,2.5E+300]", "[ 1, 2 ]", "[1,]", "[+1]", "[01]", "[.5]",
+		"[1.]", "[Inf]", "[0x10]", "[1_0]", "[null]", "[1e]", "[-]", "[1,,2]", "[1e400]", "1", `["1"]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseFloats(s, 0)
+		var want []float64
+		err := json.Unmarshal([]byte(s), &want)
+		if ok && (err != nil || fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(want)) {
+			t.Fatalf("parseFloats(%q) = %v; encoding/json: %v, %v", s, got, want, err)
+		}
+	})
+}
+
+// What valsText writes always takes the fast path, and reads back exactly.
+func TestValsTextReadsBackExactly(t *testing.T) {
+	vals := []float64{0, -0.0, 1, 0.1, 1.0 / 3, 123456789.125, 1e-300, 5e-324, math.MaxFloat64, -2.5e10}
+	rs := &runSeries{vals: vals}
+	got, ok := parseFloats(rs.valsText(), len(vals))
+	if !ok || len(got) != len(vals) {
+		t.Fatalf("parseFloats(%s) = %v, %v", rs.valsText(), got, ok)
+	}
+	for i := range vals {
+		if math.Float64bits(got[i]) != math.Float64bits(vals[i]) {
+			t.Errorf("value %d: %v read back as %v", i, vals[i], got[i])
+		}
+	}
+}
+
+func BenchmarkParseSeries(b *testing.B) {
+	rs := &runSeries{}
+	for i := 1; i <= 500; i++ {
+		rs.runs = append(rs.runs, i)
+		rs.vals = append(rs.vals, 0.0007+float64(i)*1.37e-7)
+	}
+	runs, vals := rs.runsText(), rs.valsText()
+	for b.Loop() {
+		if _, err := parseSeries(runs, vals); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
