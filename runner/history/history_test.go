@@ -80,7 +80,7 @@ pricing:
 
 // entry makes a benchmark of the small spec: started at day i, with the
 // given run times, 1000 input and 100 output tokens per run.
-func entry(t *testing.T, i int, times []float64, inputPrice float64, dry bool) Entry {
+func entry(t testing.TB, i int, times []float64, inputPrice float64, dry bool) Entry {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "small.yaml")
 	src := fmt.Sprintf(testSpec, inputPrice)
@@ -219,7 +219,8 @@ func TestRecordingTwiceChangesNothing(t *testing.T) {
 	for name, mk := range targets(t) {
 		t.Run(name, func(t *testing.T) {
 			st := open(t, mk(t))
-			e := entry(t, 1, []float64{1, 2, 3}, 1, false)
+			// 450 runs: rows go in batches of 200 and a rest of 50.
+			e := entry(t, 1, noisy(rand.New(rand.NewPCG(1, 2)), 1, 450), 1, false)
 			if _, err := st.Record(context.Background(), e); err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +231,7 @@ func TestRecordingTwiceChangesNothing(t *testing.T) {
 			if twice := dump(t, st); twice != once {
 				t.Fatalf("the store changed on a second write:\n%s\nthen\n%s", once, twice)
 			}
-			if !strings.Contains(once, "benchmarks: 1\n") || !strings.Contains(once, "runs: 3\n") {
+			if !strings.Contains(once, "benchmarks: 1\n") || !strings.Contains(once, "runs: 450\n") || !strings.Contains(once, "run_tokens: 450\n") {
 				t.Fatalf("store after one write:\n%s", once)
 			}
 		})
@@ -552,6 +553,22 @@ func BenchmarkParseSeries(b *testing.B) {
 	runs, vals := rs.runsText(), rs.valsText()
 	for b.Loop() {
 		if _, err := parseSeries(runs, vals); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecord500 records a 500-run benchmark into a SQLite store (each
+// write replaces the last).
+func BenchmarkRecord500(b *testing.B) {
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "h.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	e := entry(b, 1, noisy(rand.New(rand.NewPCG(1, 2)), 0.001, 500), 1, false)
+	for b.Loop() {
+		if _, err := st.Record(context.Background(), e); err != nil {
 			b.Fatal(err)
 		}
 	}
