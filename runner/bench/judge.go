@@ -88,7 +88,7 @@ func (b *benchmark) judge(ctx context.Context, p plan.Pair, proxy Proxy, fl runF
 		j.Error = err.Error()
 		return j
 	}
-	env, err := b.env(c, data, fl.dir, p)
+	env, err := b.env(c, func(t *spec.Template) (string, error) { return t.Render(data) }, fl.dir, p)
 	if err != nil {
 		j.Error = err.Error()
 		return j

@@ -24,6 +24,10 @@ type Template struct {
 	Pos
 	src []byte // the spec file's text, to place an error inside the template
 	t   *template.Template
+	// text is what a template without actions renders to ("true",
+	// "python agent.py"): such a one needs neither data nor execution.
+	text   string
+	static bool
 }
 
 func (t *Template) parse(field, src string, pos Pos) error {
@@ -33,8 +37,29 @@ func (t *Template) parse(field, src string, pos Pos) error {
 		return fmt.Errorf("%s: bad template: %s", field, cleanTemplateError(err))
 	}
 	t.t = tt
+	t.text, t.static = staticText(tt)
 	return nil
 }
+
+// staticText is the text of a template made of text alone.
+func staticText(tt *template.Template) (string, bool) {
+	if tt.Tree == nil || tt.Root == nil || len(tt.Templates()) > 1 { // {{define}} adds templates
+		return "", false
+	}
+	var b strings.Builder
+	for _, n := range tt.Root.Nodes {
+		text, ok := n.(*parse.TextNode)
+		if !ok {
+			return "", false
+		}
+		b.Write(text.Text)
+	}
+	return b.String(), true
+}
+
+// Static reports whether the template is text alone: it renders to the
+// same string whatever the data (so a caller may skip building the data).
+func (t *Template) Static() bool { return t.t == nil || t.static }
 
 // Empty reports whether no template was written.
 func (t *Template) Empty() bool { return t.t == nil }
@@ -49,6 +74,9 @@ func (t *Template) Blank() bool { return t.t == nil || strings.TrimSpace(t.Sourc
 func (t *Template) Render(data any) (string, error) {
 	if t.t == nil {
 		return "", nil
+	}
+	if t.static {
+		return t.text, nil
 	}
 	var b strings.Builder
 	if err := t.t.Execute(&b, data); err != nil {
