@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -103,21 +104,16 @@ func direct(command string, env []string, dir string) *directCommand {
 // as given when it names that folder). ok is false when dash would change
 // more (it resets IFS, OPTIND and PPID).
 func dashEnv(env []string, dir string) (out []string, ok bool) {
-	last := make(map[string]int, len(env))
-	for i, kv := range env {
-		name, _, found := strings.Cut(kv, "=")
-		if !found || !validName(name) {
-			continue
-		}
-		switch name {
-		case "IFS", "OPTIND", "PPID":
+	sh := lastShape.Load()
+	if sh == nil || !sh.fits(env) {
+		if sh, ok = shapeOf(env); !ok {
 			return nil, false
 		}
-		last[name] = i
+		lastShape.Store(sh)
 	}
 	given := ""
-	if i, ok := last["PWD"]; ok {
-		given = env[i][len("PWD="):]
+	if sh.pwd >= 0 {
+		given = env[sh.pwd][len("PWD="):]
 	}
 	pwd, ok := foundPWD.cached(dir, given)
 	if !ok || !names(pwd, dir) { // new, or the folder moved (a link pointed elsewhere)
@@ -126,14 +122,71 @@ func dashEnv(env []string, dir string) (out []string, ok bool) {
 		}
 		foundPWD.put(dir, given, pwd)
 	}
-	out = make([]string, 0, len(last)+1)
-	for i, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		if j, ok := last[name]; ok && j == i && name != "PWD" {
-			out = append(out, kv)
-		}
+	out = make([]string, 0, len(sh.keep)+1)
+	for _, i := range sh.keep {
+		out = append(out, env[i])
 	}
 	return append(out, "PWD="+pwd), true
+}
+
+// envShape is which entries of an environment dash passes on, worked out
+// from their names alone. Runs of a benchmark differ only in values
+// (RUNNER_RUN, RUNNER_RUN_ID), so the last shape serves the next run after
+// a check of the names, without the map that finding duplicates takes.
+type envShape struct {
+	heads []string // each entry up to and with its first "=" (the whole entry without one)
+	keep  []int    // the entries passed on, in order: valid names, the last of each, not PWD
+	pwd   int      // the entry that sets PWD, -1 for none
+}
+
+var lastShape atomic.Pointer[envShape]
+
+// shapeOf works out env's shape; ok is false when dash would change more
+// than it drops (it resets IFS, OPTIND and PPID).
+func shapeOf(env []string) (sh *envShape, ok bool) {
+	sh = &envShape{heads: make([]string, len(env)), pwd: -1}
+	names := make([]string, len(env))
+	last := make(map[string]int, len(env))
+	for i, kv := range env {
+		sh.heads[i] = kv
+		name, _, found := strings.Cut(kv, "=")
+		if !found {
+			continue
+		}
+		sh.heads[i] = kv[:len(name)+1]
+		if !validName(name) {
+			continue
+		}
+		switch name {
+		case "IFS", "OPTIND", "PPID":
+			return nil, false
+		}
+		names[i], last[name] = name, i
+	}
+	if i, found := last["PWD"]; found {
+		sh.pwd = i
+	}
+	for i, name := range names {
+		if name != "" && last[name] == i && name != "PWD" {
+			sh.keep = append(sh.keep, i)
+		}
+	}
+	return sh, true
+}
+
+// fits says whether env has the names the shape was worked out from, in
+// the same order.
+func (sh *envShape) fits(env []string) bool {
+	if len(env) != len(sh.heads) {
+		return false
+	}
+	for i, kv := range env {
+		head := sh.heads[i]
+		if !strings.HasPrefix(kv, head) || !strings.HasSuffix(head, "=") && len(kv) != len(head) {
+			return false
+		}
+	}
+	return true
 }
 
 // dashPWD is the PWD dash sets in folder dir ("" = the runner's) when given

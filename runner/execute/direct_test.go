@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,5 +170,92 @@ func TestDirectFindsAProgramMadeLater(t *testing.T) {
 	}
 	if d := direct("madelater", env, ""); d == nil || d.path != filepath.Join(bin, "madelater") {
 		t.Errorf("once made: %+v, want it started directly", d)
+	}
+}
+
+// The environment dash passes on is worked out once per shape of names and
+// reused while the names stay; whatever the sequence of environments, each
+// gets what working it out anew gives: valid names, the last of each
+// duplicate, in order, PWD last; IFS, OPTIND or PPID refuse.
+func TestDashEnvReusesOnlyWhatFits(t *testing.T) {
+	reference := func(env []string) ([]string, bool) {
+		last := map[string]int{}
+		for i, kv := range env {
+			name, _, found := strings.Cut(kv, "=")
+			if !found || !validName(name) {
+				continue
+			}
+			if name == "IFS" || name == "OPTIND" || name == "PPID" {
+				return nil, false
+			}
+			last[name] = i
+		}
+		var out []string
+		for i, kv := range env {
+			name, _, _ := strings.Cut(kv, "=")
+			if j, ok := last[name]; ok && j == i && name != "PWD" {
+				out = append(out, kv)
+			}
+		}
+		return out, true
+	}
+	pieces := []string{"A=1", "A=2", "B=x", "B", "A", "1X=y", "=z", "PWD=/nowhere", "C=a=b", "A=", "IFS=:", "_=1", "RUNNER_RUN=1", "RUNNER_RUN=2"}
+	rng := uint64(1)
+	next := func(n int) int { rng = rng*6364136223846793005 + 1442695040888963407; return int(rng>>33) % n }
+	env := []string{"A=1"}
+	for i := 0; i < 5000; i++ {
+		switch next(4) {
+		case 0: // new names
+			env = nil
+			for n := next(6); n >= 0; n-- {
+				env = append(env, pieces[next(len(pieces))])
+			}
+		case 1: // the same names, another value where there is one
+			env = slices.Clone(env)
+			k := next(len(env))
+			if h, _, ok := strings.Cut(env[k], "="); ok {
+				env[k] = h + "=" + strings.Repeat("v", next(3))
+			}
+		case 2: // one entry changes in its name or loses or gains its "="
+			env = slices.Clone(env)
+			k := next(len(env))
+			if h, _, ok := strings.Cut(env[k], "="); ok && next(2) == 0 {
+				env[k] = h
+			} else if ok {
+				env[k] = h + "B=" + env[k][len(h)+1:]
+			} else {
+				env[k] += []string{"=v", "B"}[next(2)]
+			}
+		}
+		got, ok := dashEnv(env, "")
+		want, wantOK := reference(env)
+		if ok != wantOK {
+			t.Fatalf("env %q: ok %v, want %v", env, ok, wantOK)
+		}
+		if !ok {
+			continue
+		}
+		if len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "PWD=") {
+			t.Fatalf("env %q: %q has no PWD last", env, got)
+		}
+		if !slices.Equal(got[:len(got)-1], want) {
+			t.Fatalf("env %q: passed on %q, want %q", env, got[:len(got)-1], want)
+		}
+	}
+}
+
+// BenchmarkDashEnv is a run's environment of 60 variables, as a benchmark
+// passes it run after run (the values of two change).
+func BenchmarkDashEnv(b *testing.B) {
+	env := append(os.Environ()[:0:0], os.Environ()...)
+	for i := len(env); i < 58; i++ {
+		env = append(env, fmt.Sprintf("VAR_%d=value %d", i, i))
+	}
+	env = append(env, "RUNNER_RUN=1", RunIDEnv+"=1")
+	for i := 0; b.Loop(); i++ {
+		env[len(env)-2], env[len(env)-1] = fmt.Sprint("RUNNER_RUN=", i), fmt.Sprint(RunIDEnv, "=", i)
+		if _, ok := dashEnv(env, ""); !ok {
+			b.Fatal("refused")
+		}
 	}
 }
