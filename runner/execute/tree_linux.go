@@ -166,9 +166,9 @@ func makeCgroup(parent, id string) *cgroup {
 // populated says whether a process is still in the cgroup (true also when
 // that cannot be read).
 func (cg *cgroup) populated() bool {
-	var buf [64]byte
-	n, err := cg.events.ReadAt(buf[:], 0)
-	if n == 0 && err != nil {
+	var buf [64]byte // "populated 0\nfrozen 0\n": one pread, where ReadAt makes two
+	n, err := syscall.Pread(int(cg.events.Fd()), buf[:], 0)
+	if n <= 0 || err != nil {
 		return true
 	}
 	return !bytes.Contains(buf[:n], []byte("populated 0"))
@@ -376,10 +376,12 @@ func (t *procTree) release() {
 	if cg == nil {
 		return
 	}
-	for i := 0; i < 200 && cg.populated(); i++ { // killed processes leave the cgroup as they exit
+	populated := cg.populated()
+	for i := 0; i < 200 && populated; i++ { // killed processes leave the cgroup as they exit
 		time.Sleep(5 * time.Millisecond)
+		populated = cg.populated()
 	}
-	if cg.populated() || cg.killed.Load() {
+	if populated || cg.killed.Load() {
 		cg.remove()
 		return
 	}
