@@ -125,6 +125,9 @@ type cgroup struct {
 	fd     *os.File // the folder, for clone3
 	kill   *os.File // cgroup.kill
 	events *os.File // cgroup.events: "populated 0" once no process is left
+	// dirFd and eventsFd are fd's and events' descriptors, taken once:
+	// os.File.Fd costs an fcntl each call.
+	dirFd, eventsFd int
 	// killed: cgroup.kill was written. Such a cgroup is not reused: Linux
 	// 6.x (kill_seq) kills at birth every process later cloned into it.
 	killed atomic.Bool
@@ -160,6 +163,7 @@ func makeCgroup(parent, id string) *cgroup {
 		cg.remove()
 		return nil
 	}
+	cg.dirFd, cg.eventsFd = int(cg.fd.Fd()), int(cg.events.Fd())
 	return cg
 }
 
@@ -167,7 +171,7 @@ func makeCgroup(parent, id string) *cgroup {
 // that cannot be read).
 func (cg *cgroup) populated() bool {
 	var buf [64]byte // "populated 0\nfrozen 0\n": one pread, where ReadAt makes two
-	n, err := syscall.Pread(int(cg.events.Fd()), buf[:], 0)
+	n, err := syscall.Pread(cg.eventsFd, buf[:], 0)
 	if n <= 0 || err != nil {
 		return true
 	}
@@ -223,7 +227,7 @@ func newTree(id string, attr *syscall.SysProcAttr) *procTree {
 			t.cg = makeCgroup(parent, id)
 		}
 		if t.cg != nil {
-			attr.UseCgroupFD, attr.CgroupFD = true, int(t.cg.fd.Fd())
+			attr.UseCgroupFD, attr.CgroupFD = true, t.cg.dirFd
 			return t
 		}
 	}
