@@ -31,6 +31,12 @@ import (
 //     leads to the command, walking /proc until none is left. A process that
 //     clears its environment and leaves the group after its parent died is
 //     the one that can escape this.
+//   - As a subreaper the runner also waits for the orphans it adopted once
+//     they end (reapOrphans, at the end of each run and in ReleaseIdle):
+//     killed with their command, ended on their own during a run, or an
+//     escaped one ending later. It tells them from its own children by
+//     their process group and session (reap_linux.go), so it never takes
+//     the exit status that os/exec or a run is waiting for.
 
 // useCgroups can be turned off (tests of the fallback).
 var useCgroups = true
@@ -106,7 +112,11 @@ func cgroup2Mount() string {
 	return ""
 }
 
-var subreaper = sync.OnceFunc(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) })
+var subreaper = sync.OnceFunc(func() {
+	if unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == nil {
+		subreaping.Store(true)
+	}
+})
 
 // procTree is every process of one command.
 type procTree struct {
@@ -210,6 +220,7 @@ func ReleaseIdle() {
 	for _, cg := range list {
 		cg.remove()
 	}
+	reapOrphans()
 }
 
 // newTree prepares the tree of a command about to start: an empty cgroup
@@ -250,8 +261,10 @@ func (t *procTree) startFailed(attr *syscall.SysProcAttr) bool {
 
 func (t *procTree) started(pid int) { t.pid = pid }
 
-// kill sends SIGKILL to every process of the command.
+// kill sends SIGKILL to every process of the command, and then reaps the
+// orphans that have ended.
 func (t *procTree) kill() {
+	defer reapOrphans()
 	syscall.Kill(-t.pid, syscall.SIGKILL)
 	if t.cg != nil {
 		if !t.cg.populated() {
@@ -277,8 +290,8 @@ func (t *procTree) kill() {
 }
 
 // killMarked kills the processes of /proc that carry the command's
-// RUNNER_RUN_ID or descend from its shell, and reaps those that had become
-// the runner's children. It returns the pids it killed, and unsure when an
+// RUNNER_RUN_ID or descend from its shell, and hands them to reapOrphans
+// (killedOrphans). It returns the pids it killed, and unsure when an
 // orphan of the runner's had no environment to read (one in the middle of
 // execve has none for a moment). Only processes
 // started after the shell are looked at (pids grow; all of them when the
@@ -295,24 +308,24 @@ func (t *procTree) killMarked() (killed []int, unsure bool) {
 	wrapped := t.pid > pidMax()-pidMax()/8
 	marker := []byte("\x00" + RunIDEnv + "=" + t.id + "\x00")
 	reaped := t.reaped.Load()
-	parents := map[int]int{}
+	parents, starts := map[int]int{}, map[int]uint64{}
 	var mine []int
 	for _, n := range names {
 		pid, err := strconv.Atoi(n)
 		if err != nil || pid == self || pid == t.pid || pid < t.pid && !wrapped {
 			continue
 		}
-		// A zombie is left alone: it may be a child the runner started
-		// itself (git, a requirement check) whose Wait must get its status.
-		ppid, state := statOf(pid)
-		if state == 'Z' || ppid < 0 {
+		// A zombie is dead already; whether the runner may wait for it is
+		// reapOrphans's to tell (it may be git's, or a run's shell).
+		st, ok := statOf(pid)
+		if !ok || st.state == 'Z' {
 			continue
 		}
-		parents[pid] = ppid
+		parents[pid], starts[pid] = st.ppid, st.start
 		env, err := os.ReadFile("/proc/" + n + "/environ")
 		if err == nil && bytes.Contains(append([]byte{0}, env...), marker) {
 			mine = append(mine, pid)
-		} else if ppid == self && len(env) == 0 {
+		} else if st.ppid == self && len(env) == 0 {
 			unsure = true
 		}
 	}
@@ -327,14 +340,12 @@ func (t *procTree) killMarked() (killed []int, unsure bool) {
 			}
 		}
 	}
+	sent := map[int]uint64{}
 	for _, pid := range mine {
 		syscall.Kill(pid, syscall.SIGKILL)
+		sent[pid] = starts[pid]
 	}
-	for _, pid := range mine {
-		if parents[pid] == self { // an orphan the subreaper took in
-			go syscall.Wait4(pid, nil, 0, nil)
-		}
-	}
+	killedOrphans(sent) // each is, or will be once its parent dies, the runner's to reap
 	return mine, unsure
 }
 
@@ -350,28 +361,6 @@ var pidMax = sync.OnceValue(func() int {
 	}
 	return n
 })
-
-// statOf reads a process's parent and state from /proc/PID/stat (-1 when
-// it is gone).
-func statOf(pid int) (ppid int, state byte) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return -1, 0
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return -1, 0
-	}
-	f := strings.Fields(string(b[i+2:]))
-	if len(f) < 2 {
-		return -1, 0
-	}
-	ppid, err = strconv.Atoi(f[1])
-	if err != nil {
-		return -1, 0
-	}
-	return ppid, f[0][0]
-}
 
 // release hands the command's cgroup on to the next command once its
 // processes are gone (after kill), or removes it if they will not go.
