@@ -138,7 +138,14 @@ func (k *keptFile) get() (*os.File, error) {
 // stdinFile is /dev/null, every command's stdin.
 var stdinFile = keptFile{open: func() (*os.File, error) { return os.Open(os.DevNull) }}
 
-func devNull() (*os.File, error) { return stdinFile.get() }
+// devNull is /dev/null's descriptor.
+func devNull() (uintptr, error) {
+	f, err := stdinFile.get()
+	if err != nil {
+		return 0, err
+	}
+	return f.Fd(), nil
+}
 
 // clearRefsFile is /proc/self/clear_refs, where it can be written.
 var clearRefsFile = keptFile{open: func() (*os.File, error) {
@@ -205,7 +212,7 @@ func Run(ctx context.Context, job Job) *record.Run {
 	errR, errW, err := pipe()
 	if err != nil {
 		syscall.Close(outR)
-		outW.Close()
+		syscall.Close(outW)
 		r.Started = time.Now()
 		return fail(err)
 	}
@@ -229,10 +236,10 @@ func Run(ctx context.Context, job Job) *record.Run {
 	sys := &syscall.SysProcAttr{Setpgid: true}
 	tree := newTree(id, sys)
 	exit := newExitWait(sys)
-	attr := &os.ProcAttr{
+	attr := &syscall.ProcAttr{
 		Dir:   job.Dir,
 		Env:   buildEnv(job.Env, job.EventsPath, id),
-		Files: []*os.File{stdin, outW, errW},
+		Files: []uintptr{stdin, uintptr(outW), uintptr(errW)},
 		Sys:   sys,
 	}
 
@@ -241,12 +248,12 @@ func Run(ctx context.Context, job Job) *record.Run {
 	s.start = time.Now()
 	s.mu.Unlock()
 	plain := direct(job.Command, attr.Env, job.Dir)
-	proc, err := start(job.Command, plain, attr)
+	pid, err := start(job.Command, plain, attr)
 	if err != nil && tree.startFailed(sys) { // the cgroup refused it: without one
-		proc, err = start(job.Command, plain, attr)
+		pid, err = start(job.Command, plain, attr)
 	}
-	outW.Close()
-	errW.Close()
+	syscall.Close(outW)
+	syscall.Close(errW)
 	r.Started = s.start
 	if err != nil {
 		closeOutput()
@@ -258,12 +265,12 @@ func Run(ctx context.Context, job Job) *record.Run {
 		}
 		return fail(fmt.Errorf("starting command: %w", err))
 	}
-	tree.started(proc.Pid)
+	tree.started(pid)
 	register(tree)
 	defer tree.release()
-	if err := exit.started(proc); err != nil { // no descriptor left to wait with
+	if err := exit.started(pid); err != nil { // no descriptor left to wait with
 		tree.kill()
-		waitProc(proc)
+		waitPid(pid)
 		unregister(tree)
 		closeOutput()
 		return fail(fmt.Errorf("waiting for command: %w", err))
@@ -369,16 +376,21 @@ func tvSeconds(tv syscall.Timeval) float64 {
 }
 
 // start starts command: directly when it is plain (see direct), else, or
-// when that fails, as /bin/sh -c command.
-func start(command string, plain *directCommand, attr *os.ProcAttr) (*os.Process, error) {
+// when that fails, as /bin/sh -c command. It uses syscall.StartProcess:
+// os.StartProcess would add an fcntl per descriptor and a copy of the pidfd
+// the run already has, a tenth of a short run's syscalls.
+func start(command string, plain *directCommand, attr *syscall.ProcAttr) (pid int, err error) {
 	if plain != nil {
 		a := *attr
 		a.Env = plain.env
-		if proc, err := os.StartProcess(plain.path, plain.argv, &a); err == nil {
-			return proc, nil
+		if pid, _, err := syscall.StartProcess(plain.path, plain.argv, &a); err == nil {
+			return pid, nil
 		}
 	}
-	return os.StartProcess("/bin/sh", []string{"sh", "-c", command}, attr)
+	if pid, _, err = syscall.StartProcess("/bin/sh", []string{"sh", "-c", command}, attr); err != nil {
+		return 0, &os.PathError{Op: "fork/exec", Path: "/bin/sh", Err: err} // as os.StartProcess says it
+	}
+	return pid, nil
 }
 
 // buildEnv copies env (nil: this process's environment), replacing any

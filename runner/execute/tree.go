@@ -1,8 +1,8 @@
 package execute
 
 import (
-	"fmt"
 	"os"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -14,7 +14,10 @@ const RunIDEnv = "RUNNER_RUN_ID"
 
 var treeSeq atomic.Int64
 
+// runIDPrefix is this runner's pid, read once (Getpid is a syscall).
+var runIDPrefix = strconv.Itoa(os.Getpid()) + "-"
+
 // newRunID names one command of this runner.
 func newRunID() string {
-	return fmt.Sprintf("%d-%d", os.Getpid(), treeSeq.Add(1))
+	return runIDPrefix + strconv.FormatInt(treeSeq.Add(1), 10)
 }

@@ -28,9 +28,8 @@ func newExitWait(sys *syscall.SysProcAttr) *exitWait {
 }
 
 // started starts the goroutine wait when no pidfd came.
-func (w *exitWait) started(proc *os.Process) error {
+func (w *exitWait) started(pid int) error {
 	if w.pidfd >= 0 {
-		proc.Release() // its own copy of the pidfd; ours reaps
 		return nil
 	}
 	r, wr, err := pipe()
@@ -39,9 +38,9 @@ func (w *exitWait) started(proc *os.Process) error {
 	}
 	w.done, w.exited = r, make(chan struct{})
 	go func() {
-		w.ws, w.ru, w.err = waitProc(proc)
+		w.ws, w.ru, w.err = waitPid(pid)
 		close(w.exited) // before the pipe's close, which the loop sees
-		wr.Close()
+		syscall.Close(wr)
 	}()
 	return nil
 }
@@ -78,8 +77,12 @@ func (w *exitWait) close() {
 	}
 }
 
-// waitProc waits with os.Process.Wait.
-func waitProc(proc *os.Process) (syscall.WaitStatus, *syscall.Rusage, error) {
+// waitPid waits for the command with os.Process.Wait.
+func waitPid(pid int) (syscall.WaitStatus, *syscall.Rusage, error) {
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		return 0, nil, err
+	}
 	state, err := proc.Wait()
 	if err != nil {
 		return 0, nil, err

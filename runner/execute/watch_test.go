@@ -28,16 +28,18 @@ func TestWatchSeesTheExitWhileOutputFlows(t *testing.T) {
 		return []byte(fmt.Sprintf(`::runner::{"event":"phase_start","phase":"P%d"}`+"\n", i%2))
 	}
 
-	r, out, err := pipe()
+	r, outFd, err := pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := os.NewFile(uintptr(outFd), "out")
 	defer syscall.Close(r)
 	defer out.Close()
-	exitR, exitW, err := pipe()
+	exitR, exitFd, err := pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	exitW := os.NewFile(uintptr(exitFd), "exit")
 	w := &exitWait{pidfd: -1, done: exitR, exited: make(chan struct{})}
 	defer w.close()
 
@@ -71,10 +73,11 @@ func TestWatchSeesTheExitWhileOutputFlows(t *testing.T) {
 // the request (and the run's lock) for as long as it prints.
 func TestLivePhaseReadsOnlyWhatWasWrittenBefore(t *testing.T) {
 	const giveUp = 100_000
-	r, out, err := pipe()
+	r, outFd, err := pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := os.NewFile(uintptr(outFd), "out")
 	defer syscall.Close(r)
 	defer out.Close()
 	lines := 0
