@@ -8,10 +8,14 @@
 # (p50 through − p50 direct, same round) for the proxy and nginx, at 32
 # connections and at 1, non-streamed and streamed. The goal is nginx's
 # figures. Wall figures want a quiet machine: the load is printed per round.
-# Figures (2 cores, 2026-12-02, 5 rounds of 3 s, a shared machine at load
-# 8.6-14.8, so only roughly): non-streamed, 32 connections: proxy 0.60x,
-# nginx 0.93x; 1 connection: proxy +183 us p50, nginx +59 us. Streamed:
-# 0.79x and 0.91x; +207 us and +48 us.
+# Figures (2 cores, 2026-12-02, 3 rounds of 3 s, a shared machine at load
+# 5.8-6.7, so only roughly), with the proxy's own HTTP/1.1 server
+# (runner/meter/server.go): non-streamed, 32 connections: proxy 0.98x,
+# nginx 0.92x; 1 connection: proxy +89 us p50, nginx +122 us. Streamed:
+# 0.92x and 0.99x; +104 us and +35 us. Before it, with net/http's server,
+# at the same load: 0.57x and 0.72x; +111 us and +119 us; streamed 0.70x
+# and 0.82x; +145 us and +34 us. Don't run this under chrt -f: the Go
+# processes at a real-time priority spin and starve the machine.
 # Needs wrk and nginx (Debian: wrk nginx-light). Run from the repository root:
 #   examples/perf/proxy-vs-nginx.sh [ROUNDS [DURATION]]
 set -euo pipefail

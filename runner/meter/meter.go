@@ -47,8 +47,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -184,7 +182,7 @@ type endpoint struct {
 	upstream *url.URL
 	rt       http.RoundTripper // the upstream transport, tapped or not
 	url      string            // http://127.0.0.1:PORT
-	srv      *http.Server
+	srv      *server
 	passer   *httputil.ReverseProxy // what is not metered
 }
 
@@ -244,12 +242,7 @@ func Start(ctx context.Context, ups Upstreams, opts ...Option) (*Proxy, error) {
 			ep.rt = p.tap(api, u, p.transport)
 		}
 		ep.passer = ep.newPasser()
-		ep.srv = &http.Server{
-			Handler:           ep,
-			ReadHeaderTimeout: 30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          log.New(io.Discard, "", 0),
-		}
+		ep.srv = newServer(ep, ep.metered)
 		p.eps = append(p.eps, ep)
 		go ep.srv.Serve(ln)
 	}

@@ -144,6 +144,15 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	}
 }
 
+// metered says whether a request is a call the proxy meters.
+func (e *endpoint) metered(method, path string) bool {
+	if method != http.MethodPost {
+		return false
+	}
+	n, _, ok := llmapi.Route(e.api, path)
+	return ok && decoders[n] != nil
+}
+
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
 	var name llmapi.Endpoint
