@@ -348,6 +348,12 @@ func (p *Proxy) toListener(w http.ResponseWriter, r *http.Request, rt *Route) {
 
 // forward sends r to the URL to, streaming the answer back as it comes.
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, to *url.URL) {
+	// The answer may begin while the request body is still being sent on
+	// (an upstream answers as soon as it has read what it wants). Without
+	// full duplex the server, on writing the answer's head, reads out and
+	// closes the request body under the transport, which then fails and
+	// drops the upstream connection: a stream cut after its first event.
+	http.NewResponseController(w).EnableFullDuplex()
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			u := *to

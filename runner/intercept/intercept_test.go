@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // listener is a stand-in for a metering listener: it records what reached it.
@@ -211,9 +212,9 @@ func TestStreamsAreNotBuffered(t *testing.T) {
 		t.Fatalf("first line %q, %v", line, err)
 	}
 	close(gotFirst)
-	rest, _ := io.ReadAll(br)
+	rest, rerr := io.ReadAll(br)
 	if string(rest) != "\ndata: two\n\n" {
-		t.Errorf("rest %q", rest)
+		t.Errorf("rest %q %v", rest, rerr)
 	}
 }
 
@@ -303,4 +304,65 @@ func TestCurlIsIntercepted(t *testing.T) {
 	if got := ml.requests(); len(got) != 1 || got[0] != `POST /v1beta/models/g:generateContent {"c":1}` {
 		t.Errorf("listener saw %q", got)
 	}
+}
+
+// A request body still being sent while the answer streams (full duplex,
+// as a realtime or upload-with-progress client does): the upstream answers
+// after the first part of the body, and the client sends the rest only once
+// it has that answer. A proxy whose server reads out the body when the
+// answer's head is written would hang here, or cut the stream.
+func TestAnswerStreamsWhileTheBodyIsStillSent(t *testing.T) {
+	ml := newListenerRaw(t, func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).EnableFullDuplex() // this upstream answers as it reads
+		first := make([]byte, 5)
+		if _, err := io.ReadFull(r.Body, first); err != nil {
+			t.Errorf("upstream: %v", err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: got "+string(first)+"\n\n")
+		w.(http.Flusher).Flush()
+		rest, _ := io.ReadAll(r.Body)
+		io.WriteString(w, "data: then "+string(rest)+"\n\n")
+	})
+	in, p, _ := start(t, Route{Host: "api.llm.invalid", Target: ml.URL})
+	body, send := io.Pipe()
+	req, _ := http.NewRequest("POST", "https://api.llm.invalid/v1/uploads", body)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := client(t, p, in.CA().Pool()).Do(req)
+		if err != nil {
+			t.Error(err)
+			send.CloseWithError(err)
+			return
+		}
+		defer resp.Body.Close()
+		br := bufio.NewReader(resp.Body)
+		line, err := br.ReadString('\n')
+		if line != "data: got first\n" {
+			t.Errorf("first line %q, %v", line, err)
+		}
+		send.Write([]byte("last"))
+		send.Close()
+		rest, err := io.ReadAll(br)
+		if string(rest) != "\ndata: then last\n\n" || err != nil {
+			t.Errorf("rest %q, %v", rest, err)
+		}
+	}()
+	send.Write([]byte("first"))
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		send.CloseWithError(io.ErrUnexpectedEOF)
+		t.Fatal("no answer while the body was still being sent")
+	}
+}
+
+// newListenerRaw is a metering listener stand-in that leaves the body to h.
+func newListenerRaw(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
 }
