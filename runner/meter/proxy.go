@@ -164,6 +164,10 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if dec == nil {
+		// In full duplex: else the server, on writing the answer's head,
+		// reads out and closes a request body the upstream is still
+		// reading, and the answer is cut (an upload reporting progress).
+		http.NewResponseController(w).EnableFullDuplex()
 		e.passer.ServeHTTP(w, r)
 		return
 	}
