@@ -461,6 +461,7 @@ func (c *serverConn) parse(b []byte) bool {
 	strs := make([]string, strings.Count(rest, "\r\n")-1)
 	var host, cl, te, expect string
 	hosts := 0
+	hasCL, hasTE := false, false // seen, if empty: net/http refuses an empty one
 	for rest != "\r\n" {
 		var l string
 		l, rest, _ = strings.Cut(rest, "\r\n")
@@ -478,16 +479,16 @@ func (c *serverConn) parse(b []byte) bool {
 			hosts++
 			continue
 		case "Transfer-Encoding":
-			if te != "" {
+			if hasTE || v == "" {
 				return false
 			}
-			te = v
+			te, hasTE = v, true
 			continue
 		case "Content-Length":
-			if cl != "" {
+			if hasCL || v == "" {
 				return false
 			}
-			cl = v
+			cl, hasCL = v, true
 		case "Expect":
 			expect = v
 		case "Upgrade":
@@ -507,13 +508,13 @@ func (c *serverConn) parse(b []byte) bool {
 	var length int64
 	var chunked io.Reader
 	switch {
-	case te != "":
-		if cl != "" || minor == 0 || !strings.EqualFold(te, "chunked") {
+	case hasTE:
+		if hasCL || minor == 0 || !strings.EqualFold(te, "chunked") {
 			return false
 		}
 		length = -1
 		chunked = httputil.NewChunkedReader(c.br)
-	case cl != "":
+	case hasCL:
 		v, err := strconv.ParseUint(cl, 10, 63)
 		if err != nil || cl[0] == '+' {
 			return false
@@ -679,7 +680,9 @@ func (b *reqBody) Read(p []byte) (int, error) {
 }
 
 // readTrailer reads past a chunked body's trailer fields (which the proxy
-// does not use) to its end.
+// does not use) to its end. A line that is not a field ends the body in
+// error, as under net/http: it is not skipped, else a request whose body
+// lacks its last blank line would swallow the next request's head.
 func (b *reqBody) readTrailer() error {
 	for range 100 {
 		l, err := b.c.br.ReadSlice('\n')
@@ -689,12 +692,19 @@ func (b *reqBody) readTrailer() error {
 			}
 			return err
 		}
-		if len(l) <= 2 && string(l) == "\r\n"[2-len(l):] {
+		l = bytes.TrimSuffix(l[:len(l)-1], []byte{'\r'})
+		if len(l) == 0 {
 			return io.EOF
+		}
+		k, v, ok := bytes.Cut(l, []byte{':'})
+		if !ok || !validFieldName(string(k)) || !validFieldValue(string(v)) {
+			return errMalformedTrailer
 		}
 	}
 	return errors.New("http: too many trailer fields")
 }
+
+var errMalformedTrailer = errors.New("http: malformed trailer field")
 
 // Close reads what is left of the body, up to net/http's limit, so that
 // the connection can carry the next request.

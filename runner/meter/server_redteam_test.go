@@ -1,0 +1,88 @@
+package meter
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Attacks on the proxy's own HTTP/1.1 server (server.go) with raw bytes
+// over real sockets, judged against what net/http's server does with the
+// same bytes: a request it refuses must not reach the upstream (nor be
+// metered) here either, and a request's bytes must never be read as
+// another's.
+
+// upstreamLog is an upstream that answers as the fixture and keeps what
+// each request carried.
+type upstreamLog struct {
+	mu   sync.Mutex
+	reqs []string // "METHOD URI body"
+}
+
+func newUpstreamLog(t *testing.T) (*upstreamLog, *httptest.Server) {
+	ul := &upstreamLog{}
+	fx := newFixture()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		ul.mu.Lock()
+		ul.reqs = append(ul.reqs, r.Method+" "+r.RequestURI+" "+string(b))
+		ul.mu.Unlock()
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		fx.ServeHTTP(w, r)
+	}))
+	t.Cleanup(up.Close)
+	return ul, up
+}
+
+// take returns what the upstream got since the last take.
+func (ul *upstreamLog) take() []string {
+	ul.mu.Lock()
+	defer ul.mu.Unlock()
+	got := ul.reqs
+	ul.reqs = nil
+	return got
+}
+
+// Framing that net/http's server refuses (400 or 501) is refused: the
+// upstream never sees the request and no call is metered. Were it read
+// another way, the bytes of a body would be taken for the next request
+// or the next request's for this one's.
+func TestRedTeamRefusedFraming(t *testing.T) {
+	ul, up := newUpstreamLog(t)
+	p := startProxy(t, up.URL)
+	chunked := strconv.FormatInt(int64(len(leanChat)), 16) + "\r\n" + leanChat + "\r\n0\r\n"
+	const h = "POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\n"
+	for _, tc := range []struct{ name, req string }{
+		{"empty Content-Length", h + "Content-Length: \r\n\r\n" + leanChat},
+		{"empty Content-Length, then one", h + "Content-Length: \r\nContent-Length: " + itoa(len(leanChat)) + "\r\n\r\n" + leanChat},
+		{"empty Transfer-Encoding beside a length", h + "Transfer-Encoding: \r\nContent-Length: " + itoa(len(leanChat)) + "\r\n\r\n" + leanChat},
+		{"a trailer line that is not a field", h + "Transfer-Encoding: chunked\r\n\r\n" + chunked + "not a field\r\n\r\n"},
+		// The blank line that ends the body is missing: the next
+		// request's head is not its trailer.
+		{"no blank line after the last chunk", h + "Transfer-Encoding: chunked\r\n\r\n" + chunked + post("/v1/chat/completions", leanChat)},
+	} {
+		p.BeginRun(time.Now(), nil)
+		nc, br := dialProxy(t, p)
+		io.WriteString(nc, tc.req)
+		resp, err := http.ReadResponse(br, &http.Request{Method: "POST"})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("%s: client got %d, want net/http's refusal", tc.name, resp.StatusCode)
+		}
+		if calls := p.EndRun().Calls; len(calls) != 0 {
+			t.Errorf("%s: %d calls metered, want none", tc.name, len(calls))
+		}
+		if got := ul.take(); len(got) != 0 {
+			t.Errorf("%s: the upstream got %q", tc.name, got)
+		}
+		nc.Close()
+	}
+}
