@@ -335,6 +335,9 @@ func (c *serverConn) serve() {
 		c.s.forget(c)
 		if !handed {
 			c.bw.Flush() // what was written goes, as net/http's final flush
+			if c.body.earlyClose && c.werr == nil {
+				c.lingerClose()
+			}
 			c.nc.Close()
 		}
 	}()
@@ -354,6 +357,23 @@ func (c *serverConn) serve() {
 			return
 		}
 	}
+}
+
+// rstAvoidanceDelay is how long a connection closed with its request body
+// unread reads on, as net/http's server waits.
+const rstAvoidanceDelay = 500 * time.Millisecond
+
+// lingerClose prepares the close of a connection whose request body was
+// left unread (a 413): closed at once, with the client's bytes unread,
+// it is reset, and a client still sending loses the answer. As net/http's
+// closeWriteAndWait, the end of the answer is sent (FIN); then what the
+// client still sends is read and dropped, for rstAvoidanceDelay at most.
+func (c *serverConn) lingerClose() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.nc.SetReadDeadline(time.Now().Add(rstAvoidanceDelay))
+	io.Copy(io.Discard, c.nc)
 }
 
 // readHead waits for the next request and returns its head (request line,

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/runner-bench/runner/runner/llmapi"
 )
 
 // Attacks on the proxy's own HTTP/1.1 server (server.go) with raw bytes
@@ -84,5 +86,27 @@ func TestRedTeamRefusedFraming(t *testing.T) {
 			t.Errorf("%s: the upstream got %q", tc.name, got)
 		}
 		nc.Close()
+	}
+}
+
+// A body over the proxy's limit gets its 413, not a reset connection: the
+// client, still sending, reads the answer before the connection ends.
+// Closed at once with the body's bytes unread, the connection is reset and
+// the client sees a write error instead (net/http's server lingers).
+func TestRedTeamOversizedBodyGetsItsAnswer(t *testing.T) {
+	_, up := newUpstreamLog(t)
+	p := startProxy(t, up.URL)
+	body := strings.Repeat("x", maxRequest+16<<20)
+	for i := range 3 {
+		tr := &http.Transport{}
+		resp, err := (&http.Client{Transport: tr}).Post(p.URL(llmapi.OpenAI)+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("attempt %d: %v, want a 413", i, err)
+		}
+		resp.Body.Close()
+		tr.CloseIdleConnections()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("attempt %d: %d, want 413", i, resp.StatusCode)
+		}
 	}
 }
