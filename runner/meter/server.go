@@ -44,6 +44,9 @@ type server struct {
 	lean     func(method, path string) bool // served here; else net/http's
 	fallback *http.Server
 	queue    *connQueue
+	// net/http's server's ReadHeaderTimeout and IdleTimeout, as the
+	// package's variables were when it was made.
+	readHeaderTimeout, idleTimeout time.Duration
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -52,8 +55,7 @@ type server struct {
 }
 
 const (
-	serverBufSize     = 8 << 10 // a request head must fit (else net/http serves the connection)
-	readHeaderTimeout = 30 * time.Second
+	serverBufSize = 8 << 10 // a request head must fit (else net/http serves the connection)
 	// A pending response body up to this size gets a Content-Length when the
 	// handler ends before it fills it, as net/http's response buffer does.
 	bufferBeforeChunking = 2048
@@ -67,15 +69,20 @@ const (
 // sooner is seen at that point (or at a failed write).
 var watchAfter = 5 * time.Millisecond
 
-// idleTimeout is how long a connection may wait for its next request.
-var idleTimeout = 2 * time.Minute
+// How long a connection may take to send a request's head (from its
+// start for its first request), and wait for its next request.
+var (
+	readHeaderTimeout = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
 
 func newServer(h http.Handler, lean func(method, path string) bool) *server {
-	s := &server{handler: h, lean: lean, conns: map[*serverConn]struct{}{}}
+	s := &server{handler: h, lean: lean, conns: map[*serverConn]struct{}{},
+		readHeaderTimeout: readHeaderTimeout, idleTimeout: idleTimeout}
 	s.fallback = &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: s.readHeaderTimeout,
+		IdleTimeout:       s.idleTimeout,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	return s
@@ -341,8 +348,8 @@ func (c *serverConn) serve() {
 			c.nc.Close()
 		}
 	}()
-	for {
-		head, ok := c.readHead()
+	for first := true; ; first = false {
+		head, ok := c.readHead(first)
 		if head == nil && !ok {
 			return
 		}
@@ -379,11 +386,21 @@ func (c *serverConn) lingerClose() {
 // readHead waits for the next request and returns its head (request line,
 // fields and the blank line) in the read buffer, not yet consumed; ok false
 // with a head says to hand the connection over, and with none to close it.
-func (c *serverConn) readHead() (head []byte, ok bool) {
-	deadline := false // one is set, to be cleared once the head is in
+// As under net/http, the first request's head must come whole within
+// readHeaderTimeout of the connection's start; a next one must start
+// within idleTimeout, then come whole within readHeaderTimeout.
+func (c *serverConn) readHead(first bool) (head []byte, ok bool) {
+	deadline := false       // one is set, to be cleared once the head is in
+	headerDeadline := false // the head's own
+	if first {
+		c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout))
+		deadline, headerDeadline = true, true
+	}
 	if c.br.Buffered() == 0 && !c.hasByte {
-		c.nc.SetReadDeadline(time.Now().Add(idleTimeout))
-		deadline = true
+		if !first {
+			c.nc.SetReadDeadline(time.Now().Add(c.s.idleTimeout))
+			deadline = true
+		}
 		if _, err := c.br.Peek(1); err != nil {
 			return nil, false
 		}
@@ -393,7 +410,6 @@ func (c *serverConn) readHead() (head []byte, ok bool) {
 			c.nc.SetReadDeadline(time.Time{})
 		}
 	}()
-	headerDeadline := false
 	scanned := 0
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
@@ -418,7 +434,7 @@ func (c *serverConn) readHead() (head []byte, ok bool) {
 			return buf, false // larger than the buffer: net/http's
 		}
 		if !headerDeadline {
-			c.nc.SetReadDeadline(time.Now().Add(readHeaderTimeout))
+			c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout))
 			deadline, headerDeadline = true, true
 		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {

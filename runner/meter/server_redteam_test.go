@@ -1,7 +1,9 @@
 package meter
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -108,5 +110,68 @@ func TestRedTeamOversizedBodyGetsItsAnswer(t *testing.T) {
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("attempt %d: %d, want 413", i, resp.StatusCode)
 		}
+	}
+}
+
+// startProxyTimeouts starts a proxy whose servers wait idle for a next
+// request and header for a request's head.
+func startProxyTimeouts(t *testing.T, upstream string, idle, header time.Duration) *Proxy {
+	t.Helper()
+	oldIdle, oldHeader := idleTimeout, readHeaderTimeout
+	idleTimeout, readHeaderTimeout = idle, header
+	defer func() { idleTimeout, readHeaderTimeout = oldIdle, oldHeader }()
+	return startProxy(t, upstream)
+}
+
+// closedByProxy reads the connection to its end: nil when the proxy closed
+// it, a timeout error when it kept it past a generous bound.
+func closedByProxy(nc net.Conn, br *bufio.Reader) error {
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := io.Copy(io.Discard, br)
+	return err
+}
+
+// The timeouts of net/http's server, which the proxy had: a connection has
+// readHeaderTimeout for its first head (the wait for its first byte
+// included), idleTimeout to start each next one, then readHeaderTimeout
+// to finish it. A head sent a byte at a time within them is served.
+func TestRedTeamTimeouts(t *testing.T) {
+	_, up := newUpstreamLog(t)
+
+	p := startProxyTimeouts(t, up.URL, time.Hour, 50*time.Millisecond)
+	nc, br := dialProxy(t, p)
+	if err := closedByProxy(nc, br); err != nil {
+		t.Errorf("a connection that sends nothing: %v, want closed after readHeaderTimeout", err)
+	}
+	nc, br = dialProxy(t, p)
+	io.WriteString(nc, post("/v1/chat/completions", leanChat))
+	readAnswer(t, br)
+	io.WriteString(nc, "POST /v1/chat/completions HTTP/1.1\r\nHo")
+	if err := closedByProxy(nc, br); err != nil {
+		t.Errorf("a head never finished: %v, want closed after readHeaderTimeout", err)
+	}
+
+	p = startProxyTimeouts(t, up.URL, 50*time.Millisecond, time.Hour)
+	nc, br = dialProxy(t, p)
+	io.WriteString(nc, post("/v1/chat/completions", leanChat))
+	readAnswer(t, br)
+	if err := closedByProxy(nc, br); err != nil {
+		t.Errorf("an idle kept-alive connection: %v, want closed after idleTimeout", err)
+	}
+
+	p = startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	nc, br = dialProxy(t, p)
+	nc.(*net.TCPConn).SetNoDelay(true)
+	for _, b := range []byte(post("/v1/chat/completions", leanChat)) {
+		if _, err := nc.Write([]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, body := readAnswer(t, br); resp.StatusCode != 200 || body != fxChat {
+		t.Errorf("a request sent a byte at a time: %d %q", resp.StatusCode, body)
+	}
+	if c := oneCall(t, p); c.Output != 9 {
+		t.Errorf("a request sent a byte at a time: call %+v", c)
 	}
 }
