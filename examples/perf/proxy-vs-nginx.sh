@@ -8,14 +8,21 @@
 # (p50 through − p50 direct, same round) for the proxy and nginx, at 32
 # connections and at 1, non-streamed and streamed. The goal is nginx's
 # figures. Wall figures want a quiet machine: the load is printed per round.
-# Figures (2 cores, 2026-12-02, 3 rounds of 3 s, a shared machine at load
-# 5.8-6.7, so only roughly), with the proxy's own HTTP/1.1 server
-# (runner/meter/server.go): non-streamed, 32 connections: proxy 0.98x,
-# nginx 0.92x; 1 connection: proxy +89 us p50, nginx +122 us. Streamed:
-# 0.92x and 0.99x; +104 us and +35 us. Before it, with net/http's server,
-# at the same load: 0.57x and 0.72x; +111 us and +119 us; streamed 0.70x
-# and 0.82x; +145 us and +34 us. Don't run this under chrt -f: the Go
-# processes at a real-time priority spin and starve the machine.
+# Figures (2 cores, 2026-12-02, 3 rounds of 3 s, twice, a shared machine
+# at load 4.4-7.0, so only roughly: the direct figure itself moved 2-3x
+# from round to round), with the proxy's own HTTP/1.1 server
+# (runner/meter/server.go): non-streamed, 32 connections: proxy 0.98x and
+# 0.46x, nginx 0.92x and 0.56x; 1 connection: proxy +89 and +111 us p50,
+# nginx +122 and +86 us. Streamed: proxy 0.92x and 0.65x, nginx 0.99x and
+# 1.05x; +104 and +156 us, nginx +35 and +72 us. Before it, with net/http's
+# server, just before each: 0.57x and 0.48x (nginx 0.72x, 0.73x); +111 and
+# +110 us; streamed 0.70x and 0.67x (nginx 0.82x, 1.01x); +145 and +156 us.
+# The proxy's own req/s, median of the 6 rounds, before -> after: 9186 ->
+# 11085 (32 connections), 3800 -> 3766 (1); streamed 3817 -> 4165, 1916 ->
+# 2130. Steadier: callgrind instructions per call in the proxy process,
+# 121.6k -> 85-91k non-streamed, 325-333k -> 290-303k streamed. Don't run
+# this under chrt -f: Go processes at a real-time priority spin and starve
+# the machine.
 # Needs wrk and nginx (Debian: wrk nginx-light). Run from the repository root:
 #   examples/perf/proxy-vs-nginx.sh [ROUNDS [DURATION]]
 set -euo pipefail
