@@ -15,7 +15,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/runner-bench/runner/runner/meter/metertest"
 )
 
 // listener is a stand-in for a metering listener: it records what reached it.
@@ -307,62 +308,10 @@ func TestCurlIsIntercepted(t *testing.T) {
 }
 
 // A request body still being sent while the answer streams (full duplex,
-// as a realtime or upload-with-progress client does): the upstream answers
-// after the first part of the body, and the client sends the rest only once
-// it has that answer. A proxy whose server reads out the body when the
-// answer's head is written would hang here, or cut the stream.
+// as an upload that reports progress does) passes through the tunnel.
 func TestAnswerStreamsWhileTheBodyIsStillSent(t *testing.T) {
-	ml := newListenerRaw(t, func(w http.ResponseWriter, r *http.Request) {
-		http.NewResponseController(w).EnableFullDuplex() // this upstream answers as it reads
-		first := make([]byte, 5)
-		if _, err := io.ReadFull(r.Body, first); err != nil {
-			t.Errorf("upstream: %v", err)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: got "+string(first)+"\n\n")
-		w.(http.Flusher).Flush()
-		rest, _ := io.ReadAll(r.Body)
-		io.WriteString(w, "data: then "+string(rest)+"\n\n")
-	})
+	ml := httptest.NewServer(metertest.FullDuplex(t))
+	t.Cleanup(ml.Close)
 	in, p, _ := start(t, Route{Host: "api.llm.invalid", Target: ml.URL})
-	body, send := io.Pipe()
-	req, _ := http.NewRequest("POST", "https://api.llm.invalid/v1/uploads", body)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		resp, err := client(t, p, in.CA().Pool()).Do(req)
-		if err != nil {
-			t.Error(err)
-			send.CloseWithError(err)
-			return
-		}
-		defer resp.Body.Close()
-		br := bufio.NewReader(resp.Body)
-		line, err := br.ReadString('\n')
-		if line != "data: got first\n" {
-			t.Errorf("first line %q, %v", line, err)
-		}
-		send.Write([]byte("last"))
-		send.Close()
-		rest, err := io.ReadAll(br)
-		if string(rest) != "\ndata: then last\n\n" || err != nil {
-			t.Errorf("rest %q, %v", rest, err)
-		}
-	}()
-	send.Write([]byte("first"))
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		send.CloseWithError(io.ErrUnexpectedEOF)
-		t.Fatal("no answer while the body was still being sent")
-	}
-}
-
-// newListenerRaw is a metering listener stand-in that leaves the body to h.
-func newListenerRaw(t *testing.T, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s
+	metertest.CheckFullDuplex(t, client(t, p, in.CA().Pool()), "https://api.llm.invalid/v1/uploads")
 }

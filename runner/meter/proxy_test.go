@@ -9,9 +9,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/runner-bench/runner/runner/llmapi"
+	"github.com/runner-bench/runner/runner/meter/metertest"
 )
 
 // Both ways through the proxy (metered and not), end-to-end headers and the
@@ -108,56 +108,14 @@ func TestProxyPassesProtocolSwitch(t *testing.T) {
 }
 
 // An unmetered request whose body is still being sent while its answer
-// streams (an upload that reports progress, say) passes in full duplex: the
-// upstream answers after the first part of the body, and the client sends
-// the rest only once it has that answer.
+// streams (an upload that reports progress, say) passes in full duplex.
 func TestUnmeteredAnswerStreamsWhileTheBodyIsStillSent(t *testing.T) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.NewResponseController(w).EnableFullDuplex() // this upstream answers as it reads
-		first := make([]byte, 5)
-		if _, err := io.ReadFull(r.Body, first); err != nil {
-			t.Errorf("upstream: %v", err)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: got "+string(first)+"\n\n")
-		w.(http.Flusher).Flush()
-		rest, _ := io.ReadAll(r.Body)
-		io.WriteString(w, "data: then "+string(rest)+"\n\n")
-	}))
+	up := httptest.NewServer(metertest.FullDuplex(t))
 	defer up.Close()
 	p, err := Start(context.Background(), Upstreams{llmapi.OpenAI: up.URL + "/v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	body, send := io.Pipe()
-	req, _ := http.NewRequest("POST", p.URL(llmapi.OpenAI)+"/uploads/up_1/parts", body)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Error(err)
-			send.CloseWithError(err)
-			return
-		}
-		defer resp.Body.Close()
-		br := bufio.NewReader(resp.Body)
-		if line, err := br.ReadString('\n'); line != "data: got first\n" {
-			t.Errorf("first line %q, %v", line, err)
-		}
-		send.Write([]byte("last"))
-		send.Close()
-		if rest, err := io.ReadAll(br); string(rest) != "\ndata: then last\n\n" || err != nil {
-			t.Errorf("rest %q, %v", rest, err)
-		}
-	}()
-	send.Write([]byte("first"))
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		send.CloseWithError(io.ErrUnexpectedEOF)
-		t.Fatal("no answer while the body was still being sent")
-	}
+	metertest.CheckFullDuplex(t, http.DefaultClient, p.URL(llmapi.OpenAI)+"/uploads/up_1/parts")
 }
