@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -252,6 +253,7 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 		}
 	}()
 	first := true
+	yielded := time.Now()
 	for i, p := range seq {
 		fl := <-next
 		pending = false
@@ -282,6 +284,16 @@ func (b *benchmark) cell(ctx context.Context, q []plan.Pair) {
 			return
 		}
 		b.run(ctx, p, proxy, fl)
+		// A loop of short runs never parks this goroutine (it waits in
+		// poll(2), not in the scheduler), so every 10 ms Go's sysmon
+		// preempts it, takes its P and then polls every 20 us for a
+		// millisecond. Yielding every few milliseconds spares that: on 500
+		// runs of true, 15% fewer context switches and half the sysmon
+		// wake-ups (perf stat, strace -c).
+		if time.Since(yielded) > 5*time.Millisecond {
+			runtime.Gosched()
+			yielded = time.Now()
+		}
 	}
 }
 
