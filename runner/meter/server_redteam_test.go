@@ -454,3 +454,65 @@ func TestRedTeamConcurrentConnections(t *testing.T) {
 		}
 	}
 }
+
+// The next request sent while a call is under way: the hang-up watch reads
+// its first byte, which must still open that request, in its place.
+func TestRedTeamNextRequestDuringACall(t *testing.T) {
+	release := make(chan struct{})
+	got := make(chan struct{}, 2)
+	fx := newFixture()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), "hold") {
+			got <- struct{}{}
+			<-release
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		fx.ServeHTTP(w, r)
+	}))
+	defer up.Close()
+	p := startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	nc, br := dialProxy(t, p)
+	for _, stream := range []bool{false, true} {
+		first := `{"model":"hold","stream":` + strconv.FormatBool(stream) + `,"messages":[]}`
+		io.WriteString(nc, post("/v1/chat/completions", first))
+		within(t, got, "the upstream's call")
+		io.WriteString(nc, post("/v1/chat/completions", leanChat))
+		// Wait until the watch has read the next request's first byte.
+		srv := p.eps[0].srv
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			has := false
+			srv.mu.Lock()
+			for c := range srv.conns {
+				c.mu.Lock()
+				has = has || c.hasByte
+				c.mu.Unlock()
+			}
+			srv.mu.Unlock()
+			if has {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the watch never read the next request's first byte")
+			}
+		}
+		release <- struct{}{}
+		want := map[bool]string{false: fxChat, true: fxChatStream(false)}[stream]
+		if resp, body := readAnswer(t, br); resp.StatusCode != 200 || body != want {
+			t.Errorf("stream=%v: first answer %d %q", stream, resp.StatusCode, body)
+		}
+		if resp, body := readAnswer(t, br); resp.StatusCode != 200 || body != fxChat {
+			t.Errorf("stream=%v: next answer %d %q", stream, resp.StatusCode, body)
+		}
+	}
+	calls := p.EndRun().Calls
+	if len(calls) != 4 {
+		t.Fatalf("%d calls, want 4", len(calls))
+	}
+	for _, c := range calls {
+		if c.Error != "" || c.UsageStatus != record.UsageReported {
+			t.Errorf("call %+v", c)
+		}
+	}
+}
