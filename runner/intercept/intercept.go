@@ -33,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/runner-bench/runner/runner/internal/connqueue"
 )
 
 //go:embed preload.cjs
@@ -92,7 +94,7 @@ type Proxy struct {
 	url    string            // http://127.0.0.1:PORT
 	outer  *http.Server
 	inner  *http.Server
-	conns  *connQueue
+	conns  *connqueue.Queue
 	direct *http.Transport // to hosts that are not intercepted
 
 	mu      sync.Mutex
@@ -133,7 +135,7 @@ func (in *Interceptor) Start(ctx context.Context, routes []Route) (*Proxy, error
 	p.url = "http://" + ln.Addr().String()
 	quiet := log.New(io.Discard, "", 0)
 	p.outer = &http.Server{Handler: http.HandlerFunc(p.serveOuter), ReadHeaderTimeout: 30 * time.Second, ErrorLog: quiet}
-	p.conns = newConnQueue(ln.Addr())
+	p.conns = connqueue.New(ln.Addr())
 	p.inner = &http.Server{
 		Handler:           http.HandlerFunc(p.serveInner),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -287,7 +289,7 @@ func (p *Proxy) intercept(client net.Conn, authority string, rt *Route) {
 		client.Close()
 		return
 	}
-	conn := net.Conn(&readerConn{Conn: client, r: br})
+	conn := connqueue.WithReader(client, br)
 	host, _, _ := net.SplitHostPort(authority)
 	host = strings.Trim(host, "[]")
 	tc := &tunnelConn{authority: authority, route: rt}
@@ -305,7 +307,7 @@ func (p *Proxy) intercept(client net.Conn, authority string, rt *Route) {
 		tc.tls = true
 	}
 	tc.Conn = conn
-	if !p.conns.push(tc) {
+	if !p.conns.Push(tc) {
 		conn.Close()
 	}
 }
@@ -444,48 +446,3 @@ func (c *prefixConn) Read(b []byte) (int, error) {
 	}
 	return c.Conn.Read(b)
 }
-
-// readerConn reads through r (which peeked at the connection).
-type readerConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *readerConn) Read(b []byte) (int, error) { return c.r.Read(b) }
-
-// connQueue is a net.Listener fed with intercepted connections.
-type connQueue struct {
-	addr net.Addr
-	ch   chan net.Conn
-	done chan struct{}
-	once sync.Once
-}
-
-func newConnQueue(addr net.Addr) *connQueue {
-	return &connQueue{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (q *connQueue) push(c net.Conn) bool {
-	select {
-	case q.ch <- c:
-		return true
-	case <-q.done:
-		return false
-	}
-}
-
-func (q *connQueue) Accept() (net.Conn, error) {
-	select {
-	case c := <-q.ch:
-		return c, nil
-	case <-q.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (q *connQueue) Close() error {
-	q.once.Do(func() { close(q.done) })
-	return nil
-}
-
-func (q *connQueue) Addr() net.Addr { return q.addr }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/runner-bench/runner/runner/internal/connqueue"
 )
 
 // server is the proxy's HTTP/1.1 server. Measured with callgrind, net/http's
@@ -43,7 +45,7 @@ type server struct {
 	handler  http.Handler
 	lean     func(method, path string) bool // served here; else net/http's
 	fallback *http.Server
-	queue    *connQueue
+	queue    *connqueue.Queue // net/http's listener: the connections handed over
 	// net/http's server's ReadHeaderTimeout and IdleTimeout, as the
 	// package's variables were when it was made.
 	readHeaderTimeout, idleTimeout time.Duration
@@ -97,7 +99,7 @@ func (s *server) Serve(ln net.Listener) error {
 		return http.ErrServerClosed
 	}
 	s.ln = ln
-	s.queue = &connQueue{ch: make(chan net.Conn), done: make(chan struct{}), addr: ln.Addr()}
+	s.queue = connqueue.New(ln.Addr())
 	s.mu.Unlock()
 	go s.fallback.Serve(s.queue)
 	var delay time.Duration
@@ -170,36 +172,6 @@ func (s *server) forget(c *serverConn) {
 	delete(s.conns, c)
 	s.mu.Unlock()
 }
-
-// connQueue is the listener of net/http's server: the connections the lean
-// server hands over.
-type connQueue struct {
-	ch   chan net.Conn
-	done chan struct{}
-	once sync.Once
-	addr net.Addr
-}
-
-func (q *connQueue) Accept() (net.Conn, error) {
-	select {
-	case c := <-q.ch:
-		return c, nil
-	case <-q.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (q *connQueue) Close() error   { q.once.Do(func() { close(q.done) }); return nil }
-func (q *connQueue) Addr() net.Addr { return q.addr }
-
-// handedConn is a connection handed to net/http: its reads start with what
-// the lean server had read and not used.
-type handedConn struct {
-	net.Conn
-	r io.Reader
-}
-
-func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // serverConn is one client connection of the lean server.
 type serverConn struct {
@@ -451,13 +423,7 @@ func (c *serverConn) readHead(first bool) (head []byte, ok bool) {
 // handOver gives the connection, with what was read, to net/http's server.
 func (c *serverConn) handOver() bool {
 	c.nc.SetReadDeadline(time.Time{})
-	q := c.s.queue
-	select {
-	case q.ch <- &handedConn{Conn: c.nc, r: c.br}:
-		return true
-	case <-q.done:
-		return false
-	}
+	return c.s.queue.Push(connqueue.WithReader(c.nc, c.br)) // its reads start with what was read and not used
 }
 
 var chunkedTE = []string{"chunked"}
@@ -858,8 +824,6 @@ func (w *response) writeBody(p []byte) (int, error) {
 	}
 	return n, nil
 }
-
-var suppressedHeaders304 = []string{"Content-Type", "Content-Length", "Transfer-Encoding"}
 
 // sendHead writes the status line and the header fields, then what the
 // body held back, deciding on the body's framing as chunkWriter.writeHeader
