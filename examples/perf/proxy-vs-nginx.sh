@@ -20,7 +20,12 @@
 # The proxy's own req/s, median of the 6 rounds, before -> after: 9186 ->
 # 11085 (32 connections), 3800 -> 3766 (1); streamed 3817 -> 4165, 1916 ->
 # 2130. Steadier: callgrind instructions per call in the proxy process,
-# 121.6k -> 85-91k non-streamed, 325-333k -> 290-303k streamed. Don't run
+# 121.6k -> 85-91k non-streamed, 325-333k -> 290-303k streamed. Quiet
+# machine (load 0.9 before, 1.8-3.0 from the test itself), 18:44 UTC, 3
+# rounds: non-streamed 32 connections proxy 0.52x, nginx 0.68x; 1
+# connection +185 us, nginx +194 us; streamed 0.75x and 0.88x, +171 us and
+# +65 us (the last stop's quiet figures: 0.47x/0.64x, +171-181/+92-133 us,
+# 0.71x/1.01x, +195/+72 us). Don't run
 # this under chrt -f: Go processes at a real-time priority spin and starve
 # the machine.
 # Needs wrk and nginx (Debian: wrk nginx-light). Run from the repository root:
