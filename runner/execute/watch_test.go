@@ -28,14 +28,8 @@ func TestWatchSeesTheExitWhileOutputFlows(t *testing.T) {
 		return []byte(fmt.Sprintf(`::runner::{"event":"phase_start","phase":"P%d"}`+"\n", i%2))
 	}
 
-	r, outFd, err := pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := os.NewFile(uintptr(outFd), "out")
-	defer syscall.Close(r)
-	defer out.Close()
-	exitR, exitFd, err := pipe()
+	r, out := testPipe(t)
+	exitR, exitFd, err := pipe() // w.close closes its read end
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,13 +67,7 @@ func TestWatchSeesTheExitWhileOutputFlows(t *testing.T) {
 // the request (and the run's lock) for as long as it prints.
 func TestLivePhaseReadsOnlyWhatWasWrittenBefore(t *testing.T) {
 	const giveUp = 100_000
-	r, outFd, err := pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := os.NewFile(uintptr(outFd), "out")
-	defer syscall.Close(r)
-	defer out.Close()
+	r, out := testPipe(t)
 	lines := 0
 	s := newSession(&Job{OnPhase: func(string) {
 		if lines++; lines < giveUp {
@@ -162,4 +150,17 @@ func TestParallelRunsKeepApartAndCloseTheirDescriptors(t *testing.T) {
 			t.Errorf("%d descriptors open before the runs, %d after", before, after)
 		}
 	})
+}
+
+// testPipe is a run's output pipe with its write end as a file, as the
+// command would hold it; both ends are closed when the test ends.
+func testPipe(t *testing.T) (r int, w *os.File) {
+	t.Helper()
+	r, wfd, err := pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = os.NewFile(uintptr(wfd), "|1")
+	t.Cleanup(func() { w.Close(); syscall.Close(r) })
+	return r, w
 }
