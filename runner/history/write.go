@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runner-bench/runner/runner/internal/jsonnum"
 	"github.com/runner-bench/runner/runner/record"
 	"github.com/runner-bench/runner/runner/results"
 	"github.com/runner-bench/runner/runner/spec"
@@ -422,7 +423,7 @@ func parseFloats(s string, n int) (vals []float64, ok bool) {
 		} else {
 			s = ""
 		}
-		if !jsonNumber(num) {
+		if end, ok := jsonnum.Scan(num, 0); !ok || end != len(num) {
 			return nil, false
 		}
 		v, err := strconv.ParseFloat(num, 64)
@@ -432,47 +433,6 @@ func parseFloats(s string, n int) (vals []float64, ok bool) {
 		vals = append(vals, v)
 	}
 	return vals, true
-}
-
-// jsonNumber says whether s has JSON's number syntax, which is narrower
-// than strconv.ParseFloat's (no "+1", "Inf", "0x10", "1_0", ".5" or "01").
-func jsonNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && '1' <= s[i] && s[i] <= '9':
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if i == len(s) || s[i] < '0' || s[i] > '9' {
-			return false
-		}
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if i == len(s) || s[i] < '0' || s[i] > '9' {
-			return false
-		}
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-		}
-	}
-	return i == len(s)
 }
 
 // moveRunValues fills run_series from a version-1 store's run_values

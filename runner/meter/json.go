@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/runner-bench/runner/runner/internal/jsonnum"
 )
 
 // Metering reads a handful of top-level members (model, stream, usage, ...) of
@@ -716,48 +718,6 @@ func scanString(p []byte, i int) (end int, plain, ok bool) {
 	return 0, false, false
 }
 
-func scanNumber(p []byte, i int) (int, bool) {
-	if i < len(p) && p[i] == '-' {
-		i++
-	}
-	switch {
-	case i >= len(p):
-		return 0, false
-	case p[i] == '0':
-		i++
-	case '1' <= p[i] && p[i] <= '9':
-		for i < len(p) && '0' <= p[i] && p[i] <= '9' {
-			i++
-		}
-	default:
-		return 0, false
-	}
-	if i < len(p) && p[i] == '.' {
-		i++
-		d := i
-		for i < len(p) && '0' <= p[i] && p[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return 0, false
-		}
-	}
-	if i < len(p) && (p[i] == 'e' || p[i] == 'E') {
-		i++
-		if i < len(p) && (p[i] == '+' || p[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(p) && '0' <= p[i] && p[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return 0, false
-		}
-	}
-	return i, true
-}
-
 // maxScanDepth bounds the nesting the scan follows; deeper bodies are left to
 // encoding/json (whose own limit is 10,000).
 const maxScanDepth = 1000
@@ -808,7 +768,7 @@ func skipValue(p []byte, i int) (int, bool) {
 				return 0, false
 			}
 		default:
-			if i, ok = scanNumber(p, i); !ok {
+			if i, ok = jsonnum.Scan(p, i); !ok {
 				return 0, false
 			}
 		}
