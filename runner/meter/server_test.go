@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/runner-bench/runner/runner/llmapi"
+	"github.com/runner-bench/runner/runner/meter/metertest"
 	"github.com/runner-bench/runner/runner/record"
 )
 
@@ -29,6 +30,18 @@ func dialProxy(t *testing.T, p *Proxy) (net.Conn, *bufio.Reader) {
 	}
 	t.Cleanup(func() { nc.Close() })
 	return nc, bufio.NewReader(nc)
+}
+
+// fixtureRun is a proxy in front of the sample-body upstream, with a run
+// begun.
+func fixtureRun(t *testing.T) (*metertest.Upstream, *Proxy) {
+	t.Helper()
+	fx := newFixture()
+	up := httptest.NewServer(fx)
+	t.Cleanup(up.Close)
+	p := startProxy(t, up.URL)
+	p.BeginRun(time.Now(), nil)
+	return fx, p
 }
 
 // readAnswer reads one answer to a POST and its whole body.
@@ -67,11 +80,7 @@ func oneCall(t *testing.T, p *Proxy) record.Call {
 // A chunked request body (trailer and all) reaches the upstream intact, and
 // the call is metered.
 func TestServerChunkedRequestBody(t *testing.T) {
-	fx := newFixture()
-	up := httptest.NewServer(fx)
-	defer up.Close()
-	p := startProxy(t, up.URL)
-	p.BeginRun(time.Now(), nil)
+	fx, p := fixtureRun(t)
 	nc, br := dialProxy(t, p)
 	req := "POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"
 	for i := 0; i < len(leanChat); i += 10 {
@@ -101,11 +110,7 @@ func TestServerChunkedRequestBody(t *testing.T) {
 // An HTTP/1.0 client gets HTTP/1.0 answers: a stream (no length known) ends
 // with the connection; with keep-alive, an answer of known length keeps it.
 func TestServerHTTP10(t *testing.T) {
-	fx := newFixture()
-	up := httptest.NewServer(fx)
-	defer up.Close()
-	p := startProxy(t, up.URL)
-	p.BeginRun(time.Now(), nil)
+	_, p := fixtureRun(t)
 
 	nc, br := dialProxy(t, p)
 	stream := `{"model":"gpt-4o-mini","stream":true,"messages":[]}`
@@ -135,11 +140,7 @@ func TestServerHTTP10(t *testing.T) {
 // Expect: 100-continue: the client is told to go on before it sends the
 // body.
 func TestServerExpectContinue(t *testing.T) {
-	fx := newFixture()
-	up := httptest.NewServer(fx)
-	defer up.Close()
-	p := startProxy(t, up.URL)
-	p.BeginRun(time.Now(), nil)
+	_, p := fixtureRun(t)
 	nc, br := dialProxy(t, p)
 	io.WriteString(nc, "POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\nExpect: 100-continue\r\nContent-Length: "+itoa(len(leanChat))+"\r\n\r\n")
 	line, err := br.ReadString('\n')
