@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"golang.org/x/perf/benchmath"
@@ -20,6 +21,41 @@ type History struct {
 	Err    string `json:"error,omitempty"` // why it could not be read; history rules are N/A
 	// Prior holds, per cell, its earlier benchmarks, oldest first.
 	Prior map[string][]PriorBenchmark `json:"-"`
+	// pooled holds, per cell and metric, every earlier run's value,
+	// sorted; nil until Prepare.
+	pooled map[string]map[string][]float64
+}
+
+// Prepare works out what comparing with history needs of the earlier
+// benchmarks alone: their values sorted (in place: the order of the runs
+// matters to no comparison), each one's medians, and every cell's runs
+// pooled per metric. It is most of the comparison's cost, so a caller
+// that has the history early (a run, before its commands start) prepares
+// it meanwhile; Compute does it otherwise. Calling it again does nothing.
+func (h *History) Prepare() {
+	if h == nil || h.pooled != nil {
+		return
+	}
+	h.pooled = make(map[string]map[string][]float64, len(h.Prior))
+	for cell, prior := range h.Prior {
+		pooled := map[string][]float64{}
+		for i := range prior {
+			p := &prior[i]
+			p.medians = make(map[string]float64, len(p.Values))
+			for name, v := range p.Values {
+				if len(v) == 0 {
+					continue
+				}
+				slices.Sort(v)
+				p.medians[name] = medianOf(v)
+				pooled[name] = append(pooled[name], v...)
+			}
+		}
+		for _, v := range pooled {
+			slices.Sort(v)
+		}
+		h.pooled[cell] = pooled
+	}
 }
 
 // PriorBenchmark is one earlier benchmark of a cell.
@@ -29,7 +65,8 @@ type PriorBenchmark struct {
 	Commit  string
 	// Values holds the successful runs' values of each metric, by the
 	// name rules use: total.time, cost, phase("X").tokens, ...
-	Values map[string][]float64
+	Values  map[string][]float64
+	medians map[string]float64 // of Values, by History.Prepare
 }
 
 // CellHistory is one cell's trend: its earlier benchmarks and this one.
@@ -114,26 +151,17 @@ func (c *Cell) compareHistory(h *History, phases []string) {
 		cur[m.name] = values(ok, m)
 	}
 	ch := &CellHistory{Change: map[string]*Change{}, stats: map[string]Stats{}, n: len(prior)}
-	names := map[string]bool{}
-	for _, p := range prior {
-		for k := range p.Values {
-			names[k] = true
-		}
-	}
-	for name := range names {
-		var medians, pooled []float64
+	for name, pooled := range h.pooled[c.ID] {
+		var medians []float64
 		for _, p := range prior {
-			if v := p.Values[name]; len(v) > 0 {
-				medians = append(medians, medianOf(v))
-				pooled = append(pooled, v...)
+			if m, ok := p.medians[name]; ok {
+				medians = append(medians, m)
 			}
 		}
-		if len(medians) == 0 {
-			continue
-		}
-		st := NewStats(append([]float64(nil), medians...))
+		st := NewStats(medians)
 		ch.stats[name] = st
 		if nv := cur[name]; len(nv) > 0 && !(allZero(pooled) && allZero(nv)) {
+			// pooled is sorted already: the sample's sort leaves it as it is.
 			chg := compareValues(name, MetricUnit(name), pooled, append([]float64(nil), nv...))
 			chg.Old = st.Median
 			chg.Pct = pctOf(chg.Old, chg.New)
@@ -141,11 +169,10 @@ func (c *Cell) compareHistory(h *History, phases []string) {
 			ch.Change[name] = chg
 		}
 	}
-	point := func(started time.Time, commit string, vals map[string][]float64) HistoryPoint {
-		hp := HistoryPoint{Started: started, Commit: commit}
+	point := func(started time.Time, median func(name string) (float64, bool)) HistoryPoint {
+		hp := HistoryPoint{Started: started}
 		get := func(name string) *float64 {
-			if v := vals[name]; len(v) > 0 {
-				m := medianOf(v)
+			if m, ok := median(name); ok {
 				return &m
 			}
 			return nil
@@ -154,10 +181,18 @@ func (c *Cell) compareHistory(h *History, phases []string) {
 		return hp
 	}
 	for _, p := range prior {
-		ch.Points = append(ch.Points, point(p.Started, p.ID, p.Values))
+		ch.Points = append(ch.Points, point(p.Started, func(name string) (float64, bool) {
+			m, ok := p.medians[name]
+			return m, ok
+		}))
 		ch.Points[len(ch.Points)-1].Commit = p.Commit
 	}
-	now := point(time.Time{}, "", cur)
+	now := point(time.Time{}, func(name string) (float64, bool) {
+		if v := cur[name]; len(v) > 0 {
+			return medianOf(v), true
+		}
+		return 0, false
+	})
 	now.Current = true
 	ch.Points = append(ch.Points, now)
 	for _, name := range HistoryMetrics {
@@ -217,6 +252,7 @@ func (c *Cell) history() *rules.History {
 	return h
 }
 
+// medianOf is the median of v (left as it is), as benchmath takes it.
 func medianOf(v []float64) float64 {
 	s := benchmath.NewSample(append([]float64(nil), v...), thresholds)
 	return benchmath.AssumeNothing.Summary(s, 0.95).Center

@@ -368,6 +368,7 @@ func Compute(s *spec.Spec, bench record.Benchmark, recs []record.Run, opts ...Op
 	}
 	if h := o.history; h != nil {
 		sum.History = h
+		h.Prepare()
 		if h.Err != "" {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("history %s: %s; rules reading history are N/A", h.Store, h.Err))
 		}
