@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -50,49 +51,72 @@ const historyTimeout = 30 * time.Second
 
 // benchHistory is the store as one benchmark uses it: read before its
 // results are computed (history.* rules, the report's trend), written
-// after its files are complete.
+// beside its files.
 type benchHistory struct {
 	target   string
 	explicit bool
-	store    *history.Store
-	err      error // opening or reading failed
+	read     chan struct{}    // closed once store and prior are set
+	store    *history.Store   // nil: not open, or handed to startRecord
+	prior    *results.History // the spec's earlier benchmarks
 }
 
-// openBenchHistory opens the store for a benchmark; it never fails: a
-// store that cannot be opened is remembered, and reported when writing.
-func openBenchHistory(ctx context.Context, h historyFlags, s *spec.Spec) *benchHistory {
-	bh := &benchHistory{}
+// openBenchHistory opens the store and reads the earlier benchmarks of
+// bm's spec in the background: a run starts its commands meanwhile, so
+// the store's round trips and the comparison's sorting (History.Prepare)
+// cost it nothing. It never fails: a store that cannot be read is shown
+// in the report, and written to again when recording.
+func openBenchHistory(ctx context.Context, h historyFlags, s *spec.Spec, bm record.Benchmark) *benchHistory {
+	bh := &benchHistory{read: make(chan struct{})}
 	bh.target, bh.explicit = h.resolve(s)
 	if bh.target == "" {
+		close(bh.read)
 		return bh
 	}
-	ctx, cancel := context.WithTimeout(ctx, historyTimeout)
-	defer cancel()
-	bh.store, bh.err = history.Open(ctx, bh.target)
+	go func() {
+		defer close(bh.read)
+		ctx, cancel := context.WithTimeout(storeContext(ctx), historyTimeout)
+		defer cancel()
+		store, err := history.Open(ctx, bh.target)
+		if err != nil {
+			bh.prior = &results.History{Store: history.Describe(bh.target), Err: errText(err, bh.target)}
+			return
+		}
+		bh.store = store
+		if bh.prior, err = store.Prior(ctx, bm, history.DefaultWindow); err != nil {
+			bh.prior = &results.History{Store: store.Target(), Err: errText(err, bh.target)}
+		}
+		bh.prior.Prepare()
+	}()
+	// On one core, reading beside the first runs would slow them.
+	if runtime.NumCPU() < 2 {
+		<-bh.read
+	}
 	return bh
 }
 
-func (bh *benchHistory) close() {
-	if bh != nil && bh.store != nil {
-		bh.store.Close()
-	}
+// storeContext is ctx for talking with the store: a first Ctrl-C ends
+// the runs, not the report of the finished ones, which still compares
+// them with history and records them. historyTimeout bounds each talk.
+func storeContext(ctx context.Context) context.Context {
+	return context.WithoutCancel(ctx)
 }
 
-// option reads the spec's earlier benchmarks for results.Compute.
-func (bh *benchHistory) option(ctx context.Context, bm record.Benchmark) []results.Option {
-	if bh == nil || bh.target == "" {
+// option is the spec's earlier benchmarks for results.Compute, once read.
+func (bh *benchHistory) option() []results.Option {
+	<-bh.read
+	if bh.prior == nil {
 		return nil
 	}
-	if bh.err != nil {
-		return []results.Option{results.WithHistory(&results.History{Store: history.Describe(bh.target), Err: errText(bh.err, bh.target)})}
+	return []results.Option{results.WithHistory(bh.prior)}
+}
+
+// close closes the store unless startRecord took it.
+func (bh *benchHistory) close() {
+	<-bh.read
+	if bh.store != nil {
+		bh.store.Close()
+		bh.store = nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, historyTimeout)
-	defer cancel()
-	prior, err := bh.store.Prior(ctx, bm, history.DefaultWindow)
-	if err != nil {
-		prior = &results.History{Store: bh.store.Target(), Err: errText(err, bh.target)}
-	}
-	return []results.Option{results.WithHistory(prior)}
 }
 
 // errText is an error without the store's name (messages add it).
@@ -100,37 +124,62 @@ func errText(err error, target string) string {
 	return strings.TrimPrefix(err.Error(), "history "+history.Describe(target)+": ")
 }
 
-// record writes the finished benchmark in dir to the store. Its error
-// carries exit code 5 when the store was named (the spec, a flag or
+// startRecord writes the finished benchmark in dir to the store while
+// the caller writes its files; the folder is complete whatever the store
+// does. The returned wait reports the outcome on warn. Its error carries
+// exit code 5 when the store was named (the spec, a flag or
 // $RUNNER_HISTORY); a failure of the default store is only a warning.
-func (bh *benchHistory) record(ctx context.Context, dir string, s *spec.Spec, bm record.Benchmark, sum *results.Summary, warn io.Writer, quiet bool) error {
-	if bh == nil || bh.target == "" || sum == nil {
-		return nil
+func (bh *benchHistory) startRecord(ctx context.Context, dir string, s *spec.Spec, bm record.Benchmark, sum *results.Summary) (wait func(warn io.Writer, quiet bool) error) {
+	if bh.target == "" || sum == nil {
+		return func(io.Writer, bool) error { return nil }
 	}
 	if plan.IsPart(bm.Shard) {
-		if !quiet {
-			fmt.Fprintf(warn, "history: shard %s is not recorded alone; runner merge records the whole benchmark\n", bm.Shard)
+		return func(warn io.Writer, quiet bool) error {
+			if !quiet {
+				fmt.Fprintf(warn, "history: shard %s is not recorded alone; runner merge records the whole benchmark\n", bm.Shard)
+			}
+			return nil
 		}
-		return nil
 	}
-	err := bh.err
-	if err == nil {
-		ctx, cancel := context.WithTimeout(ctx, historyTimeout)
+	<-bh.read
+	store := bh.store
+	bh.store = nil
+	var where string
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(storeContext(ctx), historyTimeout)
 		defer cancel()
-		_, err = bh.store.Record(ctx, entryOf(dir, s, bm, sum))
-	}
-	if err == nil {
-		if !quiet {
-			fmt.Fprintf(warn, "history: recorded in %s\n", bh.store.Target())
+		// The commands run since it was opened may have deleted its file
+		// (`git clean -fdx` where the default .runner/history.db is).
+		if store == nil || store.Moved() {
+			if store != nil {
+				store.Close()
+			}
+			if store, err = history.Open(ctx, bh.target); err != nil {
+				return
+			}
 		}
-		return nil
+		defer store.Close()
+		where = store.Target()
+		_, err = store.Record(ctx, entryOf(dir, s, bm, sum))
+	}()
+	return func(warn io.Writer, quiet bool) error {
+		<-done
+		if err == nil {
+			if !quiet {
+				fmt.Fprintf(warn, "history: recorded in %s\n", where)
+			}
+			return nil
+		}
+		msg := fmt.Errorf("history: the benchmark could not be recorded (%v); its output folder is complete, and `runner history import %s` records it later", err, dir)
+		if !bh.explicit {
+			fmt.Fprintln(warn, "runner: warning:", msg)
+			return nil
+		}
+		return withCode(ExitOutputs, msg)
 	}
-	msg := fmt.Errorf("history: the benchmark could not be recorded (%v); its output folder is complete, and `runner history import %s` records it later", err, dir)
-	if !bh.explicit {
-		fmt.Fprintln(warn, "runner: warning:", msg)
-		return nil
-	}
-	return withCode(ExitOutputs, msg)
 }
 
 func entryOf(dir string, s *spec.Spec, bm record.Benchmark, sum *results.Summary) history.Entry {

@@ -247,6 +247,25 @@ func TestHistoryStoreDefaultAndFailures(t *testing.T) {
 	}
 }
 
+// The store is read while the commands run; a command that deletes it
+// (a `git clean -fdx` where the default store is) must not make the
+// benchmark vanish into the deleted file.
+func TestHistoryRecordsAfterTheRunsDeleteTheStore(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	writeSpec(t, work, "name: cleaner\nruns: 2\ncommand: rm -f .runner/history.db .runner/history.db-wal .runner/history.db-shm\n")
+	for i, out := range []string{"out1", "out2"} {
+		code, _, stderr := runIn(t, work, "spec.yaml", "--output", filepath.Join(work, out), "--quiet")
+		if code != 0 || strings.Contains(stderr, "warning") {
+			t.Fatalf("benchmark %d: exit %d\n%s", i+1, code, stderr)
+		}
+		code, list, _ := runIn(t, work, "history")
+		if code != 0 || !strings.Contains(list, "cleaner") {
+			t.Fatalf("benchmark %d is not in the store after its runs deleted it (exit %d):\n%s", i+1, code, list)
+		}
+	}
+}
+
 // Shards are not recorded alone; their merge is recorded once, and merging
 // again into another folder replaces it rather than adding a second.
 func TestHistoryRecordsAShardedBenchmarkOnceAtMerge(t *testing.T) {

@@ -156,13 +156,16 @@ func reportCmd(ctx context.Context, e *env, args []string) error {
 	}
 	var opts []results.Option
 	if target, explicit := h.resolve(s); target != "" && (explicit || history.IsURL(target) || fileExists(target)) {
-		hist := openBenchHistory(ctx, h, s)
+		hist := openBenchHistory(ctx, h, s, bm)
 		defer hist.close()
-		opts = hist.option(ctx, bm)
+		opts = hist.option()
 	}
-	sum, err := render(dir, s, bm, e.stderr, opts...)
+	sum, err := summarize(dir, s, bm, e.stderr, opts...)
 	if err != nil {
 		return withCode(ExitUsage, err)
+	}
+	if err := writeOutputs(dir, s, sum); err != nil {
+		return err
 	}
 	printSummary(e.stdout, sum, dir, s)
 	return nil

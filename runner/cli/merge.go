@@ -59,15 +59,19 @@ func mergeCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	hist := openBenchHistory(ctx, h, s)
+	hist := openBenchHistory(ctx, h, s, m.Benchmark)
 	defer hist.close()
-	sum, err := render(out, s, m.Benchmark, e.stderr, hist.option(ctx, m.Benchmark)...)
+	sum, err := summarize(out, s, m.Benchmark, e.stderr, hist.option()...)
 	if err != nil {
 		return err
 	}
-	printSummary(e.stdout, sum, out, s)
 	// The shards were not recorded alone: the merged benchmark is, once.
-	histErr := hist.record(ctx, out, s, m.Benchmark, sum, e.stderr, false)
+	recorded := hist.startRecord(ctx, out, s, m.Benchmark, sum)
+	if err := writeOutputs(out, s, sum); err != nil {
+		return errors.Join(err, recorded(e.stderr, false))
+	}
+	printSummary(e.stdout, sum, out, s)
+	histErr := recorded(e.stderr, false)
 	if v := verdictError(sum, failLevel); v != nil {
 		return errors.Join(v, histErr)
 	}

@@ -390,6 +390,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := output.WriteInputs(dir, s, bm); err != nil {
 		return withCode(ExitOutputs, err)
 	}
+	hist := openBenchHistory(ctx, f.hist, s, bm)
+	defer hist.close()
 
 	prog := newProgress(e.stderr, f.quiet, f.noProgress)
 	prog.planned = map[string]int{}
@@ -441,18 +443,16 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if !beginReport(ctx) { // interrupted twice: the user wants out now
 		return withCode(ExitInterrupted, fmt.Errorf("interrupted twice; finished and interrupted runs are recorded, the report was not written (runner report %s writes it). Continue with the same options: runner %s --resume %s", dir, pos[0], dir))
 	}
-	hist := openBenchHistory(ctx, f.hist, s)
-	defer hist.close()
-	sum, err := render(dir, s, bm, e.stderr, hist.option(ctx, bm)...)
+	sum, err := summarize(dir, s, bm, e.stderr, hist.option()...)
 	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	recorded := hist.startRecord(ctx, dir, s, bm, sum)
+	if err := writeOutputs(dir, s, sum); err != nil {
 		errs = append(errs, err)
 	}
-	if sum == nil {
-		return errors.Join(errs...)
-	}
 	printSummary(e.stdout, sum, dir, s)
-	// Recorded once the folder is complete: a store that fails leaves it whole.
-	histErr := hist.record(ctx, dir, s, bm, sum, e.stderr, f.quiet)
+	histErr := recorded(e.stderr, f.quiet)
 	if len(errs) > 0 {
 		return errors.Join(append(errs, histErr)...)
 	}
@@ -614,18 +614,21 @@ func abs(p string) string {
 	return p
 }
 
-// render computes the results of dir from its records and writes every
-// derived file.
-func render(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer, opts ...results.Option) (*results.Summary, error) {
+// summarize computes the results of dir from its records.
+func summarize(dir string, s *spec.Spec, bm record.Benchmark, warn io.Writer, opts ...results.Option) (*results.Summary, error) {
 	recs, err := output.ReadRuns(dir, warn)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	sum := results.Compute(s, bm, record.Latest(recs), append(baseline(s), opts...)...)
+	return results.Compute(s, bm, record.Latest(recs), append(baseline(s), opts...)...), nil
+}
+
+// writeOutputs writes every file derived from sum into dir.
+func writeOutputs(dir string, s *spec.Spec, sum *results.Summary) error {
 	if _, err := output.WriteAll(dir, s, sum); err != nil {
-		return sum, withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err))
+		return withCode(ExitOutputs, fmt.Errorf("outputs could not be written: %w", err))
 	}
-	return sum, nil
+	return nil
 }
 
 func announce(w io.Writer, s *spec.Spec, cells []plan.Cell, pairs []plan.Pair, dir string, dry bool) {

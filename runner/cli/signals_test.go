@@ -64,7 +64,7 @@ command: 'trap "" TERM; echo $$ >> `+pids+`; sleep 300 & echo $! >> `+pids+`; wa
 cleanup: 'trap "" TERM; echo $$ >> `+cpids+`; sleep 300 & echo $! >> `+cpids+`; wait'
 `)
 			out := filepath.Join(dir, "out")
-			cmd := exec.Command(bin, p, "--output", out, "--no-progress")
+			cmd := exec.Command(bin, p, "--output", out, "--no-progress", "--history", filepath.Join(dir, "history.db"))
 			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 			stderr, exited := startRunner(t, cmd)
 			defer func() { // never leave a runner behind, even when failing
@@ -118,6 +118,10 @@ cleanup: 'trap "" TERM; echo $$ >> `+cpids+`; sleep 300 & echo $! >> `+cpids+`; 
 			_, err = os.Stat(filepath.Join(out, "PERFORMANCE_BENCHMARKS.md"))
 			if tc.report && err != nil {
 				t.Errorf("no report after one signal: %v", err)
+			}
+			// One signal ends the runs, not the report's talk with the store.
+			if tc.report && !strings.Contains(stderr.String(), "history: recorded in") {
+				t.Errorf("the finished runs were not recorded in history after one signal; stderr:\n%s", stderr.String())
 			}
 			if !tc.report && err == nil { // as the second signal's message says
 				t.Errorf("a report was written after a second signal before it began; stderr:\n%s", stderr.String())

@@ -45,6 +45,7 @@ type Store struct {
 	db     *sql.DB
 	pg     bool
 	target string
+	file   os.FileInfo // the SQLite file as opened
 }
 
 // IsURL says whether target names a PostgreSQL server rather than a file.
@@ -96,7 +97,20 @@ func Open(ctx context.Context, target string) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("history %s: %w", Describe(target), err)
 	}
+	if !s.pg {
+		s.file, _ = os.Stat(target)
+	}
 	return s, nil
+}
+
+// Moved says whether the SQLite file the store opened is no longer at its
+// path (deleted or replaced since): what is written then would be lost.
+func (s *Store) Moved() bool {
+	if s.pg {
+		return false
+	}
+	now, err := os.Stat(s.target)
+	return err != nil || s.file == nil || !os.SameFile(s.file, now)
 }
 
 // Close closes the store.
