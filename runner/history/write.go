@@ -122,9 +122,9 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 			return err
 		}
 	}
-	runRows := &batchInsert{ctx: ctx, tx: tx, q: s.q, cols: 12,
+	runRows := &batchInsert{ctx: ctx, tx: tx, q: s.q, cols: 12, batch: s.batchRows(),
 		head: "INSERT INTO runs (benchmark_id, cell, run, status, started, wall_s, cpu_s, peak_rss_mb, input_tokens, output_tokens, cached_input_tokens, cost_usd) VALUES "}
-	tokenRows := &batchInsert{ctx: ctx, tx: tx, q: s.q, cols: 8,
+	tokenRows := &batchInsert{ctx: ctx, tx: tx, q: s.q, cols: 8, batch: s.batchRows(),
 		head: "INSERT INTO run_tokens (benchmark_id, cell, run, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens) VALUES "}
 	type seriesKey struct{ cell, metric string }
 	series := map[seriesKey]*runSeries{}
@@ -244,31 +244,41 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, id string, e Entry) erro
 	return nil
 }
 
-// batchInsert inserts rows batchRows at a time, one statement each,
-// prepared once: a statement per row made recording a 500-run benchmark
-// cost more than reading it back. 200 rows of 12 values stay far below
-// SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+// batchInsert inserts rows a batch at a time, one statement each, the
+// full batch's statement prepared once: a statement per row made recording
+// a 500-run benchmark cost more than reading it back.
 type batchInsert struct {
-	ctx  context.Context
-	tx   *sql.Tx
-	q    func(string) string // the store's placeholders
-	head string              // "INSERT INTO t (cols) VALUES "
-	cols int
-	rows int
-	args []any
-	full *sql.Stmt // the statement of batchRows rows
+	ctx   context.Context
+	tx    *sql.Tx
+	q     func(string) string // the store's placeholders
+	head  string              // "INSERT INTO t (cols) VALUES "
+	cols  int
+	batch int // rows per statement
+	rows  int
+	args  []any
+	full  *sql.Stmt // the statement of batch rows
 }
 
-const batchRows = 200
+// batchRows is the rows per statement. PostgreSQL is a round trip per
+// statement: 200 rows of 12 values stay far below its 65,535 parameters.
+// SQLite has none, but parses the statement, and parsing grows with its
+// rows: 10 rows record a 500-run benchmark in about half the time of 200
+// (BenchmarkRecord500).
+func (s *Store) batchRows() int {
+	if s.pg {
+		return 200
+	}
+	return 10
+}
 
 func (b *batchInsert) add(args ...any) error {
 	b.args = append(b.args, args...)
-	if b.rows++; b.rows < batchRows {
+	if b.rows++; b.rows < b.batch {
 		return nil
 	}
 	if b.full == nil {
 		var err error
-		if b.full, err = b.tx.PrepareContext(b.ctx, b.query(batchRows)); err != nil {
+		if b.full, err = b.tx.PrepareContext(b.ctx, b.query(b.batch)); err != nil {
 			return err
 		}
 	}
