@@ -14,7 +14,6 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 
 	fastjson "github.com/segmentio/encoding/json"
 
+	"github.com/runner-bench/runner/runner/internal/gcpace"
 	"github.com/runner-bench/runner/runner/llmapi"
 	"github.com/runner-bench/runner/runner/redact"
 )
@@ -460,7 +460,7 @@ func (e *TruncatedError) Error() string {
 // decoder, a drop-in for encoding/json 3-4x faster than it
 // (FuzzReadAsEncodingJSON holds both to encoding/json).
 func Read(r io.Reader) ([]Run, error) {
-	defer sparseGC()()
+	defer gcpace.Hold()() // nearly all a read allocates is kept
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), MaxRecordSize+2)
 	workers := runtime.GOMAXPROCS(0)
@@ -538,42 +538,6 @@ func Read(r io.Reader) ([]Run, error) {
 		return runs, err
 	}
 	return runs, nil
-}
-
-// readGCPercent is the garbage collector's target while records are read:
-// nearly all that Read allocates is kept, so a collection each time the
-// heap doubles (GOGC=100) marks the records again and again for little to
-// free; it was a fifth of reading 100,000 records, and the page faults of
-// a heap grown in small steps most of the system time. The heap of a read
-// stays within 1+readGCPercent/100 times what it keeps.
-const readGCPercent = 400
-
-var sparse struct {
-	sync.Mutex
-	readers int
-	was     int
-}
-
-// sparseGC raises the GC target to readGCPercent (unless it is already
-// higher, or off) until the returned function is called by every Read in
-// progress.
-func sparseGC() (restore func()) {
-	sparse.Lock()
-	defer sparse.Unlock()
-	if sparse.readers == 0 {
-		sparse.was = debug.SetGCPercent(readGCPercent)
-		if sparse.was < 0 || sparse.was > readGCPercent {
-			debug.SetGCPercent(sparse.was)
-		}
-	}
-	sparse.readers++
-	return func() {
-		sparse.Lock()
-		defer sparse.Unlock()
-		if sparse.readers--; sparse.readers == 0 {
-			debug.SetGCPercent(sparse.was)
-		}
-	}
 }
 
 // A batch of at most batchLines lines and about batchBytes of text.
