@@ -110,12 +110,17 @@ func (bh *benchHistory) option() []results.Option {
 	return []results.Option{results.WithHistory(bh.prior)}
 }
 
-// close closes the store unless startRecord took it.
+// close closes the store unless startRecord took it. A read still going
+// (a slow server, a command that failed before any run) is not waited for:
+// the runner is on its way out.
 func (bh *benchHistory) close() {
-	<-bh.read
-	if bh.store != nil {
-		bh.store.Close()
-		bh.store = nil
+	select {
+	case <-bh.read:
+		if bh.store != nil {
+			bh.store.Close()
+			bh.store = nil
+		}
+	default:
 	}
 }
 
