@@ -41,6 +41,10 @@ import (
 // connection watches for it once the request body has been read. That
 // watch starts after watchAfter, not at once: a call that ends sooner does
 // not pay its goroutine.
+//
+// The hang-up watch and the deadlines of request heads and idle
+// connections are alarms of two watchdogs, not runtime timers: a fine one
+// for the watch, a coarse one for the timeouts (see watchdog).
 type server struct {
 	handler  http.Handler
 	lean     func(method, path string) bool // served here; else net/http's
@@ -49,6 +53,7 @@ type server struct {
 	// net/http's server's ReadHeaderTimeout and IdleTimeout, as the
 	// package's variables were when it was made.
 	readHeaderTimeout, idleTimeout time.Duration
+	watches, timeouts              *watchdog
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -67,8 +72,9 @@ const (
 )
 
 // watchAfter is how long a call runs, after its request body was read,
-// before a read on the client's connection watches for a hang-up. A hang-up
-// sooner is seen at that point (or at a failed write).
+// before a read on the client's connection watches for a hang-up (to a
+// watchdog's tick, watchAfter again, later). A hang-up sooner is seen at
+// that point (or at a failed write).
 var watchAfter = 5 * time.Millisecond
 
 // How long a connection may take to send a request's head (from its
@@ -80,7 +86,8 @@ var (
 
 func newServer(h http.Handler, lean func(method, path string) bool) *server {
 	s := &server{handler: h, lean: lean, conns: map[*serverConn]struct{}{},
-		readHeaderTimeout: readHeaderTimeout, idleTimeout: idleTimeout}
+		readHeaderTimeout: readHeaderTimeout, idleTimeout: idleTimeout,
+		watches: newWatchdog(watchAfter), timeouts: newWatchdog(min(readHeaderTimeout, idleTimeout) / 10)}
 	s.fallback = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: s.readHeaderTimeout,
@@ -158,6 +165,8 @@ func (s *server) newConn(nc net.Conn) *serverConn {
 	c.res.buf = make([]byte, 0, bufferBeforeChunking)
 	c.body.c = c
 	c.cond.L = &c.mu
+	c.watchAlarm = s.watches.alarm(func() { go c.backgroundRead() })
+	c.deadline = s.timeouts.alarm(func() { c.nc.SetReadDeadline(longAgo) })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -191,15 +200,18 @@ type serverConn struct {
 	res  response
 	body reqBody
 
+	// The deadline of a request head or of an idle wait, on the read side.
+	deadline *alarm
+
 	// The hang-up watch (watch, unwatch, backgroundRead).
-	mu       sync.Mutex
-	cond     sync.Cond
-	state    int // watchIdle, watchArmed, watchReading
-	aborting bool
-	timer    *time.Timer
-	hasByte  bool // the watch read a byte of the next request
-	byteBuf  [1]byte
-	gone     bool // the client hung up
+	mu         sync.Mutex
+	cond       sync.Cond
+	state      int // watchIdle, watchArmed, watchReading
+	aborting   bool
+	watchAlarm *alarm
+	hasByte    bool // the watch read a byte of the next request
+	byteBuf    [1]byte
+	gone       bool // the client hung up
 }
 
 const (
@@ -242,11 +254,7 @@ func (c *serverConn) watch() {
 	c.mu.Lock()
 	if c.state == watchIdle {
 		c.state = watchArmed
-		if c.timer == nil {
-			c.timer = time.AfterFunc(watchAfter, c.backgroundRead)
-		} else {
-			c.timer.Reset(watchAfter)
-		}
+		c.watchAlarm.arm(watchAfter)
 	}
 	c.mu.Unlock()
 }
@@ -280,14 +288,11 @@ func (c *serverConn) backgroundRead() {
 
 // unwatch ends the watch before the connection is read again.
 func (c *serverConn) unwatch() {
-	if c.timer == nil {
-		return
-	}
-	c.timer.Stop()
+	c.watchAlarm.disarm()
 	c.mu.Lock()
 	switch c.state {
 	case watchArmed:
-		c.state = watchIdle // a timer that fired returns at once
+		c.state = watchIdle // a watch that went off returns at once
 	case watchReading:
 		c.aborting = true
 		c.nc.SetReadDeadline(longAgo)
@@ -362,26 +367,27 @@ func (c *serverConn) lingerClose() {
 // readHeaderTimeout of the connection's start; a next one must start
 // within idleTimeout, then come whole within readHeaderTimeout.
 func (c *serverConn) readHead(first bool) (head []byte, ok bool) {
-	deadline := false       // one is set, to be cleared once the head is in
+	// The deadline is an alarm that puts the read deadline in the past.
+	armed := false          // to be disarmed once the head is in
 	headerDeadline := false // the head's own
+	defer func() {
+		if armed && c.deadline.disarm() && head != nil {
+			c.nc.SetReadDeadline(time.Time{}) // it went off as the head came in
+		}
+	}()
 	if first {
-		c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout))
-		deadline, headerDeadline = true, true
+		c.deadline.arm(c.s.readHeaderTimeout)
+		armed, headerDeadline = true, true
 	}
 	if c.br.Buffered() == 0 && !c.hasByte {
 		if !first {
-			c.nc.SetReadDeadline(time.Now().Add(c.s.idleTimeout))
-			deadline = true
+			c.deadline.arm(c.s.idleTimeout)
+			armed = true
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return nil, false
 		}
 	}
-	defer func() {
-		if deadline || head == nil {
-			c.nc.SetReadDeadline(time.Time{})
-		}
-	}()
 	scanned := 0
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
@@ -406,8 +412,8 @@ func (c *serverConn) readHead(first bool) (head []byte, ok bool) {
 			return buf, false // larger than the buffer: net/http's
 		}
 		if !headerDeadline {
-			c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout))
-			deadline, headerDeadline = true, true
+			c.deadline.arm(c.s.readHeaderTimeout)
+			armed, headerDeadline = true, true
 		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
 			var ne net.Error

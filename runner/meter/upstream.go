@@ -32,6 +32,7 @@ type h1Transport struct {
 	next          *http.Transport
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
 	headerTimeout time.Duration
+	timeouts      *watchdog // the alarms of headerTimeout (not runtime timers: see watchdog)
 
 	direct sync.Map // host -> bool: no proxy from the environment
 
@@ -52,6 +53,7 @@ type h1Conn struct {
 	bw       *bufio.Writer
 	idleAt   time.Time
 	canceled atomic.Bool // the request's context ended: the deadline is in the past
+	timeout  *alarm      // headerTimeout: it puts the read deadline in the past
 	reused   bool        // it carried a request before this one
 	// Bytes read and written, to tell whether a failed request may be sent
 	// again (retryable).
@@ -75,7 +77,8 @@ func (w connWriter) Write(p []byte) (int, error) {
 }
 
 func newUpstreamTransport(next *http.Transport) *h1Transport {
-	return &h1Transport{next: next, dial: next.DialContext, headerTimeout: next.ResponseHeaderTimeout, idle: map[string][]*h1Conn{}}
+	return &h1Transport{next: next, dial: next.DialContext, headerTimeout: next.ResponseHeaderTimeout,
+		timeouts: newWatchdog(next.ResponseHeaderTimeout / 10), idle: map[string][]*h1Conn{}}
 }
 
 // h1MaxBody is the largest request body h1Transport sends. An upstream may
@@ -204,6 +207,7 @@ func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
 		return nil, err
 	}
 	pc := &h1Conn{nc: nc, addr: addr}
+	pc.timeout = t.timeouts.alarm(func() { pc.nc.SetReadDeadline(longAgo) })
 	pc.br = bufio.NewReaderSize(connReader{pc}, 32<<10)
 	pc.bw = bufio.NewWriterSize(connWriter{pc}, 32<<10)
 	return pc, nil
@@ -261,10 +265,13 @@ func (t *h1Transport) roundTrip(pc *h1Conn, req *http.Request) (*http.Response, 
 	})
 	fail := func(err error) (*http.Response, error) {
 		stop()
+		if t.headerTimeout > 0 {
+			pc.timeout.disarm()
+		}
 		return nil, err
 	}
 	if t.headerTimeout > 0 {
-		pc.setReadDeadline(time.Now().Add(t.headerTimeout))
+		pc.timeout.arm(t.headerTimeout)
 	}
 	werr := writeRequest(pc.bw, req)
 	if werr == nil {
@@ -291,8 +298,8 @@ func (t *h1Transport) roundTrip(pc *h1Conn, req *http.Request) (*http.Response, 
 			break
 		}
 	}
-	if t.headerTimeout > 0 {
-		pc.setReadDeadline(time.Time{})
+	if t.headerTimeout > 0 && pc.timeout.disarm() {
+		pc.setReadDeadline(time.Time{}) // it went off as the answer came: the answer stands
 	}
 	resp.Body = &h1Body{rc: resp.Body, t: t, pc: pc, keep: !resp.Close && werr == nil, stop: stop}
 	return resp, nil
