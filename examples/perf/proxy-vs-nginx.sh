@@ -6,8 +6,13 @@
 # shared machine loads each target alike. Prints per round req/s and p50, then
 # the medians of ratio (req/s through ÷ req/s direct, same round) and +p50
 # (p50 through − p50 direct, same round) for the proxy and nginx, at 32
-# connections and at 1, non-streamed and streamed. The goal is nginx's
-# figures. Wall figures want a quiet machine: the load is printed per round.
+# connections and at 1: non-streamed, streamed, and streamed with the client
+# asking for usage itself ("usage"). The proxy asks a streamed call's upstream
+# for its usage (stream_options.include_usage) to meter it: in "stream" the
+# simulator then sends one chunk more through the proxy than through nginx
+# or directly; in "usage" every path carries the same bytes. The goal is
+# nginx's figures. Wall figures want a quiet machine: the load is printed
+# per round.
 # Figures (2 cores, 2026-12-02, 3 rounds of 3 s, twice, a shared machine
 # at load 4.4-7.0, so only roughly: the direct figure itself moved 2-3x
 # from round to round), with the proxy's own HTTP/1.1 server
@@ -25,7 +30,15 @@
 # rounds: non-streamed 32 connections proxy 0.52x, nginx 0.68x; 1
 # connection +185 us, nginx +194 us; streamed 0.75x and 0.88x, +171 us and
 # +65 us (the last stop's quiet figures: 0.47x/0.64x, +171-181/+92-133 us,
-# 0.71x/1.01x, +195/+72 us). Don't run
+# 0.71x/1.01x, +195/+72 us). 2026-12-03 08:05 UTC, quiet (load 0.0 before),
+# 5 rounds of 3 s, the proxy before -> after its deadlines and hang-up watch
+# became watchdog alarms instead of runtime timers (runner/meter/watchdog.go),
+# both in the same rounds: non-streamed 32 connections 0.54x -> 0.55x (nginx
+# 0.63x), 1 connection +148 -> +142 us (nginx +124 us); streamed 0.70x ->
+# 0.79x (nginx 0.84x), +111 -> +85 us (nginx +55 us); "usage" 0.86x -> 0.88x
+# (nginx 0.91x), +90 -> +87 us (nginx +83 us). Context switches of the proxy
+# per streamed call at 1 connection (perf stat -e context-switches -p PID
+# around wrk): 13.5 -> 10.0; non-streamed 6.5 -> 5.0. Don't run
 # this under chrt -f: Go processes at a real-time priority spin and starve
 # the machine.
 # Needs wrk and nginx (Debian: wrk nginx-light). Run from the repository root:
@@ -78,14 +91,15 @@ LUA
 url_direct="http://127.0.0.1:$sim_port" url_proxy=$proxy url_nginx="http://127.0.0.1:$nginx_port"
 # one KIND CONNS TARGET: prints "req/s p50_us"
 one() {
-  local stream=false; [ "$1" = stream ] && stream=true
-  local body="{\"model\":\"gpt-4o-mini\",\"stream\":$stream,\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the ride in one paragraph.\"}]}"
+  local stream=false opts=""; [ "$1" != plain ] && stream=true
+  [ "$1" = usage ] && opts='"stream_options":{"include_usage":true},'
+  local body="{\"model\":\"gpt-4o-mini\",\"stream\":$stream,$opts\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the ride in one paragraph.\"}]}"
   BODY=$body wrk -t"$(( $2 > 1 ? 2 : 1 ))" -c"$2" -d"$dur" --latency -s "$dir/post.lua" "$(eval echo "\$url_$3")/v1/chat/completions" |
     awk '/Requests\/sec/{r=$2} $1=="50%"{v=$2; m=1; if (v ~ /us$/) sub("us","",v); else if (v ~ /ms$/) {sub("ms","",v); m=1000} else {sub("s","",v); m=1e6}; p=v*m}
          /Non-2xx/{bad=1} END{if (bad) {print "non-2xx answers" > "/dev/stderr"; exit 1}; print r, p}'
 }
 targets=(direct proxy nginx)
-for kind in plain stream; do for c in 32 1; do
+for kind in plain stream usage; do for c in 32 1; do
   for t in "${targets[@]}"; do one $kind $c $t >/dev/null; done  # warm the connection pools
   : >"$dir/rounds"
   for r in $(seq "$rounds"); do
