@@ -531,7 +531,7 @@ func FuzzParseFloats(f *testing.F) {
 
 // What valsText writes always takes the fast path, and reads back exactly.
 func TestValsTextReadsBackExactly(t *testing.T) {
-	vals := []float64{0, -0.0, 1, 0.1, 1.0 / 3, 123456789.125, 1e-300, 5e-324, math.MaxFloat64, -2.5e10}
+	vals := []float64{0, math.Copysign(0, -1), 1, 0.1, 1.0 / 3, 123456789.125, 1e-300, 5e-324, math.MaxFloat64, -2.5e10}
 	rs := &runSeries{vals: vals}
 	got, ok := parseFloats(rs.valsText(), len(vals))
 	if !ok || len(got) != len(vals) {
