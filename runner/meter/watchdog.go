@@ -19,8 +19,8 @@ import (
 // the last one, so that calls one after another do not start it again each
 // time.
 type watchdog struct {
-	tick  time.Duration
-	quiet int // ticks with no alarm armed before the goroutine ends
+	tick       time.Duration
+	quietTicks int // ticks with no alarm armed before the goroutine ends
 
 	mu      sync.Mutex
 	armed   map[*alarm]struct{}
@@ -42,7 +42,7 @@ type alarm struct {
 // tick clamped to [1ms, 1s].
 func newWatchdog(tick time.Duration) *watchdog {
 	tick = min(max(tick, time.Millisecond), time.Second)
-	return &watchdog{tick: tick, quiet: max(1, int(time.Second/tick)), armed: map[*alarm]struct{}{}}
+	return &watchdog{tick: tick, quietTicks: max(1, int(time.Second/tick)), armed: map[*alarm]struct{}{}}
 }
 
 func (w *watchdog) alarm(fire func()) *alarm { return &alarm{w: w, fire: fire} }
@@ -80,7 +80,7 @@ func (w *watchdog) run() {
 	for now := range t.C {
 		w.mu.Lock()
 		if len(w.armed) == 0 {
-			if quiet++; quiet >= w.quiet {
+			if quiet++; quiet >= w.quietTicks {
 				w.running = false
 				w.mu.Unlock()
 				return
